@@ -1,0 +1,198 @@
+"""The per-report pipeline: read → normalise → sections → tables → checks → paragraphs.
+
+`extract_text` is pure (text in, Report out) so it can run in worker processes or on a
+Dask cluster; `extract` adds reading the file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from gknlp import __version__
+from gknlp.meta import (find_title, issuer_from_signature, issuer_from_title, level_of, published_date,
+                        split_crawler_header, year_of)
+from gknlp.normalize import NormalizedText, normalize
+from gknlp.read import Document, ReadError, read_bytes, read_file
+from gknlp.sections import SECTION_KEYS, Section, find_sections, split_paragraphs
+from gknlp.tables.checks import check_narrative, check_tables
+from gknlp.tables.parse import TableResult, extract_appeals, extract_proactive, extract_requests
+from gknlp.types import Report, to_json_number
+
+__all__ = ["extract", "extract_text", "extract_document", "NARRATIVE_SECTIONS"]
+
+MAX_CHARS = 2_000_000
+"""Text beyond this is not analysed (a real report is under 200,000 characters)."""
+
+NARRATIVE_SECTIONS = ("overall", "problems", "other")
+
+Annotator = Callable[[list[dict[str, Any]]], None]
+
+
+def _body_start_in(norm: NormalizedText, source_offset: int) -> int:
+    if source_offset <= 0:
+        return 0
+    for i, src in enumerate(norm.source_index):
+        if src >= source_offset:
+            return i
+    return len(norm.text)
+
+
+def _clean_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    parts = [p.strip() for p in re.split(r"[_|｜]| - ", title) if p.strip()]
+    for p in parts:
+        if re.search(r"年度报告|年报|工作报告", p):
+            return p
+    return parts[0] if parts else None
+
+
+def _region(sections: dict[str, Section | None], key: str, body_start: int, text_len: int) -> tuple[int, int]:
+    """A table's search region: its section, or the gap where the section should be."""
+    sec = sections.get(key)
+    if sec is not None:
+        return sec.body_start, sec.end
+    order = list(SECTION_KEYS)
+    i = order.index(key)
+    before = [sections[k] for k in order[:i] if sections.get(k) is not None]
+    after = [sections[k] for k in order[i + 1:] if sections.get(k) is not None]
+    start = before[-1].body_start if before else body_start
+    end = after[0].start if after else text_len
+    return start, end
+
+
+def _table_json(t: TableResult) -> dict[str, dict[str, Any]]:
+    return {row: {col: to_json_number(t.value(row, col)) for col in cols} for row, cols in t.rows.items()}
+
+
+def _table_info(t: TableResult) -> dict[str, Any]:
+    raw = {}
+    for row, cols in t.rows.items():
+        for col, cell in cols.items():
+            if cell is None:
+                continue
+            if cell.kind == "placeholder" or cell.note or cell.unit or (cell.raw and cell.raw.strip() != str(cell.value)):
+                if cell.raw and cell.raw.strip():
+                    raw[f"{row}.{col}"] = cell.raw.strip()
+    return {"template": t.template, "layout": t.layout, "columns": list(t.columns) or None,
+            "raw": raw, "ambiguous": sum(len(v) for v in t.ambiguous.values()),
+            "ambiguous_cells": t.ambiguous or {}}
+
+
+def _detect_layout(doc: Document, text: str, start: int, end: int) -> str:
+    if doc.format == "html":
+        return "html"
+    return "delimited"
+
+
+def extract_document(doc: Document, annotators: list[Annotator] | None = None,
+                     recover: Callable[..., None] | None = None) -> Report:
+    """Run the pipeline on a document already read."""
+    source = {"path": doc.path, "sha256": doc.sha256, "format": doc.format}
+    report = Report(source=source, versions={"gknlp_version": __version__})
+    report.warnings.extend(doc.warnings)
+    raw_text = doc.text
+    if len(raw_text) > MAX_CHARS:
+        report.warnings.append({"code": "text_truncated",
+                                "message": f"text of {len(raw_text)} characters analysed up to {MAX_CHARS}",
+                                "raw": None})
+        raw_text = raw_text[:MAX_CHARS]
+    header, body_offset = split_crawler_header(raw_text) if doc.format in ("txt", "md") else ({}, 0)
+    norm = normalize(raw_text)
+    text = norm.text
+    report.text = text
+    body_start = _body_start_in(norm, body_offset)
+    sections = find_sections(text, body_start)
+
+    title = _clean_title(header.get("标题")) or _clean_title(doc.title) or find_title(text[body_start:])
+    if title and norm.script == "traditional":
+        from gknlp.normalize import _to_simplified
+        title = _to_simplified(title)
+    issuer = issuer_from_title(title) or issuer_from_signature(text)
+    year = year_of(title, text[body_start:])
+    published = published_date(text)
+    if published is None and header.get("发布时间"):
+        m = re.match(r"(\d{4})-(\d{2})-(\d{2})", header["发布时间"])
+        published = "-".join(m.groups()) if m else None
+
+    regions = {k: _region(sections, k, body_start, len(text)) for k in ("proactive", "requests", "appeals")}
+    proactive = extract_proactive(text, *regions["proactive"], year=year,
+                                  layout=_detect_layout(doc, text, *regions["proactive"]))
+    requests = extract_requests(text, *regions["requests"], layout=_detect_layout(doc, text, *regions["requests"]))
+    appeals = extract_appeals(text, *regions["appeals"], layout=_detect_layout(doc, text, *regions["appeals"]))
+    tables = (proactive, requests, appeals)
+    if recover is not None and any(t.unresolved for t in tables):
+        recover(proactive, requests, appeals)
+    for t in tables:
+        for key in t.unresolved:
+            t.warn("unsplit_cells", f"row {key}: cells run together and could not be split",
+                   t.row_texts[key].segment.strip()[:200] if key in t.row_texts else None)
+        report.warnings.extend(t.warnings)
+
+    if not any(sections.values()) and not any(t.found for t in tables):
+        report.error = {"type": "not_a_report",
+                        "message": "no section heading and no standard table found: not an annual report"}
+        return report
+
+    report.meta = {"title": title, "issuer": issuer, "level": level_of(issuer), "year": year,
+                   "published": published, "template": proactive.template if proactive.found else
+                   (requests.template if requests.found and requests.template == "2021" else None),
+                   "script": norm.script}
+    report.sections = {k: (s.to_dict() if s else None) for k, s in sections.items()}
+    for k, s in sections.items():
+        if s is None:
+            report.warnings.append({"code": "section_missing", "message": f"section {k} not found", "raw": None})
+        elif s.inferred:
+            report.warnings.append({"code": "section_inferred",
+                                    "message": f"section {k} has no heading; taken as the text before the next section",
+                                    "raw": None})
+    report.tables = {t.key: _table_json(t) for t in tables}
+    report.table_info = {t.key: _table_info(t) for t in tables}
+
+    paragraphs = []
+    for key in NARRATIVE_SECTIONS:
+        if sections.get(key) is not None:
+            paragraphs.extend(p.to_dict() for p in split_paragraphs(text, sections[key]))
+    report.paragraphs = paragraphs
+
+    checks = check_tables(proactive, requests, appeals)
+    narrative_spans = [(p["start"], p["end"]) for p in paragraphs if p["section"] == "overall"]
+    checks += check_narrative(text, narrative_spans, requests, appeals)
+    report.checks = [c.to_dict() for c in checks]
+
+    for annotate in annotators or ():
+        annotate(report)
+    return report
+
+
+def extract_text(text: str, path: str | None = None, fmt: str = "txt",
+                 annotators: list[Annotator] | None = None) -> Report:
+    """Extract from text already in memory (pure: no file access)."""
+    import hashlib
+
+    doc = Document(text=text, format=fmt, path=path, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    if fmt == "html":
+        from gknlp.read import html_to_text
+
+        doc.text, doc.title = html_to_text(text)
+    return extract_document(doc, annotators=annotators, recover=_default_recover())
+
+
+def _default_recover():
+    try:
+        from gknlp.tables.recover import recover_tables
+    except ImportError:
+        return None
+    return recover_tables
+
+
+def extract(path: str | Path, annotators: list[Annotator] | None = None, data: bytes | None = None) -> Report:
+    """Extract one report file; a file that cannot be read gives a Report with `error` set."""
+    try:
+        doc = read_bytes(data, str(path)) if data is not None else read_file(path)
+    except ReadError as exc:
+        return Report(source={"path": str(path), "sha256": None, "format": None},
+                      versions={"gknlp_version": __version__}, error={"type": exc.kind, "message": str(exc)})
+    return extract_document(doc, annotators=annotators, recover=_default_recover())

@@ -1,0 +1,220 @@
+"""Files → text: decode plain text in any Chinese encoding, render HTML and docx.
+
+Tables are rendered as one row per line with cells separated by a tab, so that every
+layout reaches the table engine as text and one engine handles them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Document", "ReadError", "read_file", "read_bytes", "decode", "html_to_text"]
+
+MAX_BYTES = 20 * 1024 * 1024
+"""Larger inputs are cut to this size with a warning: a real report is well under 1 MB."""
+
+# Frequent characters of these reports, in both scripts: used to choose an encoding.
+_COMMON = set("的政府信息公开開年报報告工作情况況申请請行国國一二三四五六本")
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a report (empty, binary, unreadable)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class Document:
+    """A file read into text, before normalisation."""
+
+    text: str
+    format: str
+    path: str | None = None
+    sha256: str | None = None
+    encoding: str | None = None
+    title: str | None = None
+    warnings: list[dict] = field(default_factory=list)
+
+
+def _score(text: str) -> float:
+    if not text:
+        return 0.0
+    return sum(ch in _COMMON for ch in text) / len(text)
+
+
+def decode(data: bytes) -> tuple[str, str, list[dict]]:
+    """Decode bytes as UTF-8 (BOM or not), GB18030 or Big5; replace bad bytes with a warning."""
+    warnings: list[dict] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8", warnings
+    except UnicodeDecodeError:
+        pass
+    candidates: list[tuple[float, str, str]] = []
+    for enc in ("gb18030", "big5"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        candidates.append((_score(text), enc, text))
+    if candidates:
+        _, enc, text = max(candidates)
+        return text, enc, warnings
+    # No encoding decodes every byte: take the one with the fewest replacements.
+    best = min(
+        ((data.decode(enc, errors="replace"), enc) for enc in ("utf-8", "gb18030", "big5")),
+        key=lambda te: (te[0].count("\ufffd"), -_score(te[0])),
+    )
+    text, enc = best
+    bad = text.count("\ufffd")
+    warnings.append({"code": "bad_bytes", "message": f"{bad} undecodable byte sequence(s) replaced ({enc})",
+                     "raw": None})
+    return text, enc, warnings
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    control = sum(b < 9 or 13 < b < 32 for b in head)
+    return control > len(head) * 0.05
+
+
+_BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
+          "table", "ul", "ol", "blockquote", "pre", "center", "dd", "dt", "hr"}
+_SKIP = {"script", "style", "head", "noscript", "template", "iframe", "select", "option", "button"}
+_WS = re.compile(r"[ \t\r\n\u00a0\u3000]+")
+
+
+def _cell_text(cell) -> str:
+    """A cell's text on one line: breaks inside cells only wrap labels (本年新<br>制作数量)."""
+    text = "".join(cell.itertext())
+    return _WS.sub(" ", text).strip()
+
+
+def _render(el, out: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _SKIP:
+        if el.tail:
+            out.append(el.tail)
+        return
+    if tag == "table" and el.find(".//table") is None:
+        out.append("\n")
+        for row in el.iter("tr"):
+            cells = [_cell_text(c) for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            out.append("\t".join(cells) + "\n")
+        if el.tail:
+            out.append(el.tail)
+        return
+    if tag in _BLOCK:
+        out.append("\n")
+    if el.text and tag:
+        out.append(el.text)
+    for child in el:
+        _render(child, out)
+    if tag in _BLOCK:
+        out.append("\n")
+    if el.tail:
+        out.append(el.tail)
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """Render an HTML page to text (tables as tab-separated rows) and return its <title>."""
+    import lxml.html
+
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    root = lxml.html.fromstring(html or "<html></html>")
+    title_el = root.find(".//title")
+    title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else None
+    out: list[str] = []
+    _render(root, out)
+    text = "".join(out)
+    lines = [_WS.sub(" ", line).strip() if "\t" not in line else line.strip(" \r\u00a0\u3000")
+             for line in text.split("\n")]
+    text = "\n".join(line for line in lines if line.strip())
+    return text, title or None
+
+
+def docx_to_text(data: bytes) -> str:
+    """Paragraphs and tables of a .docx in document order; merged cells counted once."""
+    import io
+
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(io.BytesIO(data))
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        if child.tag.endswith("}p"):
+            lines.append(Paragraph(child, document).text)
+        elif child.tag.endswith("}tbl"):
+            for row in Table(child, document).rows:
+                seen: list = []
+                cells: list[str] = []
+                for cell in row.cells:
+                    if any(cell._tc is s for s in seen):
+                        continue
+                    seen.append(cell._tc)
+                    cells.append(_WS.sub(" ", cell.text).strip())
+                lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+def _format_of(path: str | None, data: bytes) -> str:
+    suffix = Path(path).suffix.lower() if path else ""
+    if suffix in (".html", ".htm", ".xhtml"):
+        return "html"
+    if suffix == ".docx" or data[:2] == b"PK":
+        return "docx"
+    if suffix == ".md":
+        return "md"
+    head = data[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head:
+        return "html"
+    return "txt"
+
+
+def read_bytes(data: bytes, path: str | None = None) -> Document:
+    """Turn a file's bytes into a Document, or raise ReadError for what cannot be a report."""
+    sha = hashlib.sha256(data).hexdigest()
+    warnings: list[dict] = []
+    if not data.strip():
+        raise ReadError("empty", "the file is empty")
+    if len(data) > MAX_BYTES:
+        warnings.append({"code": "truncated_input",
+                         "message": f"file of {len(data)} bytes cut to the first {MAX_BYTES}", "raw": None})
+        data = data[:MAX_BYTES]
+    fmt = _format_of(path, data)
+    title = None
+    encoding = None
+    if fmt == "docx":
+        try:
+            text = docx_to_text(data)
+        except Exception as exc:  # python-docx raises many kinds on a broken zip
+            raise ReadError("unreadable", f"not a readable .docx file: {exc}") from exc
+    else:
+        if _looks_binary(data):
+            raise ReadError("binary", "binary data, not a text, HTML or docx report")
+        text, encoding, warnings_dec = decode(data)
+        warnings.extend(warnings_dec)
+        if fmt == "html":
+            text, title = html_to_text(text)
+    return Document(text=text, format=fmt, path=path, sha256=sha, encoding=encoding, title=title,
+                    warnings=warnings)
+
+
+def read_file(path: str | Path) -> Document:
+    """Read a report file from disk."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ReadError("unreadable", f"cannot read {p}: {exc.strerror or exc}") from exc
+    return read_bytes(data, str(p))

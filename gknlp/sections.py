@@ -1,0 +1,249 @@
+"""Find the six sections of a report and split narrative sections into paragraphs.
+
+Headings are found by pattern (an enumerator, then a heading phrase from
+`data/sections.toml`), and the best ordered choice among the candidates is made by a
+small dynamic programme, so that a sub-heading such as （一）主动公开情况 inside 总体情况
+or （一）存在的主要问题 inside section five does not end a section early.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from gknlp.tables.align import _GAP, squash
+
+__all__ = ["Section", "Paragraph", "SECTION_KEYS", "find_sections", "split_paragraphs", "ordinal"]
+
+_CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_ENUM = (r"(?P<enum>第[一二三四五六七八九十]部分[、:：.．]?"
+         r"|[一二三四五六七八九十][、.．,，]"
+         r"|\d{1,2}\s*[、.．](?!\d)"
+         r"|[(（]\s*(?:[一二三四五六七八九十]|\d{1,2})\s*[)）])")
+
+
+def ordinal(enum: str) -> int | None:
+    """The number an enumerator stands for: 一、→1, (六)→6, 2、→2, 第三部分→3."""
+    m = re.search(r"\d{1,2}|[一二三四五六七八九十]", enum)
+    if not m:
+        return None
+    s = m.group()
+    return int(s) if s.isdigit() else _CN[s]
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    ordinal: int
+    headings: tuple[str, ...]
+
+
+@cache
+def _specs() -> tuple[SectionSpec, ...]:
+    with resources.files("gknlp.data").joinpath("sections.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    return tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"])) for s in data["sections"])
+
+
+SECTION_KEYS = ("overall", "proactive", "requests", "appeals", "problems", "other")
+
+
+@cache
+def _heading_pattern(key: str) -> re.Pattern[str]:
+    spec = next(s for s in _specs() if s.key == key)
+    alts = "|".join(_GAP.join(re.escape(c) for c in squash(h))
+                    for h in sorted(spec.headings, key=len, reverse=True))
+    return re.compile(rf"{_ENUM}\s*(?P<pre>[^\n。；;：:，,\d]{{0,14}}?)(?P<head>{alts})")
+
+
+@cache
+def _bare_pattern(key: str) -> re.Pattern[str]:
+    spec = next(s for s in _specs() if s.key == key)
+    alts = "|".join(_GAP.join(re.escape(c) for c in squash(h)) for h in spec.headings)
+    return re.compile(rf"(?m)^[ \t]*(?P<head>{alts})[ \t:：]*$")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    start: int        # heading start
+    body_start: int   # after the heading
+    end: int
+    heading: str | None
+    inferred: bool = False
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "body_start": self.body_start, "end": self.end,
+                "heading": self.heading, "inferred": self.inferred}
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    key: str
+    start: int
+    end: int
+    score: float
+
+
+def _candidates(text: str) -> dict[str, list[_Candidate]]:
+    out: dict[str, list[_Candidate]] = {}
+    for spec in _specs():
+        cands: list[_Candidate] = []
+        for m in _heading_pattern(spec.key).finditer(text):
+            score = 10.0
+            if ordinal(m["enum"]) == spec.ordinal:
+                score += 6
+            if not m["enum"].startswith(("(", "（")):
+                score += 1
+            at_line_start = m.start() == 0 or text[m.start() - 1] == "\n"
+            score += 2 if at_line_start else 0
+            score -= len(m["pre"]) * 0.2
+            cands.append(_Candidate(spec.key, m.start(), m.end(), score))
+        for m in _bare_pattern(spec.key).finditer(text):
+            cands.append(_Candidate(spec.key, m.start("head"), m.end(), 8.0))
+        out[spec.key] = sorted(cands, key=lambda c: c.start)
+    return out
+
+
+def _best_sequence(cands: dict[str, list[_Candidate]]) -> dict[str, _Candidate]:
+    """Highest-scoring choice of at most one heading per section, in section order."""
+    # states: list of (last_end, score, chosen) kept Pareto-small by position.
+    states: list[tuple[int, float, dict[str, _Candidate]]] = [(-1, 0.0, {})]
+    for key in SECTION_KEYS:
+        new_states = list(states)
+        for last_end, score, chosen in states:
+            for c in cands.get(key, []):
+                if c.start >= last_end:
+                    new_states.append((c.end, score + c.score, {**chosen, key: c}))
+        # prune: for each end position keep the best score; drop dominated states
+        new_states.sort(key=lambda s: (s[0], -s[1]))
+        pruned: list[tuple[int, float, dict[str, _Candidate]]] = []
+        best = float("-inf")
+        for st in new_states:
+            if st[1] > best:
+                pruned.append(st)
+                best = st[1]
+        states = pruned
+    return max(states, key=lambda s: (s[1], -s[0]))[2]
+
+
+def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
+    """The six sections by key; None for a section whose heading is missing."""
+    chosen = _best_sequence(_candidates(text[body_start:]) if body_start else _candidates(text))
+    if body_start:
+        chosen = {k: _Candidate(c.key, c.start + body_start, c.end + body_start, c.score) for k, c in chosen.items()}
+    found = sorted(chosen.values(), key=lambda c: c.start)
+    sections: dict[str, Section | None] = {k: None for k in SECTION_KEYS}
+    for i, c in enumerate(found):
+        end = found[i + 1].start if i + 1 < len(found) else len(text)
+        sections[c.key] = Section(c.key, c.start, c.end, end, text[c.start:c.end].strip())
+    first = found[0] if found else None
+    if sections["overall"] is None and first is not None and first.key != "overall":
+        lead = text[body_start:first.start]
+        if len(lead.strip()) > 40:
+            sections["overall"] = Section("overall", body_start, body_start, first.start, None, inferred=True)
+    return sections
+
+
+# --- paragraphs -------------------------------------------------------------------------
+
+_SUB_MARK = re.compile(r"[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]")
+_NUM_MARK = re.compile(r"(?<![\d.])(\d{1,2})\s*[.、．](?!\d)")
+_SHI_MARK = re.compile(r"(?<![统唯之])[一二三四五六七八九十]是")
+_LINE_ENUM = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d)|[一二三四五六七八九十]、)")
+_INLINE_HEAD = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d))[^。：:；;\n]{2,30}?[。：:](?=.)")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    id: str
+    section: str
+    heading: str | None
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "section": self.section, "heading": self.heading, "text": self.text,
+                "start": self.start, "end": self.end}
+
+
+def _sequential_marks(body: str, pattern: re.Pattern[str], value) -> list[int]:
+    """Positions of markers numbered 1, 2, 3… in order (ignores stray numbers)."""
+    positions: list[int] = []
+    expected = 1
+    for m in pattern.finditer(body):
+        if value(m) == expected:
+            positions.append(m.start())
+            expected += 1
+    return positions if len(positions) >= 2 else []
+
+
+def _chunks_one_line(body: str) -> list[tuple[int, int]]:
+    """Split a body without line breaks at its sub-heading markers."""
+    for pattern, value in ((_SUB_MARK, lambda m: ordinal(m.group())),
+                           (_NUM_MARK, lambda m: int(m.group(1))),
+                           (_SHI_MARK, lambda m: ordinal(m.group()))):
+        marks = _sequential_marks(body, pattern, value)
+        if marks:
+            bounds = ([0] if body[:marks[0]].strip() else []) + marks + [len(body)]
+            return [(a, b) for a, b in zip(bounds, bounds[1:]) if body[a:b].strip()]
+    return [(0, len(body))] if body.strip() else []
+
+
+def _chunks_lines(body: str) -> list[tuple[int, int, str | None]]:
+    """Lines as paragraphs; a short enumerated line is the heading of the next one."""
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for line in body.split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            lines.append((pos + lead, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    out: list[tuple[int, int, str | None]] = []
+    pending: tuple[int, int] | None = None
+    for a, b in lines:
+        line = body[a:b]
+        is_heading = (len(line) <= 40 and (_LINE_ENUM.match(line) or line.endswith(("：", ":")))
+                      and not line.endswith(("；", ";")))
+        if is_heading and pending is None:
+            pending = (a, b)
+            continue
+        if pending is not None:
+            if is_heading:
+                out.append((pending[0], pending[1], body[pending[0]:pending[1]]))
+                pending = (a, b)
+                continue
+            out.append((pending[0], b, body[pending[0]:pending[1]]))
+            pending = None
+            continue
+        m = _INLINE_HEAD.match(line)
+        out.append((a, b, m.group().strip() if m else None))
+    if pending is not None:
+        out.append((pending[0], pending[1], body[pending[0]:pending[1]]))
+    return out
+
+
+def split_paragraphs(text: str, section: Section) -> list[Paragraph]:
+    """Paragraphs of one section, as a reader sees them; offsets into `text`."""
+    body = text[section.body_start:section.end]
+    base = section.body_start
+    if "\n" in body.strip():
+        chunks = _chunks_lines(body)
+    else:
+        chunks = []
+        for a, b in _chunks_one_line(body):
+            seg = body[a:b]
+            lead = len(seg) - len(seg.lstrip())
+            a += lead
+            b = a + len(seg.strip())
+            m = _INLINE_HEAD.match(body[a:b])
+            chunks.append((a, b, m.group().strip() if m else None))
+    paragraphs = []
+    for i, (a, b, heading) in enumerate(chunks, 1):
+        paragraphs.append(Paragraph(f"{section.key}-{i}", section.key, heading, text[base + a:base + b],
+                                    base + a, base + b))
+    return paragraphs

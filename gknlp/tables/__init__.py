@@ -1,0 +1,1 @@
+"""Template-driven extraction of the three standard tables and their accounting checks."""

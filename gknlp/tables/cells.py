@@ -1,0 +1,52 @@
+"""One table cell's printed text → a value, keeping the raw text and any note."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["Cell", "parse_cell", "is_value_token", "PLACEHOLDER"]
+
+PLACEHOLDER = re.compile(r"^(?:[/／\\—–\-－―_~～·.。]+|无|不适用|空|暂无|未统计|/无)$")
+_VALUE = re.compile(
+    r"^(?P<sign>[增减+\-−－])?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|宗|起|次|%)?\s*"
+    r"(?P<note>[(（][^()（）]*[)）])?$"
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A parsed cell: `value` is None for empty cells and placeholders; `raw` is as printed."""
+
+    raw: str
+    value: Decimal | None
+    kind: str  # number | empty | placeholder
+    unit: str | None = None
+    note: str | None = None
+
+
+def parse_cell(raw: str | None) -> Cell:
+    """Parse a value cell: 0, 增3, 减4, 1732.633648万元, 22（其中修订16件）, /, 无, empty."""
+    text = (raw or "").strip().replace(",", "").replace("，", "") if raw else ""
+    if not text:
+        return Cell(raw or "", None, "empty")
+    if PLACEHOLDER.match(text):
+        return Cell(raw, None, "placeholder")
+    m = _VALUE.match(text)
+    if not m:
+        return Cell(raw, None, "placeholder", note=text)
+    try:
+        value = Decimal(m["num"])
+    except InvalidOperation:
+        return Cell(raw, None, "placeholder", note=text)
+    if m["sign"] in ("减", "-", "−", "－"):
+        value = -value
+    note = m["note"][1:-1] if m["note"] else None
+    return Cell(raw, value, "number", unit=m["unit"], note=note)
+
+
+def is_value_token(token: str) -> bool:
+    """A token that fills a value cell (number or placeholder), as opposed to label text."""
+    t = token.strip().replace(",", "")
+    return bool(t) and bool(PLACEHOLDER.match(t) or _VALUE.match(t))

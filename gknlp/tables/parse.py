@@ -1,0 +1,274 @@
+"""Extract the three standard tables from a region of text, driven by the templates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from gknlp.tables.align import LabelMatch, Tokens, find_label, row_tokens, squash
+from gknlp.tables.cells import Cell, parse_cell
+from gknlp.tables.templates import (RowSpec, appeals_template, proactive_templates,
+                                    requests_template)
+
+__all__ = ["TableResult", "RowText", "extract_proactive", "extract_requests", "extract_appeals",
+           "fit_cells"]
+
+_WAN = Decimal(10000)
+_YUAN_HEADER = re.compile(r"[(（:：]\s*元|单位\s*[:：]?\s*元(?!\S*万)|金额\s*[(（]?\s*元")
+
+
+@dataclass
+class RowText:
+    """A row's label position and the raw text of its cells, kept for recovery and audit."""
+
+    key: str
+    label: LabelMatch
+    segment: str
+    tokens: Tokens
+    n_cells: int
+
+
+@dataclass
+class TableResult:
+    """One table: cells by row and column, plus how they were obtained."""
+
+    key: str
+    template: str | None = None
+    layout: str = "absent"
+    columns: tuple[str, ...] = ()
+    rows: dict[str, dict[str, Cell | None]] = field(default_factory=dict)
+    row_texts: dict[str, RowText] = field(default_factory=dict)
+    unresolved: list[str] = field(default_factory=list)
+    ambiguous: dict[str, list] = field(default_factory=dict)
+    money_unit: dict[str, str] = field(default_factory=dict)
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return self.layout != "absent"
+
+    def value(self, row: str, col: str) -> Decimal | None:
+        cell = self.rows.get(row, {}).get(col)
+        if cell is None or cell.value is None:
+            return None
+        if self.money_unit.get(f"{row}.{col}") == "yuan":
+            return cell.value / _WAN
+        return cell.value
+
+    def warn(self, code: str, message: str, raw: str | None = None) -> None:
+        self.warnings.append({"code": code, "message": f"table {self.key}: {message}", "raw": raw})
+
+
+def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | None]:
+    """Fit a row's tokens to its n cells; None when the cells run together (needs recovery)."""
+    values = tokens.values
+    if len(values) == n:
+        return list(values), None
+    if not tokens.delimited and len(values) == 1 and values[0].isdigit() and len(values[0]) > 1:
+        run = values[0]
+        if len(run) == n:
+            return list(run), None
+        return None, "run"
+    if len(tokens.cells) == n:
+        return [c or None for c in tokens.cells], None
+    if len(values) > n:
+        return list(values[:n]), "extra_cells"
+    cells = list(tokens.cells)
+    while len(cells) > n and cells and cells[0] == "":
+        cells.pop(0)
+    while len(cells) > n and cells[-1] == "":
+        cells.pop()
+    if len(cells) > n:
+        return list(values) + [None] * (n - len(values)), "misaligned"
+    missing = n - len(cells)
+    fitted = [c or None for c in cells] + [None] * missing
+    return fitted, ("missing_cells" if missing and values else None)
+
+
+def _segments(text: str, matches: list[LabelMatch], region_end: int) -> dict[str, str]:
+    out = {}
+    for i, m in enumerate(matches):
+        nxt = matches[i + 1].start if i + 1 < len(matches) else region_end
+        out[m.key] = text[m.end:nxt]
+    return out
+
+
+def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> list[LabelMatch]:
+    """Required rows in order, then optional (subtotal) rows between their neighbours."""
+    required: list[LabelMatch] = []
+    pos = start
+    for row in rows:
+        if row.optional:
+            continue
+        m = find_label(text, row.labels, row.enum, pos, end, key=row.key)
+        if m:
+            required.append(m)
+            pos = m.end
+    found = {m.key: m for m in required}
+    keys = [r.key for r in rows]
+    result = list(required)
+    for row in rows:
+        if not row.optional:
+            continue
+        i = keys.index(row.key)
+        before = next((found[k] for k in reversed(keys[:i]) if k in found), None)
+        after = next((found[k] for k in keys[i + 1:] if k in found), None)
+        lo = before.end if before else start
+        hi = after.start if after else end
+        m = find_label(text, row.labels, row.enum, lo, hi, key=row.key)
+        if m:
+            result.append(m)
+    return sorted(result, key=lambda m: m.start)
+
+
+def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tuple[str, ...]],
+          text: str, matches: list[LabelMatch], end: int) -> None:
+    segments = _segments(text, matches, end)
+    by_key = {r.key: r for r in rows}
+    for m in matches:
+        row = by_key[m.key]
+        cols = columns[row.key]
+        tokens = row_tokens(segments[m.key])
+        table.row_texts[m.key] = RowText(m.key, m, segments[m.key], tokens, len(cols))
+        if row.optional and not tokens.values:
+            continue
+        fitted, problem = fit_cells(tokens, len(cols))
+        if fitted is None:
+            table.unresolved.append(row.key)
+            table.rows[row.key] = {c: None for c in cols}
+            continue
+        if problem:
+            table.warn(problem, f"row {row.key}: expected {len(cols)} cells", segments[m.key].strip()[:200])
+        table.rows[row.key] = {c: (parse_cell(v) if v is not None else parse_cell("")) for c, v in zip(cols, fitted)}
+    for row in rows:
+        if row.optional or row.key in table.rows:
+            continue
+        table.rows[row.key] = {c: None for c in columns[row.key]}
+        if table.found:
+            table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found")
+
+
+def _choose_template(squashed: str, year: int | None) -> str | None:
+    scores = {t.name: sum(squash(mk) in squashed for mk in t.markers) for t in proactive_templates()}
+    best = max(scores.values())
+    if best == 0:
+        return None
+    winners = [name for name, s in scores.items() if s == best]
+    if len(winners) == 1:
+        return winners[0]
+    return "2021" if (year or 0) >= 2021 else "2019"
+
+
+def extract_proactive(text: str, start: int, end: int, year: int | None = None, layout: str = "delimited") -> TableResult:
+    """Table 二: template chosen by its header labels, then rows aligned."""
+    table = TableResult("proactive")
+    name = _choose_template(squash(text[start:end]), year)
+    templates = {t.name: t for t in proactive_templates()}
+    template = templates.get(name) if name else None
+    if template is None:
+        # No header marker: try both and keep the one whose rows are found.
+        found = {t.name: _match_rows(text, t.rows, start, end) for t in proactive_templates()}
+        name = max(found, key=lambda k: (len(found[k]), k == ("2021" if (year or 0) >= 2021 else "2019")))
+        if not found[name]:
+            table.warn("table_not_found", "no row of table 二 found")
+            table.rows = {r.key: {c: None for c in r.columns} for r in templates["2021" if (year or 0) >= 2021 else "2019"].rows}
+            return table
+        template = templates[name]
+        table.warn("template_guessed", f"no header label of either template; rows fit template {name}")
+    table.template = template.name
+    matches = _match_rows(text, template.rows, start, end)
+    if not matches:
+        table.warn("table_not_found", "no row of table 二 found")
+        table.rows = {r.key: {c: None for c in r.columns} for r in template.rows}
+        return table
+    table.layout = layout
+    _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text, matches, end)
+    prev_end = start
+    for m in sorted(matches, key=lambda m: m.start):
+        row = next(r for r in template.rows if r.key == m.key)
+        for col in row.columns:
+            if template.kind(col) != "money":
+                continue
+            header = text[prev_end:m.start]
+            cell = table.rows.get(row.key, {}).get(col)
+            unit = cell.unit if cell else None
+            if unit == "元" or (unit is None and "万元" not in header and _YUAN_HEADER.search(header)):
+                table.money_unit[f"{row.key}.{col}"] = "yuan"
+        prev_end = m.end
+    return table
+
+
+def extract_requests(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
+    """Table 三: 2019 or 2021 rows by their labels; columns by the header (总计, 小计)."""
+    spec = requests_template()
+    table = TableResult("requests")
+    region = squash(text[start:end])
+    template = "2021" if any(squash(mk) in region for mk in spec.markers_2021) else "2019"
+    rows = spec.rows_for(template)
+    matches = _match_rows(text, rows, start, end)
+    if not matches:
+        table.warn("table_not_found", "no row of table 三 found")
+        table.template = template
+        table.columns = tuple(c.key for c in spec.columns if c.key != "org_subtotal")
+        table.rows = {r.key: {c: None for c in table.columns} for r in rows if not r.optional}
+        return table
+    table.template = template
+    table.layout = layout
+    header = squash(text[start:matches[0].start])
+    cols = tuple(c.key for c in spec.columns
+                 if not c.optional or any(squash(lab) in header for lab in c.labels))
+    table.columns = cols
+    if "total" not in cols:
+        table.warn("no_total_column", "the table has no 总计 column; total is null")
+    _fill(table, rows, {r.key: cols for r in rows}, text, matches, end)
+    if "total" not in cols:
+        for cells in table.rows.values():
+            cells["total"] = None
+    return table
+
+
+def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
+    """Table 四: fifteen cells after the header's last 总计."""
+    spec = appeals_template()
+    table = TableResult("appeals", columns=spec.columns)
+    pos = start
+    anchor = find_label(text, ("行政复议",), None, start, end)
+    if anchor is None:
+        table.warn("table_not_found", "no 行政复议 header for table 四")
+        table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}
+        return table
+    pos = anchor.end
+    count = 0
+    while count < spec.header_end_count:
+        m = find_label(text, (spec.header_end,), None, pos, end)
+        if m is None:
+            break
+        pos = m.end
+        count += 1
+    n = len(spec.blocks) * len(spec.columns)
+    tokens = row_tokens(text[pos:end])
+    fake = LabelMatch("appeals", pos, pos)
+    table.row_texts["appeals"] = RowText("appeals", fake, text[pos:end], tokens, n)
+    if not tokens.values:
+        table.warn("table_not_found", "table 四 has no values")
+        table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}
+        return table
+    table.layout = layout
+    # The values are the first run of value cells; narrative after the table is not part of it.
+    values = list(tokens.values)
+    if tokens.delimited and len(values) >= n:
+        fitted, problem = values[:n], None
+    else:
+        fitted, problem = fit_cells(Tokens(tokens.cells[: max(n, 1)] if tokens.delimited else tokens.cells,
+                                           tokens.delimited), n)
+    if fitted is None:
+        table.unresolved.append("appeals")
+        table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}
+        return table
+    if problem:
+        table.warn(problem, f"expected {n} cells", text[pos:end].strip()[:200])
+    for bi, block in enumerate(spec.blocks):
+        chunk = fitted[bi * len(spec.columns):(bi + 1) * len(spec.columns)]
+        table.rows[block] = {c: parse_cell(v or "") for c, v in zip(spec.columns, chunk)}
+    return table

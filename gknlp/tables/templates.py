@@ -1,0 +1,100 @@
+"""Load the table templates (data files) into small frozen structures."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+__all__ = ["RowSpec", "ColumnSpec", "ProactiveTemplate", "RequestsTemplate", "AppealsTemplate",
+           "proactive_templates", "requests_template", "appeals_template"]
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    key: str
+    labels: tuple[str, ...]
+    columns: tuple[str, ...] = ()
+    enum: str | None = None
+    templates: tuple[str, ...] = ()
+    subtotal_of: tuple[str, ...] = ()
+
+    @property
+    def optional(self) -> bool:
+        return bool(self.subtotal_of)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    key: str
+    labels: tuple[str, ...]
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ProactiveTemplate:
+    name: str
+    source: str
+    markers: tuple[str, ...]
+    rows: tuple[RowSpec, ...]
+    column_kinds: dict
+
+    def kind(self, column: str) -> str:
+        return self.column_kinds.get(column, "count")
+
+
+@dataclass(frozen=True)
+class RequestsTemplate:
+    columns: tuple[ColumnSpec, ...]
+    rows: tuple[RowSpec, ...]
+    markers_2021: tuple[str, ...]
+
+    def rows_for(self, template: str) -> tuple[RowSpec, ...]:
+        return tuple(r for r in self.rows if not r.templates or template in r.templates)
+
+
+@dataclass(frozen=True)
+class AppealsTemplate:
+    blocks: tuple[str, ...]
+    columns: tuple[str, ...]
+    header_labels: tuple[str, ...]
+    header_end: str
+    header_end_count: int
+
+
+def _load(name: str) -> dict:
+    with resources.files("gknlp.data.templates").joinpath(name).open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _row(d: dict) -> RowSpec:
+    return RowSpec(key=d["key"], labels=tuple(d["labels"]), columns=tuple(d.get("columns", ())),
+                   enum=d.get("enum"), templates=tuple(d.get("templates", ())),
+                   subtotal_of=tuple(d.get("subtotal_of", ())))
+
+
+@cache
+def proactive_templates() -> tuple[ProactiveTemplate, ...]:
+    data = _load("proactive.toml")
+    kinds = dict(data.get("columns", {}))
+    return tuple(ProactiveTemplate(t["name"], t["source"], tuple(t["markers"]),
+                                   tuple(_row(r) for r in t["rows"]), kinds)
+                 for t in data["templates"])
+
+
+@cache
+def requests_template() -> RequestsTemplate:
+    data = _load("requests.toml")
+    return RequestsTemplate(
+        columns=tuple(ColumnSpec(c["key"], tuple(c["labels"]), c.get("optional", False)) for c in data["columns"]),
+        rows=tuple(_row(r) for r in data["rows"]),
+        markers_2021=tuple(data["markers_2021"]),
+    )
+
+
+@cache
+def appeals_template() -> AppealsTemplate:
+    d = _load("appeals.toml")
+    return AppealsTemplate(tuple(d["blocks"]), tuple(d["columns"]), tuple(d["header_labels"]),
+                           d["header_end"], d["header_end_count"])

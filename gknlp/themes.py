@@ -1,0 +1,857 @@
+"""Theme classifier for report paragraphs (issue 4).
+
+A multi-label scikit-learn model over jieba words and character n-grams, one calibrated
+linear classifier per theme, with per-theme thresholds chosen on grouped cross-validation.
+The themes are data (a codebook JSON file); the labelled paragraphs are JSONL lines that
+point into the corpus by offsets (or carry their text inline).
+
+Nothing heavy is imported at module import: jieba, OpenCC, scikit-learn and skops are
+loaded inside the functions that need them, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import threading
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "Theme",
+    "Codebook",
+    "Example",
+    "ThemeModel",
+    "CorpusMissingError",
+    "load_codebook",
+    "load_annotations",
+    "make_split",
+    "split_examples",
+    "train",
+    "evaluate",
+    "load_model",
+    "tag",
+    "tag_records",
+    "paragraph_kind",
+    "body_group",
+    "default_corpus_dir",
+    "DEFAULT_MODEL_DIR",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+_DATA = Path(__file__).parent / "data" / "themes"
+_USERDICT = _DATA / "userdict.txt"
+_KIND_CUES = _DATA / "kind_cues.json"
+_REPO = Path(__file__).resolve().parent.parent
+#: The shipped model (``models/themes-v1`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
+DEFAULT_MODEL_DIR = _REPO / "models" / "themes-v1"
+
+MODEL_FILE = "model.skops"
+META_FILE = "meta.json"
+CODEBOOK_FILE = "codebook.json"
+FORMAT_VERSION = 1
+
+# Types the model file may contain beyond skops' defaults.  Loading refuses anything else.
+TRUSTED_TYPES = (
+    "gknlp.themes.jieba_words",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.StratifiedGroupKFold",
+    "sklearn.multiclass._ConstantPredictor",
+)
+
+# Cross-validation shape (fixed: part of what makes training reproducible).
+OUTER_FOLDS = 5          # grouped folds for out-of-fold scores -> thresholds
+CALIBRATION_FOLDS = 3    # grouped folds inside CalibratedClassifierCV
+MIN_GROUPS = 3           # a theme needs positives and negatives in this many groups
+MIN_GROUPS_FOR_GROUPED_CV = 5  # fewer distinct groups: each line becomes its own group
+
+
+class CorpusMissingError(FileNotFoundError):
+    """A labelled line points into the corpus, but the corpus (or the file) is not there."""
+
+
+# --------------------------------------------------------------------------- codebook
+
+
+@dataclass(frozen=True)
+class Theme:
+    label: str
+    name_zh: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Codebook:
+    themes: tuple[Theme, ...]
+    version: str = ""
+
+    @property
+    def labels(self) -> list[str]:
+        return [t.label for t in self.themes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "themes": [
+                {"label": t.label, "name_zh": t.name_zh, "description": t.description}
+                for t in self.themes
+            ],
+        }
+
+
+def load_codebook(path: str | os.PathLike | Mapping | None = None) -> Codebook:
+    """Read a codebook: ``{"version", "themes": [{"label", "name_zh", "description"}, ...]}``.
+
+    ``path`` may be a file, a directory holding ``codebook.json``, or an already-parsed mapping.
+    Also accepted: a bare list of themes, ``labels`` instead of ``themes``, ``name``/``zh``.
+    """
+    if isinstance(path, Mapping) or isinstance(path, list):
+        raw: Any = path
+    else:
+        p = Path(path) if path is not None else _REPO / "annotations"
+        if p.is_dir():
+            p = p / CODEBOOK_FILE
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    items = raw if isinstance(raw, list) else raw.get("themes", raw.get("labels", []))
+    version = "" if isinstance(raw, list) else str(raw.get("version", ""))
+    themes = []
+    for item in items:
+        if isinstance(item, str):
+            themes.append(Theme(item))
+            continue
+        label = item.get("label") or item.get("name") or item.get("id")
+        if not label:
+            raise ValueError(f"codebook entry without a label: {item!r}")
+        themes.append(Theme(
+            label=str(label),
+            name_zh=str(item.get("name_zh") or item.get("zh") or item.get("chinese") or ""),
+            description=str(item.get("description", "")),
+        ))
+    labels = [t.label for t in themes]
+    if len(set(labels)) != len(labels) or not labels:
+        raise ValueError(f"codebook labels must be unique and non-empty: {labels}")
+    return Codebook(tuple(themes), version)
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled paragraph, its text resolved."""
+
+    id: str
+    source: str
+    text: str
+    labels: tuple[str, ...]
+    start: int | None = None
+    end: int | None = None
+    section: str | None = None
+    heading: str | None = None
+    annotators: tuple[str, ...] = ()
+
+    @property
+    def group(self) -> str:
+        return body_group(self.source or self.id)
+
+    @property
+    def key(self) -> tuple:
+        if self.start is not None and self.source:
+            return (self.source, self.start, self.end)
+        return (self.source, self.id)
+
+
+_REPORT_NAME = re.compile(r"^(?:\d+_)?(?P<slug>.+?)(?:-(?:19|20)\d\d)?$")
+
+
+def body_group(source: str) -> str:
+    """The cross-validation group of a source: the issuing body's slug.
+
+    ``raw/023_pingtan-hzs-2022.txt`` -> ``pingtan-hzs`` (all years of one body together);
+    ``seeds/000_f6f8….txt`` -> ``seeds/000_f6f8…`` (each seed is its own group); any
+    other source is its own group too.
+    """
+    p = Path(source)
+    if p.parts and p.parts[0] == "raw":
+        m = _REPORT_NAME.match(p.stem)
+        return m.group("slug") if m else p.stem
+    return str(p.with_suffix("")) if p.suffix else str(p)
+
+
+def default_corpus_dir() -> Path | None:
+    """``$GKNLP_CORPUS``, else ``../shared/corpus`` beside the source tree, if it exists."""
+    env = os.environ.get("GKNLP_CORPUS")
+    if env:
+        return Path(env)
+    for cand in (_REPO.parent / "shared" / "corpus", Path("../shared/corpus")):
+        if cand.is_dir():
+            return cand
+    return None
+
+
+def _annotation_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"no annotations at {path}")
+    files = sorted(path.glob("labels*.jsonl"))
+    if not files:  # a researcher's own directory: every JSONL except the materialised test set
+        files = sorted(p for p in path.glob("*.jsonl") if p.name != "test.jsonl")
+    if not files:
+        raise FileNotFoundError(f"no *.jsonl annotation files in {path}")
+    return files
+
+
+def _annotator_name(path: Path) -> str:
+    stem = path.stem
+    return stem[len("labels_"):] if stem.startswith("labels_") else stem
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _SourceReader:
+    """Reads corpus files once each and checks the recorded sha256."""
+
+    def __init__(self, corpus_dir: Path | None) -> None:
+        self.corpus_dir = corpus_dir
+        self._cache: dict[str, tuple[str, str]] = {}
+
+    def text(self, source: str, where: str) -> tuple[str, str]:
+        if source not in self._cache:
+            if self.corpus_dir is None:
+                raise CorpusMissingError(
+                    f"{where}: needs the corpus to resolve {source!r} (no text inline), "
+                    "but no corpus directory was given (use --corpus or $GKNLP_CORPUS; "
+                    "expected e.g. ../shared/corpus)")
+            path = Path(self.corpus_dir) / source
+            if not path.is_file():
+                raise CorpusMissingError(
+                    f"{where}: corpus file {path} is missing (corpus directory "
+                    f"{self.corpus_dir}{'' if Path(self.corpus_dir).is_dir() else ' does not exist'})")
+            raw = path.read_bytes()
+            self._cache[source] = (raw.decode("utf-8"), hashlib.sha256(raw).hexdigest())
+        return self._cache[source]
+
+
+def _read_lines(path: Path) -> Iterable[tuple[str, dict]]:
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield f"{path.name}:{n}", json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path.name}:{n}: not JSON ({exc})") from None
+
+
+def _resolve(rec: dict, where: str, reader: _SourceReader) -> str:
+    text = rec.get("text")
+    if isinstance(text, str) and text:
+        return text
+    source, start, end = rec.get("source"), rec.get("start"), rec.get("end")
+    if not source or start is None or end is None:
+        raise ValueError(f"{where}: a line needs either 'text' or 'source'+'start'+'end'")
+    full, file_hash = reader.text(source, where)
+    span = full[int(start):int(end)]
+    expected = rec.get("sha256")
+    # The recorded hash may be of the whole source file or of the paragraph itself.
+    if expected and expected not in (file_hash, _sha256(span)):
+        raise ValueError(
+            f"{where}: sha256 mismatch for {source}[{start}:{end}] — the corpus file "
+            "differs from the one that was annotated")
+    return span
+
+
+def load_annotations(
+    path_or_dir: str | os.PathLike,
+    corpus_dir: str | os.PathLike | None = None,
+    *,
+    exclude_sources: Iterable[str] = (),
+    only_sources: Iterable[str] | None = None,
+    merge: str = "union",
+) -> list[Example]:
+    """Read labelled paragraphs from a JSONL file or a directory of ``labels*.jsonl``.
+
+    Lines without inline ``text`` are resolved from ``corpus_dir/source[start:end]`` and
+    their ``sha256`` is checked; a missing corpus raises :class:`CorpusMissingError`.
+    The same paragraph labelled in several files (two annotators) is merged into one
+    example: ``merge="union"`` (default) or ``"intersection"`` of their labels.
+    The result is sorted by source and offset, so file order does not matter.
+    """
+    if merge not in ("union", "intersection"):
+        raise ValueError("merge must be 'union' or 'intersection'")
+    exclude = set(exclude_sources)
+    only = None if only_sources is None else set(only_sources)
+    reader = _SourceReader(Path(corpus_dir) if corpus_dir is not None else None)
+    merged: dict[tuple, Example] = {}
+    for path in _annotation_files(Path(path_or_dir)):
+        who = _annotator_name(path)
+        for where, rec in _read_lines(path):
+            source = str(rec.get("source") or "")
+            if source in exclude or (only is not None and source not in only):
+                continue
+            labels = rec.get("labels")
+            if labels is None:
+                continue  # not yet labelled
+            ex = Example(
+                id=str(rec.get("id") or f"{source}:{rec.get('start')}-{rec.get('end')}"),
+                source=source,
+                text=_resolve(rec, where, reader),
+                labels=tuple(sorted(set(map(str, labels)))),
+                start=rec.get("start"),
+                end=rec.get("end"),
+                section=rec.get("section"),
+                heading=rec.get("heading"),
+                annotators=tuple(rec.get("annotators")
+                                 or ([str(rec["annotator"])] if rec.get("annotator") else [who])),
+            )
+            old = merged.get(ex.key)
+            if old is None:
+                merged[ex.key] = ex
+                continue
+            a, b = set(old.labels), set(ex.labels)
+            both = a | b if merge == "union" else a & b
+            merged[ex.key] = Example(**{
+                **old.__dict__, "labels": tuple(sorted(both)),
+                "annotators": tuple(sorted(set(old.annotators) | set(ex.annotators)))})
+    return sorted(merged.values(), key=lambda e: (e.source, e.start or 0, e.end or 0, e.id))
+
+
+# --------------------------------------------------------------------------- split
+
+
+def make_split(sources: Iterable[str], fraction: float = 0.2) -> list[str]:
+    """Choose test sources deterministically: whole bodies, ordered by sha256 of the slug.
+
+    Bodies are taken in hash order until at least ``fraction`` of the sources are held
+    out, so no body has reports on both sides.
+    """
+    by_group: dict[str, set[str]] = {}
+    for s in set(sources):
+        by_group.setdefault(body_group(s), set()).add(s)
+    total = sum(len(v) for v in by_group.values())
+    chosen: list[str] = []
+    for g in sorted(by_group, key=lambda g: hashlib.sha256(g.encode("utf-8")).hexdigest()):
+        if len(chosen) >= fraction * total:
+            break
+        chosen.extend(by_group[g])
+    return sorted(chosen)
+
+
+def split_examples(examples: Sequence[Example], test_sources: Iterable[str]
+                   ) -> tuple[list[Example], list[Example]]:
+    """(train, test) by source; refuses a body on both sides."""
+    test_set = set(test_sources)
+    train_ = [e for e in examples if e.source not in test_set]
+    test_ = [e for e in examples if e.source in test_set]
+    shared = {e.group for e in train_} & {e.group for e in test_}
+    if shared:
+        warnings.warn(f"bodies on both sides of the split: {sorted(shared)}", stacklevel=2)
+    return train_, test_
+
+
+# --------------------------------------------------------------------------- text features
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+_PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
+_SPACE = re.compile(r"\s+")
+_NUMBER = re.compile(r"^[\d.,%％]+$")
+_lock = threading.Lock()
+
+
+@cache
+def _opencc():
+    import opencc
+
+    try:
+        return opencc.OpenCC("t2s")
+    except Exception:  # older builds want the file name
+        return opencc.OpenCC("t2s.json")
+
+
+def normalize_text(text: str) -> str:
+    """Traditional -> simplified (OpenCC t2s), pinyin glosses dropped, NFKC widths, spaces."""
+    text = _PINYIN.sub("", text)
+    text = _opencc().convert(text)
+    text = unicodedata.normalize("NFKC", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("GKNLP_CACHE_DIR")
+    if base:
+        d = Path(base)
+    else:
+        d = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gknlp"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@cache
+def _tokenizer():
+    """A private jieba Tokenizer: cache file under the user cache dir, domain dictionary loaded."""
+    import jieba
+
+    with _lock:
+        tk = jieba.Tokenizer()
+        tk.tmp_dir = str(_cache_dir())
+        tk.cache_file = "jieba.cache"
+        tk.initialize()
+        if _USERDICT.is_file():
+            tk.load_userdict(str(_USERDICT))
+    return tk
+
+
+def _userdict_hash() -> str | None:
+    return hashlib.sha256(_USERDICT.read_bytes()).hexdigest() if _USERDICT.is_file() else None
+
+
+def jieba_words(doc: str) -> list[str]:
+    """Word analyzer: jieba words (single characters kept), numbers folded to ``0``."""
+    out = []
+    for w in _tokenizer().lcut(doc, HMM=False):
+        w = w.strip()
+        if not w:
+            continue
+        if _NUMBER.match(w):
+            out.append("0")
+        elif any(ch.isalnum() for ch in w):
+            out.append(w)
+    return out
+
+
+def _make_pipeline(seed: int):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedGroupKFold
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.svm import LinearSVC
+
+    features = FeatureUnion([
+        ("words", TfidfVectorizer(analyzer=jieba_words, sublinear_tf=True, min_df=2,
+                                  dtype="float64")),
+        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True,
+                                  min_df=2, lowercase=False, dtype="float64")),
+    ])
+    clf = OneVsRestClassifier(CalibratedClassifierCV(
+        LinearSVC(C=0.5, class_weight="balanced", random_state=seed),
+        method="sigmoid", cv=StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS)))
+    return Pipeline([("features", features), ("clf", clf)])
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class ThemeModel:
+    """A fitted pipeline plus its label set and per-label thresholds."""
+
+    pipeline: Any
+    labels: list[str]
+    thresholds: dict[str, float]
+    codebook: Codebook
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def scores(self, texts: Sequence[str]):
+        """Probabilities, shape (n_texts, n_labels), in ``self.labels`` order."""
+        import numpy as np
+
+        if not len(texts):
+            return np.zeros((0, len(self.labels)))
+        return self.pipeline.predict_proba([normalize_text(t) for t in texts])
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """``[{"themes": [labels over threshold], "scores": {label: probability}}]``."""
+        if isinstance(texts, str):
+            raise TypeError("predict() takes a list of texts, not a single string")
+        probs = self.scores(list(texts))
+        out = []
+        for row in probs:
+            scores = {lab: round(float(p), 4) for lab, p in zip(self.labels, row)}
+            themes = [lab for lab, p in zip(self.labels, row) if p >= self.thresholds[lab]]
+            out.append({"themes": themes, "scores": scores})
+        return out
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write ``model.skops`` (canonical, byte-stable), ``meta.json`` and ``codebook.json``."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / MODEL_FILE).write_bytes(_canonical_skops(self.pipeline))
+        meta = {**self.meta, "labels": self.labels, "thresholds": self.thresholds}
+        meta["model_sha256"] = hashlib.sha256((d / MODEL_FILE).read_bytes()).hexdigest()
+        _write_json(d / META_FILE, meta)
+        _write_json(d / CODEBOOK_FILE, self.codebook.to_json())
+        return d
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
+                    encoding="utf-8")
+
+
+_ID_FIELD = re.compile(r'"__id__": (\d+)|"file": "(\d+)\.npy"')
+
+
+def _canonical_skops(obj: Any) -> bytes:
+    """skops bytes with object ids renumbered in schema order and fixed zip timestamps.
+
+    skops names array files and shared-reference ids after ``id()``, which changes from
+    run to run; renumbering keeps references intact and makes equal models equal files.
+    """
+    import skops.io as sio
+
+    src = zipfile.ZipFile(io.BytesIO(sio.dumps(obj)))
+    schema = src.read("schema.json").decode("utf-8")
+    mapping: dict[str, str] = {}
+
+    def renumber(m: re.Match) -> str:
+        old = m.group(1) or m.group(2)
+        new = mapping.setdefault(old, str(len(mapping) + 1))
+        return f'"__id__": {new}' if m.group(1) else f'"file": "{new}.npy"'
+
+    schema = _ID_FIELD.sub(renumber, schema)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        entries = [("schema.json", schema.encode("utf-8"))]
+        for name in src.namelist():
+            if name == "schema.json":
+                continue
+            stem, dot, ext = name.partition(".")
+            new = mapping.get(stem)
+            if new is None:
+                raise RuntimeError(f"skops entry {name} not referenced in schema.json")
+            entries.append((f"{new}.{ext}", src.read(name)))
+        for name, data in sorted(entries, key=lambda e: e[0]):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, data)
+    return buf.getvalue()
+
+
+def _gknlp_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("gknlp")
+    except Exception:
+        return "0+unknown"
+
+
+def _data_hash(examples: Sequence[Example], labels: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps(list(labels), ensure_ascii=False).encode("utf-8"))
+    for e in examples:
+        h.update(json.dumps([e.source, e.start, e.end, e.text, list(e.labels)],
+                            ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
+
+
+def _groups(examples: Sequence[Example]) -> list[str]:
+    groups = [e.group for e in examples]
+    if len(set(groups)) < MIN_GROUPS_FOR_GROUPED_CV:
+        logger.warning("only %d groups: cross-validating by line instead of by body",
+                       len(set(groups)))
+        groups = [f"{e.group}#{i}" for i, e in enumerate(examples)]
+    return groups
+
+
+def _trainable(y_col, groups: Sequence[str]) -> bool:
+    pos = {g for g, y in zip(groups, y_col) if y}
+    neg = {g for g, y in zip(groups, y_col) if not y}
+    return len(pos) >= MIN_GROUPS and len(neg) >= MIN_GROUPS
+
+
+def _fit(texts: list[str], Y, groups: list[str], seed: int):
+    """Fit the pipeline; labels without enough groups get an all-zero column (constant 0)."""
+    import numpy as np
+    import sklearn
+
+    Y = np.array(Y, copy=True)
+    for j in range(Y.shape[1]):
+        if not _trainable(Y[:, j], groups):
+            Y[:, j] = 0
+    pipe = _make_pipeline(seed)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe.fit(texts, Y, groups=np.asarray(groups))
+    return pipe
+
+
+def _best_threshold(y, p) -> float:
+    """The threshold maximising F1 on out-of-fold scores (ties: the one nearest 0.5)."""
+    import numpy as np
+
+    y = np.asarray(y).astype(bool)
+    if not y.any():
+        return 0.5
+    cands = np.unique(np.concatenate([p, [0.5]]))
+    best = (-1.0, 0.0, 0.5)
+    for t in cands:
+        pred = p >= t
+        tp = np.sum(pred & y)
+        fp = np.sum(pred & ~y)
+        fn = np.sum(~pred & y)
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        key = (round(f1, 10), -abs(t - 0.5), t)
+        if key > best:
+            best = key
+    t = float(best[2])
+    # midpoint to the next lower score: a margin instead of sitting on a training score
+    lower = p[p < t]
+    if lower.size:
+        t = (t + float(lower.max())) / 2
+    return round(min(max(t, 0.05), 0.95), 4)
+
+
+def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | Mapping,
+          seed: int = 0) -> ThemeModel:
+    """Fit the theme model on labelled examples (deterministic for a given data set).
+
+    Per-label thresholds are chosen on out-of-fold scores of a grouped cross-validation
+    (groups = issuing body) over the training examples, then the model is refit on all.
+    Labels of the codebook with too few examples (positives and negatives in fewer than
+    ``MIN_GROUPS`` groups) are left out and listed in ``meta["skipped_labels"]``.
+    """
+    import numpy as np
+    import sklearn
+    from sklearn.model_selection import GroupKFold
+
+    if not isinstance(codebook, Codebook):
+        codebook = load_codebook(codebook)
+    examples = sorted(examples, key=lambda e: (e.source, e.start or 0, e.end or 0, e.id))
+    if not examples:
+        raise ValueError("no training examples")
+    unknown = sorted({lab for e in examples for lab in e.labels} - set(codebook.labels))
+    if unknown:
+        warnings.warn(f"labels not in the codebook are ignored: {unknown}", stacklevel=2)
+    texts = [normalize_text(e.text) for e in examples]
+    groups = _groups(examples)
+    all_labels = codebook.labels
+    Y_all = np.array([[lab in e.labels for lab in all_labels] for e in examples], dtype=int)
+    keep = [j for j in range(len(all_labels)) if _trainable(Y_all[:, j], groups)]
+    labels = [all_labels[j] for j in keep]
+    skipped = [lab for lab in all_labels if lab not in labels]
+    if not labels:
+        raise ValueError("no label has enough examples to train "
+                         f"(each needs positives and negatives in >= {MIN_GROUPS} groups)")
+    Y = Y_all[:, keep]
+
+    # out-of-fold scores on grouped folds -> thresholds
+    n_folds = min(OUTER_FOLDS, len(set(groups)))
+    oof = np.zeros(Y.shape, dtype=float)
+    for tr, te in GroupKFold(n_splits=n_folds).split(texts, Y, groups):
+        pipe = _fit([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed)
+        oof[te] = pipe.predict_proba([texts[i] for i in te])
+    thresholds = {lab: _best_threshold(Y[:, j], oof[:, j]) for j, lab in enumerate(labels)}
+    cv_f1 = {}
+    for j, lab in enumerate(labels):
+        pred, y = oof[:, j] >= thresholds[lab], Y[:, j].astype(bool)
+        tp = int(np.sum(pred & y))
+        cv_f1[lab] = round(2 * tp / (2 * tp + np.sum(pred & ~y) + np.sum(~pred & y)), 4) \
+            if tp else 0.0
+
+    pipe = _fit(texts, Y, groups, seed)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    meta = {
+        "format": FORMAT_VERSION,
+        "name": "",
+        "gknlp_version": _gknlp_version(),
+        "sklearn_version": sklearn.__version__,
+        "date": when.date().isoformat(),
+        "seed": seed,
+        "data_sha256": _data_hash(examples, all_labels),
+        "userdict_sha256": _userdict_hash(),
+        "codebook_version": codebook.version,
+        "n_examples": len(examples),
+        "n_sources": len({e.source for e in examples}),
+        "n_groups": len(set(groups)),
+        "support": {lab: int(Y[:, j].sum()) for j, lab in enumerate(labels)},
+        "skipped_labels": skipped,
+        "cv": {"folds": n_folds, "grouped_by": "issuing body", "f1_at_threshold": cv_f1},
+    }
+    return ThemeModel(pipe, labels, thresholds, codebook, meta)
+
+
+# --------------------------------------------------------------------------- loading
+
+_MODELS: dict[Path, ThemeModel] = {}
+
+
+def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
+    """Load a saved model (default: the shipped ``models/themes-v1``), once per path.
+
+    Only the types in :data:`TRUSTED_TYPES` (plus skops' defaults) are accepted.
+    Warns when the model was made with another scikit-learn or gknlp version, or
+    another domain dictionary.
+    """
+    if path is None:
+        path = os.environ.get("GKNLP_THEMES_MODEL") or DEFAULT_MODEL_DIR
+    d = Path(path).resolve()
+    with _lock:
+        if d in _MODELS:
+            return _MODELS[d]
+    if not (d / MODEL_FILE).is_file():
+        raise FileNotFoundError(f"no theme model at {d} (expected {MODEL_FILE} and {META_FILE})")
+    import sklearn
+    import skops.io as sio
+
+    meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
+    untrusted = set(sio.get_untrusted_types(file=d / MODEL_FILE)) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ValueError(f"{d / MODEL_FILE} contains types that are not trusted: "
+                         f"{sorted(untrusted)}")
+    if meta.get("sklearn_version") != sklearn.__version__:
+        warnings.warn(f"theme model {d.name} was trained with scikit-learn "
+                      f"{meta.get('sklearn_version')}, this is {sklearn.__version__}",
+                      stacklevel=2)
+    if meta.get("gknlp_version") != _gknlp_version():
+        warnings.warn(f"theme model {d.name} was trained with gknlp "
+                      f"{meta.get('gknlp_version')}, this is {_gknlp_version()}", stacklevel=2)
+    if meta.get("userdict_sha256", None) != _userdict_hash():
+        warnings.warn(f"theme model {d.name} was trained with another jieba domain "
+                      "dictionary; word features may not match", stacklevel=2)
+    pipeline = sio.load(d / MODEL_FILE, trusted=list(TRUSTED_TYPES))
+    codebook_path = d / CODEBOOK_FILE
+    codebook = load_codebook(codebook_path) if codebook_path.is_file() else Codebook(
+        tuple(Theme(lab) for lab in meta["labels"]))
+    model = ThemeModel(pipeline, list(meta["labels"]),
+                       {k: float(v) for k, v in meta["thresholds"].items()}, codebook,
+                       {k: v for k, v in meta.items() if k not in ("labels", "thresholds")})
+    with _lock:
+        return _MODELS.setdefault(d, model)
+
+
+def tag(texts: Sequence[str]) -> list[dict[str, Any]]:
+    """Tag paragraphs with the shipped model: ``[{"themes", "scores"}]``."""
+    return load_model().predict(texts)
+
+
+def tag_records(records: Iterable[dict], model: ThemeModel | None = None, *,
+                extra_annotators: Sequence[Callable[[str], dict]] = (),
+                batch_size: int = 512) -> Iterable[dict]:
+    """Add ``themes`` and ``scores`` (and ``kind`` in the problems section) to paragraph records.
+
+    Every record needs ``text``; other fields are kept. Each extra annotator is called
+    on the text and its dict is merged into the record.
+    """
+    model = model or load_model()
+    batch: list[dict] = []
+
+    def flush():
+        for rec, pred in zip(batch, model.predict([r["text"] for r in batch])):
+            out = {**rec, **pred}
+            if rec.get("section") == "problems":
+                out["kind"] = paragraph_kind(rec["text"])
+            for fn in extra_annotators:
+                out.update(fn(rec["text"]))
+            yield out
+        batch.clear()
+
+    for rec in records:
+        if not isinstance(rec.get("text"), str):
+            raise ValueError(f"record without 'text': {str(rec)[:200]}")
+        batch.append(rec)
+        if len(batch) >= batch_size:
+            yield from flush()
+    if batch:
+        yield from flush()
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluate(model: ThemeModel, examples: Sequence[Example],
+             labels: Sequence[str] | None = None) -> dict[str, Any]:
+    """Per-label precision/recall/F1/support and macro-F1 (over ``labels``, default all the model's)."""
+    import numpy as np
+
+    labels = list(labels) if labels is not None else list(model.labels)
+    preds = model.predict([e.text for e in examples])
+    per: dict[str, dict[str, float]] = {}
+    for lab in labels:
+        y = np.array([lab in e.labels for e in examples], dtype=bool)
+        p = np.array([lab in r["themes"] for r in preds], dtype=bool)
+        tp, fp, fn = int(np.sum(y & p)), int(np.sum(~y & p)), int(np.sum(y & ~p))
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per[lab] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
+                    "support": int(y.sum()), "predicted": int(p.sum())}
+    scored = [lab for lab in labels if lab in model.labels]
+    macro = float(np.mean([per[lab]["f1"] for lab in scored])) if scored else 0.0
+    return {
+        "n_examples": len(examples),
+        "n_sources": len({e.source for e in examples}),
+        "labels": per,
+        "macro_f1": round(macro, 4),
+        "not_in_model": [lab for lab in labels if lab not in model.labels],
+    }
+
+
+# --------------------------------------------------------------------------- problem/measure
+
+
+@cache
+def _kind_cues() -> dict[str, Any]:
+    return json.loads(_KIND_CUES.read_text(encoding="utf-8"))
+
+
+_SENTENCE = re.compile(r"[^。；;！？!?\n]+")
+
+
+def paragraph_kind(text: str, cues: Mapping[str, Any] | None = None) -> str:
+    """``"problem"``, ``"measure"`` or ``"mixed"`` for a paragraph of the problems section.
+
+    Each sentence is scored by cue words (``data/themes/kind_cues.json``): problem cues are
+    matched first and blanked with the two characters after them, so 不够完善 or 仍需加强
+    is not also read as the measure cues 完善/加强. A sentence
+    leans to the side with more cues (ties: the side named by ``tie``). The paragraph is
+    ``problem``/``measure`` when all leaning sentences agree, else ``mixed``; with no cue at
+    all it falls back to ``default``.
+    """
+    cues = cues or _kind_cues()
+    problem, measure = cues["problem"], cues["measure"]
+    heads = cues.get("heading", {})
+    text = normalize_text(text)
+    for kind in ("problem", "measure"):
+        for h in heads.get(kind, []):
+            if text.startswith(h) or re.match(rf"^[（(]?[一二三四五六七八九十\d]+[)）、.．]?\s*{re.escape(h)}", text):
+                return kind
+    # a problem cue swallows the next two characters: 不够完善, 有待提高, 仍需加强
+    p_re = re.compile("(?:" + "|".join(map(re.escape, sorted(problem, key=len, reverse=True)))
+                      + r")[\u4e00-\u9fff]{0,2}")
+    m_re = re.compile("|".join(map(re.escape, sorted(measure, key=len, reverse=True))))
+    sides = set()
+    for sent in _SENTENCE.findall(text):
+        sent, n_p = p_re.subn("□", sent)
+        n_m = len(m_re.findall(sent))
+        if n_p > n_m:
+            sides.add("problem")
+        elif n_m > n_p:
+            sides.add("measure")
+        elif n_p:
+            sides.add(cues.get("tie", "mixed"))
+    if sides == {"problem"}:
+        return "problem"
+    if sides == {"measure"}:
+        return "measure"
+    if not sides:
+        return cues.get("default", "mixed")
+    return "mixed"

@@ -1,0 +1,59 @@
+"""The output types of gknlp and their JSON form (the public contract, see the JSON Schema)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["Report", "to_json_number"]
+
+
+def to_json_number(value: Decimal | None) -> int | float | None:
+    """Decimal → int when integral, else float (money keeps its printed digits)."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+@dataclass
+class Report:
+    """Everything extracted from one report file; `to_dict()` is the JSON document."""
+
+    source: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
+    table_info: dict[str, Any] = field(default_factory=dict)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    paragraphs: list[dict[str, Any]] = field(default_factory=list)
+    counts: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    versions: dict[str, Any] = field(default_factory=dict)
+    text: str | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def failed_checks(self) -> list[dict[str, Any]]:
+        return [c for c in self.checks if c["status"] == "fail"]
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"source": self.source, **self.versions, "error": self.error, "warnings": self.warnings}
+        return {
+            "source": self.source,
+            **self.versions,
+            "meta": self.meta,
+            "sections": self.sections,
+            "tables": self.tables,
+            "table_info": self.table_info,
+            "checks": self.checks,
+            "paragraphs": self.paragraphs,
+            "counts": self.counts,
+            "warnings": self.warnings,
+        }
