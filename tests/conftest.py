@@ -1,0 +1,28 @@
+"""Shared pytest fixtures: where the evaluation corpus lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+_DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--corpus",
+        action="store",
+        default=None,
+        help="path to the shared corpus directory (default: ../shared/corpus)",
+    )
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(request: pytest.FixtureRequest) -> Path:
+    """The corpus directory; tests needing it are skipped when it is absent."""
+    opt = request.config.getoption("--corpus")
+    path = Path(opt) if opt else _DEFAULT_CORPUS
+    if not (path / "raw").is_dir():
+        pytest.skip(f"corpus not found at {path} (pass --corpus DIR)")
+    return path
