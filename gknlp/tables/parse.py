@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from gknlp.tables.align import LabelMatch, Tokens, find_label, row_tokens, squash
-from gknlp.tables.cells import Cell, parse_cell
+from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (RowSpec, appeals_template, proactive_templates,
                                     requests_template)
 
@@ -122,10 +122,37 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
     return sorted(result, key=lambda m: m.start)
 
 
+def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int]:
+    """Tab grids: how many value columns a short row skips on the left.
+
+    In a tab-separated grid a sub-row may put its label in the first value column
+    (seed layouts do this under （三）不予公开): its values start one column later
+    than in the full rows, so its first cells are blank rather than its last.
+    """
+    starts: dict[str, tuple[int, int]] = {}
+    for m in matches:
+        line_start = text.rfind("\n", 0, m.start) + 1
+        line_end = text.find("\n", m.end)
+        line = text[line_start: len(text) if line_end < 0 else line_end]
+        if "\t" not in line:
+            continue
+        pieces = line.split("\t")
+        first = next((i for i, p in enumerate(pieces) if i > 0 and is_value_token(p)), None)
+        if first is not None:
+            starts[m.key] = (first, sum(is_value_token(p) for p in pieces))
+    full = [first for first, count in starts.values() if count == n]
+    if not full:
+        return {}
+    base = max(set(full), key=full.count)
+    return {k: first - base for k, (first, count) in starts.items() if count < n and first > base}
+
+
 def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tuple[str, ...]],
           text: str, matches: list[LabelMatch], end: int) -> None:
     segments = _segments(text, matches, end)
     by_key = {r.key: r for r in rows}
+    widths = {len(c) for c in columns.values()}
+    offsets = _grid_offsets(text, matches, widths.pop()) if len(widths) == 1 else {}
     for m in matches:
         row = by_key[m.key]
         cols = columns[row.key]
@@ -133,6 +160,9 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
         table.row_texts[m.key] = RowText(m.key, m, segments[m.key], tokens, len(cols))
         if row.optional and not tokens.values:
             continue
+        shift = offsets.get(m.key, 0)
+        if shift and len(tokens.values) + shift <= len(cols):
+            tokens = Tokens(("",) * shift + tokens.values, tokens.delimited)
         fitted, problem = fit_cells(tokens, len(cols))
         if fitted is None:
             table.unresolved.append(row.key)

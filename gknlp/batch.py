@@ -1,0 +1,228 @@
+"""Batch extraction: walk inputs, run reports in worker processes, stream JSON Lines.
+
+Results are written in input order, one complete line at a time (flushed), so an
+interrupted run leaves a valid file and `--resume` can skip what is done by sha256.
+A file that fails becomes one `{"source", "error"}` line; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+__all__ = ["iter_inputs", "run_batch", "BatchSummary", "process_one", "done_hashes", "SUFFIXES"]
+
+SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md")
+
+
+def iter_inputs(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named, files under directories (sorted), and glob patterns, without repeats."""
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                           and not f.name.startswith("."))
+        elif p.exists():
+            found = [p]
+        else:
+            found = sorted(Path(g) for g in glob.glob(str(raw), recursive=True) if Path(g).is_file())
+            if not found:
+                found = [p]  # reported as unreadable by the worker
+        for f in found:
+            if f not in seen:
+                seen.add(f)
+                yield f
+
+
+@dataclass
+class BatchSummary:
+    ok: int = 0
+    warnings: int = 0
+    errors: int = 0
+    failed_checks: int = 0
+    skipped: int = 0
+    error_types: dict[str, int] = field(default_factory=dict)
+
+    def add(self, record: dict[str, Any]) -> None:
+        if "error" in record:
+            self.errors += 1
+            t = record["error"].get("type", "error")
+            self.error_types[t] = self.error_types.get(t, 0) + 1
+            return
+        self.ok += 1
+        if record.get("warnings"):
+            self.warnings += 1
+        if any(c["status"] == "fail" for c in record.get("checks", [])):
+            self.failed_checks += 1
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):  # pragma: no cover - signal handler
+    raise _Timeout()
+
+
+_WORKER_OPTS: dict[str, Any] = {}
+
+
+def _init_worker(opts: dict[str, Any]) -> None:
+    _WORKER_OPTS.clear()
+    _WORKER_OPTS.update(opts)
+
+
+def process_one(path: str, opts: dict[str, Any] | None = None) -> str:
+    """Extract one file into one JSON line; never raises."""
+    from gknlp.pipeline import extract
+    from gknlp.tagging import default_annotators
+
+    opts = opts if opts is not None else _WORKER_OPTS
+    timeout = int(opts.get("timeout") or 0)
+    use_alarm = timeout > 0 and hasattr(signal, "SIGALRM")
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(timeout)
+    try:
+        annotators = default_annotators(opts.get("model"), themes=opts.get("themes", True),
+                                        counts=opts.get("counts", True))
+        record = extract(path, annotators=annotators).to_dict()
+        if opts.get("model_version") and "error" not in record:
+            record.setdefault("model_version", opts["model_version"])
+    except _Timeout:
+        record = {"source": _source_of(path),
+                  "error": {"type": "timeout", "message": f"processing took longer than {timeout} s"}}
+    except Exception as exc:  # one bad file must never stop a batch
+        record = {"source": _source_of(path), "error": {"type": type(exc).__name__, "message": str(exc)[:500]}}
+    finally:
+        if use_alarm:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+    return json.dumps(record, ensure_ascii=False, sort_keys=False)
+
+
+def _source_of(path: str) -> dict[str, Any]:
+    try:
+        sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        sha = None
+    return {"path": str(path), "sha256": sha, "format": None}
+
+
+def done_hashes(out: Path) -> set[str]:
+    """sha256 of the sources already in an output file; drops a torn last line."""
+    hashes: set[str] = set()
+    if not out.exists():
+        return hashes
+    good_bytes = 0
+    with out.open("rb") as fh:
+        for line in fh:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                break
+            good_bytes += len(line)
+            sha = (rec.get("source") or {}).get("sha256")
+            if sha:
+                hashes.add(sha)
+    if good_bytes != out.stat().st_size:
+        with out.open("r+b") as fh:
+            fh.truncate(good_bytes)
+    return hashes
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def run_batch(paths: Iterable[str | Path], out: Path | None, *, jobs: int = 1, resume: bool = False,
+              opts: dict[str, Any] | None = None, engine: str = "local", address: str | None = None,
+              progress: Callable[[int, int], None] | None = None, write: Callable[[str], None] | None = None,
+              ) -> BatchSummary:
+    """Process every input and write one JSON line each, in input order."""
+    opts = dict(opts or {})
+    files = list(iter_inputs(paths))
+    summary = BatchSummary()
+    if resume and out is not None:
+        done = done_hashes(out)
+        todo = []
+        for f in files:
+            if _sha(f) in done:
+                summary.skipped += 1
+            else:
+                todo.append(f)
+        files = todo
+    fh = out.open("a" if resume else "w", encoding="utf-8") if out is not None else None
+
+    def emit(line: str) -> None:
+        if fh is not None:
+            fh.write(line + "\n")
+            fh.flush()
+        elif write is not None:
+            write(line)
+        summary.add(json.loads(line))
+
+    try:
+        names = [str(f) for f in files]
+        for i, line in enumerate(_results(names, jobs, opts, engine, address), 1):
+            emit(line)
+            if progress:
+                progress(i, len(names))
+    finally:
+        if fh is not None:
+            fh.close()
+    return summary
+
+
+def _results(names: list[str], jobs: int, opts: dict[str, Any], engine: str, address: str | None) -> Iterator[str]:
+    if engine == "dask":
+        yield from _dask_results(names, opts, address, jobs)
+        return
+    if jobs <= 1 or len(names) <= 1:
+        for n in names:
+            yield process_one(n, opts)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(opts,), maxtasksperchild=500) as pool:
+        yield from pool.imap(process_one, names, chunksize=4)
+
+
+def _dask_results(names: list[str], opts: dict[str, Any], address: str | None, jobs: int) -> Iterator[str]:
+    """The same per-file function on a Dask cluster (local when no address), in input order."""
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if address:
+        client = Client(address)
+    else:
+        cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        window = max(jobs, 1) * 8
+        futures = []
+        it = iter(names)
+        for n in it:
+            futures.append(client.submit(process_one, n, opts, pure=False))
+            if len(futures) >= window:
+                yield futures.pop(0).result()
+        for f in futures:
+            yield f.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

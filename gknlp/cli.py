@@ -1,0 +1,144 @@
+"""The `gknlp` command line: thin typer commands over the Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Chinese government information disclosure annual reports → tagged, validated JSON.")
+
+_DEFAULT_CORPUS = Path("../shared/corpus")
+
+
+def _default_jobs() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[str], typer.Argument(help="Report files, directories or glob patterns.")],
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Write JSON Lines here (one report per line).")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Theme model directory (default: the bundled one).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = 0,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip files whose sha256 is already in OUT.")] = False,
+    timeout: Annotated[int, typer.Option("--timeout", help="Per-file time limit in seconds (0: none).")] = 120,
+    engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
+    address: Annotated[Optional[str], typer.Option("--address", help="Dask scheduler address (tcp://…).")] = None,
+    no_themes: Annotated[bool, typer.Option("--no-themes", help="Skip theme tagging.")] = False,
+    no_counts: Annotated[bool, typer.Option("--no-counts", help="Skip quoted counts.")] = False,
+    indent: Annotated[Optional[int], typer.Option("--indent", help="Indent a single JSON document.")] = 2,
+) -> None:
+    """Extract reports: one file prints one JSON document; several write JSON Lines."""
+    from gknlp.batch import iter_inputs, run_batch
+
+    opts = {"model": str(model) if model else None, "themes": not no_themes, "counts": not no_counts,
+            "timeout": timeout}
+    files = list(iter_inputs(paths))
+    if not files:
+        typer.echo("no input files", err=True)
+        raise typer.Exit(2)
+    single = len(files) == 1 and out is None and not Path(paths[0]).is_dir()
+    if single:
+        from gknlp.batch import process_one
+
+        record = json.loads(process_one(str(files[0]), opts))
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=indent))
+        raise typer.Exit(1 if "error" in record else 0)
+    summary = _run_with_progress(files, out, jobs or _default_jobs(), resume, opts, engine, address)
+    _print_summary(summary)
+    raise typer.Exit(1 if summary.errors else 0)
+
+
+def _run_with_progress(files, out, jobs, resume, opts, engine, address):
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    from gknlp.batch import run_batch
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    write = None if out is not None else (lambda line: sys.stdout.write(line + "\n"))
+    with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]:.1f} files/s"), TimeElapsedColumn(), TextColumn("ETA"),
+                  TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task("extract", total=len(files), rate=0.0)
+
+        def progress(done: int, total: int) -> None:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        return run_batch(files, out, jobs=jobs, resume=resume, opts=opts, engine=engine, address=address,
+                         progress=progress, write=write)
+
+
+def _print_summary(summary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="gknlp extract")
+    for col in ("ok", "with warnings", "errors", "identity failures", "skipped (resume)"):
+        table.add_column(col, justify="right")
+    table.add_row(str(summary.ok), str(summary.warnings), str(summary.errors), str(summary.failed_checks),
+                  str(summary.skipped))
+    Console(stderr=True).print(table)
+    for kind, n in sorted(summary.error_types.items()):
+        Console(stderr=True).print(f"  error {kind}: {n}")
+
+
+@app.command()
+def train(
+    annotations: Annotated[Path, typer.Argument(help="Annotation directory or JSONL file.")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="Corpus directory the annotations refer to.")] = _DEFAULT_CORPUS,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Model directory to write.")] = Path("models/themes-v1"),
+) -> None:
+    """Train the theme classifier on labelled paragraphs."""
+    from gknlp.cli_themes import train_cmd
+
+    train_cmd(annotations, corpus, out)
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="Model directory.")],
+    test_file: Annotated[Path, typer.Argument(help="Labelled JSONL to evaluate on.")],
+    corpus: Annotated[Path, typer.Option("--corpus")] = _DEFAULT_CORPUS,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Write the metrics as JSON.")] = None,
+) -> None:
+    """Per-label precision, recall, F1 and macro-F1 of a theme model."""
+    from gknlp.cli_themes import evaluate_cmd
+
+    evaluate_cmd(model, test_file, corpus, out)
+
+
+@app.command()
+def tag(
+    paragraphs: Annotated[Path, typer.Argument(help="JSONL, one paragraph a line with `text`.")],
+    out: Annotated[Path, typer.Option("-o", "--out")] = Path("tagged.jsonl"),
+    model: Annotated[Optional[Path], typer.Option("--model")] = None,
+) -> None:
+    """Tag paragraphs from elsewhere with themes, scores and counts."""
+    from gknlp.cli_themes import tag_cmd
+    from gknlp.tagging import count_dicts
+
+    tag_cmd(paragraphs, out, model, extra_annotators=[lambda text: {"counts": count_dicts(text)}])
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of `gknlp extract` output."""
+    from importlib import resources
+
+    typer.echo(resources.files("gknlp.data").joinpath("report.schema.json").read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

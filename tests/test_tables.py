@@ -1,0 +1,99 @@
+"""Table extraction against hand-read fixtures (tests/fixtures/tables), identities, corruption."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import gknlp
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures" / "tables").glob("*.json"))
+SEEDS = Path(gknlp.__file__).parent / "data" / "samples"
+
+
+def _fixture_path(fx: dict, corpus: Path | None) -> Path:
+    if fx["file"].startswith("seeds/"):
+        return SEEDS / fx["file"].split("/", 1)[1]
+    assert corpus is not None
+    return corpus / fx["file"]
+
+
+def _cells(tables: dict, absent: list[str]):
+    for table, rows in tables.items():
+        for row, cols in rows.items():
+            for col, value in cols.items():
+                yield f"{table}.{row}.{col}", value
+
+
+@pytest.fixture(scope="module")
+def seeds_out() -> dict[str, dict]:
+    return {p.name: gknlp.extract(p).to_dict() for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_tables_every_cell_matches_hand_read_fixture(fixture: Path, request: pytest.FixtureRequest) -> None:
+    fx = json.loads(fixture.read_text(encoding="utf-8"))
+    corpus = None if fx["file"].startswith("seeds/") else request.getfixturevalue("corpus_dir")
+    path = _fixture_path(fx, corpus)
+    import hashlib
+
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == fx["sha256"], "fixture refers to another version"
+    out = gknlp.extract(path).to_dict()
+    if "proactive" not in fx.get("absent", []):
+        assert out["meta"]["template"] == fx["template"]
+    ambiguous = set(fx.get("ambiguous", []))
+    wrong = []
+    for where, expected in _cells(fx["tables"], fx.get("absent", [])):
+        if where in ambiguous:
+            continue
+        table, row, col = where.split(".")
+        got = out["tables"][table][row][col]
+        if got != expected:
+            wrong.append((where, expected, got))
+    assert wrong == []
+    if "requests" not in fx.get("absent", []):
+        assert out["table_info"]["requests"]["columns"] == fx["requests_columns"]
+    for where, raw in fx.get("raw", {}).items():
+        table, rest = where.split(".", 1)
+        assert out["table_info"][table]["raw"].get(rest) == raw
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted(SEEDS.glob("*.txt"))])
+def test_tables_seed_assessable_identities_pass(name: str, seeds_out: dict) -> None:
+    out = seeds_out[name]
+    failed = [c for c in out["checks"] if c["status"] == "fail"]
+    assert failed == []
+    assert sum(c["status"] == "pass" for c in out["checks"]) >= 15
+
+
+def test_tables_seed_000_has_no_total_column_so_r3_not_assessable(seeds_out: dict) -> None:
+    out = seeds_out["000_f6f884fffa850788.txt"]
+    r3 = [c for c in out["checks"] if c["rule"] == "R3"]
+    assert r3 and all(c["status"] == "not_assessable" for c in r3)
+    assert any(w["code"] == "no_total_column" for w in out["warnings"])
+    assert out["tables"]["requests"]["new"]["total"] is None
+
+
+@pytest.mark.parametrize("name,meta", [
+    ("000_f6f884fffa850788.txt", {"issuer": "大坪乡人民政府", "level": "township", "year": 2020, "template": "2019",
+                                  "script": "simplified"}),
+    ("001_e5b1ce5c85f07eb5.txt", {"issuer": "朔州市平鲁区陶村乡人民政府", "level": "township", "year": 2022,
+                                  "published": "2022-12-15", "template": "2021", "script": "traditional"}),
+    ("002_a5e157a962f88d8f.txt", {"issuer": "洄水镇", "level": "township", "year": 2020, "template": "2019"}),
+    ("003_4130bab209259fbf.txt", {"issuer": "云阳县人和街道办事处", "level": "township", "year": 2020,
+                                  "published": "2021-01-19", "template": "2019"}),
+    ("004_0494dfef68de25df.txt", {"issuer": "安宁市人民政府", "level": "city", "year": 2020,
+                                  "published": "2021-02-02", "template": "2019"}),
+])
+def test_tables_seed_metadata(name: str, meta: dict, seeds_out: dict) -> None:
+    got = seeds_out[name]["meta"]
+    assert {k: got[k] for k in meta} == meta
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted(SEEDS.glob("*.txt"))])
+def test_tables_seed_has_all_six_sections(name: str, seeds_out: dict) -> None:
+    sections = seeds_out[name]["sections"]
+    assert all(sections[k] is not None and not sections[k]["inferred"] for k in
+               ("overall", "proactive", "requests", "appeals", "problems", "other"))
