@@ -69,6 +69,7 @@ class Tokens:
 
 
 _SEP = re.compile(r"[|\t]")
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")  # markdown |---|---|
 _SPACE = re.compile(r"[ \u3000\u00a0]+")
 
 
@@ -92,6 +93,8 @@ def row_tokens(segment: str) -> Tokens:
     cells: list[str] = []
     delimited = False
     for li, line in enumerate(segment.split("\n")):
+        if _MD_RULE.match(line):
+            continue
         if _SEP.search(line):
             delimited = True
             pieces = [p.strip() for p in _SEP.split(line)]
