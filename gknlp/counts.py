@@ -89,7 +89,10 @@ class _Rules:
     not_before_number: tuple[str, ...]
     not_after_unit_re: re.Pattern[str]
     fixed_re: re.Pattern[str]
-    categories: tuple[tuple[str, re.Pattern[str], frozenset[str] | None], ...]
+    not_after_ge_re: re.Pattern[str]
+    trailing_strip: tuple[str, ...]
+    connectors: tuple[str, ...]
+    categories: tuple[dict[str, Any], ...]
     fallback: str
 
 
@@ -118,6 +121,10 @@ _TIME_PREFIX_RE: Final[re.Pattern[str]] = re.compile(
 )
 
 
+_PASSES: Final[tuple[str, ...]] = ("strong_verb", "counted", "verb", "clause", "sentence")
+"""Category passes, narrowest evidence first (see categories.json)."""
+
+
 @cache
 def _rules() -> _Rules:
     """Load and compile the data files once."""
@@ -136,7 +143,11 @@ def _rules() -> _Rules:
         rf"(?P<outer>{_alternation(list(outer))})?"
     )
     categories = tuple(
-        (c["name"], re.compile(c["pattern"]), frozenset(c["units"]) if c.get("units") else None)
+        {
+            "name": c["name"],
+            "units": frozenset(c["units"]) if c.get("units") else None,
+            **{k: re.compile(c[k]) for k in _PASSES if k in c},
+        }
         for c in cats["categories"]
     )
     return _Rules(
@@ -160,7 +171,12 @@ def _rules() -> _Rules:
         lone_articles=frozenset(cues["lone_article_numerals"]),
         not_before_number=tuple(cues["not_before_number"]),
         not_after_unit_re=re.compile("|".join(cues["not_after_unit_re"])),
-        fixed_re=re.compile(_alternation(cues["fixed_names"])),
+        not_after_ge_re=re.compile("|".join(cues["not_after_ge_re"])),
+        trailing_strip=tuple(sorted(cues["trailing_strip"], key=len, reverse=True)),
+        connectors=tuple(cues["connectors"]),
+        fixed_re=re.compile(
+            "|".join([_alternation(cues["fixed_names"]), *cues.get("fixed_names_re", [])])
+        ),
         categories=categories,
         fallback=cats["fallback"],
     )
@@ -248,21 +264,26 @@ def _clean(s: str) -> str | None:
     return s or None
 
 
-def _category(scopes: list[str], unit: str, rules: _Rules) -> str:
-    """First category whose pattern matches, scanning narrow scopes before wide ones."""
-    for scope in scopes:
+def _category(scopes: dict[str, str], unit: str, rules: _Rules) -> str:
+    """First category whose unit constraint and pattern match, pass by pass."""
+    for entry in rules.categories:
+        if entry["units"] is not None and not any(k in entry for k in _PASSES) and unit in entry["units"]:
+            return entry["name"]
+    for key in _PASSES:
+        scope = scopes.get(key) or ""
         if not scope:
             continue
-        for name, pattern, units in rules.categories:
-            if units is not None and unit not in units:
+        for entry in rules.categories:
+            pattern = entry.get(key)
+            if pattern is None or (entry["units"] is not None and unit not in entry["units"]):
                 continue
             if pattern.search(scope):
-                return name
+                return entry["name"]
     return rules.fallback
 
 
 def _analyse(
-    text: str, masked: str, m: re.Match[str], rules: _Rules
+    text: str, masked: str, m: re.Match[str], rules: _Rules, prev_end: int = 0
 ) -> Count | None:
     """Turn one grammar match into a Count, or None when it is not a count."""
     num = m.group("num")
@@ -277,6 +298,8 @@ def _analyse(
     if prefix and any(prefix.endswith(w) for w in rules.not_before_number):
         return None
     if rules.not_after_unit_re.match(after_unit):
+        return None
+    if unit in {"个", "個"} and rules.not_after_ge_re.match(after_unit):
         return None
     # a lone 一 before a classifier is an indefinite article
     if num in rules.lone_articles:
@@ -301,19 +324,17 @@ def _analyse(
     except ValueError:
         return None
     # 3.5万元 / 三万元: the 万 belongs to the unit, not the value
-    if unit in {"元"} and num[-1] in "万萬亿億":
+    if unit == "元" and num[-1] in "万萬亿億":
         unit = num[-1] + unit
-        num_core = num[:-1]
-        if not num_core or num_core[-1] in "万萬亿億十百千":
-            pass
+        num = num[:-1]
         try:
-            value = parse_number(num_core) if num_core else Decimal(1)
+            value = parse_number(num) if num else Decimal(1)
         except ValueError:
             return None
     end = m.end()
     # clause to the left: qualifier, delta, counted noun
     left_edge = m.start("prefix") if m.group("prefix") else num_start
-    c0 = _clause_start(masked, left_edge, rules.clause_delims)
+    c0 = max(_clause_start(masked, left_edge, rules.clause_delims), min(prev_end, left_edge))
     clause = masked[c0:left_edge].rstrip(" \u3000\xa0")
     s0 = left_edge
     while s0 > 0 and masked[s0 - 1] not in rules.sentence_delims:
@@ -352,12 +373,25 @@ def _analyse(
     elif not noun and pre and verb is None:
         noun, verb = _strip_verbs(pre, rules)
     noun = noun.rstrip("了的")
+    stripped = True
+    while stripped and noun:
+        stripped = False
+        for tail in rules.trailing_strip:
+            if noun.endswith(tail) and len(noun) > len(tail):
+                noun, stripped = noun[: -len(tail)], True
+                break
+    if len(noun) <= 1 or (c0 == prev_end and prev_end and clause.endswith(rules.connectors)):
+        noun = ""
     counted = _clean(text[c0 + core.find(noun) : c0 + core.find(noun) + len(noun)]) if noun else None
     if counted is None:
         counted = _right_noun(masked, text, end, rules)
     if counted is None and verb:
         counted = verb
-    category = _category([counted or "", clause, sentence], unit, rules)
+    category = _category(
+        {"strong_verb": verb or "", "counted": counted or "", "verb": verb or "", "clause": clause, "sentence": sentence},
+        unit,
+        rules,
+    )
     return Count(
         text=text[start:end],
         start=start,
@@ -380,10 +414,12 @@ def find_counts(text: str) -> list[Count]:
     masked = _mask_debris(text)
     blocked = _fixed_spans(masked, rules) + _title_spans(masked)
     out: list[Count] = []
+    prev_end = 0
     for m in rules.count_re.finditer(masked):
         if _overlaps(m.start("num"), m.end("num"), blocked):
             continue
-        count = _analyse(text, masked, m, rules)
+        count = _analyse(text, masked, m, rules, prev_end)
         if count is not None:
             out.append(count)
+            prev_end = count.end
     return out
