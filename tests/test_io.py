@@ -1,0 +1,159 @@
+"""Reading, normalising, sections, bad inputs, the JSON Schema and the CLI."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+import gknlp
+from gknlp.cli import app
+from gknlp.normalize import normalize
+from gknlp.read import decode
+from gknlp.sections import find_sections
+
+SEEDS = Path(gknlp.__file__).parent / "data" / "samples"
+SEED_004 = SEEDS / "004_0494dfef68de25df.txt"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_read_decodes_simplified_encodings(encoding: str) -> None:
+    text = SEED_004.read_text(encoding="utf-8")
+    decoded, _, warnings = decode(text.encode(encoding))
+    assert decoded.lstrip("\ufeff") == text and warnings == []
+
+
+def test_read_decodes_big5() -> None:
+    text = "平潭縣人民政府2020年政府資訊公開工作年度報告\n一、總體情況\n本年度收到政府資訊公開申請2件。"
+    decoded, enc, _ = decode(text.encode("big5"))
+    assert decoded == text and enc == "big5"
+
+
+def test_read_bad_byte_is_replaced_with_a_warning() -> None:
+    data = SEED_004.read_bytes()
+    decoded, _, warnings = decode(data[:3000] + b"\xff\xfe" + data[3000:])
+    assert "\ufffd" in decoded and warnings[0]["code"] == "bad_bytes"
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("鄉(xiāng)黨委、政府把政務(wù)公開", "乡党委、政府把政务公开"),
+    ("［bookmark: _GoBack］", "［bookmark: _GoBack］"),
+    ("[bookmark: _GoBack]本年度报告", "本年度报告"),
+    ("共１２３件　ＡＢ", "共123件 AB"),
+    ("上文\n—6—\n下文", "上文\n下文"),
+    ("上文\n- 4 -\n下文", "上文\n下文"),
+    ("（单位：万元）", "（单位：万元）"),
+])
+def test_normalize_examples(source: str, expected: str) -> None:
+    assert normalize(source).text == expected
+
+
+def test_normalize_keeps_a_map_to_the_source() -> None:
+    source = "鄉(xiāng)黨委[bookmark: _GoBack]培訓３０人次"
+    norm = normalize(source)
+    i = norm.text.index("30")
+    a, b = norm.to_source(i, i + 2)
+    assert source[a:b] == "３０"
+    assert norm.script == "traditional"
+
+
+@pytest.mark.parametrize("text,key,heading", [
+    ("一、总体情况\n正文内容很多很多。\n二、主动公开政府信息情况\n表", "proactive", "二、主动公开政府信息情况"),
+    ("一、本年度政府信息公开工作情况\n内容\n2、 主动公开政府信息情况\n表", "proactive", "2、 主动公开政府信息情况"),
+    ("一、总体情况\n（一）主动公开情况\n内容\n（六）其他需要报告的事项\n无", "other", "（六）其他需要报告的事项"),
+    ("一、总体情况\n内容\n五、存在的问题及改进情况\n（一）存在的主要问题\n问题", "problems", "五、存在的问题及改进情况"),
+])
+def test_sections_heading_variants(text: str, key: str, heading: str) -> None:
+    sec = find_sections(text)[key]
+    assert sec is not None and sec.heading == heading
+
+
+def test_sections_missing_first_heading_is_inferred_and_missing_ones_are_none() -> None:
+    text = "某某局2021年政府信息公开工作年度报告\n本年度我局认真贯彻落实条例要求，扎实推进政务公开工作，成效明显，群众满意度不断提升。\n二、主动公开政府信息情况\n表"
+    sections = find_sections(text)
+    assert sections["overall"].inferred and sections["overall"].heading is None
+    assert sections["requests"] is None
+
+
+def test_sections_sub_heading_in_overall_does_not_end_it() -> None:
+    out = gknlp.extract(SEEDS / "000_f6f884fffa850788.txt").to_dict()
+    overall = [p for p in out["paragraphs"] if p["section"] == "overall"]
+    assert [p["heading"] for p in overall][:2] == ["（一）基层政务公开标准化规范化推进情况：", "（二）主动公开情况："]
+    assert any(p["heading"] == "（五）平台建设情况：" and "公示栏" in p["text"] for p in overall)
+
+
+@pytest.mark.parametrize("name,content,kind", [
+    ("empty.txt", b"", "empty"),
+    ("binary.txt", bytes(range(256)) * 40, "binary"),
+    ("note.txt", "今天天气很好，我们去公园散步。明天也许会下雨。".encode() * 10, "not_a_report"),
+])
+def test_bad_inputs_give_an_error_not_a_traceback(tmp_path: Path, name: str, content: bytes, kind: str) -> None:
+    p = tmp_path / name
+    p.write_bytes(content)
+    out = gknlp.extract(p).to_dict()
+    assert out["error"]["type"] == kind and out["error"]["message"]
+
+
+def test_bad_inputs_cut_mid_table_warns(tmp_path: Path) -> None:
+    text = SEED_004.read_text(encoding="utf-8")
+    p = tmp_path / "cut.txt"
+    p.write_text(text[: text.index("4.保护第三方合法权益")], encoding="utf-8")
+    out = gknlp.extract(p).to_dict()
+    assert "error" not in out
+    assert out["tables"]["requests"]["new"]["total"] == 2
+    assert out["tables"]["requests"]["total"]["total"] is None
+    assert {"row_not_found", "table_not_found"} & {w["code"] for w in out["warnings"]}
+
+
+def test_bad_inputs_huge_file_is_cut_with_a_warning(tmp_path: Path) -> None:
+    p = tmp_path / "huge.txt"
+    p.write_bytes(SEED_004.read_bytes() * 3700)  # about 52 MB
+    out = gknlp.extract(p).to_dict()
+    codes = {w["code"] for w in out["warnings"]}
+    assert "truncated_input" in codes and "text_truncated" in codes
+    assert out["tables"]["proactive"]["procurement"]["amount_wan_yuan"] == 1732.633648
+
+
+def _schema() -> dict:
+    return json.loads(resources.files("gknlp.data").joinpath("report.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.stem)
+def test_schema_validates_seed_output(path: Path) -> None:
+    jsonschema.validate(gknlp.extract(path).to_dict(), _schema())
+
+
+def test_schema_validates_error_output(tmp_path: Path) -> None:
+    p = tmp_path / "empty.txt"
+    p.write_bytes(b"")
+    jsonschema.validate(gknlp.extract(p).to_dict(), _schema())
+
+
+def test_cli_extract_one_file_prints_one_json_document() -> None:
+    result = CliRunner().invoke(app, ["extract", str(SEED_004), "--no-themes"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["tables"]["proactive"]["licensing"] == {"prev_items": 174, "change": 3, "decisions": 3826}
+
+
+def test_cli_extract_batch_keeps_good_files_and_reports_bad_ones(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    for p in sorted(SEEDS.glob("*.txt"))[:3]:
+        (tmp_path / "in" / p.name).write_bytes(p.read_bytes())
+    (tmp_path / "in" / "zz_empty.txt").write_bytes(b"")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "-o", str(out), "--jobs", "1", "--no-themes"])
+    assert result.exit_code == 1
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 4
+    assert [("error" in x) for x in lines] == [False, False, False, True]
+    assert all(x["source"]["sha256"] for x in lines[:3])
+
+
+def test_cli_schema_prints_the_schema() -> None:
+    result = CliRunner().invoke(app, ["schema"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["title"].startswith("gknlp")
