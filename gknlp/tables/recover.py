@@ -1,0 +1,596 @@
+"""Recover table cells that a crawler ran together (`行政规范性文件693665`).
+
+A scraper turns `<td>6</td><td>93</td><td>665</td>` into `693665`: the cell boundaries are
+gone, and usually only the table's own accounting identities can put them back. The steps
+are plain functions:
+
+1. `value_run` takes the digits that follow a row label, cut into *pieces* at the boundaries
+   that survive flattening (spaces, signs 增/减/-, units such as 元, placeholders such as /).
+2. `split_run` enumerates every way to cut the pieces into the row's cells (no leading
+   zeros except `0`, decimals only in money columns, signs only in the 2019 `change` column),
+   within a budget.
+3. `solve_requests` / `solve_appeals` / `solve_proactive` keep the combinations of row splits
+   that agree best with the identities (R1, R2, R3, R4 subtotals, R5) over the whole table,
+   or with sound order constraints for table 二.
+4. A cell is reported only when every surviving combination gives it the same value;
+   otherwise it is null and its candidates are listed (`TableResult.ambiguous`), so a
+   guess is never presented as a fact.
+
+`recover_tables` is the thin wrapper the pipeline calls; it writes the outcome into the
+`TableResult`s. `cross_year_constraints` (optional) narrows table 二 with last year's report.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Iterable, Sequence
+
+from gknlp.tables.cells import PLACEHOLDER, parse_cell
+from gknlp.tables.parse import TableResult
+from gknlp.tables.templates import appeals_template, proactive_templates, requests_template
+
+__all__ = ["value_run", "cell_ok", "split_run", "Split", "RowSolution", "TableSolution",
+           "solve_requests", "solve_appeals", "solve_proactive", "recover_tables",
+           "cross_year_constraints", "is_flattened", "MAX_STEPS", "MAX_SPLITS", "MAX_COMBOS"]
+
+MAX_STEPS = 200_000
+"""Search steps allowed for one row's splits; past it the row is given up (all cells ambiguous)."""
+MAX_SPLITS = 2_000
+"""Splits kept for one row; past it the row is given up."""
+MAX_COMBOS = 50_000
+"""Combinations of ambiguous rows tried against the identities of one table."""
+MAX_CANDIDATES_SHOWN = 12
+"""Candidate values listed for one ambiguous cell."""
+
+_SIGNS = "增减+\\-－−"
+_UNITS = ("万元", "元", "个", "件", "项", "条", "宗")
+_PH_CHARS = "/／—–－―"
+_RUN_START = re.compile(rf"[{_SIGNS}]?\d|[/／—–―]+(?=[\s\d{_SIGNS}/／—–―]|$)")
+_RUN_BODY = re.compile(rf"(?:\d+(?:\.\d+)?|[{_SIGNS}](?=\d)|万元|元|[个件项条宗](?![\u4e00-\u9fff])|[/／—–―]+| )+")
+_ATOM = re.compile(rf"[{_SIGNS}]?\d+(?:\.\d+)?(?:万元|元|[个件项条宗])?|[{_PH_CHARS}]+")
+_YEAR_TAIL = re.compile(r"(?:19|20)\d{2}$")
+
+_KIND_RE = {
+    "count": re.compile(r"^(?:0|[1-9]\d{0,7})(?:[个件项条宗])?$"),
+    "change": re.compile(rf"^[{_SIGNS}]?(?:0|[1-9]\d{{0,7}})(?:[个件项条宗])?$"),
+    "money": re.compile(r"^(?:0|[1-9]\d{0,11})(?:\.\d{1,6})?(?:万元|元)?$"),
+}
+_MAXLEN = {"count": 9, "change": 10, "money": 21}
+
+
+# --- 1. runs --------------------------------------------------------------------------------
+
+def value_run(segment: str) -> tuple[str, ...]:
+    """The pieces of the first value run in a row's text ('' if none).
+
+    Text before the run (a note such as （区分处理的…）, a closing quote of the label) and
+    after it (the next header, a narrative) is dropped. A trailing 4-digit year followed
+    by 年 is narrative jammed onto the last cell (`行政事业性收费02025年`) and is cut off.
+    """
+    m = _RUN_START.search(segment)
+    if not m:
+        return ()
+    body = _RUN_BODY.match(segment, m.start())
+    if not body:
+        return ()
+    run = body.group().rstrip(" " + _SIGNS)
+    after = segment[m.start() + len(run):]
+    if after.startswith("年") and _YEAR_TAIL.search(run) and len(run.replace(" ", "")) > 4:
+        run = run[:-4].rstrip()
+    pieces: list[str] = []
+    for part in run.split():
+        atoms = _ATOM.findall(part)
+        pieces.extend(atoms)
+    return tuple(p for p in pieces if p)
+
+
+def _is_placeholder(piece: str) -> bool:
+    return bool(PLACEHOLDER.match(piece)) and not any(ch.isdigit() for ch in piece)
+
+
+def cell_ok(text: str, kind: str) -> bool:
+    """A cell text that can stand in a column of this kind (count, change or money)."""
+    return bool(_KIND_RE.get(kind, _KIND_RE["count"]).match(text))
+
+
+# --- 2. splits ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Split:
+    """Every way found to cut a run into cells; `complete` is False when the budget ran out."""
+
+    cells: tuple[tuple[str, ...], ...]
+    complete: bool
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def split_run(pieces: Sequence[str], kinds: Sequence[str],
+              check: Callable[[tuple[str, ...]], bool] | None = None,
+              max_steps: int = MAX_STEPS, max_splits: int = MAX_SPLITS) -> Split:
+    """All cuts of `pieces` into len(kinds) valid cells; `check` prunes partial cuts.
+
+    Pieces never merge (their boundaries are hard); a placeholder piece is exactly one cell.
+    `check(cells_so_far)` may reject a partial cut as soon as it can tell (e.g. at the end of
+    a block of table 四).
+    """
+    n = len(kinds)
+    maxlen = [_MAXLEN.get(k, 9) for k in kinds]
+    cap_after = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        cap_after[i] = cap_after[i + 1] + maxlen[i]
+    chars_after = [0] * (len(pieces) + 1)
+    for i in range(len(pieces) - 1, -1, -1):
+        chars_after[i] = chars_after[i + 1] + (1 if _is_placeholder(pieces[i]) else len(pieces[i]))
+    out: list[tuple[str, ...]] = []
+    steps = 0
+    cells: list[str] = []
+
+    def rec(pi: int, pos: int) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > max_steps:
+            raise _OverBudget
+        ci = len(cells)
+        if pi == len(pieces):
+            if ci == n:
+                out.append(tuple(cells))
+                if len(out) > max_splits:
+                    raise _OverBudget
+            return
+        need = n - ci
+        piece = pieces[pi]
+        ph = _is_placeholder(piece)
+        left_here = 1 if ph else len(piece) - pos
+        rest_chars = left_here + chars_after[pi + 1]
+        rest_pieces = len(pieces) - pi
+        if need < rest_pieces or need > rest_chars or rest_chars > cap_after[ci] + (0 if not ph else 0):
+            return
+        if ph:
+            cells.append(piece)
+            if check is None or check(tuple(cells)):
+                rec(pi + 1, 0)
+            cells.pop()
+            return
+        for length in range(1, min(left_here, maxlen[ci]) + 1):
+            cell = piece[pos:pos + length]
+            if not cell_ok(cell, kinds[ci]):
+                continue
+            cells.append(cell)
+            if check is None or check(tuple(cells)):
+                if pos + length == len(piece):
+                    rec(pi + 1, 0)
+                else:
+                    rec(pi, pos + length)
+            cells.pop()
+
+    if not pieces or not n:
+        return Split((), True)
+    try:
+        rec(0, 0)
+    except _OverBudget:
+        return Split(tuple(out[:max_splits]), False)
+    return Split(tuple(out), True)
+
+
+# --- 3. solving a table ---------------------------------------------------------------------
+
+Value = Decimal | None
+
+
+def _value(cell: str) -> Value:
+    return parse_cell(cell).value
+
+
+@dataclass
+class RowSolution:
+    """What recovery concluded for one row."""
+
+    key: str
+    pieces: tuple[str, ...]
+    raws: list[tuple[str, ...]] = field(default_factory=list)   # surviving splits (raw cell texts)
+    status: str = "solved"   # solved | ambiguous | unsplit | gave_up | fixed
+
+
+@dataclass
+class TableSolution:
+    """Per row: the surviving raw splits; `cells` gives the value or candidates per cell."""
+
+    rows: dict[str, RowSolution]
+    columns: dict[str, tuple[str, ...]]
+    violations: int | None = None
+
+    def cells(self, row: str) -> dict[str, tuple[str | None, list[str]]]:
+        """col → (raw text when certain else None, sorted distinct candidate raws)."""
+        sol = self.rows[row]
+        out: dict[str, tuple[str | None, list[str]]] = {}
+        for i, col in enumerate(self.columns[row]):
+            cands = sorted({r[i] for r in sol.raws}, key=_sort_key)
+            if sol.status in ("unsplit",) or not cands:
+                out[col] = (None, [])
+            elif len(cands) == 1 and sol.status != "gave_up":
+                out[col] = (cands[0], cands)
+            else:
+                out[col] = (None, cands)
+        return out
+
+
+def _sort_key(raw: str) -> tuple[int, Decimal]:
+    v = _value(raw)
+    return (0, v) if v is not None else (1, Decimal(0))
+
+
+def _dedupe(splits: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    seen: dict[tuple, tuple[str, ...]] = {}
+    for s in splits:
+        seen.setdefault(tuple(_value(c) for c in s), s)
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Identity:
+    """sum(lhs) == sum(rhs), each side a list of (row, column index)."""
+
+    name: str
+    lhs: tuple[tuple[str, int], ...]
+    rhs: tuple[tuple[str, int], ...]
+
+
+def _violated(ident: Identity, choice: dict[str, tuple[Value, ...]]) -> bool | None:
+    total = Decimal(0)
+    for side, sign in ((ident.lhs, 1), (ident.rhs, -1)):
+        for row, ci in side:
+            vals = choice.get(row)
+            if vals is None or vals[ci] is None:
+                return None
+            total += sign * vals[ci]
+    return total != 0
+
+
+def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
+                max_combos: int = MAX_COMBOS) -> int | None:
+    """Keep the combinations of row splits with the fewest broken identities.
+
+    Reports do break their own sums now and then (a typo in one cell); when even the best
+    combination breaks some, combinations breaking one more are kept too, so that a split
+    that merely happens to 'repair' a printed error is not taken as certain.
+    """
+    open_rows = [k for k, s in rows.items() if s.status in ("solved", "ambiguous") and len(s.raws) > 1]
+    values = {k: [tuple(_value(c) for c in r) for r in s.raws] for k, s in rows.items()
+              if s.status in ("solved", "ambiguous", "fixed") and s.raws}
+    fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
+    relevant = [i for i in identities if all(r in values for r, _ in i.lhs + i.rhs)]
+    n_combos = 1
+    for k in open_rows:
+        n_combos *= len(rows[k].raws)
+    if n_combos > max_combos:
+        for k in open_rows:
+            rows[k].status = "ambiguous"
+        return None
+    scored: list[tuple[int, tuple[int, ...]]] = []
+    for idx in itertools.product(*(range(len(rows[k].raws)) for k in open_rows)):
+        choice = dict(fixed)
+        for k, i in zip(open_rows, idx):
+            choice[k] = values[k][i]
+        bad = sum(1 for ident in relevant if _violated(ident, choice))
+        scored.append((bad, idx))
+    best = min(b for b, _ in scored)
+    limit = best if best == 0 else best + 1
+    keep = [idx for b, idx in scored if b <= limit]
+    for j, k in enumerate(open_rows):
+        chosen = sorted({idx[j] for idx in keep})
+        rows[k].raws = [rows[k].raws[i] for i in chosen]
+        rows[k].status = "solved" if len(rows[k].raws) == 1 else "ambiguous"
+    return best
+
+
+def _row_solution(key: str, segment: str, kinds: Sequence[str],
+                  check: Callable[[tuple[str, ...]], bool] | None = None,
+                  row_check: Callable[[tuple[str, ...]], bool] | None = None) -> RowSolution | None:
+    """Split one row's run; `row_check` is a preference (kept only if some split passes it)."""
+    pieces = value_run(segment)
+    if not pieces:
+        return None
+    split = split_run(pieces, kinds, check)
+    raws = _dedupe(split.cells)
+    if not split.complete:
+        return RowSolution(key, pieces, raws, "gave_up")
+    if not raws:
+        return RowSolution(key, pieces, [], "unsplit")
+    if row_check is not None and len(raws) > 1:
+        passing = [r for r in raws if row_check(r)]
+        if passing:
+            raws = passing
+    return RowSolution(key, pieces, raws, "solved" if len(raws) == 1 else "ambiguous")
+
+
+def _sum_check(total_index: int, part_indices: Sequence[int]) -> Callable[[tuple[str, ...]], bool]:
+    def ok(cells: tuple[str, ...]) -> bool:
+        vals = [_value(c) for c in cells]
+        if vals[total_index] is None or any(vals[i] is None for i in part_indices):
+            return True
+        return vals[total_index] == sum((vals[i] for i in part_indices), Decimal(0))
+    return ok
+
+
+_APPLICANTS = ("natural_person", "commercial", "research", "public_interest", "legal_services", "other_org")
+_ORGS = _APPLICANTS[1:]
+
+
+def _requests_identities(template: str, columns: tuple[str, ...], present: set[str]) -> list[Identity]:
+    spec = requests_template()
+    rows = spec.rows_for(template)
+    required = [r.key for r in rows if not r.optional]
+    outcomes = required[required.index("carried_in") + 1: required.index("total")]
+    out: list[Identity] = []
+    for ci, col in enumerate(columns):
+        out.append(Identity(f"R1 {col}", (("new", ci), ("carried_in", ci)), (("total", ci), ("carried_over", ci))))
+        out.append(Identity(f"R2 {col}", (("total", ci),), tuple((r, ci) for r in outcomes)))
+        for r in rows:
+            if r.subtotal_of and r.key in present:
+                out.append(Identity(f"R4 {r.key}.{col}", ((r.key, ci),), tuple((k, ci) for k in r.subtotal_of)))
+    return out
+
+
+def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> TableSolution:
+    """Split table 三's rows and keep the combinations agreeing with R1–R4 over the table.
+
+    `only`: the rows to split (others are taken as parsed); all rows when None.
+    """
+    cols = table.columns
+    kinds = ["count"] * len(cols)
+    row_checks: list[Callable[[tuple[str, ...]], bool]] = []
+    if "total" in cols:
+        row_checks.append(_sum_check(cols.index("total"), [cols.index(c) for c in _APPLICANTS if c in cols]))
+    if "org_subtotal" in cols:
+        row_checks.append(_sum_check(cols.index("org_subtotal"), [cols.index(c) for c in _ORGS if c in cols]))
+
+    def row_check(cells: tuple[str, ...]) -> bool:
+        return all(f(cells) for f in row_checks)
+
+    rows: dict[str, RowSolution] = {}
+    targets = set(table.row_texts) if only is None else set(only)
+    for key, rt in table.row_texts.items():
+        if key in targets:
+            sol = _row_solution(key, rt.segment, kinds, row_check=row_check)
+            if sol is not None:
+                rows[key] = sol
+                continue
+        cells = table.rows.get(key)
+        if cells and any(c is not None and c.value is not None for c in cells.values()):
+            rows[key] = RowSolution(key, (), [tuple((cells[c].raw if cells.get(c) else "") for c in cols)], "fixed")
+    present = {k for k, s in rows.items() if s.raws}
+    identities = _requests_identities(table.template or "2019", cols, present)
+    solution = TableSolution(rows, {k: cols for k in rows})
+    solution.violations = _solve_rows(rows, identities)
+    return solution
+
+
+def solve_appeals(table: TableResult) -> TableSolution:
+    """Split table 四's fifteen cells; each block of five must satisfy R5 when any split can."""
+    spec = appeals_template()
+    width = len(spec.columns)
+    n = width * len(spec.blocks)
+    t = spec.columns.index("total")
+    parts = [i for i in range(width) if i != t]
+    rows: dict[str, RowSolution] = {}
+    rt = table.row_texts.get("appeals")
+    columns = {b: spec.columns for b in spec.blocks}
+    if rt is None:
+        return TableSolution(rows, columns)
+    pieces = value_run(rt.segment)
+    if not pieces:
+        return TableSolution(rows, columns)
+
+    def r5(cells: tuple[str, ...]) -> bool:
+        if len(cells) % width:
+            return True
+        block = cells[-width:]
+        vals = [_value(c) for c in block]
+        if vals[t] is None or any(vals[i] is None for i in parts):
+            return True
+        return vals[t] == sum((vals[i] for i in parts), Decimal(0))
+
+    kinds = ["count"] * n
+    split = split_run(pieces, kinds, r5)
+    status = "solved"
+    if split.complete and not split.cells:
+        split = split_run(pieces, kinds)   # the report breaks R5: every split survives
+        status = "ambiguous"
+    raws = _dedupe(split.cells)
+    if not split.complete:
+        status = "gave_up"
+    elif not raws:
+        status = "unsplit"
+    elif len(raws) > 1:
+        status = "ambiguous"
+    for bi, block in enumerate(spec.blocks):
+        rows[block] = RowSolution(block, pieces,
+                                  _dedupe(r[bi * width:(bi + 1) * width] for r in raws), status)
+    # Blocks are cut from one run: a block is certain only when all full splits agree on it.
+    for block in spec.blocks:
+        sol = rows[block]
+        if sol.status == "ambiguous" and len(sol.raws) == 1:
+            sol.status = "solved"
+    return TableSolution(rows, columns)
+
+
+def _order_check(template: str, key: str, columns: tuple[str, ...]) -> Callable[[tuple[str, ...]], bool] | None:
+    """Sound order constraints of table 二 (never identities: it has none).
+
+    2019 规章/规范性文件: 对外公开总数量 (all published documents) >= 本年新公开数量.
+    2021: 现行有效件数 >= 本年制发件数 - 本年废止件数 (at most `repealed` of this year's
+    documents can have been repealed again). 现行有效 >= 制发 alone is not sound.
+    """
+    if key not in ("rules", "normative_docs"):
+        return None
+    if template == "2019":
+        hi, lo = columns.index("total"), columns.index("published")
+
+        def ok19(cells: tuple[str, ...]) -> bool:
+            if len(cells) < len(columns):
+                return True
+            a, b = _value(cells[hi]), _value(cells[lo])
+            return a is None or b is None or a >= b
+        return ok19
+    if template == "2021":
+        f, i, r = columns.index("in_force"), columns.index("issued"), columns.index("repealed")
+
+        def ok21(cells: tuple[str, ...]) -> bool:
+            if len(cells) < len(columns):
+                return True
+            a, b, c = _value(cells[f]), _value(cells[i]), _value(cells[r])
+            return a is None or b is None or c is None or a >= b - c
+        return ok21
+    return None
+
+
+def solve_proactive(table: TableResult, only: Iterable[str] | None = None,
+                    extra: dict[str, Callable[[tuple[str, ...]], bool]] | None = None) -> TableSolution:
+    """Split table 二's rows; each row on its own, under the sound order constraints only."""
+    template = next((t for t in proactive_templates() if t.name == table.template), None)
+    rows: dict[str, RowSolution] = {}
+    columns: dict[str, tuple[str, ...]] = {}
+    if template is None:
+        return TableSolution(rows, columns)
+    targets = set(table.row_texts) if only is None else set(only)
+    for spec in template.rows:
+        if spec.key not in table.row_texts or spec.key not in targets:
+            continue
+        kinds = [template.kind(c) for c in spec.columns]
+        check = _order_check(template.name, spec.key, spec.columns)
+        more = (extra or {}).get(spec.key)
+        if more is not None:
+            base = check
+            check = (lambda cells, a=base, b=more: (a is None or a(cells)) and
+                     (len(cells) < len(kinds) or b(cells)))
+        sol = _row_solution(spec.key, table.row_texts[spec.key].segment, kinds, check=check)
+        if sol is not None:
+            rows[spec.key] = sol
+            columns[spec.key] = spec.columns
+    return TableSolution(rows, columns)
+
+
+# --- 4. writing the outcome -----------------------------------------------------------------
+
+def is_flattened(table: TableResult) -> bool:
+    """Rows on one line with no tab or pipe: a crawler's flattened table."""
+    segs = [rt.segment for rt in table.row_texts.values()]
+    if not segs:
+        return False
+    keys = list(table.row_texts)
+    inner = [table.row_texts[k].segment for k in keys[:-1]] + [value_run_text(table.row_texts[keys[-1]].segment)]
+    return not any(ch in s for s in inner for ch in "\n\t|")
+
+
+def value_run_text(segment: str) -> str:
+    """The row text up to the end of its first value run (for layout tests)."""
+    m = _RUN_START.search(segment)
+    if not m:
+        return segment[:0]
+    body = _RUN_BODY.match(segment, m.start())
+    return segment[: body.end()] if body else segment[: m.end()]
+
+
+def _json_value(table: TableResult, row: str, col: str, raw: str) -> int | float | str | None:
+    cell = parse_cell(raw)
+    v = cell.value
+    if v is None:
+        return raw
+    if table.money_unit.get(f"{row}.{col}") == "yuan" or cell.unit == "元":
+        v = v / Decimal(10000)
+    return int(v) if v == v.to_integral_value() else float(v)
+
+
+_FIT_CODES = {"run", "missing_cells", "misaligned", "extra_cells"}
+
+
+def _apply(table: TableResult, solution: TableSolution) -> None:
+    """Write solved rows into the table: certain cells as values, the rest null + ambiguous."""
+    changed = False
+    for key, sol in solution.rows.items():
+        if sol.status == "fixed":
+            continue
+        changed = True
+        cols = solution.columns[key]
+        table.warnings = [w for w in table.warnings
+                          if not (w["code"] in _FIT_CODES and f"row {key}:" in w["message"])]
+        if key in table.unresolved and sol.status != "unsplit":
+            table.unresolved.remove(key)
+        if sol.status == "unsplit":
+            table.rows[key] = {c: None for c in cols}
+            if key not in table.unresolved:
+                table.unresolved.append(key)
+            continue
+        cells = solution.cells(key)
+        new_row = {}
+        listed = {}
+        for col, (raw, cands) in cells.items():
+            if raw is not None:
+                new_row[col] = parse_cell(raw)
+                if new_row[col].unit == "元":
+                    table.money_unit[f"{key}.{col}"] = "yuan"
+            else:
+                new_row[col] = None
+                shown = [_json_value(table, key, col, c) for c in cands[:MAX_CANDIDATES_SHOWN]]
+                table.ambiguous[f"{key}.{col}"] = shown
+                listed[col] = shown
+        table.rows[key] = new_row
+        if listed:
+            code = "recovery_budget" if sol.status == "gave_up" else "ambiguous_cells"
+            what = "too many readings to search; candidates seen" if sol.status == "gave_up" else \
+                "several readings agree with the table's identities"
+            table.warn(code, f"row {key}: {what}: {json.dumps(listed, ensure_ascii=False)}", " ".join(sol.pieces))
+    if changed:
+        table.layout = "recovered"
+
+
+def _targets(table: TableResult) -> list[str] | None:
+    """All rows of a flattened table; otherwise only the rows the parser could not fit."""
+    if not table.found:
+        return []
+    return None if is_flattened(table) else list(table.unresolved)
+
+
+def recover_tables(proactive: TableResult, requests: TableResult, appeals: TableResult) -> None:
+    """Split run-together cells of the three tables in place (the pipeline's hook)."""
+    t = _targets(proactive)
+    if t is None or t:
+        _apply(proactive, solve_proactive(proactive, t))
+    t = _targets(requests)
+    if t is None or t:
+        _apply(requests, solve_requests(requests, t))
+    t = _targets(appeals)
+    if t is None or t:
+        _apply(appeals, solve_appeals(appeals))
+
+
+# --- optional: constraints across years -----------------------------------------------------
+
+def cross_year_constraints(previous: dict, template: str) -> dict[str, Callable[[tuple[str, ...]], bool]]:
+    """Row checks for this year's table 二 from the same body's previous report (2021 template).
+
+    现行有效 this year = 现行有效 last year + 制发 − 废止. `previous` is last year's
+    `tables.proactive` JSON. Returns `extra` for `solve_proactive`.
+    """
+    if template != "2021":
+        return {}
+    checks: dict[str, Callable[[tuple[str, ...]], bool]] = {}
+    for key in ("rules", "normative_docs"):
+        last = (previous.get(key) or {}).get("in_force")
+        if last is None:
+            continue
+
+        def ok(cells: tuple[str, ...], last: int = last) -> bool:
+            issued, repealed, in_force = (_value(c) for c in cells)
+            if None in (issued, repealed, in_force):
+                return True
+            return in_force == last + issued - repealed
+        checks[key] = ok
+    return checks
