@@ -30,7 +30,8 @@ def build_corpus(n: int | None, corpus: Path, out_dir: Path) -> list[Path]:
     sources = sorted((ROOT / "gknlp" / "data" / "samples").glob("*.txt"))
     for sub in ("raw", "html", "other", "peer"):
         if (corpus / sub).is_dir():
-            sources += sorted(p for p in (corpus / sub).iterdir() if p.suffix in (".txt", ".html", ".md"))
+            sources += sorted(p for p in (corpus / sub).iterdir()
+                              if p.suffix in (".txt", ".html", ".md") and p.name != "README.md")
     target = n or len(sources)
     files = []
     for i in range(target):
