@@ -97,11 +97,39 @@ _register("gknlp_counts", make_counts_component, {"span_key": COUNTS_SPAN_KEY})
 
 
 # --------------------------------------------------------------------------- themes
-# Placeholder: spaCy loads *every* ``spacy_factories`` entry point when a Language is
-# created, so the ``gknlp_themes`` target must exist for ``spacy.blank("zh")`` to work.
-# The themes work replaces this function (and registers the factory) in this module.
 
 
-def make_themes_component(nlp: Language, name: str) -> Any:
-    """Placeholder for the ``gknlp_themes`` factory (not implemented here yet)."""
-    raise NotImplementedError("gknlp_themes is not available in this version of gknlp")
+class ThemesComponent:
+    """Writes the theme scores of the whole Doc (one paragraph) to ``doc.cats``.
+
+    ``doc._.gknlp_themes`` holds the labels over their per-label thresholds. The model
+    (``model`` path, default the bundled one) is loaded once, lazily, on first use.
+    """
+
+    def __init__(self, nlp: Language, name: str, model: str | None = None) -> None:
+        self.name = name
+        self.model_path = model or None
+        if not Doc.has_extension("gknlp_themes"):
+            Doc.set_extension("gknlp_themes", default=None)
+
+    def __call__(self, doc: Doc) -> Doc:
+        from gknlp.tagging import _load_model
+
+        pred = _load_model(self.model_path).predict([doc.text])[0]
+        doc.cats = dict(pred["scores"])
+        doc._.gknlp_themes = list(pred["themes"])
+        return doc
+
+    def to_disk(self, path: Any, *, exclude: Any = ()) -> None:  # noqa: D102
+        return None
+
+    def from_disk(self, path: Any, *, exclude: Any = ()) -> "ThemesComponent":  # noqa: D102
+        return self
+
+
+def make_themes_component(nlp: Language, name: str, model: str | None = None) -> ThemesComponent:
+    """Factory for ``gknlp_themes`` (entry point target; keep this name)."""
+    return ThemesComponent(nlp, name, model=model)
+
+
+_register("gknlp_themes", make_themes_component, {"model": None})
