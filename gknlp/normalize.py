@@ -8,8 +8,10 @@ from. Spans reported on the normalised text can therefore always be traced back.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 
 __all__ = ["NormalizedText", "normalize", "detect_script"]
 
@@ -95,6 +97,14 @@ class _Builder:
 
 
 @cache
+def _chrome() -> tuple[re.Pattern[str], ...]:
+    """Crawler page chrome to delete (data/chrome.toml): breadcrumbs, share bars, Word CSS."""
+    with resources.files("gknlp.data").joinpath("chrome.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    return tuple(re.compile(c["pattern"], re.M) for c in data["chrome"])
+
+
+@cache
 def _t2s():
     import opencc
 
@@ -131,6 +141,8 @@ def normalize(text: str) -> NormalizedText:
     b = _Builder(text)
     b.translate(_WIDTH)
     b.delete(_DEBRIS)
+    for pattern in _chrome():
+        b.delete(pattern)
     b.delete(_PINYIN)
     b.delete(_PAGE_MARK)
     b.replace_same_length(_FULLWIDTH_POINT.sub(".", b.text))

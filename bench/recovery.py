@@ -1,0 +1,111 @@
+"""Recovery of run-together table cells over the flattened corpus (`raw/`).
+
+Prints, per split (development <= 2022, evaluation >= 2023) and overall: how many tables were
+found, how many of their cells came out as values, as ambiguous (null, candidates listed), or
+as unsplit (null, no valid reading), and the time taken. Run:
+
+    /work/venv/bin/python bench/recovery.py [CORPUS_DIR]
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from gknlp.meta import split_crawler_header, year_of
+from gknlp.normalize import normalize
+from gknlp.pipeline import _body_start_in, _region
+from gknlp.read import read_file
+from gknlp.sections import find_sections
+from gknlp.tables.checks import check_tables
+from gknlp.tables.parse import TableResult, extract_appeals, extract_proactive, extract_requests
+from gknlp.tables.recover import recover_tables
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def tables_of(path: Path) -> tuple[TableResult, TableResult, TableResult]:
+    """The pipeline's table steps, with recovery always run (the pipeline runs it only when
+    the parser left a row unresolved)."""
+    doc = read_file(path)
+    header, offset = split_crawler_header(doc.text)
+    norm = normalize(doc.text)
+    text = norm.text
+    body = _body_start_in(norm, offset)
+    sections = find_sections(text, body)
+    year = year_of(header.get("标题"), text[body:])
+    reg = {k: _region(sections, k, body, len(text)) for k in ("proactive", "requests", "appeals")}
+    tables = (extract_proactive(text, *reg["proactive"], year=year), extract_requests(text, *reg["requests"]),
+              extract_appeals(text, *reg["appeals"]))
+    recover_tables(*tables)
+    return tables
+
+
+def count_cells(t: TableResult) -> Counter:
+    c: Counter = Counter()
+    for row, cells in t.rows.items():
+        for col, cell in cells.items():
+            key = f"{row}.{col}"
+            if key in t.ambiguous:
+                c["ambiguous"] += 1
+            elif cell is not None and cell.value is not None:
+                c["value"] += 1
+            elif row in t.unresolved:
+                c["unsplit"] += 1
+            else:
+                c["null"] += 1
+    return c
+
+
+def main(corpus: Path = DEFAULT) -> None:
+    raw = corpus / "raw"
+    years = {}
+    with open(corpus / "MANIFEST.tsv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            years[row["file"]] = int(row["year_of_report"])
+    files = sorted(raw.glob("*.txt"))
+    stats: dict[tuple[str, str], Counter] = {}
+    found: Counter = Counter()
+    checks: Counter = Counter()
+    per_file: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+    for path in files:
+        split = "eval>=2023" if years.get(path.name, 0) >= 2023 else "dev<=2022"
+        s = time.perf_counter()
+        tables = tables_of(path)
+        per_file.append((path.name, time.perf_counter() - s))
+        for t in tables:
+            if not t.found:
+                continue
+            found[(split, t.key)] += 1
+            found[(split, t.key, t.layout)] += 1
+            for sp in (split, "all"):
+                stats.setdefault((sp, t.key), Counter()).update(count_cells(t))
+        for ch in check_tables(*tables):
+            if ch.rule in ("R1", "R2", "R3", "R5"):
+                checks[(split, ch.rule, ch.status)] += 1
+    elapsed = time.perf_counter() - t0
+    print(f"{len(files)} files in {elapsed:.2f} s (slowest {max(per_file, key=lambda x: x[1])[0]} "
+          f"{max(x[1] for x in per_file):.3f} s)")
+    for split in ("dev<=2022", "eval>=2023"):
+        n = sum(1 for p in files if (years.get(p.name, 0) >= 2023) == (split.startswith("eval")))
+        print(f"\n{split}: {n} files")
+        for key in ("proactive", "requests", "appeals"):
+            print(f"  table {key:9s} found {found[(split, key)]:3d} (recovered {found[(split, key, 'recovered')]})")
+    print("\ncells of the tables found   value  ambiguous  unsplit  null   recovery  ambiguity")
+    for (split, key), c in sorted(stats.items()):
+        total = sum(c.values())
+        print(f"  {split:10s} {key:9s} {total:6d}  {c['value']:6d} {c['ambiguous']:8d} {c['unsplit']:8d} "
+              f"{c['null']:5d}   {c['value'] / total:7.1%}  {c['ambiguous'] / total:8.1%}")
+    print("\nidentity checks after recovery (pass / fail / not_assessable)")
+    for split in ("dev<=2022", "eval>=2023"):
+        for rule in ("R1", "R2", "R3", "R5"):
+            print(f"  {split:10s} {rule}: " + " / ".join(str(checks[(split, rule, s)])
+                                                   for s in ("pass", "fail", "not_assessable")))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT)
