@@ -140,5 +140,46 @@ def schema() -> None:
     typer.echo(resources.files("gknlp.data").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
 
+@app.command()
+def export(
+    results: Annotated[Path, typer.Argument(help="Results JSONL written by `gknlp extract -o`.")],
+    to: Annotated[str, typer.Option("--to", help="csv (UTF-8 with BOM) or parquet.")] = "csv",
+    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for reports/paragraphs/counts files.")] = Path("tidy"),
+) -> None:
+    """Flatten results into tidy reports, paragraphs and counts tables."""
+    from gknlp.export import read_records, tidy_tables, write_tables
+
+    if to not in ("csv", "parquet"):
+        typer.echo(f"--to must be csv or parquet, not {to!r}", err=True)
+        raise typer.Exit(2)
+    tables = tidy_tables(read_records(results))
+    for path in write_tables(tables, out, to):
+        typer.echo(f"{path}\t{len(tables[path.stem])} rows")
+
+
+@app.command()
+def summary(
+    results: Annotated[Path, typer.Argument(help="Results JSONL written by `gknlp extract -o`.")],
+    top: Annotated[int, typer.Option("--top", help="How many count categories to show.")] = 20,
+) -> None:
+    """Print theme prevalence by year and level, identity failure rates and top count categories."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pandas.api.types import is_numeric_dtype
+
+    from gknlp.export import read_records, summary as corpus_summary
+
+    console = Console()
+    for name, df in corpus_summary(read_records(results), top=top).items():
+        table = Table(title=name)
+        for col in df.columns:
+            table.add_column(str(col), justify="right" if is_numeric_dtype(df[col]) else "left")
+        for row in df.itertuples(index=False):
+            table.add_row(*("" if v is None or v != v else f"{v:.3f}" if isinstance(v, float) else str(v)
+                            for v in row))
+        console.print(table)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
