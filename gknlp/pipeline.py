@@ -123,7 +123,7 @@ def extract_document(doc: Document, annotators: list[Annotator] | None = None,
     requests = extract_requests(text, *regions["requests"], layout=_detect_layout(doc, text, *regions["requests"]))
     appeals = extract_appeals(text, *regions["appeals"], layout=_detect_layout(doc, text, *regions["appeals"]))
     tables = (proactive, requests, appeals)
-    if recover is not None and any(t.unresolved for t in tables):
+    if recover is not None:  # it decides itself which rows need solving
         recover(proactive, requests, appeals)
     for t in tables:
         for key in t.unresolved:

@@ -263,8 +263,6 @@ def test_recover_raw_corpus_runs_everywhere() -> None:
 
 @needs_corpus
 @pytest.mark.corpus
-@pytest.mark.xfail(strict=True, reason="pipeline runs recovery only when the parser left a row unresolved; "
-                                       "023's rows are silently empty instead (asked the lead)")
 def test_recover_through_pipeline() -> None:
     import gknlp
 
