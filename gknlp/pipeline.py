@@ -89,7 +89,14 @@ def _detect_layout(doc: Document, text: str, start: int, end: int) -> str:
 
 def extract_document(doc: Document, annotators: list[Annotator] | None = None,
                      recover: Callable[..., None] | None = None) -> Report:
-    """Run the pipeline on a document already read."""
+    """Run the pipeline on a document already read.
+
+    `annotators` default to themes (bundled model) and counts; pass [] for tables only.
+    """
+    if annotators is None:
+        from gknlp.tagging import default_annotators
+
+        annotators = default_annotators()
     source = {"path": doc.path, "sha256": doc.sha256, "format": doc.format}
     report = Report(source=source, versions={"gknlp_version": __version__})
     report.warnings.extend(doc.warnings)
