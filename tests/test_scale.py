@@ -186,7 +186,8 @@ def test_scale_resume_after_kill(tmp_path: Path) -> None:
             if out.exists() and out.stat().st_size > 0:
                 break
             time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL) if proc.poll() is None else None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
     killed_early = proc.returncode == -signal.SIGKILL
