@@ -157,3 +157,38 @@ def test_cli_extract_batch_keeps_good_files_and_reports_bad_ones(tmp_path: Path)
 def test_cli_schema_prints_the_schema() -> None:
     result = CliRunner().invoke(app, ["schema"])
     assert result.exit_code == 0 and json.loads(result.stdout)["title"].startswith("gknlp")
+
+
+def test_read_docx_paragraphs_and_tables(tmp_path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    for line in ["测试镇人民政府2021年政府信息公开工作年度报告", "一、总体情况", "本年度推进政务公开。",
+                 "二、主动公开政府信息情况"]:
+        d.add_paragraph(line)
+    t = d.add_table(rows=3, cols=4)
+    for r, row in enumerate([["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "0", "0", "0"],
+                             ["行政规范性文件", "4", "1", "12"]]):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    d.add_paragraph("三、收到和处理政府信息公开申请情况")
+    p = tmp_path / "r.docx"
+    d.save(p)
+    out = gknlp.extract(p, annotators=[]).to_dict()
+    assert out["source"]["format"] == "docx"
+    assert out["tables"]["proactive"]["normative_docs"] == {"issued": 4, "repealed": 1, "in_force": 12}
+    assert out["meta"]["issuer"] == "测试镇人民政府" and out["meta"]["level"] == "township"
+
+
+def test_raw_crawled_pages_yield_sections_metadata_and_paragraphs(corpus_dir: Path) -> None:
+    import csv
+
+    rows = list(csv.DictReader((corpus_dir / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t"))
+    dev = [r for r in rows if r["year_of_report"].isdigit() and int(r["year_of_report"]) <= 2022]
+    assert len(dev) >= 50
+    for r in dev:
+        out = gknlp.extract(corpus_dir / "raw" / r["file"], annotators=[]).to_dict()
+        assert "error" not in out, r["file"]
+        assert out["meta"]["year"] == int(r["year_of_report"]), r["file"]
+        assert out["paragraphs"], r["file"]
+        assert not any("当前位置" in p["text"] for p in out["paragraphs"]), r["file"]
