@@ -15,33 +15,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from gknlp.meta import split_crawler_header, year_of
-from gknlp.normalize import normalize
-from gknlp.pipeline import _body_start_in, _region
-from gknlp.read import read_file
-from gknlp.sections import find_sections
+from gknlp.pipeline import extract
 from gknlp.tables.checks import check_tables
-from gknlp.tables.parse import TableResult, extract_appeals, extract_proactive, extract_requests
-from gknlp.tables.recover import recover_tables
+from gknlp.tables.parse import TableResult
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def tables_of(path: Path) -> tuple[TableResult, TableResult, TableResult]:
-    """The pipeline's table steps, with recovery always run (the pipeline runs it only when
-    the parser left a row unresolved)."""
-    doc = read_file(path)
-    header, offset = split_crawler_header(doc.text)
-    norm = normalize(doc.text)
-    text = norm.text
-    body = _body_start_in(norm, offset)
-    sections = find_sections(text, body)
-    year = year_of(header.get("标题"), text[body:])
-    reg = {k: _region(sections, k, body, len(text)) for k in ("proactive", "requests", "appeals")}
-    tables = (extract_proactive(text, *reg["proactive"], year=year), extract_requests(text, *reg["requests"]),
-              extract_appeals(text, *reg["appeals"]))
-    recover_tables(*tables)
-    return tables
+    """The three tables as the pipeline leaves them (recovery included)."""
+    return extract(path, annotators=[]).table_results
 
 
 def count_cells(t: TableResult) -> Counter:

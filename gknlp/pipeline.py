@@ -130,6 +130,7 @@ def extract_document(doc: Document, annotators: list[Annotator] | None = None,
     requests = extract_requests(text, *regions["requests"], layout=_detect_layout(doc, text, *regions["requests"]))
     appeals = extract_appeals(text, *regions["appeals"], layout=_detect_layout(doc, text, *regions["appeals"]))
     tables = (proactive, requests, appeals)
+    report.table_results = tables
     if recover is not None:  # it decides itself which rows need solving
         recover(proactive, requests, appeals)
     for t in tables:

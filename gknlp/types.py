@@ -34,6 +34,7 @@ class Report:
     error: dict[str, str] | None = None
     versions: dict[str, Any] = field(default_factory=dict)
     text: str | None = field(default=None, repr=False)
+    table_results: tuple = field(default=(), repr=False)  # the TableResult objects, for audit and benches
 
     @property
     def ok(self) -> bool:

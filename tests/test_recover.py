@@ -184,24 +184,10 @@ def test_recover_normalize_strips_chrome_and_keeps_offsets() -> None:
 # --- the development pairs: flattened raw/ against the hand-read HTML tables --------------
 
 def _tables_of(path: Path):
-    """The pipeline's table steps with recovery always run (see the note in the report)."""
-    from gknlp.meta import split_crawler_header, year_of
-    from gknlp.pipeline import _body_start_in, _region
-    from gknlp.read import read_file
-    from gknlp.sections import find_sections
+    """The three tables as the pipeline leaves them (recovery included)."""
+    import gknlp
 
-    doc = read_file(path)
-    header, offset = split_crawler_header(doc.text)
-    norm = normalize(doc.text)
-    text = norm.text
-    body = _body_start_in(norm, offset)
-    sections = find_sections(text, body)
-    year = year_of(header.get("标题"), text[body:])
-    reg = {k: _region(sections, k, body, len(text)) for k in ("proactive", "requests", "appeals")}
-    tables = (extract_proactive(text, *reg["proactive"], year=year), extract_requests(text, *reg["requests"]),
-              extract_appeals(text, *reg["appeals"]))
-    recover_tables(*tables)
-    return tables
+    return gknlp.extract(path, annotators=[]).table_results
 
 
 def _compare(name: str) -> dict[str, dict[str, list[str]]]:
