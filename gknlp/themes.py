@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ logger.addHandler(logging.NullHandler())
 _DATA = Path(__file__).parent / "data" / "themes"
 _USERDICT = _DATA / "userdict.txt"
 _KIND_CUES = _DATA / "kind_cues.json"
+_THEME_CUES = _DATA / "theme_cues.json"
 _REPO = Path(__file__).resolve().parent.parent
 #: The shipped model (``models/themes-v1`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
 DEFAULT_MODEL_DIR = _REPO / "models" / "themes-v1"
@@ -67,6 +68,7 @@ FORMAT_VERSION = 1
 # Types the model file may contain beyond skops' defaults.  Loading refuses anything else.
 TRUSTED_TYPES = (
     "gknlp.themes.jieba_words",
+    "gknlp.themes.theme_cues",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.model_selection._split.StratifiedGroupKFold",
@@ -78,6 +80,7 @@ OUTER_FOLDS = 5          # grouped folds for out-of-fold scores -> thresholds
 CALIBRATION_FOLDS = 3    # grouped folds inside CalibratedClassifierCV
 MIN_GROUPS = 3           # a theme needs positives and negatives in this many groups
 MIN_GROUPS_FOR_GROUPED_CV = 5  # fewer distinct groups: each line becomes its own group
+CUE_WEIGHT = 0.3         # weight of the theme-cue block against the word and character blocks
 
 
 class CorpusMissingError(FileNotFoundError):
@@ -163,6 +166,7 @@ class Example:
     section: str | None = None
     heading: str | None = None
     annotators: tuple[str, ...] = ()
+    sha256: str | None = None
 
     @property
     def group(self) -> str:
@@ -319,6 +323,7 @@ def load_annotations(
                 heading=rec.get("heading"),
                 annotators=tuple(rec.get("annotators")
                                  or ([str(rec["annotator"])] if rec.get("annotator") else [who])),
+                sha256=rec.get("sha256"),
             )
             old = merged.get(ex.key)
             if old is None:
@@ -418,24 +423,50 @@ def _tokenizer():
 
 
 def _userdict_hash() -> str | None:
-    return hashlib.sha256(_USERDICT.read_bytes()).hexdigest() if _USERDICT.is_file() else None
+    return _file_hash(_USERDICT)
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_feature(w: str) -> str | None:
+    """A jieba token as a feature: None for spaces/punctuation, numbers folded to ``0``."""
+    w = w.strip()
+    if not w or not any(ch.isalnum() for ch in w):
+        return None
+    return "0" if _NUMBER.match(w) else w
 
 
 def jieba_words(doc: str) -> list[str]:
     """Word analyzer: jieba words (single characters kept), numbers folded to ``0``."""
+    feature = _word_feature
+    return [f for f in map(feature, _tokenizer().cut(doc, HMM=False)) if f is not None]
+
+
+@cache
+def _theme_cue_patterns() -> tuple[tuple[str, Any], ...]:
+    data = json.loads(_THEME_CUES.read_text(encoding="utf-8"))["themes"]
+    return tuple((label, re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True)))))
+                 for label, terms in data.items() if terms)
+
+
+def _file_hash(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def theme_cues(doc: str) -> list[str]:
+    """Cue analyzer: ``cue:<label>`` when a cue term of the theme occurs, ``cue:<label>:2+``
+    when two distinct ones do (terms from ``data/themes/theme_cues.json``)."""
     out = []
-    for w in _tokenizer().lcut(doc, HMM=False):
-        w = w.strip()
-        if not w:
-            continue
-        if _NUMBER.match(w):
-            out.append("0")
-        elif any(ch.isalnum() for ch in w):
-            out.append(w)
+    for label, pattern in _theme_cue_patterns():
+        found = set(pattern.findall(doc))
+        if found:
+            out.append(f"cue:{label}")
+            if len(found) > 1:
+                out.append(f"cue:{label}:2+")
     return out
 
 
 def _make_pipeline(seed: int):
+    import numpy as np
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.model_selection import StratifiedGroupKFold
@@ -443,12 +474,18 @@ def _make_pipeline(seed: int):
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.svm import LinearSVC
 
+    # Binary presence of words and character uni/bigrams (a theme is signalled by one clear
+    # phrase, however long the paragraph), plus one presence feature per theme's cue terms
+    # (data/themes/theme_cues.json), down-weighted. Chosen on grouped CV of the dev labels.
     features = FeatureUnion([
-        ("words", TfidfVectorizer(analyzer=jieba_words, sublinear_tf=True, min_df=2,
-                                  dtype="float64")),
-        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True,
-                                  min_df=2, lowercase=False, dtype="float64")),
-    ])
+        ("words", TfidfVectorizer(analyzer=jieba_words, binary=True, sublinear_tf=True,
+                                  min_df=2, dtype=np.float64)),
+        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), binary=True,
+                                  sublinear_tf=True, min_df=2, lowercase=False,
+                                  dtype=np.float64)),
+        ("cues", TfidfVectorizer(analyzer=theme_cues, binary=True, use_idf=False, norm=None,
+                                 dtype=np.float64)),
+    ], transformer_weights={"words": 1.0, "chars": 1.0, "cues": CUE_WEIGHT})
     clf = OneVsRestClassifier(CalibratedClassifierCV(
         LinearSVC(C=0.5, class_weight="balanced", random_state=seed),
         method="sigmoid", cv=StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS)))
@@ -663,7 +700,7 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
     for j, lab in enumerate(labels):
         pred, y = oof[:, j] >= thresholds[lab], Y[:, j].astype(bool)
         tp = int(np.sum(pred & y))
-        cv_f1[lab] = round(2 * tp / (2 * tp + np.sum(pred & ~y) + np.sum(~pred & y)), 4) \
+        cv_f1[lab] = round(float(2 * tp / (2 * tp + np.sum(pred & ~y) + np.sum(~pred & y))), 4) \
             if tp else 0.0
 
     pipe = _fit(texts, Y, groups, seed)
@@ -678,6 +715,7 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         "seed": seed,
         "data_sha256": _data_hash(examples, all_labels),
         "userdict_sha256": _userdict_hash(),
+        "theme_cues_sha256": _file_hash(_THEME_CUES),
         "codebook_version": codebook.version,
         "n_examples": len(examples),
         "n_sources": len({e.source for e in examples}),
@@ -727,6 +765,9 @@ def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
     if meta.get("userdict_sha256", None) != _userdict_hash():
         warnings.warn(f"theme model {d.name} was trained with another jieba domain "
                       "dictionary; word features may not match", stacklevel=2)
+    if meta.get("theme_cues_sha256", None) != _file_hash(_THEME_CUES):
+        warnings.warn(f"theme model {d.name} was trained with another theme_cues.json; "
+                      "cue features may not match", stacklevel=2)
     pipeline = sio.load(d / MODEL_FILE, trusted=list(TRUSTED_TYPES))
     codebook_path = d / CODEBOOK_FILE
     codebook = load_codebook(codebook_path) if codebook_path.is_file() else Codebook(
