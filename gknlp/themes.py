@@ -44,6 +44,7 @@ __all__ = [
     "tag",
     "tag_records",
     "paragraph_kind",
+    "normalize_text",
     "body_group",
     "default_corpus_dir",
     "DEFAULT_MODEL_DIR",
@@ -855,30 +856,50 @@ def _kind_cues() -> dict[str, Any]:
 
 
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+")
+_ENUM = r"^[（(]?[一二三四五六七八九十\d]*[)）、.．]?\s*"
+
+
+def _alternation(terms: Iterable[str]) -> str:
+    return "|".join(map(re.escape, sorted(terms, key=len, reverse=True)))
+
+
+def _kind_patterns(cues: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
+    heads = cues.get("heading", {})
+    never = "(?!)"  # matches nothing: no heading cues given
+    head_p = re.compile(_ENUM + "(?:" + (_alternation(heads.get("problem", [])) or never) + ")")
+    head_m = re.compile(_ENUM + "(?:" + (_alternation(heads.get("measure", [])) or never) + ")")
+    # a problem cue swallows the next two characters: 不够完善, 有待提高, 仍需加强
+    problem = re.compile(f"(?:{_alternation(cues['problem'])})[\u4e00-\u9fff]{{0,2}}")
+    measure = re.compile(_alternation(cues["measure"]))
+    return head_p, head_m, problem, measure
+
+
+@cache
+def _default_kind_patterns() -> tuple[Any, Any, Any, Any]:
+    return _kind_patterns(_kind_cues())
 
 
 def paragraph_kind(text: str, cues: Mapping[str, Any] | None = None) -> str:
     """``"problem"``, ``"measure"`` or ``"mixed"`` for a paragraph of the problems section.
 
-    Each sentence is scored by cue words (``data/themes/kind_cues.json``): problem cues are
-    matched first and blanked with the two characters after them, so 不够完善 or 仍需加强
-    is not also read as the measure cues 完善/加强. A sentence
-    leans to the side with more cues (ties: the side named by ``tie``). The paragraph is
-    ``problem``/``measure`` when all leaning sentences agree, else ``mixed``; with no cue at
-    all it falls back to ``default``.
+    Cue words are data (``data/themes/kind_cues.json``, or ``cues`` with the same keys). A
+    paragraph opening with a sub-heading such as （一）存在的主要问题 or （二）改进措施 takes
+    that side. Otherwise each sentence is scored: problem cues are matched first and blanked
+    with the two characters after them, so 不够完善 or 仍需加强 is not also read as the
+    measure cues 完善/加强; a sentence leans to the side with more cues (ties: ``tie``). The
+    paragraph is ``problem``/``measure`` when all leaning sentences agree, else ``mixed``;
+    with no cue at all it is ``default``.
     """
-    cues = cues or _kind_cues()
-    problem, measure = cues["problem"], cues["measure"]
-    heads = cues.get("heading", {})
+    if cues is None:
+        cues = _kind_cues()
+        head_p, head_m, p_re, m_re = _default_kind_patterns()
+    else:
+        head_p, head_m, p_re, m_re = _kind_patterns(cues)
     text = normalize_text(text)
-    for kind in ("problem", "measure"):
-        for h in heads.get(kind, []):
-            if text.startswith(h) or re.match(rf"^[（(]?[一二三四五六七八九十\d]+[)）、.．]?\s*{re.escape(h)}", text):
-                return kind
-    # a problem cue swallows the next two characters: 不够完善, 有待提高, 仍需加强
-    p_re = re.compile("(?:" + "|".join(map(re.escape, sorted(problem, key=len, reverse=True)))
-                      + r")[\u4e00-\u9fff]{0,2}")
-    m_re = re.compile("|".join(map(re.escape, sorted(measure, key=len, reverse=True))))
+    if head_p.match(text):
+        return "problem"
+    if head_m.match(text):
+        return "measure"
     sides = set()
     for sent in _SENTENCE.findall(text):
         sent, n_p = p_re.subn("□", sent)
