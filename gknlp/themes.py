@@ -413,6 +413,7 @@ def _tokenizer():
     """A private jieba Tokenizer: cache file under the user cache dir, domain dictionary loaded."""
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)  # jieba logs dictionary loading to stderr at INFO
     with _lock:
         tk = jieba.Tokenizer()
         tk.tmp_dir = str(_cache_dir())
