@@ -81,12 +81,6 @@ def _table_info(t: TableResult) -> dict[str, Any]:
             "ambiguous_cells": t.ambiguous or {}}
 
 
-def _detect_layout(doc: Document, text: str, start: int, end: int) -> str:
-    if doc.format == "html":
-        return "html"
-    return "delimited"
-
-
 def extract_document(doc: Document, annotators: list[Annotator] | None = None,
                      recover: Callable[..., None] | None = None) -> Report:
     """Run the pipeline on a document already read.
@@ -125,10 +119,10 @@ def extract_document(doc: Document, annotators: list[Annotator] | None = None,
         published = "-".join(m.groups()) if m else None
 
     regions = {k: _region(sections, k, body_start, len(text)) for k in ("proactive", "requests", "appeals")}
-    proactive = extract_proactive(text, *regions["proactive"], year=year,
-                                  layout=_detect_layout(doc, text, *regions["proactive"]))
-    requests = extract_requests(text, *regions["requests"], layout=_detect_layout(doc, text, *regions["requests"]))
-    appeals = extract_appeals(text, *regions["appeals"], layout=_detect_layout(doc, text, *regions["appeals"]))
+    layout = "html" if doc.format == "html" else "delimited"  # recovery may later set "recovered"
+    proactive = extract_proactive(text, *regions["proactive"], year=year, layout=layout)
+    requests = extract_requests(text, *regions["requests"], layout=layout)
+    appeals = extract_appeals(text, *regions["appeals"], layout=layout)
     tables = (proactive, requests, appeals)
     report.table_results = tables
     if recover is not None:  # it decides itself which rows need solving
