@@ -35,6 +35,7 @@ _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
           0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0x200B: None,
           0xFEFF: None, 0xFF05: 0x25, 0x0D: None}
+_CJK_RUN = re.compile("[\u4e00-\u9fff]+")
 _FULLWIDTH_POINT = re.compile(r"(?<=\d)．(?=\d)")
 
 
@@ -54,6 +55,11 @@ class NormalizedText:
         src_start = self.source_index[start]
         src_end = self.source_index[end - 1] + 1 if end > start else src_start
         return src_start, src_end
+
+
+@cache
+def _char_class(chars: str) -> re.Pattern[str]:
+    return re.compile("[" + re.escape(chars) + "]+")
 
 
 class _Builder:
@@ -79,16 +85,11 @@ class _Builder:
         self.index = keep_index
 
     def translate(self, table: dict[int, int | None]) -> None:
-        chars: list[str] = []
-        index: list[int] = []
-        for ch, i in zip(self.text, self.index):
-            mapped = table.get(ord(ch), ord(ch))
-            if mapped is None:
-                continue
-            chars.append(chr(mapped))
-            index.append(i)
-        self.text = "".join(chars)
-        self.index = index
+        """Map characters 1:1 (``str.translate``); characters mapped to None are deleted first."""
+        dropped = "".join(chr(k) for k, v in table.items() if v is None)
+        if dropped:
+            self.delete(_char_class(dropped))
+        self.text = self.text.translate({k: v for k, v in table.items() if v is not None})
 
     def replace_same_length(self, new_text: str) -> None:
         if len(new_text) != len(self.text):
@@ -113,10 +114,12 @@ def _t2s():
 
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
-    sample = "".join(ch for ch in text[:20000] if "\u4e00" <= ch <= "\u9fff")
+    sample = "".join(_CJK_RUN.findall(text, 0, 20000))
     if not sample:
         return "simplified"
     converted = _t2s().convert(sample)
+    if converted == sample:
+        return "simplified"
     if len(converted) != len(sample):
         changed = abs(len(converted) - len(sample)) + 1
     else:

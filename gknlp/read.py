@@ -78,11 +78,14 @@ def decode(data: bytes) -> tuple[str, str, list[dict]]:
     return text, enc, warnings
 
 
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head:
         return True
-    control = sum(b < 9 or 13 < b < 32 for b in head)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return control > len(head) * 0.05
 
 

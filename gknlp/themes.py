@@ -28,6 +28,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from .segment import segmenter, userdict_hash
+
 __all__ = [
     "Theme",
     "Codebook",
@@ -54,7 +56,6 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 _DATA = Path(__file__).parent / "data" / "themes"
-_USERDICT = _DATA / "userdict.txt"
 _KIND_CUES = _DATA / "kind_cues.json"
 _THEME_CUES = _DATA / "theme_cues.json"
 _REPO = Path(__file__).resolve().parent.parent
@@ -62,6 +63,7 @@ _REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = _REPO / "models" / "themes-v1"
 
 MODEL_FILE = "model.skops"
+SCORER_FILE = "scorer.zip"  # the same model as arrays (numpy only): fast start-up
 META_FILE = "meta.json"
 CODEBOOK_FILE = "codebook.json"
 FORMAT_VERSION = 1
@@ -398,36 +400,6 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("GKNLP_CACHE_DIR")
-    if base:
-        d = Path(base)
-    else:
-        d = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gknlp"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-@cache
-def _tokenizer():
-    """A private jieba Tokenizer: cache file under the user cache dir, domain dictionary loaded."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # jieba logs dictionary loading to stderr at INFO
-    with _lock:
-        tk = jieba.Tokenizer()
-        tk.tmp_dir = str(_cache_dir())
-        tk.cache_file = "jieba.cache"
-        tk.initialize()
-        if _USERDICT.is_file():
-            tk.load_userdict(str(_USERDICT))
-    return tk
-
-
-def _userdict_hash() -> str | None:
-    return _file_hash(_USERDICT)
-
-
 @lru_cache(maxsize=1 << 18)
 def _word_feature(w: str) -> str | None:
     """A jieba token as a feature: None for spaces/punctuation, numbers folded to ``0``."""
@@ -439,8 +411,7 @@ def _word_feature(w: str) -> str | None:
 
 def jieba_words(doc: str) -> list[str]:
     """Word analyzer: jieba words (single characters kept), numbers folded to ``0``."""
-    feature = _word_feature
-    return [f for f in map(feature, _tokenizer().cut(doc, HMM=False)) if f is not None]
+    return [f for f in map(_word_feature, segmenter()(doc)) if f is not None]
 
 
 @cache
@@ -499,13 +470,35 @@ def _make_pipeline(seed: int):
 
 @dataclass
 class ThemeModel:
-    """A fitted pipeline plus its label set and per-label thresholds."""
+    """A fitted pipeline plus its label set and per-label thresholds.
+
+    ``scorer`` is the pipeline's exact numpy form (:mod:`gknlp.theme_scorer`) and does the
+    tagging. A loaded model may leave ``pipeline`` as None until something needs the
+    scikit-learn objects (saving, or a pipeline with no numpy form): then it is read from
+    ``source`` (the model directory).
+    """
 
     pipeline: Any
     labels: list[str]
     thresholds: dict[str, float]
     codebook: Codebook
     meta: dict[str, Any] = field(default_factory=dict)
+    scorer: Any = field(default=None, repr=False, compare=False)
+    source: Path | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.scorer is None:
+            from .theme_scorer import compile_pipeline
+
+            self.scorer = compile_pipeline(self.fitted_pipeline())
+
+    def fitted_pipeline(self) -> Any:
+        """The scikit-learn pipeline, read from ``source`` the first time it is needed."""
+        if self.pipeline is None:
+            if self.source is None:
+                raise ValueError("model has neither a pipeline nor a source directory")
+            self.pipeline = _load_pipeline(self.source, self.meta)
+        return self.pipeline
 
     def scores(self, texts: Sequence[str]):
         """Probabilities, shape (n_texts, n_labels), in ``self.labels`` order."""
@@ -513,7 +506,8 @@ class ThemeModel:
 
         if not len(texts):
             return np.zeros((0, len(self.labels)))
-        return self.pipeline.predict_proba([normalize_text(t) for t in texts])
+        predictor = self.scorer or self.fitted_pipeline()
+        return predictor.predict_proba([normalize_text(t) for t in texts])
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """``[{"themes": [labels over threshold], "scores": {label: probability}}]``."""
@@ -528,12 +522,17 @@ class ThemeModel:
         return out
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write ``model.skops`` (canonical, byte-stable), ``meta.json`` and ``codebook.json``."""
+        """Write ``model.skops`` (canonical, byte-stable), its numpy form ``scorer.zip``,
+        ``meta.json`` and ``codebook.json``."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        (d / MODEL_FILE).write_bytes(_canonical_skops(self.pipeline))
+        (d / MODEL_FILE).write_bytes(_canonical_skops(self.fitted_pipeline()))
         meta = {**self.meta, "labels": self.labels, "thresholds": self.thresholds}
         meta["model_sha256"] = hashlib.sha256((d / MODEL_FILE).read_bytes()).hexdigest()
+        if self.scorer is not None:
+            self.scorer.save(d / SCORER_FILE, meta["model_sha256"])
+        elif (d / SCORER_FILE).exists():
+            (d / SCORER_FILE).unlink()
         _write_json(d / META_FILE, meta)
         _write_json(d / CODEBOOK_FILE, self.codebook.to_json())
         return d
@@ -716,7 +715,7 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         "date": when.date().isoformat(),
         "seed": seed,
         "data_sha256": _data_hash(examples, all_labels),
-        "userdict_sha256": _userdict_hash(),
+        "userdict_sha256": userdict_hash(),
         "theme_cues_sha256": _file_hash(_THEME_CUES),
         "codebook_version": codebook.version,
         "n_examples": len(examples),
@@ -737,9 +736,11 @@ _MODELS: dict[Path, ThemeModel] = {}
 def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
     """Load a saved model (default: the shipped ``models/themes-v1``), once per path.
 
-    Only the types in :data:`TRUSTED_TYPES` (plus skops' defaults) are accepted.
-    Warns when the model was made with another scikit-learn or gknlp version, or
-    another domain dictionary.
+    Tagging uses ``scorer.zip`` (numpy arrays, no pickle) when it was compiled from this very
+    ``model.skops`` (its sha256 is checked), so scikit-learn is not even imported; otherwise
+    the skops file is loaded, accepting only :data:`TRUSTED_TYPES` plus skops' defaults.
+    Warns when the model was made with another gknlp version or another domain dictionary
+    (and, when the skops file is loaded, another scikit-learn).
     """
     if path is None:
         path = os.environ.get("GKNLP_THEMES_MODEL") or DEFAULT_MODEL_DIR
@@ -749,10 +750,48 @@ def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
             return _MODELS[d]
     if not (d / MODEL_FILE).is_file():
         raise FileNotFoundError(f"no theme model at {d} (expected {MODEL_FILE} and {META_FILE})")
+    saved = json.loads((d / META_FILE).read_text(encoding="utf-8"))
+    meta = {k: v for k, v in saved.items() if k not in ("labels", "thresholds")}
+    if meta.get("gknlp_version") != _gknlp_version():
+        warnings.warn(f"theme model {d.name} was trained with gknlp "
+                      f"{meta.get('gknlp_version')}, this is {_gknlp_version()}", stacklevel=2)
+    if meta.get("userdict_sha256", None) != userdict_hash():
+        warnings.warn(f"theme model {d.name} was trained with another jieba domain "
+                      "dictionary; word features may not match", stacklevel=2)
+    if meta.get("theme_cues_sha256", None) != _file_hash(_THEME_CUES):
+        warnings.warn(f"theme model {d.name} was trained with another theme_cues.json; "
+                      "cue features may not match", stacklevel=2)
+    scorer = _load_matching_scorer(d)
+    pipeline = None if scorer is not None else _load_pipeline(d, meta)
+    codebook_path = d / CODEBOOK_FILE
+    codebook = load_codebook(codebook_path) if codebook_path.is_file() else Codebook(
+        tuple(Theme(lab) for lab in saved["labels"]))
+    model = ThemeModel(pipeline, list(saved["labels"]),
+                       {k: float(v) for k, v in saved["thresholds"].items()}, codebook, meta,
+                       scorer=scorer, source=d)
+    with _lock:
+        return _MODELS.setdefault(d, model)
+
+
+def _load_matching_scorer(d: Path) -> Any:
+    """``scorer.zip`` when it records the sha256 of this directory's ``model.skops``, else None."""
+    from .theme_scorer import load_scorer
+
+    if not (d / SCORER_FILE).is_file():
+        return None
+    scorer, skops_sha = load_scorer(d / SCORER_FILE)
+    if skops_sha != _file_hash(d / MODEL_FILE):
+        warnings.warn(f"{d / SCORER_FILE} was compiled from another {MODEL_FILE}; ignoring it",
+                      stacklevel=3)
+        return None
+    return scorer
+
+
+def _load_pipeline(d: Path, meta: Mapping[str, Any]) -> Any:
+    """The skops pipeline, refusing types outside :data:`TRUSTED_TYPES`."""
     import sklearn
     import skops.io as sio
 
-    meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
     untrusted = set(sio.get_untrusted_types(file=d / MODEL_FILE)) - set(TRUSTED_TYPES)
     if untrusted:
         raise ValueError(f"{d / MODEL_FILE} contains types that are not trusted: "
@@ -760,25 +799,8 @@ def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
     if meta.get("sklearn_version") != sklearn.__version__:
         warnings.warn(f"theme model {d.name} was trained with scikit-learn "
                       f"{meta.get('sklearn_version')}, this is {sklearn.__version__}",
-                      stacklevel=2)
-    if meta.get("gknlp_version") != _gknlp_version():
-        warnings.warn(f"theme model {d.name} was trained with gknlp "
-                      f"{meta.get('gknlp_version')}, this is {_gknlp_version()}", stacklevel=2)
-    if meta.get("userdict_sha256", None) != _userdict_hash():
-        warnings.warn(f"theme model {d.name} was trained with another jieba domain "
-                      "dictionary; word features may not match", stacklevel=2)
-    if meta.get("theme_cues_sha256", None) != _file_hash(_THEME_CUES):
-        warnings.warn(f"theme model {d.name} was trained with another theme_cues.json; "
-                      "cue features may not match", stacklevel=2)
-    pipeline = sio.load(d / MODEL_FILE, trusted=list(TRUSTED_TYPES))
-    codebook_path = d / CODEBOOK_FILE
-    codebook = load_codebook(codebook_path) if codebook_path.is_file() else Codebook(
-        tuple(Theme(lab) for lab in meta["labels"]))
-    model = ThemeModel(pipeline, list(meta["labels"]),
-                       {k: float(v) for k, v in meta["thresholds"].items()}, codebook,
-                       {k: v for k, v in meta.items() if k not in ("labels", "thresholds")})
-    with _lock:
-        return _MODELS.setdefault(d, model)
+                      stacklevel=3)
+    return sio.load(d / MODEL_FILE, trusted=list(TRUSTED_TYPES))
 
 
 def tag(texts: Sequence[str]) -> list[dict[str, Any]]:

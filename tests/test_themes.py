@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 import subprocess
 import sys
 from importlib import resources
@@ -220,8 +221,29 @@ def test_themes_version_mismatch_warns(tmp_path):
     meta = json.loads((tmp_path / "old" / "meta.json").read_text(encoding="utf-8"))
     meta["sklearn_version"] = "0.0.1"
     (tmp_path / "old" / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    # Tagging from scorer.zip needs only numpy: the scikit-learn version does not matter ...
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = themes.load_model(tmp_path / "old")
+    assert model.pipeline is None and model.scorer is not None
+    # ... but it does as soon as the skops pipeline itself is loaded.
     with pytest.warns(UserWarning, match="scikit-learn 0.0.1"):
-        themes.load_model(tmp_path / "old")
+        model.fitted_pipeline()
+
+
+def test_themes_scorer_from_another_skops_is_ignored(tmp_path):
+    import shutil
+
+    d = _own_dataset(tmp_path)
+    themes.train(themes.load_annotations(d), themes.load_codebook(d)).save(tmp_path / "m")
+    shutil.copytree(tmp_path / "m", tmp_path / "edited")
+    with open(tmp_path / "edited" / "model.skops", "ab") as fh:  # no longer the compiled one
+        fh.write(b"\0")
+    with pytest.warns(UserWarning, match="compiled from another model.skops"):
+        try:
+            themes.load_model(tmp_path / "edited")
+        except Exception:  # the appended byte may also break the skops zip: that is fine
+            pass
 
 
 def test_themes_untrusted_model_is_refused(tmp_path):
@@ -399,6 +421,7 @@ def test_themes_retraining_reproduces_shipped_model(corpus_dir, tmp_path):
         "the annotations changed since themes-v1 was trained: retrain with `gknlp train`")
     train_cmd(ANNOTATIONS, corpus_dir, tmp_path / "themes-v1")
     assert (tmp_path / "themes-v1" / "model.skops").read_bytes() == (SHIPPED / "model.skops").read_bytes()
+    assert (tmp_path / "themes-v1" / "scorer.zip").read_bytes() == (SHIPPED / "scorer.zip").read_bytes()
     new = json.loads((tmp_path / "themes-v1" / "meta.json").read_text(encoding="utf-8"))
     for key in ("labels", "thresholds", "data_sha256", "model_sha256"):
         assert new[key] == old[key], key

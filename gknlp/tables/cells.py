@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 __all__ = ["Cell", "parse_cell", "is_value_token", "PLACEHOLDER"]
@@ -26,8 +27,11 @@ class Cell:
     note: str | None = None
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_cell(raw: str | None) -> Cell:
-    """Parse a value cell: 0, 增3, 减4, 1732.633648万元, 22（其中修订16件）, /, 无, empty."""
+    """Parse a value cell: 0, 增3, 减4, 1732.633648万元, 22（其中修订16件）, /, 无, empty.
+
+    Cached: reports repeat the same few cell strings thousands of times; cells are frozen."""
     text = (raw or "").strip().replace(",", "").replace("，", "") if raw else ""
     if not text:
         return Cell(raw or "", None, "empty")

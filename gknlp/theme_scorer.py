@@ -1,0 +1,261 @@
+"""Exact numpy form of a fitted theme pipeline's ``predict_proba``.
+
+Why: on the few paragraphs of one report, scikit-learn spends almost all its time validating
+inputs for each of the 12 labels x 3 calibrated classifiers, not computing. The fitted
+model is linear (binary TF-IDF blocks -> LinearSVC -> Platt sigmoid, averaged over the
+calibration folds), so it folds into one sparse feature matrix, one dense weight matrix
+and an element-wise sigmoid. The skops file stays the single source of truth: the scorer
+is rebuilt from it at load time, and :func:`compile_pipeline` returns ``None`` for any
+pipeline it cannot reproduce exactly, so the caller falls back to scikit-learn.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import operator
+import os
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["FeatureBlock", "LinearThemeScorer", "compile_pipeline", "load_scorer", "SCORER_FORMAT"]
+
+SCORER_FORMAT = 1
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # as in sklearn.feature_extraction.text
+
+
+@dataclass(frozen=True)
+class FeatureBlock:
+    """One binary TF-IDF vectorizer of the feature union, as lookups."""
+
+    analyzer: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: Any  # ndarray (n_features,): idf, or ones when the block uses none
+    l2_normalise: bool
+    scale: float  # the FeatureUnion transformer weight
+    offset: int
+
+
+@dataclass(frozen=True)
+class LinearThemeScorer:
+    """``P[label] = mean_k sigmoid(-(a_k (x . w_k + b_k) + c_k))`` over calibration folds."""
+
+    blocks: tuple[FeatureBlock, ...]
+    n_features: int
+    coef: Any  # ndarray (n_features, n_labels * n_folds)
+    intercept: Any  # ndarray (n_labels * n_folds,)
+    slope_a: Any
+    offset_b: Any
+    n_labels: int
+    n_folds: int
+
+    def _row(self, text: str):
+        """Feature columns and values of one text (the feature union's row, sparse)."""
+        import numpy as np
+
+        cols_all, values_all = [], []
+        for block in self.blocks:
+            found = set(map(block.vocabulary.get, set(block.analyzer(text))))
+            found.discard(None)
+            if not found:
+                continue
+            cols = np.fromiter(sorted(found), dtype=np.intp, count=len(found))
+            values = block.idf[cols]
+            if block.l2_normalise:
+                values = values / np.sqrt(np.dot(values, values))
+            cols_all.append(cols + block.offset)
+            values_all.append(values * block.scale)
+        if not cols_all:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        return np.concatenate(cols_all), np.concatenate(values_all)
+
+    def decision(self, texts: Sequence[str]):
+        """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds)."""
+        import numpy as np
+
+        out = np.empty((len(texts), self.coef.shape[1]))
+        for i, text in enumerate(texts):
+            cols, values = self._row(text)
+            out[i] = values @ self.coef[cols] + self.intercept
+        return out
+
+    def predict_proba(self, texts: Sequence[str]):
+        """Probabilities, shape (n_texts, n_labels), equal to the pipeline's to rounding."""
+        import numpy as np
+
+        # Platt: expit(-(a d + b)) = 1 / (1 + exp(a d + b)), averaged over the folds.
+        proba = 1.0 / (1.0 + np.exp(self.slope_a * self.decision(texts) + self.offset_b))
+        return proba.reshape(len(texts), self.n_labels, self.n_folds).mean(axis=2)
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path: str | os.PathLike, skops_sha256: str) -> None:
+        """Write the arrays as ``.npy`` members of a zip with fixed timestamps (byte-stable,
+        no pickle); ``skops_sha256`` ties the file to the model it was compiled from."""
+        import numpy as np
+
+        header = {"format": SCORER_FORMAT, "skops_sha256": skops_sha256,
+                  "n_features": self.n_features, "n_labels": self.n_labels,
+                  "n_folds": self.n_folds,
+                  "blocks": [{"analyzer": _analyzer_name(b.analyzer), "l2": b.l2_normalise,
+                              "scale": b.scale, "offset": b.offset} for b in self.blocks]}
+        arrays: dict[str, Any] = {"coef": self.coef, "intercept": self.intercept,
+                                  "slope_a": self.slope_a, "offset_b": self.offset_b}
+        for i, b in enumerate(self.blocks):
+            terms = sorted(b.vocabulary, key=b.vocabulary.__getitem__)
+            arrays[f"terms{i}"] = np.array(terms, dtype=str)
+            arrays[f"idf{i}"] = b.idf
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(_member("header.json"), json.dumps(header, sort_keys=True))
+            for name, arr in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+                zf.writestr(_member(f"{name}.npy"), buf.getvalue())
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def load_scorer(path: str | os.PathLike) -> tuple[LinearThemeScorer, str]:
+    """A scorer saved by :meth:`LinearThemeScorer.save` and the skops sha256 it records.
+
+    Needs only numpy (no scikit-learn import: that is most of ``gknlp extract``'s start-up).
+    Arrays are read with ``allow_pickle=False``; analyzers must be known by name.
+    """
+    import numpy as np
+
+    with zipfile.ZipFile(path) as zf:
+        header = json.loads(zf.read("header.json"))
+        if header.get("format") != SCORER_FORMAT:
+            raise ValueError(f"{path}: scorer format {header.get('format')!r}, "
+                             f"expected {SCORER_FORMAT}")
+
+        def array(name: str):
+            return np.lib.format.read_array(io.BytesIO(zf.read(f"{name}.npy")),
+                                            allow_pickle=False)
+
+        analyzers = _analyzers()
+        blocks = []
+        for i, spec in enumerate(header["blocks"]):
+            if spec["analyzer"] not in analyzers:
+                raise ValueError(f"{path}: unknown analyzer {spec['analyzer']!r}")
+            terms = array(f"terms{i}").tolist()
+            blocks.append(FeatureBlock(analyzers[spec["analyzer"]],
+                                       {t: j for j, t in enumerate(terms)}, array(f"idf{i}"),
+                                       bool(spec["l2"]), float(spec["scale"]), int(spec["offset"])))
+        scorer = LinearThemeScorer(tuple(blocks), int(header["n_features"]), array("coef"),
+                                   array("intercept"), array("slope_a"), array("offset_b"),
+                                   int(header["n_labels"]), int(header["n_folds"]))
+    return scorer, header["skops_sha256"]
+
+
+def _analyzers() -> dict[str, Callable[[str], Any]]:
+    """Analyzers a saved scorer may name (functions of gknlp, never arbitrary code)."""
+    from . import themes
+
+    return {"gknlp.themes.jieba_words": themes.jieba_words,
+            "gknlp.themes.theme_cues": themes.theme_cues,
+            "char_1_2": _char_unigrams_bigrams}
+
+
+def _analyzer_name(fn: Callable[[str], Any]) -> str:
+    for name, known in _analyzers().items():
+        if fn is known:
+            return name
+    raise ValueError(f"analyzer {fn!r} cannot be saved by name")
+
+
+def _block(vec: Any, scale: float, offset: int) -> FeatureBlock | None:
+    import numpy as np
+
+    # Binary counts make sublinear tf a no-op (1 + log 1 = 1), so a row is idf (or ones) on
+    # the present terms, l2-normalised or not, then scaled by the FeatureUnion weight.
+    if not getattr(vec, "binary", False) or vec.norm not in ("l2", None):
+        return None
+    if not _savable(vec):
+        return None
+    idf = np.asarray(vec.idf_, dtype=np.float64) if vec.use_idf else np.ones(len(vec.vocabulary_))
+    return FeatureBlock(_analyzer(vec), dict(vec.vocabulary_), idf, vec.norm == "l2",
+                        scale, offset)
+
+
+def _char_unigrams_bigrams(text: str) -> set[str]:
+    """The distinct tokens of scikit-learn's ``analyzer="char", ngram_range=(1, 2)``."""
+    text = _WHITE_SPACES.sub(" ", text)
+    return set(text).union(map(operator.add, text, text[1:]))
+
+
+def _analyzer(vec: Any) -> Callable[[str], Any]:
+    """The vectorizer's analyzer; for plain character 1-2-grams (only the distinct tokens
+    matter to a binary block) a set built in C instead of scikit-learn's Python loop."""
+    plain = (vec.analyzer == "char" and tuple(vec.ngram_range) == (1, 2) and not vec.lowercase
+             and vec.strip_accents is None and vec.preprocessor is None
+             and vec.input == "content" and vec._white_spaces.pattern == _WHITE_SPACES.pattern)
+    if plain:
+        return _char_unigrams_bigrams
+    if callable(vec.analyzer) and vec.input == "content":
+        return vec.analyzer  # scikit-learn only wraps it to decode bytes
+    return vec.build_analyzer()
+
+
+def _savable(vec: Any) -> bool:
+    """Only analyzers known by name can be compiled (so the scorer can be saved and reloaded)."""
+    fn = _analyzer(vec)
+    return any(fn is known for known in _analyzers().values())
+
+
+def compile_pipeline(pipeline: Any) -> LinearThemeScorer | None:
+    """The exact linear form of ``pipeline``, or ``None`` when it is not of the known shape."""
+    import numpy as np
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.svm import LinearSVC
+
+    try:
+        union, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
+    except (AttributeError, KeyError):
+        return None
+    if not isinstance(clf, OneVsRestClassifier) or clf.label_binarizer_.y_type_ != "multilabel-indicator":
+        return None
+    blocks: list[FeatureBlock] = []
+    offset = 0
+    weights = union.transformer_weights or {}
+    for name, vec in union.transformer_list:
+        if not isinstance(vec, TfidfVectorizer):
+            return None
+        block = _block(vec, float(weights.get(name, 1.0)), offset)
+        if block is None:
+            return None
+        blocks.append(block)
+        offset += len(vec.vocabulary_)
+    coef, intercept, slope_a, offset_b = [], [], [], []
+    n_folds = None
+    for est in clf.estimators_:
+        if not isinstance(est, CalibratedClassifierCV) or est.method != "sigmoid":
+            return None
+        folds = est.calibrated_classifiers_
+        if n_folds is None:
+            n_folds = len(folds)
+        if len(folds) != n_folds:
+            return None
+        for fold in folds:
+            svc = fold.estimator
+            if not isinstance(svc, LinearSVC) or len(fold.calibrators) != 1:
+                return None
+            coef.append(np.asarray(svc.coef_, dtype=np.float64).ravel())
+            intercept.append(float(np.ravel(svc.intercept_)[0]))
+            slope_a.append(float(fold.calibrators[0].a_))
+            offset_b.append(float(fold.calibrators[0].b_))
+    if n_folds is None or any(len(c) != offset for c in coef):
+        return None
+    return LinearThemeScorer(tuple(blocks), offset, np.stack(coef, axis=1), np.asarray(intercept),
+                             np.asarray(slope_a), np.asarray(offset_b), len(clf.estimators_),
+                             n_folds)
