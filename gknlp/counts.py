@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -46,10 +46,13 @@ class Count:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form: Decimals become int/float, ``value_text`` keeps the digits."""
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in _COUNT_FIELDS}  # asdict() deep-copies: slow
         d["value"] = _json_number(self.value)
         d["value_max"] = None if self.value_max is None else _json_number(self.value_max)
         return d
+
+
+_COUNT_FIELDS = fields(Count)
 
 
 def _json_number(value: Decimal) -> int | float:

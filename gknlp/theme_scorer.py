@@ -53,34 +53,43 @@ class LinearThemeScorer:
     n_labels: int
     n_folds: int
 
-    def _row(self, text: str):
-        """Feature columns and values of one text (the feature union's row, sparse)."""
-        import numpy as np
-
-        cols_all, values_all = [], []
-        for block in self.blocks:
-            found = set(map(block.vocabulary.get, set(block.analyzer(text))))
-            found.discard(None)
-            if not found:
-                continue
-            cols = np.fromiter(sorted(found), dtype=np.intp, count=len(found))
-            values = block.idf[cols]
-            if block.l2_normalise:
-                values = values / np.sqrt(np.dot(values, values))
-            cols_all.append(cols + block.offset)
-            values_all.append(values * block.scale)
-        if not cols_all:
-            return np.zeros(0, dtype=np.intp), np.zeros(0)
-        return np.concatenate(cols_all), np.concatenate(values_all)
+    def _entries(self, texts: Sequence[str]) -> tuple[list[int], list[int], list[int]]:
+        """(row, column, block) of every present feature: the union's sparsity pattern."""
+        rows: list[int] = []
+        cols: list[int] = []
+        block_ids: list[int] = []
+        for i, text in enumerate(texts):
+            for b, block in enumerate(self.blocks):
+                found = set(map(block.vocabulary.get, set(block.analyzer(text))))
+                found.discard(None)
+                if found:
+                    cols.extend(map(block.offset.__add__, found))
+                    rows.extend([i] * len(found))
+                    block_ids.extend([b] * len(found))
+        return rows, cols, block_ids
 
     def decision(self, texts: Sequence[str]):
         """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds)."""
         import numpy as np
 
-        out = np.empty((len(texts), self.coef.shape[1]))
-        for i, text in enumerate(texts):
-            cols, values = self._row(text)
-            out[i] = values @ self.coef[cols] + self.intercept
+        out = np.tile(self.intercept, (len(texts), 1))
+        rows_l, cols_l, blocks_l = self._entries(texts)
+        if not rows_l:
+            return out
+        rows, cols, blocks = np.array(rows_l), np.array(cols_l), np.array(blocks_l)
+        idf = np.concatenate([b.idf for b in self.blocks])
+        values = idf[cols]
+        # l2 norm per (row, block), for the blocks that are normalised
+        n_blocks = len(self.blocks)
+        key = rows * n_blocks + blocks
+        norms = np.sqrt(np.bincount(key, weights=values * values,
+                                    minlength=len(texts) * n_blocks))[key]
+        l2 = np.array([b.l2_normalise for b in self.blocks])[blocks]
+        scale = np.array([b.scale for b in self.blocks])[blocks]
+        values = np.where(l2, values / np.where(norms > 0, norms, 1.0), values) * scale
+        # rows are in order: sum each row's run of entries at once
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        out[rows[starts]] += np.add.reduceat(values[:, None] * self.coef[cols], starts, axis=0)
         return out
 
     def predict_proba(self, texts: Sequence[str]):
