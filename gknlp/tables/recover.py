@@ -27,6 +27,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 from gknlp.tables.cells import PLACEHOLDER, parse_cell
@@ -178,6 +179,13 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
     return Split(tuple(out), True)
 
 
+@lru_cache(maxsize=1 << 14)
+def _split_unchecked(pieces: tuple[str, ...], kinds: tuple[str, ...]) -> Split:
+    """`split_run` without a check is a pure function of its run: tables repeat the same
+    runs (rows of zeros) across rows and reports, so remember them."""
+    return split_run(pieces, kinds)
+
+
 # --- 3. solving a table ---------------------------------------------------------------------
 
 Value = Decimal | None
@@ -296,7 +304,8 @@ def _row_solution(key: str, segment: str, kinds: Sequence[str],
     pieces = value_run(segment)
     if not pieces:
         return None
-    split = split_run(pieces, kinds, check)
+    split = split_run(pieces, kinds, check) if check is not None else _split_unchecked(
+        tuple(pieces), tuple(kinds))
     raws = _dedupe(split.cells)
     if not split.complete:
         return RowSolution(key, pieces, raws, "gave_up")
