@@ -60,7 +60,7 @@ _KIND_CUES = _DATA / "kind_cues.json"
 _THEME_CUES = _DATA / "theme_cues.json"
 _REPO = Path(__file__).resolve().parent.parent
 #: The shipped model (``models/themes-v1`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
-DEFAULT_MODEL_DIR = _REPO / "models" / "themes-v1"
+DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "themes-v1"  # the package's copy when installed
 
 MODEL_FILE = "model.skops"
 SCORER_FILE = "scorer.zip"  # the same model as arrays (numpy only): fast start-up
@@ -119,6 +119,12 @@ class Codebook:
         }
 
 
+def _default_codebook() -> Path:
+    """The repository's ``annotations/`` in a source tree, else the shipped model's copy."""
+    in_tree = _REPO / "annotations" / CODEBOOK_FILE
+    return in_tree if in_tree.is_file() else DEFAULT_MODEL_DIR / CODEBOOK_FILE
+
+
 def load_codebook(path: str | os.PathLike | Mapping | None = None) -> Codebook:
     """Read a codebook: ``{"version", "themes": [{"label", "name_zh", "description"}, ...]}``.
 
@@ -128,7 +134,7 @@ def load_codebook(path: str | os.PathLike | Mapping | None = None) -> Codebook:
     if isinstance(path, Mapping) or isinstance(path, list):
         raw: Any = path
     else:
-        p = Path(path) if path is not None else _REPO / "annotations"
+        p = Path(path) if path is not None else _default_codebook()
         if p.is_dir():
             p = p / CODEBOOK_FILE
         raw = json.loads(p.read_text(encoding="utf-8"))

@@ -264,3 +264,22 @@ def test_scale_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     # Chinese labels render: matplotlib warns "Glyph ... missing from font(s)" when they would be boxes
     assert not [o for o in outputs if "missing from font" in str(o.get("text", ""))]
     assert any("image/png" in o.get("data", {}) for o in outputs), "the notebook drew no figure"
+
+
+def test_cli_outside_the_source_tree_uses_the_shipped_model(tmp_path: Path) -> None:
+    """The README's first command runs an installed gknlp (not the checkout): the theme model and
+    codebook must come with the package. Run from an empty folder so the checkout is not imported."""
+    sample = Path(__file__).resolve().parents[1] / "gknlp" / "data" / "samples" / "004_0494dfef68de25df.txt"
+    out = tmp_path / "out.jsonl"
+    code = ("import sys, gknlp.cli; sys.argv = ['gknlp', 'extract', sys.argv[1], '-o', sys.argv[2]]; "
+            "gknlp.cli.app()")
+    subprocess.run([sys.executable, "-c", code, str(sample), str(out)], cwd=tmp_path, check=True,
+                   capture_output=True)
+    record = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert not [w for w in record.get("warnings", []) if w["code"] == "no_theme_model"]
+    themed = [p for p in record["paragraphs"] if p.get("themes")]
+    assert len(themed) >= 10, record["paragraphs"][:2]
+    code = "from gknlp.themes import load_codebook; print(len(load_codebook().labels))"
+    labels = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert labels == "12"
