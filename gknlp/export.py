@@ -145,7 +145,8 @@ def write_tables(tables: dict[str, "pd.DataFrame"], out_dir: str | Path, fmt: st
 def summary(records: Iterable[dict[str, Any]], top: int = 20) -> dict[str, "pd.DataFrame"]:
     """Corpus figures in one pass: theme prevalence by year and level, identity failures, count categories.
 
-    Theme prevalence is the share of a group's paragraphs tagged with each theme. An identity's
+    Theme prevalence is the share of a group's themed paragraphs (总体情况 and 存在的主要问题)
+    tagged with each theme. An identity's
     failure rate is the share of reports checked by that rule with at least one failing check.
     """
     import pandas as pd
@@ -168,7 +169,9 @@ def summary(records: Iterable[dict[str, Any]], top: int = 20) -> dict[str, "pd.D
         meta = rec.get("meta") or {}
         year, level = meta.get("year"), meta.get("level") or "unknown"
         for p in rec.get("paragraphs") or []:
-            themes = p.get("themes") or []
+            if p.get("themes") is None:  # not a themed section (or no model): not in the base
+                continue
+            themes = p["themes"]
             labels.update(themes)
             labels.update((p.get("scores") or {}).keys())
             for group in (by_year[year], by_level[level]):

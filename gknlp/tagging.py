@@ -12,7 +12,12 @@ from typing import Any, Sequence
 
 from gknlp.types import Report
 
-__all__ = ["ThemesAnnotator", "annotate_counts", "tag", "default_annotators"]
+__all__ = ["ThemesAnnotator", "annotate_counts", "tag", "default_annotators", "THEMED_SECTIONS"]
+
+#: The sections whose paragraphs get themes (the issue's narrative sections). Paragraphs of
+#: ``other`` (fees, notes, and on web pages the footer links) keep their text and counts but
+#: get ``themes``/``scores`` = None, so they do not dilute theme prevalence.
+THEMED_SECTIONS = ("overall", "problems")
 
 
 def _paragraph_input(p: dict[str, Any]) -> str:
@@ -39,9 +44,12 @@ class ThemesAnnotator:
             report.warnings.append({"code": "no_theme_model", "message": str(exc), "raw": None})
             return
         report.versions["model_version"] = model.meta.get("name") or model.meta.get("model_sha256", "")[:12]
-        if not paragraphs:
+        themed = [p for p in paragraphs if p["section"] in THEMED_SECTIONS]
+        for p in paragraphs:
+            p["themes"] = p["scores"] = p["kind"] = None
+        if not themed:
             return
-        for p, pred in zip(paragraphs, model.predict([_paragraph_input(p) for p in paragraphs])):
+        for p, pred in zip(themed, model.predict([_paragraph_input(p) for p in themed])):
             p["themes"] = pred["themes"]
             p["scores"] = pred["scores"]
             p["kind"] = paragraph_kind(p["text"]) if p["section"] == "problems" else None

@@ -410,3 +410,21 @@ def test_themes_retraining_reproduces_shipped_model(corpus_dir, tmp_path):
     new = json.loads((tmp_path / "themes-v1" / "meta.json").read_text(encoding="utf-8"))
     for key in ("labels", "thresholds", "data_sha256", "model_sha256"):
         assert new[key] == old[key], key
+
+
+@needs_model
+def test_themes_only_on_the_narrative_sections():
+    from gknlp.export import summary
+    from gknlp.pipeline import extract
+
+    report = extract(REPO / "gknlp" / "data" / "samples" / "004_0494dfef68de25df.txt")
+    by_section = {}
+    for p in report.paragraphs:
+        by_section.setdefault(p["section"], []).append(p)
+    assert by_section["other"] and all(p["themes"] is None and p["scores"] is None
+                                       for p in by_section["other"])
+    assert all(isinstance(p["themes"], list) and set(REQUIRED) <= set(p["scores"])
+               for key in ("overall", "problems") for p in by_section[key])
+    themed = len(by_section["overall"]) + len(by_section["problems"])
+    prevalence = summary([report.to_dict()])["themes_by_year"]
+    assert int(prevalence["n_paragraphs"].iloc[0]) == themed
