@@ -37,7 +37,7 @@ def extract(
     indent: Annotated[Optional[int], typer.Option("--indent", help="Indent a single JSON document.")] = 2,
 ) -> None:
     """Extract reports: one file prints one JSON document; several write JSON Lines."""
-    from gknlp.batch import iter_inputs, run_batch
+    from gknlp.batch import iter_inputs
 
     opts = {"model": str(model) if model else None, "themes": not no_themes, "counts": not no_counts,
             "timeout": timeout}

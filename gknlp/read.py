@@ -91,7 +91,12 @@ def _looks_binary(data: bytes) -> bool:
 
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
           "table", "ul", "ol", "blockquote", "pre", "center", "dd", "dt", "hr"}
-_SKIP = {"script", "style", "head", "noscript", "template", "iframe", "select", "option", "button"}
+_SKIP = {"script", "style", "head", "noscript", "template", "iframe", "select", "option", "button",
+         "nav", "footer"}
+# Page chrome by class or id (QR-code boxes, share bars, breadcrumbs, site footers, nav menus).
+_CHROME_ATTR = re.compile(r"qrcode|share|search|breadcrumb|crumb|footer|(?:^|[-_\s])(?:foot|nav|navbar|menu)(?:$|[-_\s\d])",
+                          re.I)
+_CONTAINERS = {"div", "ul", "ol", "section", "aside", "dl", "p", "td"}
 _WS = re.compile(r"[ \t\r\n\u00a0\u3000]+")
 
 
@@ -101,9 +106,24 @@ def _cell_text(cell) -> str:
     return _WS.sub(" ", text).strip()
 
 
+def _is_chrome(el, tag: str) -> bool:
+    """Navigation, not report text: a chrome class/id, or a block whose text is mostly links
+    (the link-density rule of content extractors: lists of links to other sites and pages)."""
+    if tag not in _CONTAINERS or tag == "td":
+        return False
+    if _CHROME_ATTR.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+        return True
+    links = el.findall(".//a")
+    if len(links) < 3:
+        return False
+    text = _WS.sub("", el.text_content())
+    linked = sum(len(_WS.sub("", a.text_content())) for a in links)
+    return bool(text) and linked / len(text) > 0.7 and el.find(".//table") is None
+
+
 def _render(el, out: list[str]) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in _SKIP:
+    if tag in _SKIP or _is_chrome(el, tag):
         if el.tail:
             out.append(el.tail)
         return

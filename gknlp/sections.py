@@ -66,6 +66,16 @@ def _bare_pattern(key: str) -> re.Pattern[str]:
     return re.compile(rf"(?m)^[ \t]*(?P<head>{alts})[ \t:：]*$")
 
 
+@cache
+def _numeral_pattern(key: str) -> re.Pattern[str]:
+    """A Chinese numeral run straight into the heading with no separator (一总体情况), at a line
+    or sentence start: kept only when the numeral is the section's own ordinal."""
+    spec = next(s for s in _specs() if s.key == key)
+    alts = "|".join(_GAP.join(re.escape(c) for c in squash(h))
+                    for h in sorted(spec.headings, key=len, reverse=True))
+    return re.compile(rf"(?:^|(?<=[。；;：:\n]))[ \t\u3000]*(?P<enum>[一二三四五六七八九十])(?P<head>{alts})", re.M)
+
+
 @dataclass(frozen=True)
 class Section:
     key: str
@@ -104,6 +114,9 @@ def _candidates(text: str) -> dict[str, list[_Candidate]]:
             cands.append(_Candidate(spec.key, m.start(), m.end(), score))
         for m in _bare_pattern(spec.key).finditer(text):
             cands.append(_Candidate(spec.key, m.start("head"), m.end(), 8.0))
+        for m in _numeral_pattern(spec.key).finditer(text):
+            if ordinal(m["enum"]) == spec.ordinal:
+                cands.append(_Candidate(spec.key, m.start("enum"), m.end(), 9.0))
         out[spec.key] = sorted(cands, key=lambda c: c.start)
     return out
 

@@ -86,7 +86,7 @@ def engine_name() -> str:
             raise ValueError(f"GKNLP_SEGMENTER={chosen!r}: expected one of {sorted(_ENGINES)}")
         return chosen
     try:
-        import rjieba  # noqa: F401
+        import rjieba  # noqa: F401  (only whether it imports)
     except ImportError:
         return "jieba"
     return "rjieba"

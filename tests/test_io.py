@@ -66,6 +66,9 @@ def test_normalize_keeps_a_map_to_the_source() -> None:
     ("一、本年度政府信息公开工作情况\n内容\n2、 主动公开政府信息情况\n表", "proactive", "2、 主动公开政府信息情况"),
     ("一、总体情况\n（一）主动公开情况\n内容\n（六）其他需要报告的事项\n无", "other", "（六）其他需要报告的事项"),
     ("一、总体情况\n内容\n五、存在的问题及改进情况\n（一）存在的主要问题\n问题", "problems", "五、存在的问题及改进情况"),
+    # a numeral run into the heading, in a one-line crawled body
+    ("现公布年度报告。一总体情况2020年，我局统一总体部署。二主动公开政府信息情况表", "overall", "一总体情况"),
+    ("现公布年度报告。一总体情况2020年，我局统一总体部署。二主动公开政府信息情况表", "proactive", "二主动公开政府信息情况"),
 ])
 def test_sections_heading_variants(text: str, key: str, heading: str) -> None:
     sec = find_sections(text)[key]
@@ -192,3 +195,46 @@ def test_raw_crawled_pages_yield_sections_metadata_and_paragraphs(corpus_dir: Pa
         assert out["meta"]["year"] == int(r["year_of_report"]), r["file"]
         assert out["paragraphs"], r["file"]
         assert not any("当前位置" in p["text"] for p in out["paragraphs"]), r["file"]
+
+
+def test_read_html_drops_navigation_and_footer_chrome() -> None:
+    from gknlp.read import html_to_text
+
+    links = "".join(f'<li><a href="http://x{i}.gov.cn/">某市政府网站{i}</a></li>' for i in range(8))
+    page = f"""<html><head><title>某局2022年政府信息公开工作年度报告</title></head><body>
+      <div class="nav"><a href="/">首页</a><a href="/zwgk">政务公开</a><a href="/nb">政府信息公开年报</a></div>
+      <div class="article">
+        <p>一、总体情况</p><p>2022年，我局开展培训3次，详见<a href="/f">附件</a>。</p>
+        <table><tr><td>信息内容</td><td>本年制发件数</td></tr><tr><td>规章</td><td>0</td></tr></table>
+        <p>六、其他需要报告的事项</p><p>无。</p>
+      </div>
+      <div class="article_qrcode"><p>扫一扫在手机上查看当前页面</p></div>
+      <div class="links"><p>友情链接</p><ul>{links}</ul></div>
+      <footer><p>版权所有：某局</p></footer>
+      <div id="foot_bar"><p>网站标识码：0000000001</p></div>
+    </body></html>"""
+    text, title = html_to_text(page)
+    assert title == "某局2022年政府信息公开工作年度报告"
+    for kept in ("一、总体情况", "2022年，我局开展培训3次，详见附件。", "规章\t0", "六、其他需要报告的事项", "无。"):
+        assert kept in text
+    for dropped in ("首页", "扫一扫", "友情链接", "某市政府网站3", "版权所有", "网站标识码"):
+        assert dropped not in text, dropped
+
+
+@pytest.mark.parametrize("name", ["001_pingtan-main-2019", "013_pingtan-zrz-2020", "014_pingtan-jinjing-2020",
+                                  "019_pingtan-nyn-2021", "023_pingtan-hzs-2022"])
+def test_html_page_and_crawled_text_give_the_same_narrative(corpus_dir: Path, name: str) -> None:
+    """Dev pairs: the original page (with its site chrome: search box, nav, QR code, link lists,
+    footer) and the crawled one-line text of the same report give the same 总体情况 and
+    存在的主要问题 text (paragraph breaks differ: the page has real ones)."""
+    import re
+
+    from gknlp.pipeline import extract
+
+    html = extract(corpus_dir / "html" / f"{name}.html", annotators=[])
+    raw = extract(corpus_dir / "raw" / f"{name}.txt", annotators=[])
+    narrative = [re.sub(r"\s", "", "".join(p["text"] for p in r.paragraphs
+                                           if p["section"] in ("overall", "problems")))
+                 for r in (html, raw)]
+    assert len(narrative[0]) > 1000 and narrative[0] == narrative[1]
+    assert "友情链接" not in html.text and "扫一扫" not in html.text and "热门搜索" not in html.text
