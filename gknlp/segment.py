@@ -10,6 +10,7 @@ jieba stays as the reference and the fallback. Both get the domain dictionary
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import threading
@@ -85,11 +86,7 @@ def engine_name() -> str:
         if chosen not in _ENGINES:
             raise ValueError(f"GKNLP_SEGMENTER={chosen!r}: expected one of {sorted(_ENGINES)}")
         return chosen
-    try:
-        import rjieba  # noqa: F401  (only whether it imports)
-    except ImportError:
-        return "jieba"
-    return "rjieba"
+    return "rjieba" if importlib.util.find_spec("rjieba") is not None else "jieba"
 
 
 @cache
