@@ -35,7 +35,7 @@ class ThemesAnnotator:
         return _load_model(self.model_path)
 
     def __call__(self, report: Report) -> None:
-        from gknlp.themes import paragraph_kind
+        from gknlp.paragraph_kind import paragraph_kind
 
         paragraphs = report.paragraphs
         try:

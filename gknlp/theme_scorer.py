@@ -167,11 +167,14 @@ def load_scorer(path: str | os.PathLike) -> tuple[LinearThemeScorer, str]:
 
 def _analyzers() -> dict[str, Callable[[str], Any]]:
     """Analyzers a saved scorer may name (functions of gknlp, never arbitrary code)."""
-    from . import themes
+    from gknlp import theme_features
 
-    return {"gknlp.themes.jieba_words": themes.jieba_words,
-            "gknlp.themes.theme_cues": themes.theme_cues,
-            "char_1_2": _char_unigrams_bigrams}
+    return {"gknlp.theme_features.jieba_words": theme_features.jieba_words,
+            "gknlp.theme_features.theme_cues": theme_features.theme_cues,
+            "char_1_2": _char_unigrams_bigrams,
+            # names in scorers saved before the features had their own module
+            "gknlp.themes.jieba_words": theme_features.jieba_words,
+            "gknlp.themes.theme_cues": theme_features.theme_cues}
 
 
 def _analyzer_name(fn: Callable[[str], Any]) -> str:

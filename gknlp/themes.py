@@ -1,9 +1,11 @@
-"""Theme classifier for report paragraphs (issue 4).
+"""Theme classifier for report paragraphs (issue 4): training, saving, loading, tagging.
 
 A multi-label scikit-learn model over jieba words and character n-grams, one calibrated
 linear classifier per theme, with per-theme thresholds chosen on grouped cross-validation.
-The themes are data (a codebook JSON file); the labelled paragraphs are JSONL lines that
-point into the corpus by offsets (or carry their text inline).
+The codebook (:mod:`gknlp.codebook`), the labelled paragraphs (:mod:`gknlp.annotations`),
+the text features (:mod:`gknlp.theme_features`) and the problem/measure rule
+(:mod:`gknlp.paragraph_kind`) have modules of their own; their public names are
+re-exported here.
 
 Nothing heavy is imported at module import: jieba, OpenCC, scikit-learn and skops are
 loaded inside the functions that need them, once.
@@ -18,17 +20,33 @@ import logging
 import os
 import re
 import threading
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .segment import segmenter, userdict_hash
+from gknlp.annotations import (
+    CorpusMissingError,
+    Example,
+    body_group,
+    default_corpus_dir,
+    load_annotations,
+    make_split,
+    split_examples,
+)
+from gknlp.codebook import CODEBOOK_FILE, Codebook, Theme, load_codebook
+from gknlp.paragraph_kind import paragraph_kind
+from gknlp.segment import userdict_hash
+from gknlp.theme_features import (
+    THEME_CUES,
+    file_hash,
+    jieba_words,
+    normalize_text,
+    theme_cues,
+)
 
 __all__ = [
     "Theme",
@@ -52,12 +70,10 @@ __all__ = [
     "DEFAULT_MODEL_DIR",
 ]
 
+_lock = threading.Lock()
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-_DATA = Path(__file__).parent / "data" / "themes"
-_KIND_CUES = _DATA / "kind_cues.json"
-_THEME_CUES = _DATA / "theme_cues.json"
 _REPO = Path(__file__).resolve().parent.parent
 #: The shipped model (``models/themes-v1`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "themes-v1"  # the package's copy when installed
@@ -65,12 +81,13 @@ DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "themes-v1"  # the packag
 MODEL_FILE = "model.skops"
 SCORER_FILE = "scorer.zip"  # the same model as arrays (numpy only): fast start-up
 META_FILE = "meta.json"
-CODEBOOK_FILE = "codebook.json"
 FORMAT_VERSION = 1
 
 # Types the model file may contain beyond skops' defaults.  Loading refuses anything else.
 TRUSTED_TYPES = (
-    "gknlp.themes.jieba_words",
+    "gknlp.theme_features.jieba_words",
+    "gknlp.theme_features.theme_cues",
+    "gknlp.themes.jieba_words",   # models saved before the features had their own module
     "gknlp.themes.theme_cues",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -84,364 +101,6 @@ CALIBRATION_FOLDS = 3    # grouped folds inside CalibratedClassifierCV
 MIN_GROUPS = 3           # a theme needs positives and negatives in this many groups
 MIN_GROUPS_FOR_GROUPED_CV = 5  # fewer distinct groups: each line becomes its own group
 CUE_WEIGHT = 0.3         # weight of the theme-cue block against the word and character blocks
-
-
-class CorpusMissingError(FileNotFoundError):
-    """A labelled line points into the corpus, but the corpus (or the file) is not there."""
-
-
-# --------------------------------------------------------------------------- codebook
-
-
-@dataclass(frozen=True)
-class Theme:
-    label: str
-    name_zh: str = ""
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Codebook:
-    themes: tuple[Theme, ...]
-    version: str = ""
-
-    @property
-    def labels(self) -> list[str]:
-        return [t.label for t in self.themes]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "themes": [
-                {"label": t.label, "name_zh": t.name_zh, "description": t.description}
-                for t in self.themes
-            ],
-        }
-
-
-def _default_codebook() -> Path:
-    """The repository's ``annotations/`` in a source tree, else the shipped model's copy."""
-    in_tree = _REPO / "annotations" / CODEBOOK_FILE
-    return in_tree if in_tree.is_file() else DEFAULT_MODEL_DIR / CODEBOOK_FILE
-
-
-def load_codebook(path: str | os.PathLike | Mapping | None = None) -> Codebook:
-    """Read a codebook: ``{"version", "themes": [{"label", "name_zh", "description"}, ...]}``.
-
-    ``path`` may be a file, a directory holding ``codebook.json``, or an already-parsed mapping.
-    Also accepted: a bare list of themes, ``labels`` instead of ``themes``, ``name``/``zh``.
-    """
-    if isinstance(path, Mapping) or isinstance(path, list):
-        raw: Any = path
-    else:
-        p = Path(path) if path is not None else _default_codebook()
-        if p.is_dir():
-            p = p / CODEBOOK_FILE
-        raw = json.loads(p.read_text(encoding="utf-8"))
-    items = raw if isinstance(raw, list) else raw.get("themes", raw.get("labels", []))
-    version = "" if isinstance(raw, list) else str(raw.get("version", ""))
-    themes = []
-    for item in items:
-        if isinstance(item, str):
-            themes.append(Theme(item))
-            continue
-        label = item.get("label") or item.get("name") or item.get("id")
-        if not label:
-            raise ValueError(f"codebook entry without a label: {item!r}")
-        themes.append(Theme(
-            label=str(label),
-            name_zh=str(item.get("name_zh") or item.get("zh") or item.get("chinese") or ""),
-            description=str(item.get("description", "")),
-        ))
-    labels = [t.label for t in themes]
-    if len(set(labels)) != len(labels) or not labels:
-        raise ValueError(f"codebook labels must be unique and non-empty: {labels}")
-    return Codebook(tuple(themes), version)
-
-
-# --------------------------------------------------------------------------- annotations
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labelled paragraph, its text resolved."""
-
-    id: str
-    source: str
-    text: str
-    labels: tuple[str, ...]
-    start: int | None = None
-    end: int | None = None
-    section: str | None = None
-    heading: str | None = None
-    annotators: tuple[str, ...] = ()
-    sha256: str | None = None
-
-    @property
-    def group(self) -> str:
-        return body_group(self.source or self.id)
-
-    @property
-    def key(self) -> tuple:
-        if self.start is not None and self.source:
-            return (self.source, self.start, self.end)
-        return (self.source, self.id)
-
-
-_REPORT_NAME = re.compile(r"^(?:\d+_)?(?P<slug>.+?)(?:-(?:19|20)\d\d)?$")
-
-
-def body_group(source: str) -> str:
-    """The cross-validation group of a source: the issuing body's slug.
-
-    ``raw/023_pingtan-hzs-2022.txt`` -> ``pingtan-hzs`` (all years of one body together);
-    ``seeds/000_f6f8….txt`` -> ``seeds/000_f6f8…`` (each seed is its own group); any
-    other source is its own group too.
-    """
-    p = Path(source)
-    if p.parts and p.parts[0] == "raw":
-        m = _REPORT_NAME.match(p.stem)
-        return m.group("slug") if m else p.stem
-    return str(p.with_suffix("")) if p.suffix else str(p)
-
-
-def default_corpus_dir() -> Path | None:
-    """``$GKNLP_CORPUS``, else ``../shared/corpus`` beside the source tree, if it exists."""
-    env = os.environ.get("GKNLP_CORPUS")
-    if env:
-        return Path(env)
-    for cand in (_REPO.parent / "shared" / "corpus", Path("../shared/corpus")):
-        if cand.is_dir():
-            return cand
-    return None
-
-
-def _annotation_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise FileNotFoundError(f"no annotations at {path}")
-    files = sorted(path.glob("labels*.jsonl"))
-    if not files:  # a researcher's own directory: every JSONL except the materialised test set
-        files = sorted(p for p in path.glob("*.jsonl") if p.name != "test.jsonl")
-    if not files:
-        raise FileNotFoundError(f"no *.jsonl annotation files in {path}")
-    return files
-
-
-def _annotator_name(path: Path) -> str:
-    stem = path.stem
-    return stem[len("labels_"):] if stem.startswith("labels_") else stem
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class _SourceReader:
-    """Reads corpus files once each and checks the recorded sha256."""
-
-    def __init__(self, corpus_dir: Path | None) -> None:
-        self.corpus_dir = corpus_dir
-        self._cache: dict[str, tuple[str, str]] = {}
-
-    def text(self, source: str, where: str) -> tuple[str, str]:
-        if source not in self._cache:
-            if self.corpus_dir is None:
-                raise CorpusMissingError(
-                    f"{where}: needs the corpus to resolve {source!r} (no text inline), "
-                    "but no corpus directory was given (use --corpus or $GKNLP_CORPUS; "
-                    "expected e.g. ../shared/corpus)")
-            path = Path(self.corpus_dir) / source
-            if not path.is_file():
-                raise CorpusMissingError(
-                    f"{where}: corpus file {path} is missing (corpus directory "
-                    f"{self.corpus_dir}{'' if Path(self.corpus_dir).is_dir() else ' does not exist'})")
-            raw = path.read_bytes()
-            self._cache[source] = (raw.decode("utf-8"), hashlib.sha256(raw).hexdigest())
-        return self._cache[source]
-
-
-def _read_lines(path: Path) -> Iterable[tuple[str, dict]]:
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield f"{path.name}:{n}", json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path.name}:{n}: not JSON ({exc})") from None
-
-
-def _resolve(rec: dict, where: str, reader: _SourceReader) -> str:
-    text = rec.get("text")
-    if isinstance(text, str) and text:
-        return text
-    source, start, end = rec.get("source"), rec.get("start"), rec.get("end")
-    if not source or start is None or end is None:
-        raise ValueError(f"{where}: a line needs either 'text' or 'source'+'start'+'end'")
-    full, file_hash = reader.text(source, where)
-    span = full[int(start):int(end)]
-    expected = rec.get("sha256")
-    # The recorded hash may be of the whole source file or of the paragraph itself.
-    if expected and expected not in (file_hash, _sha256(span)):
-        raise ValueError(
-            f"{where}: sha256 mismatch for {source}[{start}:{end}] — the corpus file "
-            "differs from the one that was annotated")
-    return span
-
-
-def load_annotations(
-    path_or_dir: str | os.PathLike,
-    corpus_dir: str | os.PathLike | None = None,
-    *,
-    exclude_sources: Iterable[str] = (),
-    only_sources: Iterable[str] | None = None,
-    merge: str = "union",
-) -> list[Example]:
-    """Read labelled paragraphs from a JSONL file or a directory of ``labels*.jsonl``.
-
-    Lines without inline ``text`` are resolved from ``corpus_dir/source[start:end]`` and
-    their ``sha256`` is checked; a missing corpus raises :class:`CorpusMissingError`.
-    The same paragraph labelled in several files (two annotators) is merged into one
-    example: ``merge="union"`` (default) or ``"intersection"`` of their labels.
-    The result is sorted by source and offset, so file order does not matter.
-    """
-    if merge not in ("union", "intersection"):
-        raise ValueError("merge must be 'union' or 'intersection'")
-    exclude = set(exclude_sources)
-    only = None if only_sources is None else set(only_sources)
-    reader = _SourceReader(Path(corpus_dir) if corpus_dir is not None else None)
-    merged: dict[tuple, Example] = {}
-    for path in _annotation_files(Path(path_or_dir)):
-        who = _annotator_name(path)
-        for where, rec in _read_lines(path):
-            source = str(rec.get("source") or "")
-            if source in exclude or (only is not None and source not in only):
-                continue
-            labels = rec.get("labels")
-            if labels is None:
-                continue  # not yet labelled
-            ex = Example(
-                id=str(rec.get("id") or f"{source}:{rec.get('start')}-{rec.get('end')}"),
-                source=source,
-                text=_resolve(rec, where, reader),
-                labels=tuple(sorted(set(map(str, labels)))),
-                start=rec.get("start"),
-                end=rec.get("end"),
-                section=rec.get("section"),
-                heading=rec.get("heading"),
-                annotators=tuple(rec.get("annotators")
-                                 or ([str(rec["annotator"])] if rec.get("annotator") else [who])),
-                sha256=rec.get("sha256"),
-            )
-            old = merged.get(ex.key)
-            if old is None:
-                merged[ex.key] = ex
-                continue
-            a, b = set(old.labels), set(ex.labels)
-            both = a | b if merge == "union" else a & b
-            merged[ex.key] = Example(**{
-                **old.__dict__, "labels": tuple(sorted(both)),
-                "annotators": tuple(sorted(set(old.annotators) | set(ex.annotators)))})
-    return sorted(merged.values(), key=lambda e: (e.source, e.start or 0, e.end or 0, e.id))
-
-
-# --------------------------------------------------------------------------- split
-
-
-def make_split(sources: Iterable[str], fraction: float = 0.2) -> list[str]:
-    """Choose test sources deterministically: whole bodies, ordered by sha256 of the slug.
-
-    Bodies are taken in hash order until at least ``fraction`` of the sources are held
-    out, so no body has reports on both sides.
-    """
-    by_group: dict[str, set[str]] = {}
-    for s in set(sources):
-        by_group.setdefault(body_group(s), set()).add(s)
-    total = sum(len(v) for v in by_group.values())
-    chosen: list[str] = []
-    for g in sorted(by_group, key=lambda g: hashlib.sha256(g.encode("utf-8")).hexdigest()):
-        if len(chosen) >= fraction * total:
-            break
-        chosen.extend(by_group[g])
-    return sorted(chosen)
-
-
-def split_examples(examples: Sequence[Example], test_sources: Iterable[str]
-                   ) -> tuple[list[Example], list[Example]]:
-    """(train, test) by source; refuses a body on both sides."""
-    test_set = set(test_sources)
-    train_ = [e for e in examples if e.source not in test_set]
-    test_ = [e for e in examples if e.source in test_set]
-    shared = {e.group for e in train_} & {e.group for e in test_}
-    if shared:
-        warnings.warn(f"bodies on both sides of the split: {sorted(shared)}", stacklevel=2)
-    return train_, test_
-
-
-# --------------------------------------------------------------------------- text features
-
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
-_PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
-_SPACE = re.compile(r"\s+")
-_NUMBER = re.compile(r"^[\d.,%％]+$")
-_lock = threading.Lock()
-
-
-@cache
-def _opencc():
-    import opencc
-
-    try:
-        return opencc.OpenCC("t2s")
-    except Exception:  # older builds want the file name
-        return opencc.OpenCC("t2s.json")
-
-
-def normalize_text(text: str) -> str:
-    """Traditional -> simplified (OpenCC t2s), pinyin glosses dropped, NFKC widths, spaces."""
-    text = _PINYIN.sub("", text)
-    text = _opencc().convert(text)
-    text = unicodedata.normalize("NFKC", text)
-    return _SPACE.sub(" ", text).strip()
-
-
-@lru_cache(maxsize=1 << 18)
-def _word_feature(w: str) -> str | None:
-    """A jieba token as a feature: None for spaces/punctuation, numbers folded to ``0``."""
-    w = w.strip()
-    if not w or not any(ch.isalnum() for ch in w):
-        return None
-    return "0" if _NUMBER.match(w) else w
-
-
-def jieba_words(doc: str) -> list[str]:
-    """Word analyzer: jieba words (single characters kept), numbers folded to ``0``."""
-    return [f for f in map(_word_feature, segmenter()(doc)) if f is not None]
-
-
-@cache
-def _theme_cue_patterns() -> tuple[tuple[str, Any], ...]:
-    data = json.loads(_THEME_CUES.read_text(encoding="utf-8"))["themes"]
-    return tuple((label, re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True)))))
-                 for label, terms in data.items() if terms)
-
-
-def _file_hash(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
-
-
-def theme_cues(doc: str) -> list[str]:
-    """Cue analyzer: ``cue:<label>`` when a cue term of the theme occurs, ``cue:<label>:2+``
-    when two distinct ones do (terms from ``data/themes/theme_cues.json``)."""
-    out = []
-    for label, pattern in _theme_cue_patterns():
-        found = set(pattern.findall(doc))
-        if found:
-            out.append(f"cue:{label}")
-            if len(found) > 1:
-                out.append(f"cue:{label}:2+")
-    return out
 
 
 def _make_pipeline(seed: int):
@@ -722,7 +381,7 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         "seed": seed,
         "data_sha256": _data_hash(examples, all_labels),
         "userdict_sha256": userdict_hash(),
-        "theme_cues_sha256": _file_hash(_THEME_CUES),
+        "theme_cues_sha256": file_hash(THEME_CUES),
         "codebook_version": codebook.version,
         "n_examples": len(examples),
         "n_sources": len({e.source for e in examples}),
@@ -764,7 +423,7 @@ def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
     if meta.get("userdict_sha256", None) != userdict_hash():
         warnings.warn(f"theme model {d.name} was trained with another jieba domain "
                       "dictionary; word features may not match", stacklevel=2)
-    if meta.get("theme_cues_sha256", None) != _file_hash(_THEME_CUES):
+    if meta.get("theme_cues_sha256", None) != file_hash(THEME_CUES):
         warnings.warn(f"theme model {d.name} was trained with another theme_cues.json; "
                       "cue features may not match", stacklevel=2)
     scorer = _load_matching_scorer(d)
@@ -786,7 +445,7 @@ def _load_matching_scorer(d: Path) -> Any:
     if not (d / SCORER_FILE).is_file():
         return None
     scorer, skops_sha = load_scorer(d / SCORER_FILE)
-    if skops_sha != _file_hash(d / MODEL_FILE):
+    if skops_sha != file_hash(d / MODEL_FILE):
         warnings.warn(f"{d / SCORER_FILE} was compiled from another {MODEL_FILE}; ignoring it",
                       stacklevel=3)
         return None
@@ -874,75 +533,3 @@ def evaluate(model: ThemeModel, examples: Sequence[Example],
         "macro_f1": round(macro, 4),
         "not_in_model": [lab for lab in labels if lab not in model.labels],
     }
-
-
-# --------------------------------------------------------------------------- problem/measure
-
-
-@cache
-def _kind_cues() -> dict[str, Any]:
-    return json.loads(_KIND_CUES.read_text(encoding="utf-8"))
-
-
-_SENTENCE = re.compile(r"[^。；;！？!?\n]+")
-_ENUM = r"^[（(]?[一二三四五六七八九十\d]*[)）、.．]?\s*"
-
-
-def _alternation(terms: Iterable[str]) -> str:
-    return "|".join(map(re.escape, sorted(terms, key=len, reverse=True)))
-
-
-def _kind_patterns(cues: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
-    heads = cues.get("heading", {})
-    never = "(?!)"  # matches nothing: no heading cues given
-    head_p = re.compile(_ENUM + "(?:" + (_alternation(heads.get("problem", [])) or never) + ")")
-    head_m = re.compile(_ENUM + "(?:" + (_alternation(heads.get("measure", [])) or never) + ")")
-    # a problem cue swallows the next two characters: 不够完善, 有待提高, 仍需加强
-    problem = re.compile(f"(?:{_alternation(cues['problem'])})[\u4e00-\u9fff]{{0,2}}")
-    measure = re.compile(_alternation(cues["measure"]))
-    return head_p, head_m, problem, measure
-
-
-@cache
-def _default_kind_patterns() -> tuple[Any, Any, Any, Any]:
-    return _kind_patterns(_kind_cues())
-
-
-def paragraph_kind(text: str, cues: Mapping[str, Any] | None = None) -> str:
-    """``"problem"``, ``"measure"`` or ``"mixed"`` for a paragraph of the problems section.
-
-    Cue words are data (``data/themes/kind_cues.json``, or ``cues`` with the same keys). A
-    paragraph opening with a sub-heading such as （一）存在的主要问题 or （二）改进措施 takes
-    that side. Otherwise each sentence is scored: problem cues are matched first and blanked
-    with the two characters after them, so 不够完善 or 仍需加强 is not also read as the
-    measure cues 完善/加强; a sentence leans to the side with more cues (ties: ``tie``). The
-    paragraph is ``problem``/``measure`` when all leaning sentences agree, else ``mixed``;
-    with no cue at all it is ``default``.
-    """
-    if cues is None:
-        cues = _kind_cues()
-        head_p, head_m, p_re, m_re = _default_kind_patterns()
-    else:
-        head_p, head_m, p_re, m_re = _kind_patterns(cues)
-    text = normalize_text(text)
-    if head_p.match(text):
-        return "problem"
-    if head_m.match(text):
-        return "measure"
-    sides = set()
-    for sent in _SENTENCE.findall(text):
-        sent, n_p = p_re.subn("□", sent)
-        n_m = len(m_re.findall(sent))
-        if n_p > n_m:
-            sides.add("problem")
-        elif n_m > n_p:
-            sides.add("measure")
-        elif n_p:
-            sides.add(cues.get("tie", "mixed"))
-    if sides == {"problem"}:
-        return "problem"
-    if sides == {"measure"}:
-        return "measure"
-    if not sides:
-        return cues.get("default", "mixed")
-    return "mixed"
