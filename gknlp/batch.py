@@ -109,11 +109,7 @@ def process_one(path: str, opts: dict[str, Any] | None = None) -> str:
 
 
 def _source_of(path: str) -> dict[str, Any]:
-    try:
-        sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        sha = None
-    return {"path": str(path), "sha256": sha, "format": None}
+    return {"path": str(path), "sha256": _sha(Path(path)), "format": None}
 
 
 def done_hashes(out: Path) -> set[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
@@ -26,7 +25,6 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 _PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
 _SPACE = re.compile(r"\s+")
 _NUMBER = re.compile(r"^[\d.,%％]+$")
-_lock = threading.Lock()
 
 
 @cache

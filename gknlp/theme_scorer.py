@@ -191,11 +191,11 @@ def _block(vec: Any, scale: float, offset: int) -> FeatureBlock | None:
     # the present terms, l2-normalised or not, then scaled by the FeatureUnion weight.
     if not getattr(vec, "binary", False) or vec.norm not in ("l2", None):
         return None
-    if not _savable(vec):
-        return None
+    analyzer = _analyzer(vec)
+    if not any(analyzer is known for known in _analyzers().values()):
+        return None  # only analyzers known by name can be saved and reloaded
     idf = np.asarray(vec.idf_, dtype=np.float64) if vec.use_idf else np.ones(len(vec.vocabulary_))
-    return FeatureBlock(_analyzer(vec), dict(vec.vocabulary_), idf, vec.norm == "l2",
-                        scale, offset)
+    return FeatureBlock(analyzer, dict(vec.vocabulary_), idf, vec.norm == "l2", scale, offset)
 
 
 def _char_unigrams_bigrams(text: str) -> set[str]:
@@ -215,12 +215,6 @@ def _analyzer(vec: Any) -> Callable[[str], Any]:
     if callable(vec.analyzer) and vec.input == "content":
         return vec.analyzer  # scikit-learn only wraps it to decode bytes
     return vec.build_analyzer()
-
-
-def _savable(vec: Any) -> bool:
-    """Only analyzers known by name can be compiled (so the scorer can be saved and reloaded)."""
-    fn = _analyzer(vec)
-    return any(fn is known for known in _analyzers().values())
 
 
 def compile_pipeline(pipeline: Any) -> LinearThemeScorer | None:

@@ -74,7 +74,6 @@ _lock = threading.Lock()
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-_REPO = Path(__file__).resolve().parent.parent
 #: The shipped model (``models/themes-v1`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "themes-v1"  # the package's copy when installed
 
@@ -193,7 +192,7 @@ class ThemeModel:
         d.mkdir(parents=True, exist_ok=True)
         (d / MODEL_FILE).write_bytes(_canonical_skops(self.fitted_pipeline()))
         meta = {**self.meta, "labels": self.labels, "thresholds": self.thresholds}
-        meta["model_sha256"] = hashlib.sha256((d / MODEL_FILE).read_bytes()).hexdigest()
+        meta["model_sha256"] = file_hash(d / MODEL_FILE)
         if self.scorer is not None:
             self.scorer.save(d / SCORER_FILE, meta["model_sha256"])
         elif (d / SCORER_FILE).exists():

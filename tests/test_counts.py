@@ -181,19 +181,24 @@ class Scores:
 
     @property
     def precision(self) -> float:
-        return self.correct / self.n_pred if self.n_pred else 1.0
+        return _ratio(self.correct, self.n_pred)
 
     @property
     def recall(self) -> float:
-        return self.correct / self.n_gold if self.n_gold else 1.0
+        return _ratio(self.correct, self.n_gold)
 
     @property
     def category_agreement(self) -> float:
-        return self.category_agree / self.matched if self.matched else 1.0
+        return _ratio(self.category_agree, self.matched)
 
     @property
     def counted_agreement(self) -> float:
-        return self.counted_agree / self.counted_total if self.counted_total else 1.0
+        return _ratio(self.counted_agree, self.counted_total)
+
+
+def _ratio(part: int, whole: int) -> float:
+    """A share, 1.0 when there is nothing to share (no predictions, no gold, no matches)."""
+    return part / whole if whole else 1.0
 
 
 def _source_text(source: str, corpus: Path | None) -> str | None:
