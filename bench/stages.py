@@ -1,0 +1,84 @@
+"""Milliseconds per report spent in each stage of the pipeline, in one process.
+
+Why: the throughput goal is a budget per report; this shows where it goes. Each stage is
+timed on its own over the bundled samples and ../shared/corpus (best of --reps runs):
+
+    python bench/stages.py            # read, normalise, sections, tables, recovery, themes, counts, JSON
+    python bench/stages.py --reps 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gknlp.normalize import normalize  # noqa: E402
+from gknlp.pipeline import _default_recover, extract, extract_document  # noqa: E402
+from gknlp.read import read_bytes  # noqa: E402
+from gknlp.sections import find_sections  # noqa: E402
+from gknlp.tagging import ThemesAnnotator, annotate_counts  # noqa: E402
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    files = sorted((ROOT / "gknlp" / "data" / "samples").glob("*.txt"))
+    for sub in ("raw", "html", "other", "peer"):
+        d = corpus / sub
+        if d.is_dir():
+            files += sorted(p for p in d.iterdir()
+                            if p.suffix in (".txt", ".html", ".md") and p.name != "README.md")
+    return files
+
+
+def best_ms_per_item(fn: Callable[[], Any], n_items: int, reps: int) -> float:
+    fn()  # warm caches and lazy loads
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best / n_items * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args()
+    datas = [(str(f), f.read_bytes()) for f in corpus_files(args.corpus)]
+    n = len(datas)
+    docs = [read_bytes(d, f) for f, d in datas]
+    texts = [normalize(doc.text).text for doc in docs]
+    recover = _default_recover()
+    reports = [extract_document(read_bytes(d, f), annotators=[], recover=recover) for f, d in datas]
+    themes = ThemesAnnotator()
+    stages: list[tuple[str, Callable[[], Any]]] = [
+        ("read (decode, html)", lambda: [read_bytes(d, f) for f, d in datas]),
+        ("normalise", lambda: [normalize(doc.text) for doc in docs]),
+        ("sections", lambda: [find_sections(t) for t in texts]),
+        ("pipeline, no recovery/annotators",
+         lambda: [extract_document(read_bytes(d, f), annotators=[]) for f, d in datas]),
+        ("pipeline, with recovery",
+         lambda: [extract_document(read_bytes(d, f), annotators=[], recover=recover) for f, d in datas]),
+        ("themes", lambda: [themes(r) for r in reports]),
+        ("counts", lambda: [annotate_counts(r) for r in reports]),
+        ("JSON", lambda: [json.dumps(r.to_dict(), ensure_ascii=False) for r in reports]),
+        ("full (extract + JSON)",
+         lambda: [json.dumps(extract(f, data=d).to_dict(), ensure_ascii=False) for f, d in datas]),
+    ]
+    print(f"{n} reports, {sum(len(t) for t in texts):,} characters; best of {args.reps} runs")
+    for name, fn in stages:
+        ms = best_ms_per_item(fn, n, args.reps)
+        print(f"{name:34s} {ms:6.2f} ms/report")
+    full = best_ms_per_item(stages[-1][1], n, args.reps)
+    print(f"full pipeline: {1000 / full:,.0f} reports/s in one process")
+
+
+if __name__ == "__main__":
+    main()
