@@ -10,12 +10,13 @@ from __future__ import annotations
 import gc
 import glob
 import hashlib
-import json
 import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
+
+import orjson
 
 __all__ = ["iter_inputs", "run_batch", "BatchSummary", "Outcome", "outcome_of", "process_one",
            "process_with_outcome", "done_hashes", "SUFFIXES"]
@@ -141,7 +142,13 @@ def process_with_outcome(path: str, opts: dict[str, Any] | None = None) -> tuple
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
     _freeze_long_lived()
-    return json.dumps(record, ensure_ascii=False, sort_keys=False), outcome_of(record)
+    return dumps_line(record), outcome_of(record)
+
+
+def dumps_line(record: dict[str, Any]) -> str:
+    """One record as one compact JSON line (orjson: a sixth of the time of ``json.dumps``;
+    keys in insertion order, so the output stays byte-identical run to run)."""
+    return orjson.dumps(record).decode("utf-8")
 
 
 def _source_of(path: str) -> dict[str, Any]:
@@ -159,8 +166,8 @@ def done_hashes(out: Path) -> set[str]:
             if not line.endswith(b"\n"):
                 break
             try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError:
                 break
             good_bytes += len(line)
             sha = (rec.get("source") or {}).get("sha256")

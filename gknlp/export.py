@@ -9,10 +9,11 @@ gknlp must stay light.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+import orjson
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -37,7 +38,7 @@ def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
     with Path(path).open(encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                yield orjson.loads(line)
 
 
 def _report_id(rec: dict[str, Any]) -> str | None:
