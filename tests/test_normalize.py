@@ -76,10 +76,11 @@ def _check(text: str) -> None:
                                                 len(norm.text))
 
 
-_PIECES = ["鄉(xiāng)", "數(shù)", "(abc)", "政府", "公开", "黨委", "培訓", "\r\n", "\n", "\u200b", "\ufeff", "\u3000",
-           "\u00a0", "１２３", "ＡＢ", "％", "3．5", "．", "—6—\n", "\n- 4 -\n", "第 3 页 共 9 页\n", "[bookmark: _GoBack]",
-           "<!--[if gte mso 9]-->", "<!--x-->", " -->", "附件下载\n", "当前位置： 首页政务公开 ", "微信 微博 QQ空间 全真版 文字版",
-           "table.MsoNormalTable {a:b;}", "来源： 时间：2023-01-09 16:22", "12", "。", " ", "x"]
+_PIECES = ["鄉(xiāng)", "數(shù)", "(abc)", "政府", "公开", "黨委", "培訓", "\r\n", "\n", "\u200b", "\ufeff",
+           "\u3000", "\u00a0", "１２３", "ＡＢ", "％", "3．5", "．", "—6—\n", "\n- 4 -\n", "第 3 页 共 9 页\n",
+           "[bookmark: _GoBack]", "<!--[if gte mso 9]-->", "<!--x-->", " -->", "附件下载\n",
+           "当前位置： 首页政务公开 ", "微信 微博 QQ空间 全真版 文字版", "table.MsoNormalTable {a:b;}",
+           "来源： 时间：2023-01-09 16:22", "12", "。", " ", "x"]
 
 
 def test_normalize_equals_the_per_character_reference_on_random_texts() -> None:
