@@ -150,7 +150,7 @@ def _text_content(el) -> str:
 
 def _cell_text(cell) -> str:
     """A cell's text on one line: breaks inside cells only wrap labels (本年新<br>制作数量)."""
-    return _squeeze("".join(cell.itertext()))
+    return _squeeze(_text_content(cell))  # as "".join(cell.itertext()), and faster
 
 
 def _is_chrome(el, tag: str, link_len: dict) -> bool:

@@ -51,6 +51,9 @@ def test_read_parse_html_gives_lxml_html_tree_on_pages(request: pytest.FixtureRe
         assert etree.tostring(root, encoding=str) == etree.tostring(reference, encoding=str)
         assert [read._text_content(el) for el in root.iter("div", "p", "a")] == \
                [el.text_content() for el in reference.iter("div", "p", "a")]
+        # cells were read with itertext()
+        assert [read._text_content(el) for el in root.iter("td", "th")] == \
+               ["".join(el.itertext()) for el in root.iter("td", "th")]
 
 
 def test_read_squeeze_and_solid_len_equal_the_regex() -> None:
@@ -60,3 +63,10 @@ def test_read_squeeze_and_solid_len_equal_the_regex() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
         assert read._squeeze(text) == read._WS.sub(" ", text).strip()
         assert read._solid_len(text) == len(read._WS.sub("", text))
+
+
+def test_read_cell_text_equals_itertext() -> None:
+    html = "<html><body><table><tr><td>a<!--c-->b<?pi x?><span> s </span>t<br>u&amp;</td><th>x\n y</th></tr></table></body></html>"
+    root = read._parse_html(html)
+    for cell in root.iter("td", "th"):
+        assert read._cell_text(cell) == read._WS.sub(" ", "".join(cell.itertext())).strip()
