@@ -66,7 +66,8 @@ def test_read_squeeze_and_solid_len_equal_the_regex() -> None:
 
 
 def test_read_cell_text_equals_itertext() -> None:
-    html = "<html><body><table><tr><td>a<!--c-->b<?pi x?><span> s </span>t<br>u&amp;</td><th>x\n y</th></tr></table></body></html>"
+    html = ("<html><body><table><tr><td>a<!--c-->b<?pi x?><span> s </span>t<br>u&amp;</td>"
+            "<th>x\n y</th></tr></table></body></html>")
     root = read._parse_html(html)
     for cell in root.iter("td", "th"):
         assert read._cell_text(cell) == read._WS.sub(" ", "".join(cell.itertext())).strip()
