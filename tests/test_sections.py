@@ -71,3 +71,19 @@ def test_sections_candidates_equal_full_scans_on_reports(request: pytest.Fixture
                               "two-digit", "numeral-after-mark", "spaced-parens"])
 def test_sections_candidates_edge_cases(text: str) -> None:
     assert sections._candidates(text) == sections._candidates_by_scan(text)
+
+
+def test_sections_paragraph_marks_equal_look_behind_first_forms() -> None:
+    """_NUM_MARK and _SHI_MARK put their look-behind after the first character; the matches
+    are those of the forms with the look-behind first."""
+    import re
+
+    num_mark = re.compile(r"(?<![\d.])(\d{1,2})\s*[.、．](?!\d)")
+    shi_mark = re.compile(r"(?<![统唯之])[一二三四五六七八九十]是")
+    rng = random.Random(5)
+    alphabet = list("0123.、．. 统唯之一二十是x\n")
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        for fast, slow in ((sections._NUM_MARK, num_mark), (sections._SHI_MARK, shi_mark)):
+            assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+                   [(m.span(), m.groups()) for m in slow.finditer(text)], text
