@@ -20,6 +20,7 @@ __all__ = ["Section", "Paragraph", "SECTION_KEYS", "find_sections", "split_parag
 
 _CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _NUMERALS = "一二三四五六七八九十"
+_ORDINAL = re.compile(r"\d{1,2}|[一二三四五六七八九十]")
 _ENUM_BODY = (r"第[一二三四五六七八九十]部分[、:：.．]?"
               r"|[一二三四五六七八九十][、.．,，]"
               r"|\d{1,2}\s*[、.．](?!\d)"
@@ -30,7 +31,7 @@ _PRE = r"[^\n。；;：:，,\d]{0,14}?"  # words between the enumerator and the 
 
 def ordinal(enum: str) -> int | None:
     """The number an enumerator stands for: 一、→1, (六)→6, 2、→2, 第三部分→3."""
-    m = re.search(r"\d{1,2}|[一二三四五六七八九十]", enum)
+    m = _ORDINAL.search(enum)
     if not m:
         return None
     s = m.group()
