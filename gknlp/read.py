@@ -153,13 +153,14 @@ def _cell_text(cell) -> str:
     return _squeeze(_text_content(cell))  # as "".join(cell.itertext()), and faster
 
 
-def _is_chrome(el, tag: str, link_len: dict) -> bool:
+def _is_chrome(el, tag: str, link_len: dict[object, int]) -> bool:
     """Navigation, not report text: a chrome class/id, or a block whose text is mostly links
     (the link-density rule of content extractors: lists of links to other sites and pages).
     `link_len` remembers each link's text length, as nested blocks ask for the same links."""
     if tag not in _CONTAINERS or tag == "td":
         return False
-    if _CHROME_ATTR.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+    cls, id_ = el.get("class"), el.get("id")
+    if (cls or id_) and _CHROME_ATTR.search(f"{cls or ''} {id_ or ''}"):  # (" " cannot match)
         return True
     links = list(el.iter("a"))  # a container is never an <a>: its descendants, as .//a
     if len(links) < 3:
@@ -173,7 +174,7 @@ def _is_chrome(el, tag: str, link_len: dict) -> bool:
     return solid > 0 and linked / solid > 0.7 and el.find(".//table") is None
 
 
-def _render(el, out: list[str], link_len: dict) -> None:
+def _render(el, out: list[str], link_len: dict[object, int]) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in _SKIP or _is_chrome(el, tag, link_len):
         if el.tail:
