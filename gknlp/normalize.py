@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
+from itertools import chain
 
 __all__ = ["NormalizedText", "normalize", "detect_script"]
 
-# Pinyin that some sites print after each character: 鄉(xiāng), 數(shù).
+# Pinyin that some sites print after each character: 鄉(xiāng), 數(shù). The "(" comes first
+# (the preceding character is checked by a look-behind) so that a scan skips to each "(".
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
-_PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
+_PINYIN = re.compile(rf"\((?<=[\u3400-\u9fff]\()(?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
 # Word/HTML conversion debris.
 _DEBRIS = re.compile(
     r"\[bookmark:[^\]]*\]"
@@ -35,61 +39,105 @@ _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
           0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0x200B: None,
           0xFEFF: None, 0xFF05: 0x25, 0x0D: None}
-_CJK_RUN = re.compile("[\u4e00-\u9fff]+")
-_FULLWIDTH_POINT = re.compile(r"(?<=\d)．(?=\d)")
+_WIDTH_DELETE = "".join(chr(k) for k, v in _WIDTH.items() if v is None)
+_WIDTH_REPLACE = {k: v for k, v in _WIDTH.items() if v is not None}
+_NON_CJK = re.compile("[^\u4e00-\u9fff]+")
+# A full-width point between digits; the "．" comes first so that a scan skips to it.
+_FULLWIDTH_POINT = re.compile(r"．(?<=\d．)(?=\d)")
 
 
 @dataclass(frozen=True)
 class NormalizedText:
-    """Normalised text plus, for every character, its index in the source text."""
+    """Normalised text plus, for every character, its index in the source text.
+
+    The map is kept as runs of consecutive source characters (`run_starts[k]` in the text
+    comes from `run_sources[k]` in the source, and so on until the next run), because
+    deletions are rare: most texts are one run, and the per-character `source_index` is
+    only built when asked for.
+    """
 
     text: str
-    source_index: tuple[int, ...] = field(repr=False)
+    run_starts: tuple[int, ...] = field(repr=False)
+    run_sources: tuple[int, ...] = field(repr=False)
     script: str = "simplified"
+
+    @cached_property
+    def source_index(self) -> tuple[int, ...]:
+        """For each character of `text`, the index of the source character it came from."""
+        ends = (*self.run_starts[1:], len(self.text))
+        return tuple(chain.from_iterable(range(src, src + end - start)
+                                         for start, end, src in zip(self.run_starts, ends, self.run_sources)))
+
+    def _source_of(self, i: int) -> int:
+        if i < 0:  # as a tuple index would
+            i += len(self.text)
+        k = bisect_right(self.run_starts, i) - 1
+        return self.run_sources[k] + i - self.run_starts[k]
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of the normalised text back to the source text."""
-        if start >= len(self.source_index):
-            last = self.source_index[-1] + 1 if self.source_index else 0
+        if start >= len(self.text):
+            last = self._source_of(len(self.text) - 1) + 1 if self.text else 0
             return last, last
-        src_start = self.source_index[start]
-        src_end = self.source_index[end - 1] + 1 if end > start else src_start
+        src_start = self._source_of(start)
+        src_end = self._source_of(end - 1) + 1 if end > start else src_start
         return src_start, src_end
 
-
-@cache
-def _char_class(chars: str) -> re.Pattern[str]:
-    return re.compile("[" + re.escape(chars) + "]+")
+    def from_source(self, offset: int) -> int:
+        """The first index of `text` whose source character is at or after `offset`
+        (``len(text)`` if none): ``bisect_left(source_index, offset)`` without building it."""
+        k = bisect_right(self.run_sources, offset) - 1
+        if k < 0:
+            return 0
+        end = self.run_starts[k + 1] if k + 1 < len(self.run_starts) else len(self.text)
+        return min(self.run_starts[k] + offset - self.run_sources[k], end)
 
 
 class _Builder:
-    """Apply deletions and 1:1 replacements, carrying the source index map."""
+    """Apply deletions and 1:1 replacements, carrying the runs of the map to the source."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.index = list(range(len(text)))
+        self.run_starts = [0] if text else []
+        self.run_sources = [0] if text else []
+
+    def _source_runs(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """(source offset, length) of the runs covering text[start:end]."""
+        k = bisect_right(self.run_starts, start) - 1
+        while start < end:
+            run_end = self.run_starts[k + 1] if k + 1 < len(self.run_starts) else len(self.text)
+            stop = min(end, run_end)
+            yield self.run_sources[k] + start - self.run_starts[k], stop - start
+            start = stop
+            k += 1
 
     def delete(self, pattern: re.Pattern[str]) -> None:
-        keep_text: list[str] = []
-        keep_index: list[int] = []
+        keep: list[tuple[int, int]] = []
         pos = 0
         for m in pattern.finditer(self.text):
-            keep_text.append(self.text[pos:m.start()])
-            keep_index.extend(self.index[pos:m.start()])
-            pos = m.end()
-        if pos == 0 and not keep_text:
+            if m.start() > pos:
+                keep.append((pos, m.start()))
+            pos = max(pos, m.end())
+        if pos == 0:  # nothing deleted (empty matches delete nothing)
             return
-        keep_text.append(self.text[pos:])
-        keep_index.extend(self.index[pos:])
-        self.text = "".join(keep_text)
-        self.index = keep_index
+        if pos < len(self.text):
+            keep.append((pos, len(self.text)))
+        starts: list[int] = []
+        sources: list[int] = []
+        length = 0
+        for a, b in keep:
+            for src, n in self._source_runs(a, b):
+                if not sources or src != sources[-1] + length - starts[-1]:
+                    starts.append(length)
+                    sources.append(src)
+                length += n
+        self.text = "".join(self.text[a:b] for a, b in keep)
+        self.run_starts, self.run_sources = starts, sources
 
-    def translate(self, table: dict[int, int | None]) -> None:
-        """Map characters 1:1 (``str.translate``); characters mapped to None are deleted first."""
-        dropped = "".join(chr(k) for k, v in table.items() if v is None)
-        if dropped:
-            self.delete(_char_class(dropped))
-        self.text = self.text.translate({k: v for k, v in table.items() if v is not None})
+    def delete_chars(self, chars: str) -> None:
+        """Delete every occurrence of these characters."""
+        if any(c in self.text for c in chars):
+            self.delete(_char_class(chars))
 
     def replace_same_length(self, new_text: str) -> None:
         if len(new_text) != len(self.text):
@@ -98,11 +146,24 @@ class _Builder:
 
 
 @cache
-def _chrome() -> tuple[re.Pattern[str], ...]:
-    """Crawler page chrome to delete (data/chrome.toml): breadcrumbs, share bars, Word CSS."""
+def _char_class(chars: str) -> re.Pattern[str]:
+    return re.compile("[" + re.escape(chars) + "]+")
+
+
+def _translate(text: str, table: dict[int, int]) -> str:
+    """``text.translate(table)``: only the runs of characters in the table are translated,
+    since str.translate looks every character up in the dict."""
+    chars = _char_class("".join(map(chr, table)))
+    return chars.sub(lambda m: m[0].translate(table), text) if chars.search(text) else text
+
+
+@cache
+def _chrome() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Crawler page chrome to delete (data/chrome.toml): breadcrumbs, share bars, Word CSS;
+    each with the text its matches contain ("" when not given)."""
     with resources.files("gknlp.data").joinpath("chrome.toml").open("rb") as fh:
         data = tomllib.load(fh)
-    return tuple(re.compile(c["pattern"], re.M) for c in data["chrome"])
+    return tuple((re.compile(c["pattern"], re.M), c.get("contains", "")) for c in data["chrome"])
 
 
 @cache
@@ -114,7 +175,7 @@ def _t2s():
 
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
-    sample = "".join(_CJK_RUN.findall(text, 0, 20000))
+    sample = _NON_CJK.sub("", text[:20000])
     if not sample:
         return "simplified"
     converted = _t2s().convert(sample)
@@ -142,14 +203,16 @@ def _to_simplified(text: str) -> str:
 def normalize(text: str) -> NormalizedText:
     """Fold widths, drop pinyin and debris, convert traditional to simplified."""
     b = _Builder(text)
-    b.translate(_WIDTH)
+    b.delete_chars(_WIDTH_DELETE)
+    b.replace_same_length(_translate(b.text, _WIDTH_REPLACE))
     b.delete(_DEBRIS)
-    for pattern in _chrome():
-        b.delete(pattern)
+    for pattern, contains in _chrome():
+        if contains in b.text:
+            b.delete(pattern)
     b.delete(_PINYIN)
     b.delete(_PAGE_MARK)
     b.replace_same_length(_FULLWIDTH_POINT.sub(".", b.text))
     script = detect_script(b.text)
     if script == "traditional":
         b.replace_same_length(_to_simplified(b.text))
-    return NormalizedText(b.text, tuple(b.index), script)
+    return NormalizedText(b.text, tuple(b.run_starts), tuple(b.run_sources), script)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 __all__ = ["Document", "ReadError", "read_file", "read_bytes", "decode", "html_to_text"]
@@ -97,33 +98,85 @@ _SKIP = {"script", "style", "head", "noscript", "template", "iframe", "select", 
 _CHROME_ATTR = re.compile(r"qrcode|share|search|breadcrumb|crumb|footer|(?:^|[-_\s])(?:foot|nav|navbar|menu)(?:$|[-_\s\d])",
                           re.I)
 _CONTAINERS = {"div", "ul", "ol", "section", "aside", "dl", "p", "td"}
-_WS = re.compile(r"[ \t\r\n\u00a0\u3000]+")
+_WS_CHARS = " \t\r\n\u00a0\u3000"
+_WS = re.compile(f"[{_WS_CHARS}]+")
+
+
+def _squeeze(text: str) -> str:
+    """``_WS.sub(" ", text).strip()``; the regex is skipped when it has nothing to replace
+    (printable text has no tab, break or wide space; then only a double space needs it)."""
+    if not text.isprintable() or "  " in text:
+        text = _WS.sub(" ", text)
+    return text.strip()
+
+
+def _solid_len(text: str) -> int:
+    """``len(_WS.sub("", text))``: the characters that are not _WS spaces."""
+    return len(text) - sum(map(text.count, _WS_CHARS))
+
+
+# How lxml.html.fromstring tells a whole page from a fragment.
+_FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.I)
+
+
+@cache
+def _html_tools():
+    """lxml HTML parsers with plain elements (the same tree as lxml.html's parser, without a
+    Python class looked up for every element), one of them for UTF-8 bytes, and lxml.html's
+    ``text_content`` as a function."""
+    from lxml import etree
+
+    return etree.HTMLParser(), etree.HTMLParser(encoding="utf-8"), etree.XPath("string()", smart_strings=False)
+
+
+def _parse_html(html: str):
+    """``lxml.html.fromstring(html)`` with plain elements. A whole page goes to libxml2 as
+    UTF-8 bytes, which it parses faster than a Python str (UTF-16 or UCS-4); same tree."""
+    import lxml.html
+
+    plain, utf8, _ = _html_tools()
+    if _FULL_HTML.match(html):
+        try:
+            return lxml.html.document_fromstring(html.encode("utf-8"), parser=utf8)
+        except UnicodeEncodeError:  # a lone surrogate: parse the str as it is
+            pass
+    return lxml.html.fromstring(html, parser=plain)
+
+
+def _text_content(el) -> str:
+    """The text of an element and its descendants (lxml.html's ``text_content()``)."""
+    return _html_tools()[2](el)
 
 
 def _cell_text(cell) -> str:
     """A cell's text on one line: breaks inside cells only wrap labels (本年新<br>制作数量)."""
-    text = "".join(cell.itertext())
-    return _WS.sub(" ", text).strip()
+    return _squeeze(_text_content(cell))  # as "".join(cell.itertext()), and faster
 
 
-def _is_chrome(el, tag: str) -> bool:
+def _is_chrome(el, tag: str, link_len: dict[object, int]) -> bool:
     """Navigation, not report text: a chrome class/id, or a block whose text is mostly links
-    (the link-density rule of content extractors: lists of links to other sites and pages)."""
+    (the link-density rule of content extractors: lists of links to other sites and pages).
+    `link_len` remembers each link's text length, as nested blocks ask for the same links."""
     if tag not in _CONTAINERS or tag == "td":
         return False
-    if _CHROME_ATTR.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+    cls, id_ = el.get("class"), el.get("id")
+    if (cls or id_) and _CHROME_ATTR.search(f"{cls or ''} {id_ or ''}"):  # (" " cannot match)
         return True
-    links = el.findall(".//a")
+    links = list(el.iter("a"))  # a container is never an <a>: its descendants, as .//a
     if len(links) < 3:
         return False
-    text = _WS.sub("", el.text_content())
-    linked = sum(len(_WS.sub("", a.text_content())) for a in links)
-    return bool(text) and linked / len(text) > 0.7 and el.find(".//table") is None
+    solid = _solid_len(_text_content(el))
+    linked = 0
+    for a in links:
+        if (n := link_len.get(a)) is None:
+            n = link_len[a] = _solid_len(_text_content(a))
+        linked += n
+    return solid > 0 and linked / solid > 0.7 and el.find(".//table") is None
 
 
-def _render(el, out: list[str]) -> None:
+def _render(el, out: list[str], link_len: dict[object, int]) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in _SKIP or _is_chrome(el, tag):
+    if tag in _SKIP or _is_chrome(el, tag, link_len):
         if el.tail:
             out.append(el.tail)
         return
@@ -140,7 +193,7 @@ def _render(el, out: list[str]) -> None:
     if el.text and tag:
         out.append(el.text)
     for child in el:
-        _render(child, out)
+        _render(child, out, link_len)
     if tag in _BLOCK:
         out.append("\n")
     if el.tail:
@@ -149,16 +202,14 @@ def _render(el, out: list[str]) -> None:
 
 def html_to_text(html: str) -> tuple[str, str | None]:
     """Render an HTML page to text (tables as tab-separated rows) and return its <title>."""
-    import lxml.html
-
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    root = lxml.html.fromstring(html or "<html></html>")
+    root = _parse_html(html or "<html></html>")
     title_el = root.find(".//title")
-    title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else None
+    title = _squeeze(_text_content(title_el)) if title_el is not None else None
     out: list[str] = []
-    _render(root, out)
+    _render(root, out, {})
     text = "".join(out)
-    lines = [_WS.sub(" ", line).strip() if "\t" not in line else line.strip(" \r\u00a0\u3000")
+    lines = [_squeeze(line) if "\t" not in line else line.strip(" \r\u00a0\u3000")
              for line in text.split("\n")]
     text = "\n".join(line for line in lines if line.strip())
     return text, title or None

@@ -19,15 +19,19 @@ from gknlp.tables.align import _GAP, squash
 __all__ = ["Section", "Paragraph", "SECTION_KEYS", "find_sections", "split_paragraphs", "ordinal"]
 
 _CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_ENUM = (r"(?P<enum>第[一二三四五六七八九十]部分[、:：.．]?"
-         r"|[一二三四五六七八九十][、.．,，]"
-         r"|\d{1,2}\s*[、.．](?!\d)"
-         r"|[(（]\s*(?:[一二三四五六七八九十]|\d{1,2})\s*[)）])")
+_NUMERALS = "一二三四五六七八九十"
+_ORDINAL = re.compile(r"\d{1,2}|[一二三四五六七八九十]")
+_ENUM_BODY = (r"第[一二三四五六七八九十]部分[、:：.．]?"
+              r"|[一二三四五六七八九十][、.．,，]"
+              r"|\d{1,2}\s*[、.．](?!\d)"
+              r"|[(（]\s*(?:[一二三四五六七八九十]|\d{1,2})\s*[)）]")
+_ENUM = rf"(?P<enum>{_ENUM_BODY})"
+_PRE = r"[^\n。；;：:，,\d]{0,14}?"  # words between the enumerator and the heading phrase
 
 
 def ordinal(enum: str) -> int | None:
     """The number an enumerator stands for: 一、→1, (六)→6, 2、→2, 第三部分→3."""
-    m = re.search(r"\d{1,2}|[一二三四五六七八九十]", enum)
+    m = _ORDINAL.search(enum)
     if not m:
         return None
     s = m.group()
@@ -51,19 +55,25 @@ def _specs() -> tuple[SectionSpec, ...]:
 SECTION_KEYS = ("overall", "proactive", "requests", "appeals", "problems", "other")
 
 
+def _alternation(headings: tuple[str, ...]) -> str:
+    """The headings as one regex alternation, letters compared with any gap between them."""
+    return "|".join(_GAP.join(re.escape(c) for c in squash(h)) for h in headings)
+
+
+def _longest_first(headings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(headings, key=len, reverse=True))
+
+
 @cache
 def _heading_pattern(key: str) -> re.Pattern[str]:
     spec = next(s for s in _specs() if s.key == key)
-    alts = "|".join(_GAP.join(re.escape(c) for c in squash(h))
-                    for h in sorted(spec.headings, key=len, reverse=True))
-    return re.compile(rf"{_ENUM}\s*(?P<pre>[^\n。；;：:，,\d]{{0,14}}?)(?P<head>{alts})")
+    return re.compile(rf"{_ENUM}\s*(?P<pre>{_PRE})(?P<head>{_alternation(_longest_first(spec.headings))})")
 
 
 @cache
 def _bare_pattern(key: str) -> re.Pattern[str]:
     spec = next(s for s in _specs() if s.key == key)
-    alts = "|".join(_GAP.join(re.escape(c) for c in squash(h)) for h in spec.headings)
-    return re.compile(rf"(?m)^[ \t]*(?P<head>{alts})[ \t:：]*$")
+    return re.compile(rf"(?m)^[ \t]*(?P<head>{_alternation(spec.headings)})[ \t:：]*$")
 
 
 @cache
@@ -71,9 +81,8 @@ def _numeral_pattern(key: str) -> re.Pattern[str]:
     """A Chinese numeral run straight into the heading with no separator (一总体情况), at a line
     or sentence start: kept only when the numeral is the section's own ordinal."""
     spec = next(s for s in _specs() if s.key == key)
-    alts = "|".join(_GAP.join(re.escape(c) for c in squash(h))
-                    for h in sorted(spec.headings, key=len, reverse=True))
-    return re.compile(rf"(?:^|(?<=[。；;：:\n]))[ \t\u3000]*(?P<enum>[一二三四五六七八九十])(?P<head>{alts})", re.M)
+    return re.compile(rf"(?:^|(?<=[。；;：:\n]))[ \t\u3000]*(?P<enum>[{_NUMERALS}])"
+                      rf"(?P<head>{_alternation(_longest_first(spec.headings))})", re.M)
 
 
 @dataclass(frozen=True)
@@ -98,23 +107,122 @@ class _Candidate:
     score: float
 
 
-def _candidates(text: str) -> dict[str, list[_Candidate]]:
+def _heading_score(text: str, m: re.Match[str], spec: SectionSpec) -> float:
+    """An enumerated heading scores more with its own ordinal, a top-level enumerator, at a
+    line start, and with fewer words between the enumerator and the heading phrase."""
+    score = 10.0
+    if ordinal(m["enum"]) == spec.ordinal:
+        score += 6
+    if not m["enum"].startswith(("(", "（")):
+        score += 1
+    at_line_start = m.start() == 0 or text[m.start() - 1] == "\n"
+    score += 2 if at_line_start else 0
+    score -= len(m["pre"]) * 0.2
+    return score
+
+
+def _candidates_by_scan(text: str) -> dict[str, list[_Candidate]]:
+    """The reference form of `_candidates`: every pattern scans the whole text (18 scans).
+    Kept for the tests, which check that `_candidates` gives exactly the same list."""
     out: dict[str, list[_Candidate]] = {}
     for spec in _specs():
-        cands: list[_Candidate] = []
-        for m in _heading_pattern(spec.key).finditer(text):
-            score = 10.0
-            if ordinal(m["enum"]) == spec.ordinal:
-                score += 6
-            if not m["enum"].startswith(("(", "（")):
-                score += 1
-            at_line_start = m.start() == 0 or text[m.start() - 1] == "\n"
-            score += 2 if at_line_start else 0
-            score -= len(m["pre"]) * 0.2
-            cands.append(_Candidate(spec.key, m.start(), m.end(), score))
+        cands = [_Candidate(spec.key, m.start(), m.end(), _heading_score(text, m, spec))
+                 for m in _heading_pattern(spec.key).finditer(text)]
         for m in _bare_pattern(spec.key).finditer(text):
             cands.append(_Candidate(spec.key, m.start("head"), m.end(), 8.0))
         for m in _numeral_pattern(spec.key).finditer(text):
+            if ordinal(m["enum"]) == spec.ordinal:
+                cands.append(_Candidate(spec.key, m.start("enum"), m.end(), 9.0))
+        out[spec.key] = sorted(cands, key=lambda c: c.start)
+    return out
+
+
+# --- where a heading can start ------------------------------------------------------------
+# Each pattern above starts with an alternation, so a scan tries it at every character. The
+# finders below open with one literal or character class, which the regex engine skips to in
+# C, and report the few places where a heading can start; the section patterns are then
+# only `.match`ed there.
+
+
+@dataclass(frozen=True)
+class _LeadFinder:
+    """Where a line or sentence opens with `head`: at the text start or after a lead mark."""
+
+    at_start: re.Pattern[str]
+    after_lead: re.Pattern[str]
+
+    @classmethod
+    def of(cls, lead: str, head: str) -> _LeadFinder:
+        return cls(re.compile(head), re.compile(lead + head))
+
+    def starts(self, text: str) -> list[tuple[int, str]]:
+        """(start of the line or sentence, the letter after `head`) in text order."""
+        out = [(0, text[m.end()])] if (m := self.at_start.match(text)) else []
+        out += [(m.start() + 1, text[m.end()]) for m in self.after_lead.finditer(text)]
+        return out
+
+
+@dataclass(frozen=True)
+class _Finders:
+    """The section patterns, the first letters of their headings, and the start finders."""
+
+    specs: tuple[SectionSpec, ...]
+    heading: tuple[re.Pattern[str], ...]
+    bare: tuple[re.Pattern[str], ...]
+    numeral: tuple[re.Pattern[str], ...]
+    first_letters: tuple[frozenset[str], ...]
+    enum_heading: re.Pattern[str]  # an enumerator starting some section's heading pattern
+    lines: _LeadFinder             # a line opening with a heading's first letter (bare)
+    numerals: _LeadFinder          # a numeral, then a first letter, opening a sentence (numeral)
+
+
+@cache
+def _finders() -> _Finders:
+    specs = _specs()
+    first_letters = tuple(frozenset(squash(h)[0] for h in s.headings) for s in specs)
+    letters = "[" + re.escape("".join(sorted(frozenset().union(*first_letters)))) + "]"
+    any_heading = rf"(?:{_ENUM_BODY})\s*{_PRE}(?={letters})(?:{_alternation(tuple(h for s in specs for h in s.headings))})"
+    return _Finders(
+        specs=specs,
+        heading=tuple(_heading_pattern(s.key) for s in specs),
+        bare=tuple(_bare_pattern(s.key) for s in specs),
+        numeral=tuple(_numeral_pattern(s.key) for s in specs),
+        first_letters=first_letters,
+        # The class skips in C to the characters an enumerator starts with; the lookbehind
+        # steps back over that one character and looks ahead from it for any section's
+        # heading pattern. One character is consumed per hit, so overlapping starts (1 and 2
+        # in 12、) are all reported.
+        enum_heading=re.compile(rf"[第{_NUMERALS}\d(（](?<=(?={any_heading}).)"),
+        lines=_LeadFinder.of("\n", rf"[ \t]*(?={letters})"),
+        numerals=_LeadFinder.of("[。；;：:\n]", rf"[ \t\u3000]*[{_NUMERALS}](?={letters})"),
+    )
+
+
+def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern that can match only at one of `starts`
+    (sorted): the same non-overlapping matches, tried at those positions only."""
+    out: list[re.Match[str]] = []
+    last_end = 0
+    for p in starts:
+        if p >= last_end and (m := pattern.match(text, p)):
+            out.append(m)
+            last_end = m.end()
+    return out
+
+
+def _candidates(text: str) -> dict[str, list[_Candidate]]:
+    """Every heading candidate of each section, in text order: `_candidates_by_scan`, faster."""
+    f = _finders()
+    enum_starts = [m.start() for m in f.enum_heading.finditer(text)]
+    lines = f.lines.starts(text)
+    sentences = f.numerals.starts(text)
+    out: dict[str, list[_Candidate]] = {}
+    for spec, heading, bare, numeral, letters in zip(f.specs, f.heading, f.bare, f.numeral, f.first_letters):
+        cands = [_Candidate(spec.key, m.start(), m.end(), _heading_score(text, m, spec))
+                 for m in _anchored(heading, text, enum_starts)]
+        for m in _anchored(bare, text, [p for p, letter in lines if letter in letters]):
+            cands.append(_Candidate(spec.key, m.start("head"), m.end(), 8.0))
+        for m in _anchored(numeral, text, [p for p, letter in sentences if letter in letters]):
             if ordinal(m["enum"]) == spec.ordinal:
                 cands.append(_Candidate(spec.key, m.start("enum"), m.end(), 9.0))
         out[spec.key] = sorted(cands, key=lambda c: c.start)
@@ -164,8 +272,10 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
 # --- paragraphs -------------------------------------------------------------------------
 
 _SUB_MARK = re.compile(r"[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]")
-_NUM_MARK = re.compile(r"(?<![\d.])(\d{1,2})\s*[.、．](?!\d)")
-_SHI_MARK = re.compile(r"(?<![统唯之])[一二三四五六七八九十]是")
+# 1. / 2、 not inside a number, and 一是 / 二是 not in 统一是, 唯一是: the look-behind follows the
+# first character so that a scan skips to the digits and numerals.
+_NUM_MARK = re.compile(r"(\d(?<![\d.]\d)\d?)\s*[.、．](?!\d)")
+_SHI_MARK = re.compile(r"[一二三四五六七八九十](?<![统唯之][一二三四五六七八九十])是")
 _LINE_ENUM = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d)|[一二三四五六七八九十]、)")
 _INLINE_HEAD = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d))[^。：:；;\n]{2,30}?[。：:](?=.)")
 

@@ -1,0 +1,115 @@
+"""`normalize` gives exactly what the straightforward per-character form gives.
+
+The module keeps its offset map as runs and skips scans that cannot match; the reference
+below keeps one source index per character and runs every pattern as first written. Both
+must agree on the text, the script and every source index, on the reports and on random
+texts made of the debris the normaliser removes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from gknlp import normalize as N
+from gknlp.read import read_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+# the patterns as first written: a look-behind first, so tried at every character
+_PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{N._TONED}]*[{N._TONED}])[a-z{N._TONED}]{{1,7}}\)")
+_FULLWIDTH_POINT = re.compile(r"(?<=\d)．(?=\d)")
+_CJK_RUN = re.compile("[\u4e00-\u9fff]+")
+
+
+def _delete(text: str, index: list[int], pattern: re.Pattern[str]) -> tuple[str, list[int]]:
+    keep_text, keep_index, pos = [], [], 0
+    for m in pattern.finditer(text):
+        keep_text.append(text[pos:m.start()])
+        keep_index.extend(index[pos:m.start()])
+        pos = m.end()
+    keep_text.append(text[pos:])
+    keep_index.extend(index[pos:])
+    return "".join(keep_text), keep_index
+
+
+def _reference_script(text: str) -> str:
+    sample = "".join(_CJK_RUN.findall(text, 0, 20000))
+    if not sample:
+        return "simplified"
+    converted = N._t2s().convert(sample)
+    if converted == sample:
+        return "simplified"
+    if len(converted) != len(sample):
+        changed = abs(len(converted) - len(sample)) + 1
+    else:
+        changed = sum(a != b for a, b in zip(sample, converted))
+    return "traditional" if changed / len(sample) > 0.02 else "simplified"
+
+
+def _reference(text: str) -> tuple[str, tuple[int, ...], str]:
+    index = list(range(len(text)))
+    dropped = "".join(chr(k) for k, v in N._WIDTH.items() if v is None)
+    text, index = _delete(text, index, re.compile("[" + re.escape(dropped) + "]+"))
+    text = text.translate({k: v for k, v in N._WIDTH.items() if v is not None})
+    for pattern in (N._DEBRIS, *(p for p, _ in N._chrome()), _PINYIN, N._PAGE_MARK):
+        text, index = _delete(text, index, pattern)
+    text = _FULLWIDTH_POINT.sub(".", text)
+    script = _reference_script(text)
+    if script == "traditional":
+        text = N._to_simplified(text)
+    return text, tuple(index), script
+
+
+def _check(text: str) -> None:
+    norm = N.normalize(text)
+    expected_text, expected_index, expected_script = _reference(text)
+    assert (norm.text, norm.script) == (expected_text, expected_script)
+    assert norm.source_index == expected_index
+    for i in range(len(norm.text)):
+        assert norm.to_source(i, i + 1) == (expected_index[i], expected_index[i] + 1)
+    for offset in range(len(text) + 2):
+        assert norm.from_source(offset) == next((i for i, s in enumerate(expected_index) if s >= offset),
+                                                len(norm.text))
+
+
+_PIECES = ["鄉(xiāng)", "數(shù)", "(abc)", "政府", "公开", "黨委", "培訓", "\r\n", "\n", "\u200b", "\ufeff",
+           "\u3000", "\u00a0", "１２３", "ＡＢ", "％", "3．5", "．", "—6—\n", "\n- 4 -\n", "第 3 页 共 9 页\n",
+           "[bookmark: _GoBack]", "<!--[if gte mso 9]-->", "<!--x-->", " -->", "附件下载\n",
+           "当前位置： 首页政务公开 ", "微信 微博 QQ空间 全真版 文字版", "table.MsoNormalTable {a:b;}",
+           "来源： 时间：2023-01-09 16:22", "12", "。", " ", "x"]
+
+
+def test_normalize_equals_the_per_character_reference_on_random_texts() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        _check("".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12))))
+
+
+def test_normalize_equals_the_per_character_reference_on_reports(request: pytest.FixtureRequest) -> None:
+    corpus = Path(request.config.getoption("--corpus") or REPO.parent / "shared" / "corpus")
+    paths = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
+    paths += sorted(p for sub in ("raw", "html", "other") if (corpus / sub).is_dir()
+                    for p in (corpus / sub).iterdir() if p.suffix in (".txt", ".html", ".md"))
+    for path in paths:
+        text = read_file(path).text
+        norm = N.normalize(text)
+        assert (norm.text, norm.source_index, norm.script) == _reference(text), path.name
+
+
+@pytest.mark.parametrize("text", ["", "\u200b", "\u200b\ufeff", "a\rb", "—6—\n", "鄉(xiāng)"],
+                         ids=["empty", "all-deleted", "all-deleted-2", "cr", "page-mark-only", "pinyin"])
+def test_normalize_edge_cases(text: str) -> None:
+    _check(text)
+
+
+def test_normalize_chrome_contains_is_in_every_match() -> None:
+    """`contains` in data/chrome.toml may only skip texts the pattern cannot match."""
+    for pattern, contains in N._chrome():
+        for piece in _PIECES:
+            for m in pattern.finditer(piece):
+                assert contains in m.group(), (pattern.pattern, piece)
+        assert contains in pattern.pattern.replace("\\", "")
