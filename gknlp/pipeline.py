@@ -6,7 +6,6 @@ Dask cluster; `extract` adds reading the file.
 
 from __future__ import annotations
 
-import bisect
 import re
 from pathlib import Path
 from typing import Any, Callable
@@ -32,11 +31,8 @@ Annotator = Callable[[list[dict[str, Any]]], None]
 
 
 def _body_start_in(norm: NormalizedText, source_offset: int) -> int:
-    """The first normalised character at or after a source offset (the map is increasing:
-    normalising only deletes or replaces characters one for one)."""
-    if source_offset <= 0:
-        return 0
-    return bisect.bisect_left(norm.source_index, source_offset)
+    """The first normalised character at or after a source offset."""
+    return norm.from_source(source_offset) if source_offset > 0 else 0
 
 
 def _clean_title(title: str | None) -> str | None:
