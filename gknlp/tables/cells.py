@@ -50,7 +50,10 @@ def parse_cell(raw: str | None) -> Cell:
     return Cell(raw, value, "number", unit=m["unit"], note=note)
 
 
+@lru_cache(maxsize=1 << 14)
 def is_value_token(token: str) -> bool:
-    """A token that fills a value cell (number or placeholder), as opposed to label text."""
+    """A token that fills a value cell (number or placeholder), as opposed to label text.
+
+    Cached: a report's tokens are mostly the same few strings (0, 00, /)."""
     t = token.strip().replace(",", "")
     return bool(t) and bool(PLACEHOLDER.match(t) or _VALUE.match(t))
