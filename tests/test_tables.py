@@ -132,3 +132,16 @@ def test_tables_label_finder_finds_what_the_label_pattern_finds(text: str) -> No
             for end in (len(text), (start + len(text)) // 2):
                 m = reference.search(text, start, end)
                 assert finder.search(text, start, end) == (m.span() if m else None), (labels, start, end)
+
+
+def test_tables_grid_gives_what_value_gives() -> None:
+    """TableResult.grid (one pass) equals value() cell by cell, 元 amounts included."""
+    from gknlp.pipeline import extract
+
+    tables = [t for p in sorted(SEEDS.glob("*.txt")) for t in extract(p, annotators=[]).table_results]
+    proactive = tables[0]
+    row, col = next((r, c) for r, cells in proactive.rows.items() for c, cell in cells.items()
+                    if cell is not None and cell.value)
+    proactive.money_unit[f"{row}.{col}"] = "yuan"  # printed in 元: value() divides by 10,000
+    for t in tables:
+        assert t.grid() == {row: {col: t.value(row, col) for col in cells} for row, cells in t.rows.items()}

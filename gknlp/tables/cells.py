@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
@@ -25,6 +25,12 @@ class Cell:
     kind: str  # number | empty | placeholder
     unit: str | None = None
     note: str | None = None
+    integral: bool = field(init=False, repr=False, compare=False)
+    """A whole number (the R6 check asks for every cell; cells are parsed once, checked often)."""
+
+    def __post_init__(self) -> None:
+        v = self.value
+        object.__setattr__(self, "integral", v is not None and v == v.to_integral_value())
 
 
 @lru_cache(maxsize=1 << 16)

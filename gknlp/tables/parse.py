@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping
 
 from gknlp.tables.align import LabelMatch, Tokens, find_label, row_tokens, squash
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
@@ -16,6 +18,7 @@ __all__ = ["TableResult", "RowText", "extract_proactive", "extract_requests", "e
            "fit_cells"]
 
 _WAN = Decimal(10000)
+_NO_CELLS: Mapping[str, Cell | None] = MappingProxyType({})
 _YUAN_HEADER = re.compile(r"[(（:：]\s*元|单位\s*[:：]?\s*元(?!\S*万)|金额\s*[(（]?\s*元")
 
 
@@ -50,12 +53,23 @@ class TableResult:
         return self.layout != "absent"
 
     def value(self, row: str, col: str) -> Decimal | None:
-        cell = self.rows.get(row, {}).get(col)
-        if cell is None or cell.value is None:
+        """A cell's value in the table's unit (元 amounts in 万元); None when blank.
+
+        Called for every cell by the JSON output and the checks, so kept lean."""
+        cell = self.rows.get(row, _NO_CELLS).get(col)
+        if cell is None:
             return None
-        if self.money_unit.get(f"{row}.{col}") == "yuan":
-            return cell.value / _WAN
-        return cell.value
+        value = cell.value
+        if value is not None and self.money_unit and self.money_unit.get(f"{row}.{col}") == "yuan":
+            return value / _WAN
+        return value
+
+    def grid(self) -> dict[str, dict[str, Decimal | None]]:
+        """Every cell's value as `value` gives it, in one pass (for callers that read them all)."""
+        if self.money_unit:
+            return {row: {col: self.value(row, col) for col in cells} for row, cells in self.rows.items()}
+        return {row: {col: None if cell is None else cell.value for col, cell in cells.items()}
+                for row, cells in self.rows.items()}
 
     def warn(self, code: str, message: str, raw: str | None = None) -> None:
         self.warnings.append({"code": code, "message": f"table {self.key}: {message}", "raw": raw})
