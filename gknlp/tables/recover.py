@@ -203,6 +203,12 @@ def _value(cell: str) -> Value:
     return parse_cell(cell).value
 
 
+@lru_cache(maxsize=1 << 12)
+def _values(cells: tuple[str, ...]) -> tuple[Value, ...]:
+    """The values of a split's cells (cached: the same splits recur across rows and reports)."""
+    return tuple(_value(c) for c in cells)
+
+
 @dataclass
 class RowSolution:
     """What recovery concluded for one row."""
@@ -249,7 +255,7 @@ def _dedupe(splits: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
         return splits
     seen: dict[tuple, tuple[str, ...]] = {}
     for s in splits:
-        seen.setdefault(tuple(_value(c) for c in s), s)
+        seen.setdefault(_values(s), s)
     return list(seen.values())
 
 
@@ -282,7 +288,7 @@ def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
     that merely happens to 'repair' a printed error is not taken as certain.
     """
     open_rows = [k for k, s in rows.items() if s.status in ("solved", "ambiguous") and len(s.raws) > 1]
-    values = {k: [tuple(_value(c) for c in r) for r in s.raws] for k, s in rows.items()
+    values = {k: [_values(r) for r in s.raws] for k, s in rows.items()
               if s.status in ("solved", "ambiguous", "fixed") and s.raws}
     fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
     relevant = [i for i in identities if all(r in values for r, _ in i.lhs + i.rhs)]
@@ -347,6 +353,14 @@ _ORGS = _APPLICANTS[1:]
 
 
 def _requests_identities(template: str, columns: tuple[str, ...], present: set[str]) -> list[Identity]:
+    """R1, R2 and the R4 subtotals of the rows present, per column."""
+    subtotals = frozenset(r.key for r in requests_template().rows_for(template) if r.subtotal_of) & present
+    return list(_identities_for(template, columns, subtotals))
+
+
+@lru_cache(maxsize=256)
+def _identities_for(template: str, columns: tuple[str, ...], present: frozenset[str]) -> tuple[Identity, ...]:
+    """Built once per template, columns and subtotal rows present (reports share a few layouts)."""
     spec = requests_template()
     rows = spec.rows_for(template)
     required = [r.key for r in rows if not r.optional]
@@ -358,7 +372,7 @@ def _requests_identities(template: str, columns: tuple[str, ...], present: set[s
         for r in rows:
             if r.subtotal_of and r.key in present:
                 out.append(Identity(f"R4 {r.key}.{col}", ((r.key, ci),), tuple((k, ci) for k in r.subtotal_of)))
-    return out
+    return tuple(out)
 
 
 def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> TableSolution:
@@ -539,14 +553,14 @@ _FIT_CODES = {"run", "missing_cells", "misaligned", "extra_cells"}
 
 def _apply(table: TableResult, solution: TableSolution) -> None:
     """Write solved rows into the table: certain cells as values, the rest null + ambiguous."""
-    changed = False
-    for key, sol in solution.rows.items():
-        if sol.status == "fixed":
-            continue
-        changed = True
-        cols = solution.columns[key]
+    solved = [key for key, sol in solution.rows.items() if sol.status != "fixed"]
+    if solved:  # the parser's fit warnings of the rows solved here no longer hold
+        marks = tuple(f"row {key}:" for key in solved)
         table.warnings = [w for w in table.warnings
-                          if not (w["code"] in _FIT_CODES and f"row {key}:" in w["message"])]
+                          if not (w["code"] in _FIT_CODES and any(m in w["message"] for m in marks))]
+    for key in solved:
+        sol = solution.rows[key]
+        cols = solution.columns[key]
         if key in table.unresolved and sol.status != "unsplit":
             table.unresolved.remove(key)
         if sol.status == "unsplit":
@@ -573,7 +587,7 @@ def _apply(table: TableResult, solution: TableSolution) -> None:
             what = "too many readings to search; candidates seen" if sol.status == "gave_up" else \
                 "several readings agree with the table's identities"
             table.warn(code, f"row {key}: {what}: {json.dumps(listed, ensure_ascii=False)}", " ".join(sol.pieces))
-    if changed:
+    if solved:
         table.layout = "recovered"
 
 
