@@ -80,12 +80,15 @@ class _Rules:
     approx_inner: dict[str, str]
     approx_outer: dict[str, str]
     delta: dict[str, str]
+    delta_cues: tuple[str, ...]
     verbs_re: re.Pattern[str]
     verbs: frozenset[str]
     right_stop_re: re.Pattern[str]
     right_max: int
     clause_delims: frozenset[str]
     sentence_delims: frozenset[str]
+    clause_back_re: re.Pattern[str]
+    sentence_back_re: re.Pattern[str]
     bare_hundreds: dict[str, int]
     link_suffixes: tuple[str, ...]
     lone_articles: frozenset[str]
@@ -96,6 +99,8 @@ class _Rules:
     trailing_strip: tuple[str, ...]
     connectors: tuple[str, ...]
     categories: tuple[dict[str, Any], ...]
+    unit_categories: dict[str, str]
+    pass_categories: tuple[tuple[str, tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...]], ...]
     fallback: str
 
 
@@ -116,8 +121,10 @@ _DEBRIS_RE: Final[re.Pattern[str]] = re.compile(
 """Pinyin annotations left by crawled pages (``鄉(xiāng)``); masked before matching."""
 _MASK: Final[str] = "\ue000"
 
-_NUM_AR: Final[str] = r"[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?[十百千万萬亿億]?"
-_NUM_CN: Final[str] = r"[〇零一二两兩三四五六七八九十百千万萬亿億]+"
+_DIGITS: Final[str] = "0-9０-９"
+_CN_NUMERALS: Final[str] = "〇零一二两兩三四五六七八九十百千万萬亿億"
+_NUM_AR: Final[str] = rf"[{_DIGITS}]+(?:[,，][{_DIGITS}]{{3}})*(?:[.．][{_DIGITS}]+)?[十百千万萬亿億]?"
+_NUM_CN: Final[str] = rf"[{_CN_NUMERALS}]+"
 _RANGE_SEP: Final[str] = r"\s*(?:-|－|~|～|〜|至|到|—)\s*"
 _TIME_PREFIX_RE: Final[re.Pattern[str]] = re.compile(
     r"^(?:[0-9０-９]{4}年度?|今年以来|今年|本年度|本年|年内|全年|上半年|下半年|以来|截至目前|目前|同时|此外|另外|并|已|还|先后|共|了|等)+"
@@ -126,6 +133,11 @@ _TIME_PREFIX_RE: Final[re.Pattern[str]] = re.compile(
 
 _PASSES: Final[tuple[str, ...]] = ("strong_verb", "counted", "verb", "clause", "sentence")
 """Category passes, narrowest evidence first (see categories.json)."""
+
+
+def _last_of(chars: frozenset[str]) -> re.Pattern[str]:
+    """Matches from 0 up to and including the last of `chars` (a backward scan done by `re`)."""
+    return re.compile("(?s:.*)[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]")
 
 
 @cache
@@ -138,7 +150,11 @@ def _rules() -> _Rules:
     prefix = cues["approx_prefix"]
     inner = cues["approx_suffix_inner"]
     outer = cues["approx_suffix_outer"]
+    # A count starts with an approx prefix or a numeral. Saying so in a lookahead lets `re`
+    # skip other characters fast; without it the optional prefix is tried at every position.
+    first_chars = "".join(re.escape(ch) for ch in sorted({w[0] for w in prefix} | set(_CN_NUMERALS)))
     count_re = re.compile(
+        rf"(?=[{_DIGITS}{first_chars}])"
         rf"(?P<prefix>{_alternation(list(prefix))})?"
         rf"(?P<num>(?<![0-9０-９.．A-Za-z])(?:{_NUM_AR}|{_NUM_CN})(?:{_RANGE_SEP}(?:{_NUM_AR}|{_NUM_CN}))?)"
         rf"\s?(?P<inner>{_alternation(list(inner))})?"
@@ -153,6 +169,18 @@ def _rules() -> _Rules:
         }
         for c in cats["categories"]
     )
+    # Lookup tables for _category, in file order: categories decided by unit alone, then per
+    # pass the entries having a pattern for it.
+    unit_categories: dict[str, str] = {}
+    for entry in categories:
+        if entry["units"] is not None and not any(k in entry for k in _PASSES):
+            for unit in entry["units"]:
+                unit_categories.setdefault(unit, entry["name"])
+    pass_categories = tuple(
+        (key, tuple((e["units"], e[key], e["name"]) for e in categories if key in e)) for key in _PASSES
+    )
+    clause_delims = frozenset(cues["clause_delimiters"]) | {" ", "\u3000", "\xa0"}
+    sentence_delims = frozenset(cues["sentence_delimiters"])
     return _Rules(
         units=units,
         count_re=count_re,
@@ -163,12 +191,15 @@ def _rules() -> _Rules:
         approx_inner=inner,
         approx_outer=outer,
         delta=cues["delta"],
+        delta_cues=tuple(sorted(cues["delta"], key=len, reverse=True)),
         verbs_re=re.compile(_alternation(cues["verbs"])),
         verbs=frozenset(cues["verbs"]),
         right_stop_re=re.compile(_alternation(cues["right_noun_stop"])),
         right_max=int(cues["right_noun_max"]),
-        clause_delims=frozenset(cues["clause_delimiters"]) | {" ", "\u3000", "\xa0"},
-        sentence_delims=frozenset(cues["sentence_delimiters"]),
+        clause_delims=clause_delims,
+        sentence_delims=sentence_delims,
+        clause_back_re=_last_of(clause_delims),
+        sentence_back_re=_last_of(sentence_delims),
         bare_hundreds=cues["bare_hundreds"],
         link_suffixes=tuple(sorted(cues["link_suffixes"], key=len, reverse=True)),
         lone_articles=frozenset(cues["lone_article_numerals"]),
@@ -181,6 +212,8 @@ def _rules() -> _Rules:
             "|".join([_alternation(cues["fixed_names"]), *cues.get("fixed_names_re", [])])
         ),
         categories=categories,
+        unit_categories=unit_categories,
+        pass_categories=pass_categories,
         fallback=cats["fallback"],
     )
 
@@ -207,14 +240,18 @@ def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < e and s < b for s, e in spans)
 
 
-def _clause_start(masked: str, pos: int, delims: frozenset[str]) -> int:
+def _clause_start(masked: str, pos: int, rules: _Rules) -> int:
     """Index after the nearest delimiter left of ``pos`` (spaces next to the number ignored)."""
     i = pos
     while i > 0 and masked[i - 1] in " \u3000\xa0":
         i -= 1
-    while i > 0 and masked[i - 1] not in delims:
-        i -= 1
-    return i
+    return _after_last(rules.clause_back_re, masked, i)
+
+
+def _after_last(back_re: re.Pattern[str], text: str, end: int) -> int:
+    """Index after the last delimiter in text[:end] (0 when there is none)."""
+    m = back_re.match(text, 0, end)
+    return m.end() if m else 0
 
 
 def _parse_value(num: str) -> tuple[Decimal, Decimal | None]:
@@ -269,19 +306,16 @@ def _clean(s: str) -> str | None:
 
 def _category(scopes: dict[str, str], unit: str, rules: _Rules) -> str:
     """First category whose unit constraint and pattern match, pass by pass."""
-    for entry in rules.categories:
-        if entry["units"] is not None and not any(k in entry for k in _PASSES) and unit in entry["units"]:
-            return entry["name"]
-    for key in _PASSES:
-        scope = scopes.get(key) or ""
+    name = rules.unit_categories.get(unit)
+    if name is not None:
+        return name
+    for key, entries in rules.pass_categories:
+        scope = scopes.get(key)
         if not scope:
             continue
-        for entry in rules.categories:
-            pattern = entry.get(key)
-            if pattern is None or (entry["units"] is not None and unit not in entry["units"]):
-                continue
-            if pattern.search(scope):
-                return entry["name"]
+        for units, pattern, name in entries:
+            if (units is None or unit in units) and pattern.search(scope):
+                return name
     return rules.fallback
 
 
@@ -296,9 +330,9 @@ def _analyse(
     before = masked[max(0, num_start - 4) : num_start]
     after_unit = masked[m.end("unit") :]
     # ordinals, document numbers, article numbers
-    if any(before.endswith(w) for w in rules.not_before_number):
+    if before.endswith(rules.not_before_number):
         return None
-    if prefix and any(prefix.endswith(w) for w in rules.not_before_number):
+    if prefix and prefix.endswith(rules.not_before_number):
         return None
     if rules.not_after_unit_re.match(after_unit):
         return None
@@ -307,7 +341,7 @@ def _analyse(
     # a lone 一 before a classifier is an indefinite article
     if num in rules.lone_articles:
         return None
-    if num_start > 0 and masked[num_start - 1] in "〇零一二两兩三四五六七八九十百千万萬亿億" and not prefix:
+    if num_start > 0 and masked[num_start - 1] in _CN_NUMERALS and not prefix:
         return None
     # 上 is an approx marker only before a bare 百/千/万 (上百 → at_least 100)
     approx = "exact"
@@ -337,16 +371,14 @@ def _analyse(
     end = m.end()
     # clause to the left: qualifier, delta, counted noun
     left_edge = m.start("prefix") if m.group("prefix") else num_start
-    c0 = max(_clause_start(masked, left_edge, rules.clause_delims), min(prev_end, left_edge))
+    c0 = max(_clause_start(masked, left_edge, rules), min(prev_end, left_edge))
     clause = masked[c0:left_edge].rstrip(" \u3000\xa0")
-    s0 = left_edge
-    while s0 > 0 and masked[s0 - 1] not in rules.sentence_delims:
-        s0 -= 1
+    s0 = _after_last(rules.sentence_back_re, masked, left_edge)
     sentence = masked[s0:left_edge]
 
     delta: str | None = None
     core = clause[:-1] if clause.endswith("了") else clause
-    for cue in sorted(rules.delta, key=len, reverse=True):
+    for cue in rules.delta_cues:
         if core.endswith(cue):
             delta = rules.delta[cue]
             core = core[: -len(cue)]
