@@ -126,6 +126,7 @@ _CN_NUMERALS: Final[str] = "〇零一二两兩三四五六七八九十百千万�
 _NUM_AR: Final[str] = rf"[{_DIGITS}]+(?:[,，][{_DIGITS}]{{3}})*(?:[.．][{_DIGITS}]+)?[十百千万萬亿億]?"
 _NUM_CN: Final[str] = rf"[{_CN_NUMERALS}]+"
 _RANGE_SEP: Final[str] = r"\s*(?:-|－|~|～|〜|至|到|—)\s*"
+_RANGE_SEP_RE: Final[re.Pattern[str]] = re.compile(_RANGE_SEP)
 _TIME_PREFIX_RE: Final[re.Pattern[str]] = re.compile(
     r"^(?:[0-9０-９]{4}年度?|今年以来|今年|本年度|本年|年内|全年|上半年|下半年|以来|截至目前|目前|同时|此外|另外|并|已|还|先后|共|了|等)+"
 )
@@ -231,9 +232,12 @@ def _fixed_spans(masked: str, rules: _Rules) -> list[tuple[int, int]]:
     return [m.span() for m in rules.fixed_re.finditer(masked)]
 
 
+_TITLE_RE: Final[re.Pattern[str]] = re.compile(r"《[^《》]{0,80}》")
+
+
 def _title_spans(masked: str) -> list[tuple[int, int]]:
     """Spans inside 《…》: numbers in titles are never counts."""
-    return [m.span() for m in re.finditer(r"《[^《》]{0,80}》", masked)]
+    return [m.span() for m in _TITLE_RE.finditer(masked)]
 
 
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
@@ -256,7 +260,7 @@ def _after_last(back_re: re.Pattern[str], text: str, end: int) -> int:
 
 def _parse_value(num: str) -> tuple[Decimal, Decimal | None]:
     """Low and high value of a numeral or a range (``3-5`` → 3, 5)."""
-    parts = re.split(_RANGE_SEP, num)
+    parts = _RANGE_SEP_RE.split(num)
     low = parse_number(parts[0])
     high = parse_number(parts[1]) if len(parts) > 1 else None
     return low, high
@@ -378,16 +382,16 @@ def _analyse(
 
     delta: str | None = None
     core = clause[:-1] if clause.endswith("了") else clause
-    for cue in rules.delta_cues:
-        if core.endswith(cue):
-            delta = rules.delta[cue]
-            core = core[: -len(cue)]
-            break
-
-    for link in rules.link_suffixes:
-        if core.endswith(link) and len(core) > len(link):
-            core = core[: -len(link)]
-            break
+    # (each `endswith(tuple)` first: one call answers "none" for most clauses)
+    if core.endswith(rules.delta_cues):
+        cue = next(cue for cue in rules.delta_cues if core.endswith(cue))
+        delta = rules.delta[cue]
+        core = core[: -len(cue)]
+    if core.endswith(rules.link_suffixes):
+        for link in rules.link_suffixes:
+            if core.endswith(link) and len(core) > len(link):
+                core = core[: -len(link)]
+                break
     qualifier: str | None = None
     qmasked = rules.qualifier_mask_re.sub(lambda x: _MASK * len(x.group()), core)
     q_matches = list(rules.qualifier_re.finditer(qmasked))
@@ -408,7 +412,7 @@ def _analyse(
     elif not noun and pre and verb is None:
         noun, verb = _strip_verbs(pre, rules)
     noun = noun.rstrip("了的")
-    stripped = True
+    stripped = noun.endswith(rules.trailing_strip)
     while stripped and noun:
         stripped = False
         for tail in rules.trailing_strip:
