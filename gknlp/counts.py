@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from gknlp.numerals import parse_number
 
-__all__ = ["Count", "find_counts", "APPROX_VALUES", "DELTA_VALUES"]
+__all__ = ["Count", "find_counts", "count_dicts", "APPROX_VALUES", "DELTA_VALUES"]
 
 APPROX_VALUES: Final[tuple[str, ...]] = ("exact", "more_than", "about", "at_least", "less_than")
 DELTA_VALUES: Final[tuple[str | None, ...]] = (None, "increase", "decrease")
@@ -46,13 +46,18 @@ class Count:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form: Decimals become int/float, ``value_text`` keeps the digits."""
-        d = {f.name: getattr(self, f.name) for f in _COUNT_FIELDS}  # asdict() deep-copies: slow
-        d["value"] = _json_number(self.value)
-        d["value_max"] = None if self.value_max is None else _json_number(self.value_max)
-        return d
+        return _json_form({f: getattr(self, f) for f in _COUNT_FIELDS})  # asdict() deep-copies: slow
 
 
-_COUNT_FIELDS = fields(Count)
+_COUNT_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Count))
+
+
+def _json_form(d: dict[str, Any]) -> dict[str, Any]:
+    """A count's fields (as a dict) in JSON-friendly form, in place."""
+    d["value"] = _json_number(d["value"])
+    if d["value_max"] is not None:
+        d["value_max"] = _json_number(d["value_max"])
+    return d
 
 
 def _json_number(value: Decimal) -> int | float:
@@ -325,8 +330,10 @@ def _category(scopes: dict[str, str], unit: str, rules: _Rules) -> str:
 
 def _analyse(
     text: str, masked: str, m: re.Match[str], rules: _Rules, prev_end: int = 0
-) -> Count | None:
-    """Turn one grammar match into a Count, or None when it is not a count."""
+) -> dict[str, Any] | None:
+    """Turn one grammar match into a count's fields (as `Count` has them), or None when it
+    is not a count. A dict, not a Count: the pipeline wants dicts, and building a frozen
+    object only to take it apart again cost as much as the analysis."""
     num = m.group("num")
     unit = m.group("unit")
     prefix = m.group("prefix")
@@ -431,34 +438,46 @@ def _analyse(
         unit,
         rules,
     )
-    return Count(
-        text=text[start:end],
-        start=start,
-        end=end,
-        value=value,
-        value_max=value_max,
-        approx=approx,
-        qualifier=qualifier,
-        delta=delta,
-        unit=unit,
-        counted=counted,
-        category=category,
-        value_text=num,
-    )
+    return {
+        "text": text[start:end],
+        "start": start,
+        "end": end,
+        "value": value,
+        "value_max": value_max,
+        "approx": approx,
+        "qualifier": qualifier,
+        "delta": delta,
+        "unit": unit,
+        "counted": counted,
+        "category": category,
+        "value_text": num,
+    }
 
 
-def find_counts(text: str) -> list[Count]:
-    """Every quoted count in ``text`` (a narrative paragraph), in order of position."""
+def _scan(text: str) -> list[dict[str, Any]]:
+    """The fields of every quoted count in ``text``, in order of position."""
     rules = _rules()
     masked = _mask_debris(text)
-    blocked = _fixed_spans(masked, rules) + _title_spans(masked)
-    out: list[Count] = []
+    blocked: list[tuple[int, int]] | None = None  # computed at the first match: most paragraphs have none
+    out: list[dict[str, Any]] = []
     prev_end = 0
     for m in rules.count_re.finditer(masked):
+        if blocked is None:
+            blocked = _fixed_spans(masked, rules) + _title_spans(masked)
         if _overlaps(m.start("num"), m.end("num"), blocked):
             continue
         count = _analyse(text, masked, m, rules, prev_end)
         if count is not None:
             out.append(count)
-            prev_end = count.end
+            prev_end = count["end"]
     return out
+
+
+def find_counts(text: str) -> list[Count]:
+    """Every quoted count in ``text`` (a narrative paragraph), in order of position."""
+    return [Count(**fields) for fields in _scan(text)]
+
+
+def count_dicts(text: str) -> list[dict[str, Any]]:
+    """``[c.to_dict() for c in find_counts(text)]``, without building the Counts."""
+    return [_json_form(fields) for fields in _scan(text)]
