@@ -54,6 +54,7 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
 
 
 Grid = dict[str, dict[str, Decimal | None]]
+_NO_VALUES: dict[str, Decimal | None] = {}  # never written
 
 
 def _row(grid: Grid, row: str, cols: tuple[str, ...] | list[str]) -> list[Decimal | None]:
@@ -64,7 +65,7 @@ def _row(grid: Grid, row: str, cols: tuple[str, ...] | list[str]) -> list[Decima
 
 def _column(grid: Grid, rows: tuple[str, ...] | list[str], col: str) -> list[Decimal | None]:
     """The values of `col` in `rows`."""
-    return [grid.get(r, {}).get(col) for r in rows]
+    return [grid.get(r, _NO_VALUES).get(col) for r in rows]
 
 
 def _compare(rule: str, where: str, lhs: list[Decimal | None], rhs: list[Decimal | None]) -> Check:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping
 
-from gknlp.tables.align import LabelMatch, Tokens, find_label, row_tokens, squash
+from gknlp.tables.align import LabelMatch, Tokens, find_label, label_finder, row_tokens
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (RowSpec, appeals_template, proactive_templates,
                                     requests_template)
@@ -213,8 +213,16 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
             table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found")
 
 
-def _choose_template(squashed: str, year: int | None) -> str | None:
-    scores = {t.name: sum(squash(mk) in squashed for mk in t.markers) for t in proactive_templates()}
+def _mentions(text: str, start: int, end: int, phrase: str) -> bool:
+    """`phrase` is in text[start:end] once spaces and punctuation are ignored (as `squash` compares).
+
+    Searched with the phrase's label pattern rather than by squashing the whole region:
+    a region is thousands of characters, and re finds the phrase's first character fast."""
+    return label_finder((phrase,)).search(text, start, end) is not None
+
+
+def _choose_template(text: str, start: int, end: int, year: int | None) -> str | None:
+    scores = {t.name: sum(_mentions(text, start, end, mk) for mk in t.markers) for t in proactive_templates()}
     best = max(scores.values())
     if best == 0:
         return None
@@ -227,7 +235,7 @@ def _choose_template(squashed: str, year: int | None) -> str | None:
 def extract_proactive(text: str, start: int, end: int, year: int | None = None, layout: str = "delimited") -> TableResult:
     """Table 二: template chosen by its header labels, then rows aligned."""
     table = TableResult("proactive")
-    name = _choose_template(squash(text[start:end]), year)
+    name = _choose_template(text, start, end, year)
     templates = {t.name: t for t in proactive_templates()}
     template = templates.get(name) if name else None
     if template is None:
@@ -267,8 +275,7 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     """Table 三: 2019 or 2021 rows by their labels; columns by the header (总计, 小计)."""
     spec = requests_template()
     table = TableResult("requests")
-    region = squash(text[start:end])
-    template = "2021" if any(squash(mk) in region for mk in spec.markers_2021) else "2019"
+    template = "2021" if any(_mentions(text, start, end, mk) for mk in spec.markers_2021) else "2019"
     rows = spec.rows_for(template)
     matches = _match_rows(text, rows, start, end)
     if not matches:
@@ -279,9 +286,8 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
         return table
     table.template = template
     table.layout = layout
-    header = squash(text[start:matches[0].start])
     cols = tuple(c.key for c in spec.columns
-                 if not c.optional or any(squash(lab) in header for lab in c.labels))
+                 if not c.optional or any(_mentions(text, start, matches[0].start, lab) for lab in c.labels))
     table.columns = cols
     if "total" not in cols:
         table.warn("no_total_column", "the table has no 总计 column; total is null")
