@@ -197,6 +197,7 @@ def _split_cached(pieces: tuple[str, ...], kinds: tuple[str, ...],
 # --- 3. solving a table ---------------------------------------------------------------------
 
 Value = Decimal | None
+_ZERO = Decimal(0)
 
 
 def _value(cell: str) -> Value:
@@ -269,14 +270,22 @@ class Identity:
 
 
 def _violated(ident: Identity, choice: dict[str, tuple[Value, ...]]) -> bool | None:
-    total = Decimal(0)
-    for side, sign in ((ident.lhs, 1), (ident.rhs, -1)):
-        for row, ci in side:
-            vals = choice.get(row)
-            if vals is None or vals[ci] is None:
-                return None
-            total += sign * vals[ci]
-    return total != 0
+    lhs = _side_sum(ident.lhs, choice)
+    if lhs is None:
+        return None
+    rhs = _side_sum(ident.rhs, choice)
+    return None if rhs is None else lhs != rhs
+
+
+def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, ...]]) -> Value:
+    """The sum of one side of an identity; None when a cell of it is blank."""
+    total = _ZERO
+    for row, ci in side:
+        vals = choice.get(row)
+        if vals is None or vals[ci] is None:
+            return None
+        total += vals[ci]
+    return total
 
 
 def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
