@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, requests_template
@@ -21,7 +22,7 @@ _IN = ("new", "carried_in")
 _OUT = ("total", "carried_over")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Check:
     rule: str
     status: str
@@ -40,6 +41,14 @@ _ZERO = Decimal(0)
 def _num(d: Decimal | None) -> int | float | None:
     if d is None:
         return None
+    return _json_number(d)
+
+
+@lru_cache(maxsize=1 << 12)
+def _json_number(d: Decimal) -> int | float:
+    """Decimal → int when integral, else float; cached (a table's figures recur in many checks).
+
+    Equal Decimals (3, 3.0) give the same answer, so sharing a cache entry is safe."""
     return int(d) if d == d.to_integral_value() else float(d)
 
 
