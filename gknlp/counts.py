@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from gknlp.numerals import parse_number
 
-__all__ = ["Count", "find_counts", "APPROX_VALUES", "DELTA_VALUES"]
+__all__ = ["Count", "find_counts", "count_dicts", "APPROX_VALUES", "DELTA_VALUES"]
 
 APPROX_VALUES: Final[tuple[str, ...]] = ("exact", "more_than", "about", "at_least", "less_than")
 DELTA_VALUES: Final[tuple[str | None, ...]] = (None, "increase", "decrease")
@@ -46,13 +46,18 @@ class Count:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form: Decimals become int/float, ``value_text`` keeps the digits."""
-        d = {f.name: getattr(self, f.name) for f in _COUNT_FIELDS}  # asdict() deep-copies: slow
-        d["value"] = _json_number(self.value)
-        d["value_max"] = None if self.value_max is None else _json_number(self.value_max)
-        return d
+        return _json_form({f: getattr(self, f) for f in _COUNT_FIELDS})  # asdict() deep-copies: slow
 
 
-_COUNT_FIELDS = fields(Count)
+_COUNT_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Count))
+
+
+def _json_form(d: dict[str, Any]) -> dict[str, Any]:
+    """A count's fields (as a dict) in JSON-friendly form, in place."""
+    d["value"] = _json_number(d["value"])
+    if d["value_max"] is not None:
+        d["value_max"] = _json_number(d["value_max"])
+    return d
 
 
 def _json_number(value: Decimal) -> int | float:
@@ -80,12 +85,15 @@ class _Rules:
     approx_inner: dict[str, str]
     approx_outer: dict[str, str]
     delta: dict[str, str]
+    delta_cues: tuple[str, ...]
     verbs_re: re.Pattern[str]
     verbs: frozenset[str]
     right_stop_re: re.Pattern[str]
     right_max: int
     clause_delims: frozenset[str]
     sentence_delims: frozenset[str]
+    clause_back_re: re.Pattern[str]
+    sentence_back_re: re.Pattern[str]
     bare_hundreds: dict[str, int]
     link_suffixes: tuple[str, ...]
     lone_articles: frozenset[str]
@@ -96,6 +104,8 @@ class _Rules:
     trailing_strip: tuple[str, ...]
     connectors: tuple[str, ...]
     categories: tuple[dict[str, Any], ...]
+    unit_categories: dict[str, str]
+    pass_categories: tuple[tuple[str, tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...]], ...]
     fallback: str
 
 
@@ -116,9 +126,12 @@ _DEBRIS_RE: Final[re.Pattern[str]] = re.compile(
 """Pinyin annotations left by crawled pages (``鄉(xiāng)``); masked before matching."""
 _MASK: Final[str] = "\ue000"
 
-_NUM_AR: Final[str] = r"[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?[十百千万萬亿億]?"
-_NUM_CN: Final[str] = r"[〇零一二两兩三四五六七八九十百千万萬亿億]+"
+_DIGITS: Final[str] = "0-9０-９"
+_CN_NUMERALS: Final[str] = "〇零一二两兩三四五六七八九十百千万萬亿億"
+_NUM_AR: Final[str] = rf"[{_DIGITS}]+(?:[,，][{_DIGITS}]{{3}})*(?:[.．][{_DIGITS}]+)?[十百千万萬亿億]?"
+_NUM_CN: Final[str] = rf"[{_CN_NUMERALS}]+"
 _RANGE_SEP: Final[str] = r"\s*(?:-|－|~|～|〜|至|到|—)\s*"
+_RANGE_SEP_RE: Final[re.Pattern[str]] = re.compile(_RANGE_SEP)
 _TIME_PREFIX_RE: Final[re.Pattern[str]] = re.compile(
     r"^(?:[0-9０-９]{4}年度?|今年以来|今年|本年度|本年|年内|全年|上半年|下半年|以来|截至目前|目前|同时|此外|另外|并|已|还|先后|共|了|等)+"
 )
@@ -126,6 +139,11 @@ _TIME_PREFIX_RE: Final[re.Pattern[str]] = re.compile(
 
 _PASSES: Final[tuple[str, ...]] = ("strong_verb", "counted", "verb", "clause", "sentence")
 """Category passes, narrowest evidence first (see categories.json)."""
+
+
+def _last_of(chars: frozenset[str]) -> re.Pattern[str]:
+    """Matches from 0 up to and including the last of `chars` (a backward scan done by `re`)."""
+    return re.compile("(?s:.*)[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]")
 
 
 @cache
@@ -138,7 +156,11 @@ def _rules() -> _Rules:
     prefix = cues["approx_prefix"]
     inner = cues["approx_suffix_inner"]
     outer = cues["approx_suffix_outer"]
+    # A count starts with an approx prefix or a numeral. Saying so in a lookahead lets `re`
+    # skip other characters fast; without it the optional prefix is tried at every position.
+    first_chars = "".join(re.escape(ch) for ch in sorted({w[0] for w in prefix} | set(_CN_NUMERALS)))
     count_re = re.compile(
+        rf"(?=[{_DIGITS}{first_chars}])"
         rf"(?P<prefix>{_alternation(list(prefix))})?"
         rf"(?P<num>(?<![0-9０-９.．A-Za-z])(?:{_NUM_AR}|{_NUM_CN})(?:{_RANGE_SEP}(?:{_NUM_AR}|{_NUM_CN}))?)"
         rf"\s?(?P<inner>{_alternation(list(inner))})?"
@@ -153,6 +175,18 @@ def _rules() -> _Rules:
         }
         for c in cats["categories"]
     )
+    # Lookup tables for _category, in file order: categories decided by unit alone, then per
+    # pass the entries having a pattern for it.
+    unit_categories: dict[str, str] = {}
+    for entry in categories:
+        if entry["units"] is not None and not any(k in entry for k in _PASSES):
+            for unit in entry["units"]:
+                unit_categories.setdefault(unit, entry["name"])
+    pass_categories = tuple(
+        (key, tuple((e["units"], e[key], e["name"]) for e in categories if key in e)) for key in _PASSES
+    )
+    clause_delims = frozenset(cues["clause_delimiters"]) | {" ", "\u3000", "\xa0"}
+    sentence_delims = frozenset(cues["sentence_delimiters"])
     return _Rules(
         units=units,
         count_re=count_re,
@@ -163,12 +197,15 @@ def _rules() -> _Rules:
         approx_inner=inner,
         approx_outer=outer,
         delta=cues["delta"],
+        delta_cues=tuple(sorted(cues["delta"], key=len, reverse=True)),
         verbs_re=re.compile(_alternation(cues["verbs"])),
         verbs=frozenset(cues["verbs"]),
         right_stop_re=re.compile(_alternation(cues["right_noun_stop"])),
         right_max=int(cues["right_noun_max"]),
-        clause_delims=frozenset(cues["clause_delimiters"]) | {" ", "\u3000", "\xa0"},
-        sentence_delims=frozenset(cues["sentence_delimiters"]),
+        clause_delims=clause_delims,
+        sentence_delims=sentence_delims,
+        clause_back_re=_last_of(clause_delims),
+        sentence_back_re=_last_of(sentence_delims),
         bare_hundreds=cues["bare_hundreds"],
         link_suffixes=tuple(sorted(cues["link_suffixes"], key=len, reverse=True)),
         lone_articles=frozenset(cues["lone_article_numerals"]),
@@ -181,6 +218,8 @@ def _rules() -> _Rules:
             "|".join([_alternation(cues["fixed_names"]), *cues.get("fixed_names_re", [])])
         ),
         categories=categories,
+        unit_categories=unit_categories,
+        pass_categories=pass_categories,
         fallback=cats["fallback"],
     )
 
@@ -198,28 +237,35 @@ def _fixed_spans(masked: str, rules: _Rules) -> list[tuple[int, int]]:
     return [m.span() for m in rules.fixed_re.finditer(masked)]
 
 
+_TITLE_RE: Final[re.Pattern[str]] = re.compile(r"《[^《》]{0,80}》")
+
+
 def _title_spans(masked: str) -> list[tuple[int, int]]:
     """Spans inside 《…》: numbers in titles are never counts."""
-    return [m.span() for m in re.finditer(r"《[^《》]{0,80}》", masked)]
+    return [m.span() for m in _TITLE_RE.finditer(masked)]
 
 
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < e and s < b for s, e in spans)
 
 
-def _clause_start(masked: str, pos: int, delims: frozenset[str]) -> int:
+def _clause_start(masked: str, pos: int, rules: _Rules) -> int:
     """Index after the nearest delimiter left of ``pos`` (spaces next to the number ignored)."""
     i = pos
     while i > 0 and masked[i - 1] in " \u3000\xa0":
         i -= 1
-    while i > 0 and masked[i - 1] not in delims:
-        i -= 1
-    return i
+    return _after_last(rules.clause_back_re, masked, i)
+
+
+def _after_last(back_re: re.Pattern[str], text: str, end: int) -> int:
+    """Index after the last delimiter in text[:end] (0 when there is none)."""
+    m = back_re.match(text, 0, end)
+    return m.end() if m else 0
 
 
 def _parse_value(num: str) -> tuple[Decimal, Decimal | None]:
     """Low and high value of a numeral or a range (``3-5`` → 3, 5)."""
-    parts = re.split(_RANGE_SEP, num)
+    parts = _RANGE_SEP_RE.split(num)
     low = parse_number(parts[0])
     high = parse_number(parts[1]) if len(parts) > 1 else None
     return low, high
@@ -269,26 +315,25 @@ def _clean(s: str) -> str | None:
 
 def _category(scopes: dict[str, str], unit: str, rules: _Rules) -> str:
     """First category whose unit constraint and pattern match, pass by pass."""
-    for entry in rules.categories:
-        if entry["units"] is not None and not any(k in entry for k in _PASSES) and unit in entry["units"]:
-            return entry["name"]
-    for key in _PASSES:
-        scope = scopes.get(key) or ""
+    name = rules.unit_categories.get(unit)
+    if name is not None:
+        return name
+    for key, entries in rules.pass_categories:
+        scope = scopes.get(key)
         if not scope:
             continue
-        for entry in rules.categories:
-            pattern = entry.get(key)
-            if pattern is None or (entry["units"] is not None and unit not in entry["units"]):
-                continue
-            if pattern.search(scope):
-                return entry["name"]
+        for units, pattern, name in entries:
+            if (units is None or unit in units) and pattern.search(scope):
+                return name
     return rules.fallback
 
 
 def _analyse(
     text: str, masked: str, m: re.Match[str], rules: _Rules, prev_end: int = 0
-) -> Count | None:
-    """Turn one grammar match into a Count, or None when it is not a count."""
+) -> dict[str, Any] | None:
+    """Turn one grammar match into a count's fields (as `Count` has them), or None when it
+    is not a count. A dict, not a Count: the pipeline wants dicts, and building a frozen
+    object only to take it apart again cost as much as the analysis."""
     num = m.group("num")
     unit = m.group("unit")
     prefix = m.group("prefix")
@@ -296,9 +341,9 @@ def _analyse(
     before = masked[max(0, num_start - 4) : num_start]
     after_unit = masked[m.end("unit") :]
     # ordinals, document numbers, article numbers
-    if any(before.endswith(w) for w in rules.not_before_number):
+    if before.endswith(rules.not_before_number):
         return None
-    if prefix and any(prefix.endswith(w) for w in rules.not_before_number):
+    if prefix and prefix.endswith(rules.not_before_number):
         return None
     if rules.not_after_unit_re.match(after_unit):
         return None
@@ -307,7 +352,7 @@ def _analyse(
     # a lone 一 before a classifier is an indefinite article
     if num in rules.lone_articles:
         return None
-    if num_start > 0 and masked[num_start - 1] in "〇零一二两兩三四五六七八九十百千万萬亿億" and not prefix:
+    if num_start > 0 and masked[num_start - 1] in _CN_NUMERALS and not prefix:
         return None
     # 上 is an approx marker only before a bare 百/千/万 (上百 → at_least 100)
     approx = "exact"
@@ -337,25 +382,23 @@ def _analyse(
     end = m.end()
     # clause to the left: qualifier, delta, counted noun
     left_edge = m.start("prefix") if m.group("prefix") else num_start
-    c0 = max(_clause_start(masked, left_edge, rules.clause_delims), min(prev_end, left_edge))
+    c0 = max(_clause_start(masked, left_edge, rules), min(prev_end, left_edge))
     clause = masked[c0:left_edge].rstrip(" \u3000\xa0")
-    s0 = left_edge
-    while s0 > 0 and masked[s0 - 1] not in rules.sentence_delims:
-        s0 -= 1
+    s0 = _after_last(rules.sentence_back_re, masked, left_edge)
     sentence = masked[s0:left_edge]
 
     delta: str | None = None
     core = clause[:-1] if clause.endswith("了") else clause
-    for cue in sorted(rules.delta, key=len, reverse=True):
-        if core.endswith(cue):
-            delta = rules.delta[cue]
-            core = core[: -len(cue)]
-            break
-
-    for link in rules.link_suffixes:
-        if core.endswith(link) and len(core) > len(link):
-            core = core[: -len(link)]
-            break
+    # (each `endswith(tuple)` first: one call answers "none" for most clauses)
+    if core.endswith(rules.delta_cues):
+        cue = next(cue for cue in rules.delta_cues if core.endswith(cue))
+        delta = rules.delta[cue]
+        core = core[: -len(cue)]
+    if core.endswith(rules.link_suffixes):
+        for link in rules.link_suffixes:
+            if core.endswith(link) and len(core) > len(link):
+                core = core[: -len(link)]
+                break
     qualifier: str | None = None
     qmasked = rules.qualifier_mask_re.sub(lambda x: _MASK * len(x.group()), core)
     q_matches = list(rules.qualifier_re.finditer(qmasked))
@@ -376,7 +419,7 @@ def _analyse(
     elif not noun and pre and verb is None:
         noun, verb = _strip_verbs(pre, rules)
     noun = noun.rstrip("了的")
-    stripped = True
+    stripped = noun.endswith(rules.trailing_strip)
     while stripped and noun:
         stripped = False
         for tail in rules.trailing_strip:
@@ -395,34 +438,46 @@ def _analyse(
         unit,
         rules,
     )
-    return Count(
-        text=text[start:end],
-        start=start,
-        end=end,
-        value=value,
-        value_max=value_max,
-        approx=approx,
-        qualifier=qualifier,
-        delta=delta,
-        unit=unit,
-        counted=counted,
-        category=category,
-        value_text=num,
-    )
+    return {
+        "text": text[start:end],
+        "start": start,
+        "end": end,
+        "value": value,
+        "value_max": value_max,
+        "approx": approx,
+        "qualifier": qualifier,
+        "delta": delta,
+        "unit": unit,
+        "counted": counted,
+        "category": category,
+        "value_text": num,
+    }
 
 
-def find_counts(text: str) -> list[Count]:
-    """Every quoted count in ``text`` (a narrative paragraph), in order of position."""
+def _scan(text: str) -> list[dict[str, Any]]:
+    """The fields of every quoted count in ``text``, in order of position."""
     rules = _rules()
     masked = _mask_debris(text)
-    blocked = _fixed_spans(masked, rules) + _title_spans(masked)
-    out: list[Count] = []
+    blocked: list[tuple[int, int]] | None = None  # computed at the first match: most paragraphs have none
+    out: list[dict[str, Any]] = []
     prev_end = 0
     for m in rules.count_re.finditer(masked):
+        if blocked is None:
+            blocked = _fixed_spans(masked, rules) + _title_spans(masked)
         if _overlaps(m.start("num"), m.end("num"), blocked):
             continue
         count = _analyse(text, masked, m, rules, prev_end)
         if count is not None:
             out.append(count)
-            prev_end = count.end
+            prev_end = count["end"]
     return out
+
+
+def find_counts(text: str) -> list[Count]:
+    """Every quoted count in ``text`` (a narrative paragraph), in order of position."""
+    return [Count(**fields) for fields in _scan(text)]
+
+
+def count_dicts(text: str) -> list[dict[str, Any]]:
+    """``[c.to_dict() for c in find_counts(text)]``, without building the Counts."""
+    return [_json_form(fields) for fields in _scan(text)]

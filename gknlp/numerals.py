@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final, Mapping
 
@@ -143,10 +144,12 @@ _MIXED_RE: Final[re.Pattern[str]] = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 12)
 def parse_number(text: str) -> Decimal:
     """Parse any numeral: Arabic (``13023``, ``1,732.63``), Chinese, or mixed (``3.5万``).
 
-    The value is exact: ``1732.633648万`` → ``Decimal('17326336.48')``.
+    The value is exact: ``1732.633648万`` → ``Decimal('17326336.48')``. Cached (Decimals
+    are immutable): reports quote the same few numbers over and over.
     """
     s = text.strip()
     if not s:

@@ -64,9 +64,9 @@ def _load_model(path: str | None):
 
 def count_dicts(text: str) -> list[dict[str, Any]]:
     """The counts of one paragraph, offsets into that paragraph's text."""
-    from gknlp.counts import find_counts
+    from gknlp.counts import count_dicts as paragraph_counts
 
-    return [c.to_dict() for c in find_counts(text)]
+    return paragraph_counts(text)
 
 
 def annotate_counts(report: Report) -> None:

@@ -351,3 +351,49 @@ def test_counts_spacy_component_via_import() -> None:
     nlp.add_pipe("gknlp_counts")
     doc = nlp("共发布政策措施解读信息65条")
     assert doc.spans["counts"][0]._.gknlp_category == "interpretations"
+
+
+# ----------------------------------------------------------------- fast paths
+
+def _seed_paragraphs() -> list[str]:
+    from gknlp.pipeline import extract
+
+    return [p["text"] for path in sorted(SAMPLES.glob("*.txt"))
+            for p in extract(path, annotators=[]).paragraphs] + [t for t, *_ in EXAMPLES]
+
+
+def test_counts_fast_paths_equal_their_references() -> None:
+    """count_dicts skips building Counts; the grammar's first-character lookahead only lets re
+    skip ahead; the category tables stand for a walk over categories.json: none changes a count."""
+    import re
+
+    from gknlp.counts import _PASSES, _category, _rules, count_dicts
+
+    rules = _rules()
+    plain = re.compile(rules.count_re.pattern.split(")", 1)[1])  # the grammar without the lookahead
+    assert rules.count_re.pattern.startswith("(?=[")
+
+    def reference_category(scopes: dict[str, str], unit: str) -> str:
+        for entry in rules.categories:
+            if entry["units"] is not None and not any(k in entry for k in _PASSES) and unit in entry["units"]:
+                return entry["name"]
+        for key in _PASSES:
+            for entry in rules.categories:
+                pattern = entry.get(key)
+                if scopes.get(key) and pattern is not None and \
+                        (entry["units"] is None or unit in entry["units"]) and pattern.search(scopes[key]):
+                    return entry["name"]
+        return rules.fallback
+
+    paragraphs = _seed_paragraphs()
+    n = 0
+    for text in paragraphs:
+        assert [m.span() for m in rules.count_re.finditer(text)] == [m.span() for m in plain.finditer(text)]
+        counts = find_counts(text)
+        assert count_dicts(text) == [c.to_dict() for c in counts]
+        for c in counts:
+            scopes = {"strong_verb": c.counted or "", "counted": c.counted or "", "verb": "",
+                      "clause": text[:c.start], "sentence": text}
+            assert _category(scopes, c.unit, rules) == reference_category(scopes, c.unit)
+            n += 1
+    assert n > 50

@@ -97,3 +97,51 @@ def test_tables_seed_has_all_six_sections(name: str, seeds_out: dict) -> None:
     sections = seeds_out[name]["sections"]
     assert all(sections[k] is not None and not sections[k]["inferred"] for k in
                ("overall", "proactive", "requests", "appeals", "problems", "other"))
+
+
+# --- fast paths against their references -----------------------------------------------------
+
+_TRICKY = [
+    "（一）本年新收政府信息公开申请数量\t3", "( 一 ) 本年新收\t3", "一、 本年新收 3", "一 ，本年新收",
+    "二、一、本年新收", "（一）\n\n本年新收", "一\u3000、\u3000本年新收", "x一本年新收", "（二）本年新收",
+    "1.属于国家秘密 0", "（1）属于国家秘密", "1 ．属 于 国 家 秘 密", "11、属于国家秘密", "(1)(1)属于国家秘密",
+    "（一）一般申请", "一、一般申请", "一一般申请", "（1）1号文件",
+]
+
+
+def _all_labels() -> list[tuple[tuple[str, ...], str | None]]:
+    """Every row's labels and enumerator, and labels that start like their enumerator."""
+    from gknlp.tables.templates import proactive_templates, requests_template
+
+    rows = list(requests_template().rows) + [r for t in proactive_templates() for r in t.rows]
+    return [(r.labels, r.enum) for r in rows] + [(("一般申请",), "一"), (("1号文件", "号文件"), "1")]
+
+
+@pytest.mark.parametrize("text", [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + _TRICKY,
+                         ids=[p.stem for p in sorted(SEEDS.glob("*.txt"))] + [f"tricky{i}" for i in range(len(_TRICKY))])
+def test_tables_label_finder_finds_what_the_label_pattern_finds(text: str) -> None:
+    """LabelFinder (label first, enumerator backwards) gives re.search's span on every start."""
+    from gknlp.tables.align import label_finder, label_pattern
+
+    for labels, enum in _all_labels():
+        reference, finder = label_pattern(labels, enum), label_finder(labels, enum)
+        starts = set(range(0, min(len(text), 12)))
+        for m in reference.finditer(text):
+            starts.update(range(max(0, m.start() - 4), m.end() + 1))
+        for start in sorted(starts):
+            for end in (len(text), (start + len(text)) // 2):
+                m = reference.search(text, start, end)
+                assert finder.search(text, start, end) == (m.span() if m else None), (labels, start, end)
+
+
+def test_tables_grid_gives_what_value_gives() -> None:
+    """TableResult.grid (one pass) equals value() cell by cell, 元 amounts included."""
+    from gknlp.pipeline import extract
+
+    tables = [t for p in sorted(SEEDS.glob("*.txt")) for t in extract(p, annotators=[]).table_results]
+    proactive = tables[0]
+    row, col = next((r, c) for r, cells in proactive.rows.items() for c, cell in cells.items()
+                    if cell is not None and cell.value)
+    proactive.money_unit[f"{row}.{col}"] = "yuan"  # printed in 元: value() divides by 10,000
+    for t in tables:
+        assert t.grid() == {row: {col: t.value(row, col) for col in cells} for row, cells in t.rows.items()}

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from gknlp.tables.cells import is_value_token
 
-__all__ = ["label_pattern", "find_label", "LabelMatch", "row_tokens", "Tokens", "squash"]
+__all__ = ["label_pattern", "label_finder", "LabelFinder", "find_label", "LabelMatch", "row_tokens", "Tokens", "squash"]
 
 _NON_WORD = re.compile(r"[^\w]+")
 _GAP = r"[^\w]*"  # spaces, tabs, pipes, line breaks, punctuation, quotes between label characters
@@ -29,21 +30,73 @@ def squash(text: str) -> str:
 
 def _enum_pattern(enum: str) -> str:
     e = re.escape(enum)
-    return rf"(?:[(（]\s*{e}\s*[)）]\s*|{e}\s*[、.．,，:：]\s*)?"
+    return rf"(?:[(（]\s*{e}\s*[)）]\s*|{e}\s*[、.．,，:：]\s*)"
+
+
+def _squashed(labels: tuple[str, ...]) -> list[str]:
+    """The labels' comparable forms, longest first (so the longest variant wins)."""
+    return sorted({squash(x) for x in labels}, key=len, reverse=True)
+
+
+def _label_alternation(labels: tuple[str, ...]) -> list[str]:
+    """One alternative per label, allowing non-word gaps between its characters."""
+    return [_GAP.join(re.escape(ch) for ch in label) for label in _squashed(labels)]
 
 
 @lru_cache(maxsize=512)
 def label_pattern(labels: tuple[str, ...], enum: str | None = None) -> re.Pattern[str]:
     """A pattern matching any of `labels` (longest first), with its optional enumerator."""
-    alts = []
-    for label in sorted({squash(x) for x in labels}, key=len, reverse=True):
-        alts.append(_GAP.join(re.escape(ch) for ch in label))
-    prefix = _enum_pattern(enum) if enum else ""
-    return re.compile(f"{prefix}(?:{'|'.join(alts)})")
+    prefix = _enum_pattern(enum) + "?" if enum else ""
+    return re.compile(f"{prefix}(?:{'|'.join(_label_alternation(labels))})")
 
 
-@dataclass(frozen=True)
-class LabelMatch:
+class LabelFinder:
+    """Searches like `label_pattern(labels, enum)`, giving the same spans, much faster.
+
+    Why: the optional enumerator in front (`（一）`, `1、`) hides the label's first
+    character from `re`'s fast scan, so a label absent from the text cost a full match
+    attempt at every position (rows of the other template are absent in every report).
+    Here the label alone is searched, then the enumerator is matched backwards from it:
+    it must end where the label starts and can only span enumerator characters and
+    spaces. When a label could itself start with an enumerator character the reference
+    pattern is used instead.
+    """
+
+    __slots__ = ("_label", "_before", "_run_chars")
+
+    def __init__(self, labels: tuple[str, ...], enum: str | None) -> None:
+        self._label = re.compile("|".join(_label_alternation(labels)))
+        self._before: re.Pattern[str] | None = None  # the enumerator, anchored at the label
+        self._run_chars = frozenset("(（)）、.．,，:： \t\n\r\u3000\xa0" + (enum or ""))
+        if enum and any(not x or x[0] in self._run_chars for x in _squashed(labels)):
+            self._label = label_pattern(labels, enum)  # the label may start like an enumerator
+        elif enum:
+            self._before = re.compile(_enum_pattern(enum) + r"\Z")
+
+    def search(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The span of the first label (with its enumerator) in text[start:end], or None."""
+        m = self._label.search(text, start, end)
+        if m is None:
+            return None
+        q = m.start()
+        if self._before is not None:
+            r = q  # the enumerator can only span the run of its own characters and spaces
+            while r > start and (text[r - 1] in self._run_chars or text[r - 1].isspace()):
+                r -= 1
+            if r < q and (b := self._before.search(text, r, q)):  # leftmost start, as re.search
+                return b.start(), m.end()
+        return q, m.end()
+
+
+@lru_cache(maxsize=512)
+def label_finder(labels: tuple[str, ...], enum: str | None = None) -> LabelFinder:
+    """The (cached) `LabelFinder` for a row's labels and enumerator."""
+    return LabelFinder(labels, enum)
+
+
+class LabelMatch(NamedTuple):
+    """Where a row label was found (a tuple: built for every row of every report)."""
+
     key: str
     start: int
     end: int
@@ -52,8 +105,8 @@ class LabelMatch:
 def find_label(text: str, labels: tuple[str, ...], enum: str | None, start: int, end: int | None = None,
                key: str = "") -> LabelMatch | None:
     """The first occurrence of a row label in text[start:end]."""
-    m = label_pattern(tuple(labels), enum).search(text, start, len(text) if end is None else end)
-    return LabelMatch(key, m.start(), m.end()) if m else None
+    span = label_finder(tuple(labels), enum).search(text, start, len(text) if end is None else end)
+    return LabelMatch(key, *span) if span else None
 
 
 @dataclass(frozen=True)
@@ -63,8 +116,9 @@ class Tokens:
     cells: tuple[str, ...]
     delimited: bool  # cells came from separators (tab, pipe, spaces, lines), not one run
 
-    @property
+    @cached_property
     def values(self) -> tuple[str, ...]:
+        """The non-empty cells (read several times per row, so computed once)."""
         return tuple(c for c in self.cells if c)
 
 
@@ -81,8 +135,11 @@ def _expand(piece: str) -> list[str]:
     return [piece.strip()]
 
 
+@lru_cache(maxsize=1 << 12)
 def row_tokens(segment: str) -> Tokens:
     """Cut the text after a row label into cells.
+
+    Cached (Tokens are frozen): most rows of most reports are the same few runs of zeros.
 
     Rules, from the layouts seen in real reports:
     - the part of the first line before its first separator ends the label's own cell;

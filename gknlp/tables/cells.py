@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
@@ -25,6 +25,12 @@ class Cell:
     kind: str  # number | empty | placeholder
     unit: str | None = None
     note: str | None = None
+    integral: bool = field(init=False, repr=False, compare=False)
+    """A whole number (the R6 check asks for every cell; cells are parsed once, checked often)."""
+
+    def __post_init__(self) -> None:
+        v = self.value
+        object.__setattr__(self, "integral", v is not None and v == v.to_integral_value())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -50,7 +56,10 @@ def parse_cell(raw: str | None) -> Cell:
     return Cell(raw, value, "number", unit=m["unit"], note=note)
 
 
+@lru_cache(maxsize=1 << 14)
 def is_value_token(token: str) -> bool:
-    """A token that fills a value cell (number or placeholder), as opposed to label text."""
+    """A token that fills a value cell (number or placeholder), as opposed to label text.
+
+    Cached: a report's tokens are mostly the same few strings (0, 00, /)."""
     t = token.strip().replace(",", "")
     return bool(t) and bool(PLACEHOLDER.match(t) or _VALUE.match(t))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, requests_template
@@ -21,7 +22,7 @@ _IN = ("new", "carried_in")
 _OUT = ("total", "carried_over")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Check:
     rule: str
     status: str
@@ -34,21 +35,52 @@ class Check:
                 "where": self.where}
 
 
+_ZERO = Decimal(0)
+
+
 def _num(d: Decimal | None) -> int | float | None:
     if d is None:
         return None
+    return _json_number(d)
+
+
+@lru_cache(maxsize=1 << 12)
+def _json_number(d: Decimal) -> int | float:
+    """Decimal → int when integral, else float; cached (a table's figures recur in many checks).
+
+    Equal Decimals (3, 3.0) give the same answer, so sharing a cache entry is safe."""
     return int(d) if d == d.to_integral_value() else float(d)
 
 
 def _sum(values: list[Decimal | None]) -> Decimal | None:
-    return None if any(v is None for v in values) else sum(values, Decimal(0))
+    # Not `None in values`: comparing a Decimal with None costs an isinstance check on an ABC.
+    total = _ZERO
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+Grid = dict[str, dict[str, Decimal | None]]
+_NO_VALUES: dict[str, Decimal | None] = {}  # never written
+
+
+def _row(grid: Grid, row: str, cols: tuple[str, ...] | list[str]) -> list[Decimal | None]:
+    """The values of `cols` in `row` (None for a row or column the table lacks)."""
+    cells = grid.get(row)
+    return [cells.get(c) for c in cols] if cells is not None else [None] * len(cols)
+
+
+def _column(grid: Grid, rows: tuple[str, ...] | list[str], col: str) -> list[Decimal | None]:
+    """The values of `col` in `rows`."""
+    return [grid.get(r, _NO_VALUES).get(col) for r in rows]
 
 
 def _compare(rule: str, where: str, lhs: list[Decimal | None], rhs: list[Decimal | None]) -> Check:
     expected, found = _sum(lhs), _sum(rhs)
-    if expected is None or found is None:
-        return Check(rule, "not_assessable", _num(expected), _num(found), where)
-    return Check(rule, "pass" if expected == found else "fail", _num(expected), _num(found), where)
+    status = "not_assessable" if expected is None or found is None else "pass" if expected == found else "fail"
+    return Check(rule, status, _num(expected), _num(found), where)
 
 
 def _outcome_rows(requests: TableResult) -> list[str]:
@@ -61,26 +93,27 @@ def check_requests(t: TableResult) -> list[Check]:
     checks: list[Check] = []
     if not t.found:
         return checks
+    grid = t.grid()  # each cell takes part in several identities: read them once
     cols = list(_APPLICANTS) + ["total"]
     outcomes = _outcome_rows(t)
     for col in cols:
         checks.append(_compare("R1", f"requests.{col}: new + carried_in = total + carried_over",
-                               [t.value(r, col) for r in _IN], [t.value(r, col) for r in _OUT]))
+                               _column(grid, _IN, col), _column(grid, _OUT, col)))
     for col in cols:
         checks.append(_compare("R2", f"requests.{col}: total = sum of outcomes",
-                               [t.value("total", col)], [t.value(r, col) for r in outcomes]))
+                               _column(grid, ("total",), col), _column(grid, outcomes, col)))
     for row in t.rows:
         checks.append(_compare("R3", f"requests.{row}: total column = sum of applicant columns",
-                               [t.value(row, "total")], [t.value(row, c) for c in _APPLICANTS]))
+                               _row(grid, row, ("total",)), _row(grid, row, _APPLICANTS)))
     if "org_subtotal" in t.columns:
         for row in t.rows:
             checks.append(_compare("R4", f"requests.{row}: org_subtotal = sum of organisation columns",
-                                   [t.value(row, "org_subtotal")], [t.value(row, c) for c in _ORGS]))
+                                   _row(grid, row, ("org_subtotal",)), _row(grid, row, _ORGS)))
     for spec in requests_template().rows_for(t.template or "2019"):
         if spec.subtotal_of and spec.key in t.rows:
             for col in t.columns:
                 checks.append(_compare("R4", f"requests.{spec.key}.{col}: subtotal = sum of its items",
-                                       [t.value(spec.key, col)], [t.value(r, col) for r in spec.subtotal_of]))
+                                       _column(grid, (spec.key,), col), _column(grid, spec.subtotal_of, col)))
     return checks
 
 
@@ -89,8 +122,9 @@ def check_appeals(t: TableResult) -> list[Check]:
         return []
     spec = appeals_template()
     parts = [c for c in spec.columns if c != "total"]
+    grid = t.grid()  # each cell takes part in several identities: read them once
     return [_compare("R5", f"appeals.{b}: total = upheld + corrected + other + pending",
-                     [t.value(b, "total")], [t.value(b, c) for c in parts]) for b in spec.blocks]
+                     _row(grid, b, ("total",)), _row(grid, b, parts)) for b in spec.blocks]
 
 
 def check_types(tables: list[TableResult]) -> list[Check]:
@@ -107,9 +141,9 @@ def check_types(tables: list[TableResult]) -> list[Check]:
                 if col == "amount_wan_yuan":
                     ok = v >= 0
                 elif col == "change":
-                    ok = v == v.to_integral_value()
+                    ok = cell.integral
                 else:
-                    ok = v >= 0 and v == v.to_integral_value()
+                    ok = cell.integral and v >= 0
                 if not ok:
                     checks.append(Check("R6", "fail", None, _num(v), f"{t.key}.{row}.{col}"))
         if not any(c.where.startswith(t.key + ".") for c in checks):

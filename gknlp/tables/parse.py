@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping
 
-from gknlp.tables.align import LabelMatch, Tokens, find_label, row_tokens, squash
+from gknlp.tables.align import LabelMatch, Tokens, find_label, label_finder, row_tokens
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (RowSpec, appeals_template, proactive_templates,
                                     requests_template)
@@ -15,6 +18,7 @@ __all__ = ["TableResult", "RowText", "extract_proactive", "extract_requests", "e
            "fit_cells"]
 
 _WAN = Decimal(10000)
+_NO_CELLS: Mapping[str, Cell | None] = MappingProxyType({})
 _YUAN_HEADER = re.compile(r"[(（:：]\s*元|单位\s*[:：]?\s*元(?!\S*万)|金额\s*[(（]?\s*元")
 
 
@@ -49,12 +53,23 @@ class TableResult:
         return self.layout != "absent"
 
     def value(self, row: str, col: str) -> Decimal | None:
-        cell = self.rows.get(row, {}).get(col)
-        if cell is None or cell.value is None:
+        """A cell's value in the table's unit (元 amounts in 万元); None when blank.
+
+        Called for every cell by the JSON output and the checks, so kept lean."""
+        cell = self.rows.get(row, _NO_CELLS).get(col)
+        if cell is None:
             return None
-        if self.money_unit.get(f"{row}.{col}") == "yuan":
-            return cell.value / _WAN
-        return cell.value
+        value = cell.value
+        if value is not None and self.money_unit and self.money_unit.get(f"{row}.{col}") == "yuan":
+            return value / _WAN
+        return value
+
+    def grid(self) -> dict[str, dict[str, Decimal | None]]:
+        """Every cell's value as `value` gives it, in one pass (for callers that read them all)."""
+        if self.money_unit:
+            return {row: {col: self.value(row, col) for col in cells} for row, cells in self.rows.items()}
+        return {row: {col: None if cell is None else cell.value for col, cell in cells.items()}
+                for row, cells in self.rows.items()}
 
     def warn(self, code: str, message: str, raw: str | None = None) -> None:
         self.warnings.append({"code": code, "message": f"table {self.key}: {message}", "raw": raw})
@@ -96,29 +111,29 @@ def _segments(text: str, matches: list[LabelMatch], region_end: int) -> dict[str
 
 def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> list[LabelMatch]:
     """Required rows in order, then optional (subtotal) rows between their neighbours."""
-    required: list[LabelMatch] = []
+    found: dict[str, LabelMatch] = {}
     pos = start
     for row in rows:
         if row.optional:
             continue
-        m = find_label(text, row.labels, row.enum, pos, end, key=row.key)
-        if m:
-            required.append(m)
-            pos = m.end
-    found = {m.key: m for m in required}
+        span = row.finder.search(text, pos, end)
+        if span:
+            found[row.key] = LabelMatch(row.key, *span)
+            pos = span[1]
+    result = list(found.values())
+    if not any(row.optional for row in rows):
+        return result  # already in text order
     keys = [r.key for r in rows]
-    result = list(required)
-    for row in rows:
+    for i, row in enumerate(rows):
         if not row.optional:
             continue
-        i = keys.index(row.key)
         before = next((found[k] for k in reversed(keys[:i]) if k in found), None)
         after = next((found[k] for k in keys[i + 1:] if k in found), None)
         lo = before.end if before else start
         hi = after.start if after else end
-        m = find_label(text, row.labels, row.enum, lo, hi, key=row.key)
-        if m:
-            result.append(m)
+        span = row.finder.search(text, lo, hi)
+        if span:
+            result.append(LabelMatch(row.key, *span))
     return sorted(result, key=lambda m: m.start)
 
 
@@ -129,6 +144,12 @@ def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int
     (seed layouts do this under （三）不予公开): its values start one column later
     than in the full rows, so its first cells are blank rather than its last.
     """
+    if not matches:
+        return {}
+    first_line = text.rfind("\n", 0, matches[0].start) + 1
+    last_line_end = text.find("\n", matches[-1].end)
+    if text.find("\t", first_line, len(text) if last_line_end < 0 else last_line_end) < 0:
+        return {}  # no row's line has a tab: not a tab grid
     starts: dict[str, tuple[int, int]] = {}
     for m in matches:
         line_start = text.rfind("\n", 0, m.start) + 1
@@ -147,6 +168,22 @@ def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int
     return {k: first - base for k, (first, count) in starts.items() if count < n and first > base}
 
 
+@lru_cache(maxsize=1 << 12)
+def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell, ...] | None, str | None]:
+    """A row's tokens and its n parsed cells (None when they run together), and any fit problem.
+
+    A pure function of the row's text, cached: most rows of most reports are runs of zeros.
+    `shift` is the row's grid offset (see `_grid_offsets`)."""
+    tokens = row_tokens(segment)
+    fit = tokens
+    if shift and len(tokens.values) + shift <= n:
+        fit = Tokens(("",) * shift + tokens.values, tokens.delimited)
+    fitted, problem = fit_cells(fit, n)
+    if fitted is None:
+        return tokens, None, problem
+    return tokens, tuple(parse_cell(v or "") for v in fitted), problem
+
+
 def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tuple[str, ...]],
           text: str, matches: list[LabelMatch], end: int) -> None:
     segments = _segments(text, matches, end)
@@ -156,31 +193,36 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
     for m in matches:
         row = by_key[m.key]
         cols = columns[row.key]
-        tokens = row_tokens(segments[m.key])
-        table.row_texts[m.key] = RowText(m.key, m, segments[m.key], tokens, len(cols))
+        segment = segments[m.key]
+        tokens, cells, problem = _cut_row(segment, len(cols), offsets.get(m.key, 0))
+        table.row_texts[m.key] = RowText(m.key, m, segment, tokens, len(cols))
         if row.optional and not tokens.values:
             continue
-        shift = offsets.get(m.key, 0)
-        if shift and len(tokens.values) + shift <= len(cols):
-            tokens = Tokens(("",) * shift + tokens.values, tokens.delimited)
-        fitted, problem = fit_cells(tokens, len(cols))
-        if fitted is None:
+        if cells is None:
             table.unresolved.append(row.key)
-            table.rows[row.key] = {c: None for c in cols}
+            table.rows[row.key] = dict.fromkeys(cols)
             continue
         if problem:
-            table.warn(problem, f"row {row.key}: expected {len(cols)} cells", segments[m.key].strip()[:200])
-        table.rows[row.key] = {c: (parse_cell(v) if v is not None else parse_cell("")) for c, v in zip(cols, fitted)}
+            table.warn(problem, f"row {row.key}: expected {len(cols)} cells", segment.strip()[:200])
+        table.rows[row.key] = dict(zip(cols, cells))
     for row in rows:
         if row.optional or row.key in table.rows:
             continue
-        table.rows[row.key] = {c: None for c in columns[row.key]}
+        table.rows[row.key] = dict.fromkeys(columns[row.key])
         if table.found:
             table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found")
 
 
-def _choose_template(squashed: str, year: int | None) -> str | None:
-    scores = {t.name: sum(squash(mk) in squashed for mk in t.markers) for t in proactive_templates()}
+def _mentions(text: str, start: int, end: int, phrase: str) -> bool:
+    """`phrase` is in text[start:end] once spaces and punctuation are ignored (as `squash` compares).
+
+    Searched with the phrase's label pattern rather than by squashing the whole region:
+    a region is thousands of characters, and re finds the phrase's first character fast."""
+    return label_finder((phrase,)).search(text, start, end) is not None
+
+
+def _choose_template(text: str, start: int, end: int, year: int | None) -> str | None:
+    scores = {t.name: sum(_mentions(text, start, end, mk) for mk in t.markers) for t in proactive_templates()}
     best = max(scores.values())
     if best == 0:
         return None
@@ -193,7 +235,7 @@ def _choose_template(squashed: str, year: int | None) -> str | None:
 def extract_proactive(text: str, start: int, end: int, year: int | None = None, layout: str = "delimited") -> TableResult:
     """Table 二: template chosen by its header labels, then rows aligned."""
     table = TableResult("proactive")
-    name = _choose_template(squash(text[start:end]), year)
+    name = _choose_template(text, start, end, year)
     templates = {t.name: t for t in proactive_templates()}
     template = templates.get(name) if name else None
     if template is None:
@@ -233,8 +275,7 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     """Table 三: 2019 or 2021 rows by their labels; columns by the header (总计, 小计)."""
     spec = requests_template()
     table = TableResult("requests")
-    region = squash(text[start:end])
-    template = "2021" if any(squash(mk) in region for mk in spec.markers_2021) else "2019"
+    template = "2021" if any(_mentions(text, start, end, mk) for mk in spec.markers_2021) else "2019"
     rows = spec.rows_for(template)
     matches = _match_rows(text, rows, start, end)
     if not matches:
@@ -245,9 +286,8 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
         return table
     table.template = template
     table.layout = layout
-    header = squash(text[start:matches[0].start])
     cols = tuple(c.key for c in spec.columns
-                 if not c.optional or any(squash(lab) in header for lab in c.labels))
+                 if not c.optional or any(_mentions(text, start, matches[0].start, lab) for lab in c.labels))
     table.columns = cols
     if "total" not in cols:
         table.warn("no_total_column", "the table has no 总计 column; total is null")

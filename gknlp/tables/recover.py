@@ -27,7 +27,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Callable, Iterable, Sequence
 
 from gknlp.tables.cells import PLACEHOLDER, parse_cell
@@ -64,8 +64,11 @@ _MAXLEN = {"count": 9, "change": 10, "money": 21}
 
 # --- 1. runs --------------------------------------------------------------------------------
 
+@lru_cache(maxsize=1 << 12)
 def value_run(segment: str) -> tuple[str, ...]:
     """The pieces of the first value run in a row's text ('' if none).
+
+    Cached: a pure function of the row's text, and most rows repeat across reports.
 
     Text before the run (a note such as （区分处理的…）, a closing quote of the label) and
     after it (the next header, a narrative) is dropped. A trailing 4-digit year followed
@@ -121,13 +124,16 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
     a block of table 四).
     """
     n = len(kinds)
+    n_pieces = len(pieces)
     maxlen = [_MAXLEN.get(k, 9) for k in kinds]
+    valid = [_KIND_RE.get(k, _KIND_RE["count"]).match for k in kinds]  # cell_ok per column
+    placeholder = [_is_placeholder(p) for p in pieces]
     cap_after = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
         cap_after[i] = cap_after[i + 1] + maxlen[i]
-    chars_after = [0] * (len(pieces) + 1)
-    for i in range(len(pieces) - 1, -1, -1):
-        chars_after[i] = chars_after[i + 1] + (1 if _is_placeholder(pieces[i]) else len(pieces[i]))
+    chars_after = [0] * (n_pieces + 1)
+    for i in range(n_pieces - 1, -1, -1):
+        chars_after[i] = chars_after[i + 1] + (1 if placeholder[i] else len(pieces[i]))
     out: list[tuple[str, ...]] = []
     steps = 0
     cells: list[str] = []
@@ -138,7 +144,7 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
         if steps > max_steps:
             raise _OverBudget
         ci = len(cells)
-        if pi == len(pieces):
+        if pi == n_pieces:
             if ci == n:
                 out.append(tuple(cells))
                 if len(out) > max_splits:
@@ -146,11 +152,10 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
             return
         need = n - ci
         piece = pieces[pi]
-        ph = _is_placeholder(piece)
+        ph = placeholder[pi]
         left_here = 1 if ph else len(piece) - pos
         rest_chars = left_here + chars_after[pi + 1]
-        rest_pieces = len(pieces) - pi
-        if need < rest_pieces or need > rest_chars or rest_chars > cap_after[ci] + (0 if not ph else 0):
+        if need < n_pieces - pi or need > rest_chars or rest_chars > cap_after[ci]:
             return
         if ph:
             cells.append(piece)
@@ -158,16 +163,17 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
                 rec(pi + 1, 0)
             cells.pop()
             return
-        for length in range(1, min(left_here, maxlen[ci]) + 1):
-            cell = piece[pos:pos + length]
-            if not cell_ok(cell, kinds[ci]):
+        ok = valid[ci]
+        for end in range(pos + 1, pos + min(left_here, maxlen[ci]) + 1):
+            cell = piece[pos:end]
+            if not ok(cell):
                 continue
             cells.append(cell)
             if check is None or check(tuple(cells)):
-                if pos + length == len(piece):
+                if end == len(piece):
                     rec(pi + 1, 0)
                 else:
-                    rec(pi, pos + length)
+                    rec(pi, end)
             cells.pop()
 
     if not pieces or not n:
@@ -180,19 +186,28 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
 
 
 @lru_cache(maxsize=1 << 14)
-def _split_unchecked(pieces: tuple[str, ...], kinds: tuple[str, ...]) -> Split:
-    """`split_run` without a check is a pure function of its run: tables repeat the same
-    runs (rows of zeros) across rows and reports, so remember them."""
-    return split_run(pieces, kinds)
+def _split_cached(pieces: tuple[str, ...], kinds: tuple[str, ...],
+                  check: Callable[[tuple[str, ...]], bool] | None = None) -> Split:
+    """`split_run` is a pure function of its run and check: tables repeat the same runs (rows
+    of zeros) across rows and reports, so remember them. Checks are compared by identity, so
+    only checks built once per template (cached factories) are passed here."""
+    return split_run(pieces, kinds, check)
 
 
 # --- 3. solving a table ---------------------------------------------------------------------
 
 Value = Decimal | None
+_ZERO = Decimal(0)
 
 
 def _value(cell: str) -> Value:
     return parse_cell(cell).value
+
+
+@lru_cache(maxsize=1 << 12)
+def _values(cells: tuple[str, ...]) -> tuple[Value, ...]:
+    """The values of a split's cells (cached: the same splits recur across rows and reports)."""
+    return tuple(_value(c) for c in cells)
 
 
 @dataclass
@@ -217,8 +232,9 @@ class TableSolution:
         """col → (raw text when certain else None, sorted distinct candidate raws)."""
         sol = self.rows[row]
         out: dict[str, tuple[str | None, list[str]]] = {}
+        only = sol.raws[0] if len(sol.raws) == 1 else None  # the common case: one reading
         for i, col in enumerate(self.columns[row]):
-            cands = sorted({r[i] for r in sol.raws}, key=_sort_key)
+            cands = [only[i]] if only is not None else sorted({r[i] for r in sol.raws}, key=_sort_key)
             if sol.status in ("unsplit",) or not cands:
                 out[col] = (None, [])
             elif len(cands) == 1 and sol.status != "gave_up":
@@ -234,9 +250,13 @@ def _sort_key(raw: str) -> tuple[int, Decimal]:
 
 
 def _dedupe(splits: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The splits with distinct values (first of each), in order."""
+    splits = list(splits)
+    if len(splits) < 2:
+        return splits
     seen: dict[tuple, tuple[str, ...]] = {}
     for s in splits:
-        seen.setdefault(tuple(_value(c) for c in s), s)
+        seen.setdefault(_values(s), s)
     return list(seen.values())
 
 
@@ -250,14 +270,22 @@ class Identity:
 
 
 def _violated(ident: Identity, choice: dict[str, tuple[Value, ...]]) -> bool | None:
-    total = Decimal(0)
-    for side, sign in ((ident.lhs, 1), (ident.rhs, -1)):
-        for row, ci in side:
-            vals = choice.get(row)
-            if vals is None or vals[ci] is None:
-                return None
-            total += sign * vals[ci]
-    return total != 0
+    lhs = _side_sum(ident.lhs, choice)
+    if lhs is None:
+        return None
+    rhs = _side_sum(ident.rhs, choice)
+    return None if rhs is None else lhs != rhs
+
+
+def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, ...]]) -> Value:
+    """The sum of one side of an identity; None when a cell of it is blank."""
+    total = _ZERO
+    for row, ci in side:
+        vals = choice.get(row)
+        if vals is None or vals[ci] is None:
+            return None
+        total += vals[ci]
+    return total
 
 
 def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
@@ -269,7 +297,7 @@ def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
     that merely happens to 'repair' a printed error is not taken as certain.
     """
     open_rows = [k for k, s in rows.items() if s.status in ("solved", "ambiguous") and len(s.raws) > 1]
-    values = {k: [tuple(_value(c) for c in r) for r in s.raws] for k, s in rows.items()
+    values = {k: [_values(r) for r in s.raws] for k, s in rows.items()
               if s.status in ("solved", "ambiguous", "fixed") and s.raws}
     fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
     relevant = [i for i in identities if all(r in values for r, _ in i.lhs + i.rhs)]
@@ -299,13 +327,15 @@ def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
 
 def _row_solution(key: str, segment: str, kinds: Sequence[str],
                   check: Callable[[tuple[str, ...]], bool] | None = None,
-                  row_check: Callable[[tuple[str, ...]], bool] | None = None) -> RowSolution | None:
-    """Split one row's run; `row_check` is a preference (kept only if some split passes it)."""
+                  row_check: Callable[[tuple[str, ...]], bool] | None = None,
+                  cache: bool = True) -> RowSolution | None:
+    """Split one row's run; `row_check` is a preference (kept only if some split passes it).
+
+    `cache`: False when `check` is built for this call only (see `_split_cached`)."""
     pieces = value_run(segment)
     if not pieces:
         return None
-    split = split_run(pieces, kinds, check) if check is not None else _split_unchecked(
-        tuple(pieces), tuple(kinds))
+    split = _split_cached(pieces, tuple(kinds), check) if cache else split_run(pieces, kinds, check)
     raws = _dedupe(split.cells)
     if not split.complete:
         return RowSolution(key, pieces, raws, "gave_up")
@@ -332,6 +362,14 @@ _ORGS = _APPLICANTS[1:]
 
 
 def _requests_identities(template: str, columns: tuple[str, ...], present: set[str]) -> list[Identity]:
+    """R1, R2 and the R4 subtotals of the rows present, per column."""
+    subtotals = frozenset(r.key for r in requests_template().rows_for(template) if r.subtotal_of) & present
+    return list(_identities_for(template, columns, subtotals))
+
+
+@lru_cache(maxsize=256)
+def _identities_for(template: str, columns: tuple[str, ...], present: frozenset[str]) -> tuple[Identity, ...]:
+    """Built once per template, columns and subtotal rows present (reports share a few layouts)."""
     spec = requests_template()
     rows = spec.rows_for(template)
     required = [r.key for r in rows if not r.optional]
@@ -343,7 +381,7 @@ def _requests_identities(template: str, columns: tuple[str, ...], present: set[s
         for r in rows:
             if r.subtotal_of and r.key in present:
                 out.append(Identity(f"R4 {r.key}.{col}", ((r.key, ci),), tuple((k, ci) for k in r.subtotal_of)))
-    return out
+    return tuple(out)
 
 
 def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> TableSolution:
@@ -395,22 +433,13 @@ def solve_appeals(table: TableResult) -> TableSolution:
     pieces = value_run(rt.segment)
     if not pieces:
         return TableSolution(rows, columns)
-
-    def r5(cells: tuple[str, ...]) -> bool:
-        if len(cells) % width:
-            return True
-        block = cells[-width:]
-        vals = [_value(c) for c in block]
-        if vals[t] is None or any(vals[i] is None for i in parts):
-            return True
-        return vals[t] == sum((vals[i] for i in parts), Decimal(0))
-
-    kinds = ["count"] * n
-    split = split_run(pieces, kinds, r5)
+    r5 = _block_sum_check(width, t, tuple(parts))
+    kinds = ("count",) * n
+    split = _split_cached(pieces, kinds, r5)
     status = "solved"
     if split.complete and not split.cells:
         # The report breaks R5 somewhere: keep the splits breaking it least (and one more).
-        split = split_run(pieces, kinds)
+        split = _split_cached(pieces, kinds)
         if split.complete and split.cells:
             bad = [sum(1 for b in range(len(spec.blocks)) if not r5(s[: (b + 1) * width])) for s in split.cells]
             limit = min(bad) + 1
@@ -425,8 +454,23 @@ def solve_appeals(table: TableResult) -> TableSolution:
     return TableSolution(rows, columns)
 
 
+@cache
+def _block_sum_check(width: int, t: int, parts: tuple[int, ...]) -> Callable[[tuple[str, ...]], bool]:
+    """R5 on each block of `width` cells as soon as it is complete (built once: see `_split_cached`)."""
+    def r5(cells: tuple[str, ...]) -> bool:
+        if len(cells) % width:
+            return True
+        block = cells[-width:]
+        vals = [_value(c) for c in block]
+        if vals[t] is None or any(vals[i] is None for i in parts):
+            return True
+        return vals[t] == sum((vals[i] for i in parts), Decimal(0))
+    return r5
+
+
+@cache
 def _order_check(template: str, key: str, columns: tuple[str, ...]) -> Callable[[tuple[str, ...]], bool] | None:
-    """Sound order constraints of table 二 (never identities: it has none).
+    """Sound order constraints of table 二 (never identities: it has none); built once per row.
 
     2019 规章/规范性文件: 对外公开总数量 (all published documents) >= 本年新公开数量.
     2021: 现行有效件数 >= 本年制发件数 - 本年废止件数 (at most `repealed` of this year's
@@ -474,7 +518,8 @@ def solve_proactive(table: TableResult, only: Iterable[str] | None = None,
             base = check
             check = (lambda cells, a=base, b=more: (a is None or a(cells)) and
                      (len(cells) < len(kinds) or b(cells)))
-        sol = _row_solution(spec.key, table.row_texts[spec.key].segment, kinds, check=check)
+        sol = _row_solution(spec.key, table.row_texts[spec.key].segment, kinds, check=check,
+                            cache=more is None)
         if sol is not None:
             rows[spec.key] = sol
             columns[spec.key] = spec.columns
@@ -517,14 +562,14 @@ _FIT_CODES = {"run", "missing_cells", "misaligned", "extra_cells"}
 
 def _apply(table: TableResult, solution: TableSolution) -> None:
     """Write solved rows into the table: certain cells as values, the rest null + ambiguous."""
-    changed = False
-    for key, sol in solution.rows.items():
-        if sol.status == "fixed":
-            continue
-        changed = True
-        cols = solution.columns[key]
+    solved = [key for key, sol in solution.rows.items() if sol.status != "fixed"]
+    if solved:  # the parser's fit warnings of the rows solved here no longer hold
+        marks = tuple(f"row {key}:" for key in solved)
         table.warnings = [w for w in table.warnings
-                          if not (w["code"] in _FIT_CODES and f"row {key}:" in w["message"])]
+                          if not (w["code"] in _FIT_CODES and any(m in w["message"] for m in marks))]
+    for key in solved:
+        sol = solution.rows[key]
+        cols = solution.columns[key]
         if key in table.unresolved and sol.status != "unsplit":
             table.unresolved.remove(key)
         if sol.status == "unsplit":
@@ -551,7 +596,7 @@ def _apply(table: TableResult, solution: TableSolution) -> None:
             what = "too many readings to search; candidates seen" if sol.status == "gave_up" else \
                 "several readings agree with the table's identities"
             table.warn(code, f"row {key}: {what}: {json.dumps(listed, ensure_ascii=False)}", " ".join(sol.pieces))
-    if changed:
+    if solved:
         table.layout = "recovered"
 
 

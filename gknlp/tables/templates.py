@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+
+from gknlp.tables.align import LabelFinder, label_finder
 
 __all__ = ["RowSpec", "ColumnSpec", "ProactiveTemplate", "RequestsTemplate", "AppealsTemplate",
            "proactive_templates", "requests_template", "appeals_template"]
@@ -19,10 +21,14 @@ class RowSpec:
     enum: str | None = None
     templates: tuple[str, ...] = ()
     subtotal_of: tuple[str, ...] = ()
+    optional: bool = field(init=False, repr=False, compare=False)
+    """Subtotal rows are optional (some reports add them under a group heading)."""
+    finder: LabelFinder = field(init=False, repr=False, compare=False)
+    """Searches the row's labels (see `align.LabelFinder`); built once, rows are searched per report."""
 
-    @property
-    def optional(self) -> bool:
-        return bool(self.subtotal_of)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "optional", bool(self.subtotal_of))
+        object.__setattr__(self, "finder", label_finder(self.labels, self.enum))
 
 
 @dataclass(frozen=True)
@@ -49,9 +55,16 @@ class RequestsTemplate:
     columns: tuple[ColumnSpec, ...]
     rows: tuple[RowSpec, ...]
     markers_2021: tuple[str, ...]
+    _rows_for: dict[str, tuple[RowSpec, ...]] = field(default_factory=dict, init=False, repr=False,
+                                                       compare=False, hash=False)
 
     def rows_for(self, template: str) -> tuple[RowSpec, ...]:
-        return tuple(r for r in self.rows if not r.templates or template in r.templates)
+        """The rows of one template (2019 or 2021), in table order; memoised (asked per report)."""
+        rows = self._rows_for.get(template)
+        if rows is None:
+            rows = self._rows_for[template] = tuple(
+                r for r in self.rows if not r.templates or template in r.templates)
+        return rows
 
 
 @dataclass(frozen=True)
