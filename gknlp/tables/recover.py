@@ -308,21 +308,97 @@ def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
         for k in open_rows:
             rows[k].status = "ambiguous"
         return None
-    scored: list[tuple[int, tuple[int, ...]]] = []
-    for idx in itertools.product(*(range(len(rows[k].raws)) for k in open_rows)):
-        choice = dict(fixed)
-        for k, i in zip(open_rows, idx):
-            choice[k] = values[k][i]
-        bad = sum(1 for ident in relevant if _violated(ident, choice))
-        scored.append((bad, idx))
-    best = min(b for b, _ in scored)
+    import numpy as np
+
+    shape = [len(rows[k].raws) for k in open_rows]
+    # combination c takes split index[j, c] of open row j (itertools.product order)
+    index = np.indices(shape).reshape(len(shape), n_combos)
+    bad = _violations_by_array(open_rows, index, values, fixed, relevant)
+    if bad is None:
+        bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, relevant))
+    best = int(bad.min())
     limit = best if best == 0 else best + 1
-    keep = [idx for b, idx in scored if b <= limit]
+    keep = bad <= limit
     for j, k in enumerate(open_rows):
-        chosen = sorted({idx[j] for idx in keep})
+        chosen = np.unique(index[j][keep]).tolist()
         rows[k].raws = [rows[k].raws[i] for i in chosen]
         rows[k].status = "solved" if len(rows[k].raws) == 1 else "ambiguous"
     return best
+
+
+def _violations_by_loop(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
+                        fixed: dict[str, tuple[Value, ...]], identities: list[Identity]) -> list[int]:
+    """Broken identities of every combination of the open rows' splits, in
+    ``itertools.product`` order: the reference form, for any values."""
+    out = []
+    for idx in itertools.product(*(range(n) for n in shape)):
+        choice = dict(fixed)
+        for k, i in zip(open_rows, idx):
+            choice[k] = values[k][i]
+        out.append(sum(1 for ident in identities if _violated(ident, choice)))
+    return out
+
+
+_INT64_SAFE = 2 ** 52
+
+
+def _violations_by_array(open_rows: list[str], index, values: dict[str, list[tuple[Value, ...]]],
+                         fixed: dict[str, tuple[Value, ...]], identities: list[Identity]):
+    """The counts of :func:`_violations_by_loop` as an array, by numpy: one identity at a time
+    over all combinations at once (tens of thousands when a crawled table breaks its own sums).
+    ``index[j, c]`` is the split of open row j in combination c. Exact because every value is a
+    whole number far inside int64; None otherwise (the caller then loops)."""
+    import numpy as np
+
+    def as_int(v: Value) -> int | None:
+        if v is None:
+            return 0
+        if v != v.to_integral_value() or abs(v) >= _INT64_SAFE:
+            return None
+        return int(v)
+
+    n_combos = index.shape[1]
+    position = {k: j for j, k in enumerate(open_rows)}
+    # per open row: (splits x columns) values and blank masks; per combination: its split index
+    grids, blanks = {}, {}
+    for k in open_rows:
+        ints = [[as_int(v) for v in split] for split in values[k]]
+        if any(x is None for split in ints for x in split):
+            return None
+        grids[k] = np.array(ints, dtype=np.int64)
+        blanks[k] = np.array([[v is None for v in split] for split in values[k]], dtype=bool)
+
+    def side(cells: tuple[tuple[str, int], ...]):
+        total = np.zeros(n_combos, dtype=np.int64)
+        blank = np.zeros(n_combos, dtype=bool)
+        for row, ci in cells:
+            if row in position:
+                pick = index[position[row]]
+                total += grids[row][pick, ci]
+                blank |= blanks[row][pick, ci]
+            else:
+                v = fixed[row][ci]
+                if v is None:
+                    return total, np.ones(n_combos, dtype=bool)
+                iv = as_int(v)
+                if iv is None:
+                    raise _NotWhole
+                total += iv
+        return total, blank
+
+    bad = np.zeros(n_combos, dtype=np.int64)
+    try:
+        for ident in identities:
+            lhs, lhs_blank = side(ident.lhs)
+            rhs, rhs_blank = side(ident.rhs)
+            bad += (lhs != rhs) & ~lhs_blank & ~rhs_blank
+    except _NotWhole:
+        return None
+    return bad
+
+
+class _NotWhole(Exception):
+    """A fixed value that is not a whole number: the array form cannot be exact."""
 
 
 def _row_solution(key: str, segment: str, kinds: Sequence[str],
