@@ -15,7 +15,8 @@ import pytest
 
 from gknlp import segment, themes
 from gknlp.pipeline import extract
-from gknlp.theme_scorer import _char_unigrams_bigrams, compile_pipeline, load_scorer
+from gknlp.theme_columns import char_unigrams_bigrams
+from gknlp.theme_scorer import compile_pipeline, load_scorer
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
@@ -58,7 +59,7 @@ def test_char_bigrams_equal_sklearn_analyzer(text):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     analyzer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False).build_analyzer()
-    assert _char_unigrams_bigrams(text) == set(analyzer(text))
+    assert char_unigrams_bigrams(text) == set(analyzer(text))
 
 
 def test_shipped_scorer_equals_the_skops_pipeline(paragraphs):
