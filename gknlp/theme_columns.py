@@ -10,10 +10,9 @@ plain form, used for any other analyzer and as the reference in tests.
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Callable, Mapping, Sequence
-from itertools import accumulate, chain
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -59,42 +58,51 @@ class AnalyzerColumns:
         return _pairs(rows, cols)
 
 
-class CharGramColumns:
-    """Character 1-2-grams of all texts at once, looked up in dense tables.
+class _CharIds:
+    """Code point -> a small id for each character of a set (0: any other character), so
+    that grams of those characters index dense tables."""
 
-    Every character of the vocabulary gets a small id (0: any other character, which no
-    gram of the vocabulary holds), so a unigram is looked up by its id and a bigram by the
-    pair of ids, both in C: no string is built per gram.
-    """
+    def __init__(self, chars: Iterable[str]) -> None:
+        chars = sorted(set(chars))
+        self.size = len(chars) + 1
+        self.top = max(map(ord, chars), default=0) + 1  # code points from here on get 0
+        self.table = np.zeros(self.top + 1, dtype=np.intp)
+        self.table[[ord(ch) for ch in chars]] = np.arange(1, self.size)
+
+    def __call__(self, text: str):
+        """The id of each character of ``text``."""
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return self.table[np.minimum(codes, self.top)]
+
+    def bigram(self, gram: str) -> int:
+        """The index of a two-character gram in a ``size * size`` table."""
+        return int(self.table[ord(gram[0])] * self.size + self.table[ord(gram[1])])
+
+
+class CharGramColumns:
+    """Character 1-2-grams of all texts at once, looked up in dense tables by character ids
+    (no gram of the vocabulary holds a character without one): no string built per gram."""
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         if any(len(term) not in (1, 2) for term in vocabulary):
             raise ValueError("a character 1-2-gram vocabulary holds only 1- and 2-grams")
-        chars = sorted(set("".join(vocabulary)))
-        n_ids = len(chars) + 1
-        top = max(map(ord, chars), default=0) + 1  # code points from here on get id 0
-        self.char_ids = np.zeros(top + 1, dtype=np.intp)
-        self.char_ids[[ord(ch) for ch in chars]] = np.arange(1, n_ids)
-        self.top = top
-        self.n_ids = n_ids
-        self.unigram_cols = np.full(n_ids, -1, dtype=np.intp)
-        self.bigram_cols = np.full(n_ids * n_ids, -1, dtype=np.intp)
+        self.ids = _CharIds("".join(vocabulary))
+        self.unigram_cols = np.full(self.ids.size, -1, dtype=np.intp)
+        self.bigram_cols = np.full(self.ids.size ** 2, -1, dtype=np.intp)
         for term, col in vocabulary.items():
-            ids = self.char_ids[[ord(ch) for ch in term]]
             if len(term) == 1:
-                self.unigram_cols[ids[0]] = col
+                self.unigram_cols[self.ids.table[ord(term)]] = col
             else:
-                self.bigram_cols[ids[0] * n_ids + ids[1]] = col
+                self.bigram_cols[self.ids.bigram(term)] = col
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
         if WHITE_SPACES.search("\0".join(texts)):  # "\0" keeps runs from joining across texts
             texts = [WHITE_SPACES.sub(" ", t) for t in texts]
-        codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        ids = self.char_ids[np.minimum(codes, self.top)]
+        ids = self.ids("".join(texts))
         rows = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
         within = rows[1:] == rows[:-1]  # bigrams never span two texts
         cols = np.concatenate([self.unigram_cols[ids],
-                               self.bigram_cols[ids[:-1][within] * self.n_ids + ids[1:][within]]])
+                               self.bigram_cols[ids[:-1][within] * self.ids.size + ids[1:][within]]])
         rows = np.concatenate([rows, rows[:-1][within]])
         keep = cols >= 0
         return rows[keep], cols[keep]
@@ -135,37 +143,85 @@ class WordColumns:
 
 
 class CueColumns:
-    """:func:`theme_features.theme_cues` of all texts: each theme's pattern scans the batch
-    once, joined by a newline that no cue term holds (so no match spans two texts and each
-    text is scanned from its start, as on its own)."""
+    """:func:`theme_features.theme_cues` of all texts: every cue term found with numpy.
+
+    A theme's ``cue:<label>`` is on when one of its terms occurs in the text. Its
+    ``cue:<label>:2+`` needs two distinct terms among the pattern's non-overlapping
+    matches, so only texts where two distinct terms of the theme occur can have it; on
+    those few the pattern itself decides. Terms are found by their character ids read as
+    digits (an exact key, no hashing) in each window of the joined texts; the newline
+    between texts has id 0, which no term holds, so no window spans two texts.
+    """
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
-        self.themes = [(pattern, vocabulary.get(f"cue:{label}"), vocabulary.get(f"cue:{label}:2+"))
-                       for label, pattern in theme_features.theme_cue_patterns()]
+        themes = theme_features.theme_cue_terms()
+        self.patterns = [pattern for _, pattern in theme_features.theme_cue_patterns()]
+        self.col_one = [vocabulary.get(f"cue:{label}", -1) for label, _ in themes]
+        self.col_two = [vocabulary.get(f"cue:{label}:2+", -1) for label, _ in themes]
+        terms = sorted({term for _, theme_terms in themes for term in theme_terms})
+        self.ids = _CharIds("".join(terms))
+        self.longest = max(map(len, terms), default=0)
+        # term x theme: 1 when the theme lists the term
+        self.term_themes = np.array([[term in theme_terms for _, theme_terms in themes]
+                                     for term in terms], dtype=np.intp).reshape(len(terms), -1)
+        self.first_pairs = np.zeros(self.ids.size ** 2, dtype=bool)
+        self.first_pairs[[self.ids.bigram(term) for term in terms]] = True
+        # key of a term of length L: its ids as digits in base ids.size, times longest, + L - 1
+        # (so terms that are prefixes of others keep their own keys); windows @ powers
+        # gives a start's key for every length at once
+        size, longest = self.ids.size, self.longest
+        self.powers = np.array([[size ** (length - 1 - j) * longest if j < length else 0
+                                 for length in range(1, longest + 1)] for j in range(longest)],
+                               dtype=np.int64)
+        keys = np.array([self._key(term) * longest + len(term) - 1 for term in terms], dtype=np.int64)
+        order = np.argsort(keys)
+        self.sorted_keys, self.sorted_terms = keys[order], order
 
-    def __call__(self, texts: Sequence[str]) -> Pairs:
-        starts = [0, *accumulate(len(t) + 1 for t in texts)]
-        joined = "\n".join(texts)
-        rows: list[int] = []
-        cols: list[int] = []
-        for pattern, col_one, col_two in self.themes:
-            found: dict[int, set[str]] = {}
-            for m in pattern.finditer(joined):
-                found.setdefault(bisect.bisect_right(starts, m.start()) - 1, set()).add(m.group())
-            for row, terms in found.items():
-                if col_one is not None:
-                    rows.append(row)
-                    cols.append(col_one)
-                if col_two is not None and len(terms) > 1:
-                    rows.append(row)
-                    cols.append(col_two)
-        return _pairs(rows, cols)
+    def _key(self, term: str) -> int:
+        key = 0
+        for ch in term:
+            key = key * self.ids.size + int(self.ids.table[ord(ch)])
+        return key
 
     @staticmethod
     def applies() -> bool:
-        """Whether the batched scan is exact: no cue term is empty or holds a newline."""
-        return all(pattern.search("") is None and "\n" not in pattern.pattern
-                   for _, pattern in theme_features.theme_cue_patterns())
+        """Whether terms can be found this way: all have two characters or more, and their
+        keys fit in an int64."""
+        terms = {term for _, theme_terms in theme_features.theme_cue_terms() for term in theme_terms}
+        if not terms:
+            return False
+        n_ids = len(set("".join(terms))) + 1
+        longest = max(map(len, terms))
+        return min(map(len, terms)) >= 2 and n_ids ** longest * longest < 2 ** 62
+
+    def occurrences(self, texts: Sequence[str]):
+        """Per text, how many distinct terms of each theme occur: (n_texts, n_themes)."""
+        ids = self.ids("\n".join(texts))
+        text_of = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])
+        padded = np.concatenate([ids, np.zeros(self.longest, dtype=ids.dtype)])
+        # only where a term's first two characters are can a term start
+        at = np.flatnonzero(self.first_pairs[ids * self.ids.size + padded[1:len(ids) + 1]])
+        windows = np.lib.stride_tricks.sliding_window_view(padded, self.longest)[at]
+        keys = (windows @ self.powers + np.arange(self.longest)).ravel()  # every length
+        where = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
+        found = np.flatnonzero(self.sorted_keys[where] == keys)
+        present = np.zeros((len(texts), len(self.term_themes)), dtype=np.intp)
+        present[text_of[at[found // self.longest]], self.sorted_terms[where[found]]] = 1
+        return present @ self.term_themes
+
+    def __call__(self, texts: Sequence[str]) -> Pairs:
+        counts = self.occurrences(texts)
+        rows, themes = np.nonzero(counts)
+        cols = np.array(self.col_one, dtype=np.intp)[themes]
+        two_rows: list[int] = []
+        two_cols: list[int] = []
+        for row, theme in zip(*np.nonzero(counts > 1)):
+            if self.col_two[theme] >= 0 and len(set(self.patterns[theme].findall(texts[row]))) > 1:
+                two_rows.append(int(row))
+                two_cols.append(self.col_two[theme])
+        keep = cols >= 0
+        return (np.concatenate([rows[keep], np.array(two_rows, dtype=np.intp)]),
+                np.concatenate([cols[keep], np.array(two_cols, dtype=np.intp)]))
 
 
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from gknlp.segment import segmenter
 
 __all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "word_feature", "theme_cues",
-           "theme_cue_patterns", "file_hash", "THEME_CUES"]
+           "theme_cue_terms", "theme_cue_patterns", "file_hash", "THEME_CUES"]
 
 THEME_CUES = Path(__file__).parent / "data" / "themes" / "theme_cues.json"
 
@@ -105,16 +105,42 @@ def jieba_words(doc: str) -> list[str]:
 
 
 def jieba_tokens(docs: Sequence[str]) -> list[list[str]]:
-    """The raw jieba tokens of each doc (what :func:`jieba_words` maps to features)."""
-    return list(map(segmenter(), docs))
+    """The raw jieba tokens of each doc (what :func:`jieba_words` maps to features).
+
+    Why one cut of all docs joined by newlines: jieba cuts text into runs of word
+    characters and yields every whitespace character outside them as a token of its own,
+    so a newline never joins a word, and the cut of the whole is the cuts of the docs with
+    a ``"\n"`` token between them (tests/test_theme_columns.py checks both engines). Docs
+    holding a line break themselves are cut one by one.
+    """
+    cut = segmenter()
+    if not docs:
+        return []
+    if any("\n" in doc or "\r" in doc for doc in docs):
+        return list(map(cut, docs))
+    tokens = cut("\n".join(docs))
+    out = []
+    start = 0
+    for _ in range(len(docs) - 1):
+        end = tokens.index("\n", start)
+        out.append(tokens[start:end])
+        start = end + 1
+    out.append(tokens[start:])
+    return out
+
+
+@cache
+def theme_cue_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(label, cue terms) per theme that has any, from ``data/themes/theme_cues.json``."""
+    data = json.loads(THEME_CUES.read_text(encoding="utf-8"))["themes"]
+    return tuple((label, tuple(terms)) for label, terms in data.items() if terms)
 
 
 @cache
 def theme_cue_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(label, pattern) per theme with cue terms; longest terms first in each pattern."""
-    data = json.loads(THEME_CUES.read_text(encoding="utf-8"))["themes"]
+    """(label, pattern) per theme of :func:`theme_cue_terms`; longest terms first."""
     return tuple((label, re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True)))))
-                 for label, terms in data.items() if terms)
+                 for label, terms in theme_cue_terms())
 
 
 def file_hash(path: Path) -> str | None:

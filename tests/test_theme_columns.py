@@ -3,10 +3,12 @@ gives text by text (:class:`AnalyzerColumns`, the plain form)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from gknlp import segment, theme_features
 from gknlp.pipeline import extract
 from gknlp.theme_columns import (AnalyzerColumns, CharGramColumns, CueColumns, WordColumns,
                                  char_unigrams_bigrams)
@@ -51,3 +53,30 @@ def test_theme_columns_char_grams_outside_the_vocabulary():
     assert char_unigrams_bigrams("a  b") == {"a", " ", "b", "a ", " b"}
 
 
+
+
+@pytest.mark.parametrize("engine", ["rjieba", "jieba"])
+def test_theme_features_jieba_tokens_joined_equal_one_by_one(paragraphs, monkeypatch, engine):
+    if engine == "rjieba":
+        pytest.importorskip("rjieba")
+    cut = segment.segmenter(engine)
+    monkeypatch.setattr(theme_features, "segmenter", lambda: cut)
+    normalised = [normalize_text(t) for t in paragraphs]
+    for texts in (normalised, paragraphs, ODD_TEXTS, ["", "", "a"], [""], []):
+        assert theme_features.jieba_tokens(texts) == [cut(t) for t in texts]
+
+
+def test_theme_columns_cues_on_made_up_terms(monkeypatch):
+    terms = (("a", ("信息公开", "公开", "政务公开", "信息")), ("b", ("公开栏", "栏目")))
+    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: terms)
+    patterns = tuple((label, re.compile("|".join(sorted(ts, key=len, reverse=True))))
+                     for label, ts in terms)
+    monkeypatch.setattr(theme_features, "theme_cue_patterns", lambda: patterns)
+    vocabulary = {"cue:a": 0, "cue:a:2+": 1, "cue:b": 2, "cue:b:2+": 3}
+    texts = ["信息公开", "信息公开栏目", "政务公开信息", "公", "", "公开\n栏目", "信息", "栏目公开栏"]
+    assert CueColumns.applies()
+    expected = _as_set(AnalyzerColumns(theme_features.theme_cues, vocabulary)(texts))
+    assert _as_set(CueColumns(vocabulary)(texts)) == expected
+    assert (0, 1) not in expected and (2, 1) in expected  # 信息公开 alone is one match
+    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("a", ("公", "信息")),))
+    assert not CueColumns.applies()
