@@ -3,9 +3,10 @@
 Why: the scorer needs, per paragraph, the distinct vocabulary columns its analyzer yields.
 Calling the analyzer and a dict per paragraph and per token costs more than the rest of
 tagging together, so each known analyzer has a batched form here that gives the same
-pairs: character n-grams looked up with numpy, jieba tokens mapped to columns through one
-growing dict, cue patterns run once over the whole batch. :class:`AnalyzerColumns` is the
-plain form, used for any other analyzer and as the reference in tests.
+pairs: character n-grams and cue terms looked up with numpy in tables indexed by
+character ids, jieba tokens (one cut per batch) mapped to columns through one growing
+dict. :class:`AnalyzerColumns` is the plain form, used for any other analyzer and as the
+reference in tests (tests/test_theme_columns.py).
 """
 
 from __future__ import annotations
@@ -87,8 +88,8 @@ class CharGramColumns:
         if any(len(term) not in (1, 2) for term in vocabulary):
             raise ValueError("a character 1-2-gram vocabulary holds only 1- and 2-grams")
         self.ids = _CharIds("".join(vocabulary))
-        self.unigram_cols = np.full(self.ids.size, -1, dtype=np.intp)
-        self.bigram_cols = np.full(self.ids.size ** 2, -1, dtype=np.intp)
+        self.unigram_cols = np.full(self.ids.size, -1, dtype=np.int32)
+        self.bigram_cols = np.full(self.ids.size ** 2, -1, dtype=np.int32)  # ~4 MB
         for term, col in vocabulary.items():
             if len(term) == 1:
                 self.unigram_cols[self.ids.table[ord(term)]] = col
@@ -163,7 +164,7 @@ class CueColumns:
         self.longest = max(map(len, terms), default=0)
         # term x theme: 1 when the theme lists the term
         self.term_themes = np.array([[term in theme_terms for _, theme_terms in themes]
-                                     for term in terms], dtype=np.intp).reshape(len(terms), -1)
+                                     for term in terms], dtype=np.float64).reshape(len(terms), -1)
         self.first_pairs = np.zeros(self.ids.size ** 2, dtype=bool)
         self.first_pairs[[self.ids.bigram(term) for term in terms]] = True
         # key of a term of length L: its ids as digits in base ids.size, times longest, + L - 1
@@ -185,14 +186,15 @@ class CueColumns:
 
     @staticmethod
     def applies() -> bool:
-        """Whether terms can be found this way: all have two characters or more, and their
-        keys fit in an int64."""
+        """Whether terms can be found this way: all have two characters or more and no
+        newline (the separator of texts), and their keys fit in an int64."""
         terms = {term for _, theme_terms in theme_features.theme_cue_terms() for term in theme_terms}
         if not terms:
             return False
         n_ids = len(set("".join(terms))) + 1
         longest = max(map(len, terms))
-        return min(map(len, terms)) >= 2 and n_ids ** longest * longest < 2 ** 62
+        return (min(map(len, terms)) >= 2 and not any("\n" in term for term in terms)
+                and n_ids ** longest * longest < 2 ** 62)
 
     def occurrences(self, texts: Sequence[str]):
         """Per text, how many distinct terms of each theme occur: (n_texts, n_themes)."""
@@ -201,13 +203,13 @@ class CueColumns:
         padded = np.concatenate([ids, np.zeros(self.longest, dtype=ids.dtype)])
         # only where a term's first two characters are can a term start
         at = np.flatnonzero(self.first_pairs[ids * self.ids.size + padded[1:len(ids) + 1]])
-        windows = np.lib.stride_tricks.sliding_window_view(padded, self.longest)[at]
+        windows = padded[at[:, None] + np.arange(self.longest)]
         keys = (windows @ self.powers + np.arange(self.longest)).ravel()  # every length
         where = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
         found = np.flatnonzero(self.sorted_keys[where] == keys)
-        present = np.zeros((len(texts), len(self.term_themes)), dtype=np.intp)
-        present[text_of[at[found // self.longest]], self.sorted_terms[where[found]]] = 1
-        return present @ self.term_themes
+        present = np.zeros((len(texts), len(self.term_themes)))
+        present[text_of[at[found // self.longest]], self.sorted_terms[where[found]]] = 1.0
+        return present @ self.term_themes  # small whole numbers: exact in floats
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
         counts = self.occurrences(texts)

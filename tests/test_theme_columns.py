@@ -80,3 +80,5 @@ def test_theme_columns_cues_on_made_up_terms(monkeypatch):
     assert (0, 1) not in expected and (2, 1) in expected  # 信息公开 alone is one match
     monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("a", ("公", "信息")),))
     assert not CueColumns.applies()
+    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("a", ("公\n开", "信息")),))
+    assert not CueColumns.applies()
