@@ -37,7 +37,6 @@ def _opencc():
         return opencc.OpenCC("t2s.json")
 
 
-@lru_cache(maxsize=1024)  # tagging normalises a paragraph for its themes, then its kind
 def normalize_text(text: str) -> str:
     """Traditional -> simplified (OpenCC t2s), pinyin glosses dropped, NFKC widths, spaces."""
     if "(" in text:  # every pinyin gloss has one; the regex is slow to scan for nothing
