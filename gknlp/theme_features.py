@@ -10,9 +10,9 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache, lru_cache
 from pathlib import Path
-from collections.abc import Sequence
 
 from gknlp.segment import segmenter
 

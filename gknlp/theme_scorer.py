@@ -70,7 +70,7 @@ class LinearThemeScorer:
         object.__setattr__(self, "_block_of", block_of)
         object.__setattr__(self, "_weights", np.hstack([idf * self.coef, idf * idf]))
 
-    def features(self, texts: Sequence[str]):
+    def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The distinct (text, feature) pairs of the union, sorted: ``(rows, cols)``."""
         present = np.zeros(len(texts) * self.n_features, dtype=bool)
         for block in self.blocks:
@@ -78,7 +78,7 @@ class LinearThemeScorer:
             present[rows * self.n_features + (cols + block.offset)] = True
         return np.divmod(np.flatnonzero(present), self.n_features)
 
-    def decision(self, texts: Sequence[str]):
+    def decision(self, texts: Sequence[str]) -> np.ndarray:
         """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds).
 
         A block's row is ``scale * idf / norm`` on its present features (norm: the l2 norm
@@ -96,19 +96,20 @@ class LinearThemeScorer:
         block = segment % n_blocks
         sums = np.add.reduceat(self._weights[cols], starts)
         l2 = np.array([b.l2_normalise for b in self.blocks])[block]
-        norm = np.sqrt(sums[:, -1], where=l2, out=np.ones(len(starts)))
+        norm = np.sqrt(sums[:, -1], where=l2 & (sums[:, -1] > 0), out=np.ones(len(starts)))
         scale = np.array([b.scale for b in self.blocks])[block]
         shares = np.zeros((len(texts) * n_blocks, out.shape[1]))
         shares[segment] = sums[:, :-1] * (scale / norm)[:, None]
         return out + shares.reshape(len(texts), n_blocks, -1).sum(axis=1)
 
-    def predict_proba(self, texts: Sequence[str]):
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, shape (n_texts, n_labels), equal to the pipeline's to rounding."""
+        decision = np.empty((0, len(self.intercept)))
+        if len(texts):
+            decision = np.concatenate([self.decision(texts[i:i + self.CHUNK])
+                                       for i in range(0, len(texts), self.CHUNK)])
         # Platt: expit(-(a d + b)) = 1 / (1 + exp(a d + b)), averaged over the folds.
-        decision = np.concatenate([self.decision(texts[i:i + self.CHUNK])
-                                   for i in range(0, len(texts), self.CHUNK)] or [self.intercept[:0]])
-        proba = 1.0 / (1.0 + np.exp(self.slope_a * decision.reshape(-1, len(self.intercept))
-                                    + self.offset_b))
+        proba = 1.0 / (1.0 + np.exp(self.slope_a * decision + self.offset_b))
         return proba.reshape(len(texts), self.n_labels, self.n_folds).mean(axis=2)
 
     # ------------------------------------------------------------------ persistence
