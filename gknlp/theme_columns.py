@@ -61,23 +61,25 @@ class AnalyzerColumns:
 
 class _CharIds:
     """Code point -> a small id for each character of a set (0: any other character), so
-    that grams of those characters index dense tables."""
+    that grams of those characters index dense tables. Tables use the smallest int type
+    that holds them: they are read at random, and a small table stays in cache."""
 
     def __init__(self, chars: Iterable[str]) -> None:
         chars = sorted(set(chars))
         self.size = len(chars) + 1
         self.top = max(map(ord, chars), default=0) + 1  # code points from here on get 0
-        self.table = np.zeros(self.top + 1, dtype=np.intp)
+        self.table = np.zeros(self.top + 1, dtype=np.min_scalar_type(self.size))
         self.table[[ord(ch) for ch in chars]] = np.arange(1, self.size)
 
-    def __call__(self, text: str):
-        """The id of each character of ``text``."""
+    def __call__(self, text: str) -> np.ndarray:
+        """The id of each character of ``text``, as ``intp`` (so id pairs do not overflow)."""
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        return self.table[np.minimum(codes, self.top)]
+        return self.table[np.minimum(codes, self.top)].astype(np.intp)
 
     def bigram(self, gram: str) -> int:
-        """The index of a two-character gram in a ``size * size`` table."""
-        return int(self.table[ord(gram[0])] * self.size + self.table[ord(gram[1])])
+        """The index of the first two characters of ``gram`` in a ``size * size`` table."""
+        first, second = (int(self.table[ord(ch)]) for ch in gram[:2])
+        return first * self.size + second
 
 
 class CharGramColumns:
@@ -88,8 +90,9 @@ class CharGramColumns:
         if any(len(term) not in (1, 2) for term in vocabulary):
             raise ValueError("a character 1-2-gram vocabulary holds only 1- and 2-grams")
         self.ids = _CharIds("".join(vocabulary))
-        self.unigram_cols = np.full(self.ids.size, -1, dtype=np.int32)
-        self.bigram_cols = np.full(self.ids.size ** 2, -1, dtype=np.int32)  # ~4 MB
+        col_type = np.min_scalar_type(-len(vocabulary))  # signed: -1 is "none"
+        self.unigram_cols = np.full(self.ids.size, -1, dtype=col_type)
+        self.bigram_cols = np.full(self.ids.size ** 2, -1, dtype=col_type)
         for term, col in vocabulary.items():
             if len(term) == 1:
                 self.unigram_cols[self.ids.table[ord(term)]] = col
