@@ -23,8 +23,8 @@ from gknlp import theme_features
 __all__ = ["Columns", "AnalyzerColumns", "CharGramColumns", "WordColumns", "CueColumns",
            "columns_for"]
 
-#: ``(rows, cols)``: int arrays of equal length, one entry per distinct (text, column) pair
-#: (possibly repeated: the scorer keeps the distinct ones).
+#: ``(rows, cols)``: ``intp`` arrays of equal length, one entry per (text, column) pair
+#: present (possibly repeated: the scorer keeps the distinct ones).
 Pairs = tuple[Any, Any]
 Columns = Callable[[Sequence[str]], Pairs]
 
@@ -109,7 +109,7 @@ class CharGramColumns:
                                self.bigram_cols[ids[:-1][within] * self.ids.size + ids[1:][within]]])
         rows = np.concatenate([rows, rows[:-1][within]])
         keep = cols >= 0
-        return rows[keep], cols[keep]
+        return rows[keep], cols[keep].astype(np.intp)  # the scorer adds the block's offset
 
 
 class _TokenColumns(dict):

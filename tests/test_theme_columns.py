@@ -82,3 +82,12 @@ def test_theme_columns_cues_on_made_up_terms(monkeypatch):
     assert not CueColumns.applies()
     monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("a", ("公\n开", "信息")),))
     assert not CueColumns.applies()
+
+
+def test_theme_columns_are_intp(paragraphs):
+    import numpy as np
+
+    scorer, _ = load_scorer(SCORER)
+    for block in scorer.blocks:
+        rows, cols = block.columns(paragraphs[:5])
+        assert rows.dtype == np.intp and cols.dtype == np.intp
