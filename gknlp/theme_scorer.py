@@ -60,7 +60,7 @@ class LinearThemeScorer:
     # per feature: idf * coef (the decision columns), then idf**2 (for the block's norm)
     _weights: Any = field(init=False, repr=False, compare=False)
 
-    CHUNK: ClassVar[int] = 512  # texts scored at once (bounds the texts x features mask)
+    CHUNK: ClassVar[int] = 128  # texts scored at once (bounds the texts x features mask)
 
     def __post_init__(self) -> None:
         block_of = np.empty(self.n_features, dtype=np.intp)
