@@ -93,3 +93,14 @@ def test_tagging_does_not_import_sklearn():
             "print('sklearn' in sys.modules, m.pipeline is None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_scorer_chunks_give_the_same_scores(paragraphs, monkeypatch):
+    from gknlp.theme_scorer import LinearThemeScorer
+
+    shipped, _ = load_scorer(SHIPPED / "scorer.zip")
+    texts = [themes.normalize_text(t) for t in paragraphs][:40] + [""]
+    whole = shipped.predict_proba(texts)
+    monkeypatch.setattr(LinearThemeScorer, "CHUNK", 7)
+    np.testing.assert_allclose(shipped.predict_proba(texts), whole, rtol=0, atol=1e-15)
+    assert shipped.predict_proba([]).shape == (0, shipped.n_labels)
