@@ -62,7 +62,8 @@ def test_theme_features_jieba_tokens_joined_equal_one_by_one(paragraphs, monkeyp
     cut = segment.segmenter(engine)
     monkeypatch.setattr(theme_features, "segmenter", lambda: cut)
     normalised = [normalize_text(t) for t in paragraphs]
-    for texts in (normalised, paragraphs, ODD_TEXTS, ["", "", "a"], [""], []):
+    spaced = [" a ", "\t", "公开 ", " 栏目", "2023年 ", "\u3000信息\u3000", "a.b ", " "]
+    for texts in (normalised, paragraphs, ODD_TEXTS, spaced, ["", "", "a"], [""], []):
         assert theme_features.jieba_tokens(texts) == [cut(t) for t in texts]
 
 
