@@ -13,31 +13,35 @@ from __future__ import annotations
 
 import io
 import json
-import operator
 import os
-import re
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from gknlp.theme_columns import WHITE_SPACES, Columns, char_unigrams_bigrams, columns_for
 
 __all__ = ["FeatureBlock", "LinearThemeScorer", "compile_pipeline", "load_scorer", "SCORER_FORMAT"]
 
 SCORER_FORMAT = 1
-
-_WHITE_SPACES = re.compile(r"\s\s+")  # as in sklearn.feature_extraction.text
 
 
 @dataclass(frozen=True)
 class FeatureBlock:
     """One binary TF-IDF vectorizer of the feature union, as lookups."""
 
-    analyzer: Callable[[str], list[str]]
+    analyzer: Callable[[str], Any]
     vocabulary: dict[str, int]
     idf: Any  # ndarray (n_features,): idf, or ones when the block uses none
     l2_normalise: bool
     scale: float  # the FeatureUnion transformer weight
     offset: int
+    columns: Columns = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", columns_for(self.analyzer, self.vocabulary))
 
 
 @dataclass(frozen=True)
@@ -52,52 +56,60 @@ class LinearThemeScorer:
     offset_b: Any
     n_labels: int
     n_folds: int
+    _block_of: Any = field(init=False, repr=False, compare=False)  # column -> block index
+    # per feature: idf * coef (the decision columns), then idf**2 (for the block's norm)
+    _weights: Any = field(init=False, repr=False, compare=False)
 
-    def _entries(self, texts: Sequence[str]) -> tuple[list[int], list[int], list[int]]:
-        """(row, column, block) of every present feature: the union's sparsity pattern."""
-        rows: list[int] = []
-        cols: list[int] = []
-        block_ids: list[int] = []
-        for i, text in enumerate(texts):
-            for b, block in enumerate(self.blocks):
-                found = set(map(block.vocabulary.get, set(block.analyzer(text))))
-                found.discard(None)
-                if found:
-                    cols.extend(map(block.offset.__add__, found))
-                    rows.extend([i] * len(found))
-                    block_ids.extend([b] * len(found))
-        return rows, cols, block_ids
+    CHUNK: ClassVar[int] = 128  # texts scored at once (bounds the texts x features mask)
 
-    def decision(self, texts: Sequence[str]):
-        """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds)."""
-        import numpy as np
+    def __post_init__(self) -> None:
+        block_of = np.empty(self.n_features, dtype=np.intp)
+        for b, block in enumerate(self.blocks):
+            block_of[block.offset:block.offset + len(block.idf)] = b
+        idf = np.concatenate([b.idf for b in self.blocks])[:, None]
+        object.__setattr__(self, "_block_of", block_of)
+        object.__setattr__(self, "_weights", np.hstack([idf * self.coef, idf * idf]))
 
-        out = np.tile(self.intercept, (len(texts), 1))
-        rows_l, cols_l, blocks_l = self._entries(texts)
-        if not rows_l:
-            return out
-        rows, cols, blocks = np.array(rows_l), np.array(cols_l), np.array(blocks_l)
-        idf = np.concatenate([b.idf for b in self.blocks])
-        values = idf[cols]
-        # l2 norm per (row, block), for the blocks that are normalised
+    def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct (text, feature) pairs of the union, sorted: ``(rows, cols)``."""
+        present = np.zeros(len(texts) * self.n_features, dtype=bool)
+        for block in self.blocks:
+            rows, cols = block.columns(texts)
+            present[rows * self.n_features + (cols + block.offset)] = True
+        return np.divmod(np.flatnonzero(present), self.n_features)
+
+    def decision(self, texts: Sequence[str]) -> np.ndarray:
+        """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds).
+
+        A block's row is ``scale * idf / norm`` on its present features (norm: the l2 norm
+        of those idf values, or 1), so its share of the decision is ``scale / norm`` times
+        the sum of the present features' ``idf * coef`` rows.
+        """
         n_blocks = len(self.blocks)
-        key = rows * n_blocks + blocks
-        norms = np.sqrt(np.bincount(key, weights=values * values,
-                                    minlength=len(texts) * n_blocks))[key]
-        l2 = np.array([b.l2_normalise for b in self.blocks])[blocks]
-        scale = np.array([b.scale for b in self.blocks])[blocks]
-        values = np.where(l2, values / np.where(norms > 0, norms, 1.0), values) * scale
-        # rows are in order: sum each row's run of entries at once
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        out[rows[starts]] += np.add.reduceat(values[:, None] * self.coef[cols], starts, axis=0)
-        return out
+        out = np.tile(self.intercept, (len(texts), 1))
+        rows, cols = self.features(texts)
+        if not rows.size:
+            return out
+        segment = rows * n_blocks + self._block_of[cols]  # (text, block), sorted
+        starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+        segment = segment[starts]
+        block = segment % n_blocks
+        sums = np.add.reduceat(self._weights[cols], starts)
+        l2 = np.array([b.l2_normalise for b in self.blocks])[block]
+        norm = np.sqrt(sums[:, -1], where=l2 & (sums[:, -1] > 0), out=np.ones(len(starts)))
+        scale = np.array([b.scale for b in self.blocks])[block]
+        shares = np.zeros((len(texts) * n_blocks, out.shape[1]))
+        shares[segment] = sums[:, :-1] * (scale / norm)[:, None]
+        return out + shares.reshape(len(texts), n_blocks, -1).sum(axis=1)
 
-    def predict_proba(self, texts: Sequence[str]):
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, shape (n_texts, n_labels), equal to the pipeline's to rounding."""
-        import numpy as np
-
+        decision = np.empty((0, len(self.intercept)))
+        if len(texts):
+            decision = np.concatenate([self.decision(texts[i:i + self.CHUNK])
+                                       for i in range(0, len(texts), self.CHUNK)])
         # Platt: expit(-(a d + b)) = 1 / (1 + exp(a d + b)), averaged over the folds.
-        proba = 1.0 / (1.0 + np.exp(self.slope_a * self.decision(texts) + self.offset_b))
+        proba = 1.0 / (1.0 + np.exp(self.slope_a * decision + self.offset_b))
         return proba.reshape(len(texts), self.n_labels, self.n_folds).mean(axis=2)
 
     # ------------------------------------------------------------------ persistence
@@ -105,8 +117,6 @@ class LinearThemeScorer:
     def save(self, path: str | os.PathLike, skops_sha256: str) -> None:
         """Write the arrays as ``.npy`` members of a zip with fixed timestamps (byte-stable,
         no pickle); ``skops_sha256`` ties the file to the model it was compiled from."""
-        import numpy as np
-
         header = {"format": SCORER_FORMAT, "skops_sha256": skops_sha256,
                   "n_features": self.n_features, "n_labels": self.n_labels,
                   "n_folds": self.n_folds,
@@ -138,8 +148,6 @@ def load_scorer(path: str | os.PathLike) -> tuple[LinearThemeScorer, str]:
     Needs only numpy (no scikit-learn import: that is most of ``gknlp extract``'s start-up).
     Arrays are read with ``allow_pickle=False``; analyzers must be known by name.
     """
-    import numpy as np
-
     with zipfile.ZipFile(path) as zf:
         header = json.loads(zf.read("header.json"))
         if header.get("format") != SCORER_FORMAT:
@@ -171,7 +179,7 @@ def _analyzers() -> dict[str, Callable[[str], Any]]:
 
     return {"gknlp.theme_features.jieba_words": theme_features.jieba_words,
             "gknlp.theme_features.theme_cues": theme_features.theme_cues,
-            "char_1_2": _char_unigrams_bigrams,
+            "char_1_2": char_unigrams_bigrams,
             # names in scorers saved before the features had their own module
             "gknlp.themes.jieba_words": theme_features.jieba_words,
             "gknlp.themes.theme_cues": theme_features.theme_cues}
@@ -185,8 +193,6 @@ def _analyzer_name(fn: Callable[[str], Any]) -> str:
 
 
 def _block(vec: Any, scale: float, offset: int) -> FeatureBlock | None:
-    import numpy as np
-
     # Binary counts make sublinear tf a no-op (1 + log 1 = 1), so a row is idf (or ones) on
     # the present terms, l2-normalised or not, then scaled by the FeatureUnion weight.
     if not getattr(vec, "binary", False) or vec.norm not in ("l2", None):
@@ -198,20 +204,14 @@ def _block(vec: Any, scale: float, offset: int) -> FeatureBlock | None:
     return FeatureBlock(analyzer, dict(vec.vocabulary_), idf, vec.norm == "l2", scale, offset)
 
 
-def _char_unigrams_bigrams(text: str) -> set[str]:
-    """The distinct tokens of scikit-learn's ``analyzer="char", ngram_range=(1, 2)``."""
-    text = _WHITE_SPACES.sub(" ", text)
-    return set(text).union(map(operator.add, text, text[1:]))
-
-
 def _analyzer(vec: Any) -> Callable[[str], Any]:
     """The vectorizer's analyzer; for plain character 1-2-grams (only the distinct tokens
     matter to a binary block) a set built in C instead of scikit-learn's Python loop."""
     plain = (vec.analyzer == "char" and tuple(vec.ngram_range) == (1, 2) and not vec.lowercase
              and vec.strip_accents is None and vec.preprocessor is None
-             and vec.input == "content" and vec._white_spaces.pattern == _WHITE_SPACES.pattern)
+             and vec.input == "content" and vec._white_spaces.pattern == WHITE_SPACES.pattern)
     if plain:
-        return _char_unigrams_bigrams
+        return char_unigrams_bigrams
     if callable(vec.analyzer) and vec.input == "content":
         return vec.analyzer  # scikit-learn only wraps it to decode bytes
     return vec.build_analyzer()
@@ -219,7 +219,6 @@ def _analyzer(vec: Any) -> Callable[[str], Any]:
 
 def compile_pipeline(pipeline: Any) -> LinearThemeScorer | None:
     """The exact linear form of ``pipeline``, or ``None`` when it is not of the known shape."""
-    import numpy as np
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.multiclass import OneVsRestClassifier

@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,27 @@ def _make_pipeline(seed: int):
 # --------------------------------------------------------------------------- model
 
 
+def round_4(values: Any) -> list[list[float]]:
+    """``round(float(v), 4)`` of each value of a 2-d array of probabilities, vectorised.
+
+    Why exact: ``round`` gives the float nearest to the decimal k / 10**4, k the exact
+    ``v * 10**4`` rounded half to even; ``rint(v * 1e4) / 1e4`` gives the same float (the
+    division is correctly rounded) whenever the product, off by at most 2**-53 * 1e4 for
+    0 <= v <= 1, is clear of a half. The few values near a half are redone with ``round``.
+    """
+    import numpy as np
+
+    scaled = values * 10000.0
+    rows = (np.rint(scaled) / 10000.0).tolist()
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    near_half |= (values < 0) | (values > 1)
+    for i, j in zip(*np.nonzero(near_half)):
+        rows[i][j] = round(float(values[i, j]), 4)
+    return rows
+
+
+
+
 @dataclass
 class ThemeModel:
     """A fitted pipeline plus its label set and per-label thresholds.
@@ -175,15 +197,15 @@ class ThemeModel:
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """``[{"themes": [labels over threshold], "scores": {label: probability}}]``."""
+        import numpy as np
+
         if isinstance(texts, str):
             raise TypeError("predict() takes a list of texts, not a single string")
         probs = self.scores(list(texts))
-        out = []
-        for row in probs:
-            scores = {lab: round(float(p), 4) for lab, p in zip(self.labels, row)}
-            themes = [lab for lab, p in zip(self.labels, row) if p >= self.thresholds[lab]]
-            out.append({"themes": themes, "scores": scores})
-        return out
+        over = (probs >= np.array([self.thresholds[lab] for lab in self.labels])).tolist()
+        return [{"themes": list(compress(self.labels, row_over)),
+                 "scores": dict(zip(self.labels, row_scores))}
+                for row_over, row_scores in zip(over, round_4(probs))]
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``model.skops`` (canonical, byte-stable), its numpy form ``scorer.zip``,

@@ -15,7 +15,8 @@ import pytest
 
 from gknlp import segment, themes
 from gknlp.pipeline import extract
-from gknlp.theme_scorer import _char_unigrams_bigrams, compile_pipeline, load_scorer
+from gknlp.theme_columns import char_unigrams_bigrams
+from gknlp.theme_scorer import compile_pipeline, load_scorer
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
@@ -58,7 +59,7 @@ def test_char_bigrams_equal_sklearn_analyzer(text):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     analyzer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False).build_analyzer()
-    assert _char_unigrams_bigrams(text) == set(analyzer(text))
+    assert char_unigrams_bigrams(text) == set(analyzer(text))
 
 
 def test_shipped_scorer_equals_the_skops_pipeline(paragraphs):
@@ -92,3 +93,14 @@ def test_tagging_does_not_import_sklearn():
             "print('sklearn' in sys.modules, m.pipeline is None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_scorer_chunks_give_the_same_scores(paragraphs, monkeypatch):
+    from gknlp.theme_scorer import LinearThemeScorer
+
+    shipped, _ = load_scorer(SHIPPED / "scorer.zip")
+    texts = [themes.normalize_text(t) for t in paragraphs][:40] + [""]
+    whole = shipped.predict_proba(texts)
+    monkeypatch.setattr(LinearThemeScorer, "CHUNK", 7)
+    np.testing.assert_allclose(shipped.predict_proba(texts), whole, rtol=0, atol=1e-15)
+    assert shipped.predict_proba([]).shape == (0, shipped.n_labels)

@@ -1,0 +1,240 @@
+"""The feature columns present in each of a batch of texts, for one block of the theme model.
+
+Why: the scorer needs, per paragraph, the distinct vocabulary columns its analyzer yields.
+Calling the analyzer and a dict per paragraph and per token costs more than the rest of
+tagging together, so each known analyzer has a batched form here that gives the same
+pairs: character n-grams and cue terms looked up with numpy in tables indexed by
+character ids, jieba tokens (one cut per batch) mapped to columns through one growing
+dict. :class:`AnalyzerColumns` is the plain form, used for any other analyzer and as the
+reference in tests (tests/test_theme_columns.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from gknlp import theme_features
+
+__all__ = ["Columns", "AnalyzerColumns", "CharGramColumns", "WordColumns", "CueColumns",
+           "columns_for"]
+
+#: ``(rows, cols)``: ``intp`` arrays of equal length, one entry per (text, column) pair
+#: present (possibly repeated: the scorer keeps the distinct ones).
+Pairs = tuple[Any, Any]
+Columns = Callable[[Sequence[str]], Pairs]
+
+WHITE_SPACES = re.compile(r"\s\s+")  # as in sklearn.feature_extraction.text
+
+
+def char_unigrams_bigrams(text: str) -> set[str]:
+    """The distinct tokens of scikit-learn's ``analyzer="char", ngram_range=(1, 2)``."""
+    text = WHITE_SPACES.sub(" ", text)
+    return set(text).union(map(str.__add__, text, text[1:]))
+
+
+def _pairs(rows: list[int], cols: list[int]) -> Pairs:
+    return np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp)
+
+
+class AnalyzerColumns:
+    """Any analyzer: its tokens per text, looked up in the vocabulary one by one."""
+
+    def __init__(self, analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> None:
+        self.analyzer = analyzer
+        self.vocabulary = vocabulary
+
+    def __call__(self, texts: Sequence[str]) -> Pairs:
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, text in enumerate(texts):
+            found = set(map(self.vocabulary.get, set(self.analyzer(text))))
+            found.discard(None)
+            rows += [i] * len(found)
+            cols += found
+        return _pairs(rows, cols)
+
+
+class _CharIds:
+    """Code point -> a small id for each character of a set (0: any other character), so
+    that grams of those characters index dense tables. Tables use the smallest int type
+    that holds them: they are read at random, and a small table stays in cache."""
+
+    def __init__(self, chars: Iterable[str]) -> None:
+        chars = sorted(set(chars))
+        self.size = len(chars) + 1
+        self.top = max(map(ord, chars), default=0) + 1  # code points from here on get 0
+        self.table = np.zeros(self.top + 1, dtype=np.min_scalar_type(self.size))
+        self.table[[ord(ch) for ch in chars]] = np.arange(1, self.size)
+
+    def __call__(self, text: str) -> np.ndarray:
+        """The id of each character of ``text``, as ``intp`` (so id pairs do not overflow)."""
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return self.table[np.minimum(codes, self.top)].astype(np.intp)
+
+    def bigram(self, gram: str) -> int:
+        """The index of the first two characters of ``gram`` in a ``size * size`` table."""
+        first, second = (int(self.table[ord(ch)]) for ch in gram[:2])
+        return first * self.size + second
+
+
+class CharGramColumns:
+    """Character 1-2-grams of all texts at once, looked up in dense tables by character ids
+    (no gram of the vocabulary holds a character without one): no string built per gram."""
+
+    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+        if any(len(term) not in (1, 2) for term in vocabulary):
+            raise ValueError("a character 1-2-gram vocabulary holds only 1- and 2-grams")
+        self.ids = _CharIds("".join(vocabulary))
+        col_type = np.min_scalar_type(-len(vocabulary))  # signed: -1 is "none"
+        self.unigram_cols = np.full(self.ids.size, -1, dtype=col_type)
+        self.bigram_cols = np.full(self.ids.size ** 2, -1, dtype=col_type)
+        for term, col in vocabulary.items():
+            if len(term) == 1:
+                self.unigram_cols[self.ids.table[ord(term)]] = col
+            else:
+                self.bigram_cols[self.ids.bigram(term)] = col
+
+    def __call__(self, texts: Sequence[str]) -> Pairs:
+        if WHITE_SPACES.search("\0".join(texts)):  # "\0" keeps runs from joining across texts
+            texts = [WHITE_SPACES.sub(" ", t) for t in texts]
+        ids = self.ids("".join(texts))
+        rows = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
+        within = rows[1:] == rows[:-1]  # bigrams never span two texts
+        cols = np.concatenate([self.unigram_cols[ids],
+                               self.bigram_cols[ids[:-1][within] * self.ids.size + ids[1:][within]]])
+        rows = np.concatenate([rows, rows[:-1][within]])
+        keep = cols >= 0
+        return rows[keep], cols[keep].astype(np.intp)  # the scorer adds the block's offset
+
+
+class _TokenColumns(dict):
+    """jieba token -> its word feature's column (-1: none), filled on first sight."""
+
+    LIMIT = 1 << 18  # distinct tokens kept; then start again (numbers are endless)
+
+    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+        super().__init__()
+        self.vocabulary = vocabulary
+
+    def __missing__(self, token: str) -> int:
+        feature = theme_features.word_feature(token)
+        col = self.vocabulary.get(feature, -1) if feature is not None else -1
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[token] = col
+        return col
+
+
+class WordColumns:
+    """:func:`theme_features.jieba_words` of all texts: one dict lookup per token, in C."""
+
+    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+        self.token_columns = _TokenColumns(vocabulary)
+
+    def __call__(self, texts: Sequence[str]) -> Pairs:
+        tokens = theme_features.jieba_tokens(texts)
+        lengths = [len(t) for t in tokens]
+        cols = np.fromiter(map(self.token_columns.__getitem__, chain.from_iterable(tokens)),
+                           dtype=np.intp, count=sum(lengths))
+        rows = np.repeat(np.arange(len(texts)), lengths)
+        keep = cols >= 0
+        return rows[keep], cols[keep]
+
+
+class CueColumns:
+    """:func:`theme_features.theme_cues` of all texts: every cue term found with numpy.
+
+    A theme's ``cue:<label>`` is on when one of its terms occurs in the text. Its
+    ``cue:<label>:2+`` needs two distinct terms among the pattern's non-overlapping
+    matches, so only texts where two distinct terms of the theme occur can have it; on
+    those few the pattern itself decides. Terms are found by their character ids read as
+    digits (an exact key, no hashing) in each window of the joined texts; the newline
+    between texts has id 0, which no term holds, so no window spans two texts.
+    """
+
+    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+        themes = theme_features.theme_cue_terms()
+        self.patterns = [pattern for _, pattern in theme_features.theme_cue_patterns()]
+        self.col_one = [vocabulary.get(f"cue:{label}", -1) for label, _ in themes]
+        self.col_two = [vocabulary.get(f"cue:{label}:2+", -1) for label, _ in themes]
+        terms = sorted({term for _, theme_terms in themes for term in theme_terms})
+        self.ids = _CharIds("".join(terms))
+        self.longest = max(map(len, terms), default=0)
+        # term x theme: 1 when the theme lists the term
+        self.term_themes = np.array([[term in theme_terms for _, theme_terms in themes]
+                                     for term in terms], dtype=np.float64).reshape(len(terms), -1)
+        self.first_pairs = np.zeros(self.ids.size ** 2, dtype=bool)
+        self.first_pairs[[self.ids.bigram(term) for term in terms]] = True
+        # key of a term of length L: its ids as digits in base ids.size, times longest, + L - 1
+        # (so terms that are prefixes of others keep their own keys); windows @ powers
+        # gives a start's key for every length at once
+        size, longest = self.ids.size, self.longest
+        self.powers = np.array([[size ** (length - 1 - j) * longest if j < length else 0
+                                 for length in range(1, longest + 1)] for j in range(longest)],
+                               dtype=np.int64)
+        keys = np.array([self._key(term) * longest + len(term) - 1 for term in terms], dtype=np.int64)
+        order = np.argsort(keys)
+        self.sorted_keys, self.sorted_terms = keys[order], order
+
+    def _key(self, term: str) -> int:
+        key = 0
+        for ch in term:
+            key = key * self.ids.size + int(self.ids.table[ord(ch)])
+        return key
+
+    @staticmethod
+    def applies() -> bool:
+        """Whether terms can be found this way: all have two characters or more and no
+        newline (the separator of texts), and their keys fit in an int64."""
+        terms = {term for _, theme_terms in theme_features.theme_cue_terms() for term in theme_terms}
+        if not terms:
+            return False
+        n_ids = len(set("".join(terms))) + 1
+        longest = max(map(len, terms))
+        return (min(map(len, terms)) >= 2 and not any("\n" in term for term in terms)
+                and n_ids ** longest * longest < 2 ** 62)
+
+    def occurrences(self, texts: Sequence[str]):
+        """Per text, how many distinct terms of each theme occur: (n_texts, n_themes)."""
+        ids = self.ids("\n".join(texts))
+        text_of = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])
+        padded = np.concatenate([ids, np.zeros(self.longest, dtype=ids.dtype)])
+        # only where a term's first two characters are can a term start
+        at = np.flatnonzero(self.first_pairs[ids * self.ids.size + padded[1:len(ids) + 1]])
+        windows = padded[at[:, None] + np.arange(self.longest)]
+        keys = (windows @ self.powers + np.arange(self.longest)).ravel()  # every length
+        where = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
+        found = np.flatnonzero(self.sorted_keys[where] == keys)
+        present = np.zeros((len(texts), len(self.term_themes)))
+        present[text_of[at[found // self.longest]], self.sorted_terms[where[found]]] = 1.0
+        return present @ self.term_themes  # small whole numbers: exact in floats
+
+    def __call__(self, texts: Sequence[str]) -> Pairs:
+        counts = self.occurrences(texts)
+        rows, themes = np.nonzero(counts)
+        cols = np.array(self.col_one, dtype=np.intp)[themes]
+        two_rows: list[int] = []
+        two_cols: list[int] = []
+        for row, theme in zip(*np.nonzero(counts > 1)):
+            if self.col_two[theme] >= 0 and len(set(self.patterns[theme].findall(texts[row]))) > 1:
+                two_rows.append(int(row))
+                two_cols.append(self.col_two[theme])
+        keep = cols >= 0
+        return (np.concatenate([rows[keep], np.array(two_rows, dtype=np.intp)]),
+                np.concatenate([cols[keep], np.array(two_cols, dtype=np.intp)]))
+
+
+def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:
+    """The batched form of ``analyzer`` over ``vocabulary`` when there is one, else the plain."""
+    if analyzer is char_unigrams_bigrams:
+        return CharGramColumns(vocabulary)
+    if analyzer is theme_features.jieba_words:
+        return WordColumns(vocabulary)
+    if analyzer is theme_features.theme_cues and CueColumns.applies():
+        return CueColumns(vocabulary)
+    return AnalyzerColumns(analyzer, vocabulary)

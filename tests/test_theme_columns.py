@@ -1,0 +1,94 @@
+"""Each batched column lookup of :mod:`gknlp.theme_columns` gives the pairs its analyzer
+gives text by text (:class:`AnalyzerColumns`, the plain form)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gknlp import segment, theme_features
+from gknlp.pipeline import extract
+from gknlp.theme_columns import (AnalyzerColumns, CharGramColumns, CueColumns, WordColumns,
+                                 char_unigrams_bigrams)
+from gknlp.theme_features import normalize_text
+from gknlp.theme_scorer import load_scorer
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
+SCORER = REPO / "models" / "themes-v1" / "scorer.zip"
+ODD_TEXTS = ["", " ", "a", "培训", "公开  栏\n\n公示 栏", " 两头 ", "1\t\t2", "（一）加强培训，",
+             "ｅ\u0301", "𠮷野家", "2023年", "12.5%", "\x00\x00", "信息公开\n政务公开",
+             "政府信息公开工作年度报告", "信息公开 信息公开 政务公开"]
+
+
+@pytest.fixture(scope="module")
+def paragraphs() -> list[str]:
+    texts = []
+    for path in SAMPLES:
+        texts += [p["text"] for p in extract(path, annotators=[]).paragraphs]
+    return texts
+
+
+def _as_set(pairs) -> set[tuple[int, int]]:
+    rows, cols = pairs
+    return set(zip(rows.tolist(), cols.tolist()))
+
+
+@pytest.mark.parametrize("kind", [CharGramColumns, WordColumns, CueColumns])
+def test_theme_columns_batched_equal_the_analyzer(paragraphs, kind):
+    scorer, _ = load_scorer(SCORER)
+    [block] = [b for b in scorer.blocks if isinstance(b.columns, kind)]
+    reference = AnalyzerColumns(block.analyzer, block.vocabulary)
+    normalised = [normalize_text(t) for t in paragraphs]
+    for texts in (normalised, paragraphs, ODD_TEXTS, normalised[:1], []):
+        assert _as_set(block.columns(texts)) == _as_set(reference(texts))
+
+
+def test_theme_columns_char_grams_outside_the_vocabulary():
+    columns = CharGramColumns({"a": 0, "ab": 1, "𠮷": 2, " ": 3})
+    rows, cols = columns(["ab", "b𠮷a", "a  b", "\U0010ffffa\ud800"])
+    assert _as_set((rows, cols)) == {(0, 0), (0, 1), (1, 2), (1, 0), (2, 0), (2, 3), (3, 0)}
+    assert char_unigrams_bigrams("a  b") == {"a", " ", "b", "a ", " b"}
+
+
+
+
+@pytest.mark.parametrize("engine", ["rjieba", "jieba"])
+def test_theme_features_jieba_tokens_joined_equal_one_by_one(paragraphs, monkeypatch, engine):
+    if engine == "rjieba":
+        pytest.importorskip("rjieba")
+    cut = segment.segmenter(engine)
+    monkeypatch.setattr(theme_features, "segmenter", lambda: cut)
+    normalised = [normalize_text(t) for t in paragraphs]
+    spaced = [" a ", "\t", "公开 ", " 栏目", "2023年 ", "\u3000信息\u3000", "a.b ", " "]
+    for texts in (normalised, paragraphs, ODD_TEXTS, spaced, ["", "", "a"], [""], []):
+        assert theme_features.jieba_tokens(texts) == [cut(t) for t in texts]
+
+
+def test_theme_columns_cues_on_made_up_terms(monkeypatch):
+    terms = (("a", ("信息公开", "公开", "政务公开", "信息")), ("b", ("公开栏", "栏目")))
+    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: terms)
+    patterns = tuple((label, re.compile("|".join(sorted(ts, key=len, reverse=True))))
+                     for label, ts in terms)
+    monkeypatch.setattr(theme_features, "theme_cue_patterns", lambda: patterns)
+    vocabulary = {"cue:a": 0, "cue:a:2+": 1, "cue:b": 2, "cue:b:2+": 3}
+    texts = ["信息公开", "信息公开栏目", "政务公开信息", "公", "", "公开\n栏目", "信息", "栏目公开栏"]
+    assert CueColumns.applies()
+    expected = _as_set(AnalyzerColumns(theme_features.theme_cues, vocabulary)(texts))
+    assert _as_set(CueColumns(vocabulary)(texts)) == expected
+    assert (0, 1) not in expected and (2, 1) in expected  # 信息公开 alone is one match
+    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("a", ("公", "信息")),))
+    assert not CueColumns.applies()
+    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("a", ("公\n开", "信息")),))
+    assert not CueColumns.applies()
+
+
+def test_theme_columns_are_intp(paragraphs):
+    import numpy as np
+
+    scorer, _ = load_scorer(SCORER)
+    for block in scorer.blocks:
+        rows, cols = block.columns(paragraphs[:5])
+        assert rows.dtype == np.intp and cols.dtype == np.intp
