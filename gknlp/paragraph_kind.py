@@ -49,7 +49,8 @@ def _default_kind_patterns() -> tuple[Any, Any, Any, Any]:
     return _kind_patterns(_kind_cues())
 
 
-def paragraph_kind(text: str, cues: Mapping[str, Any] | None = None) -> str:
+def paragraph_kind(text: str, cues: Mapping[str, Any] | None = None, *,
+                   normalized: bool = False) -> str:
     """``"problem"``, ``"measure"`` or ``"mixed"`` for a paragraph of the problems section.
 
     Cue words are data (``data/themes/kind_cues.json``, or ``cues`` with the same keys). A
@@ -58,14 +59,16 @@ def paragraph_kind(text: str, cues: Mapping[str, Any] | None = None) -> str:
     with the two characters after them, so 不够完善 or 仍需加强 is not also read as the
     measure cues 完善/加强; a sentence leans to the side with more cues (ties: ``tie``). The
     paragraph is ``problem``/``measure`` when all leaning sentences agree, else ``mixed``;
-    with no cue at all it is ``default``.
+    with no cue at all it is ``default``. ``normalized=True`` says ``text`` is already
+    :func:`normalize_text`'s output (the theme tagger has it), so it is not done again.
     """
     if cues is None:
         cues = _kind_cues()
         head_p, head_m, p_re, m_re = _default_kind_patterns()
     else:
         head_p, head_m, p_re, m_re = _kind_patterns(cues)
-    text = normalize_text(text)
+    if not normalized:
+        text = normalize_text(text)
     if head_p.match(text):
         return "problem"
     if head_m.match(text):

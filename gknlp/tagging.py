@@ -36,6 +36,7 @@ class ThemesAnnotator:
 
     def __call__(self, report: Report) -> None:
         from gknlp.paragraph_kind import paragraph_kind
+        from gknlp.theme_features import normalize_text
 
         paragraphs = report.paragraphs
         try:
@@ -49,10 +50,13 @@ class ThemesAnnotator:
             p["themes"] = p["scores"] = p["kind"] = None
         if not themed:
             return
-        for p, pred in zip(themed, model.predict([_paragraph_input(p) for p in themed])):
+        # normalised once for both the model and the problem/measure rule
+        texts = [normalize_text(_paragraph_input(p)) for p in themed]
+        for p, text, pred in zip(themed, texts, model.predict(texts, normalized=True)):
             p["themes"] = pred["themes"]
             p["scores"] = pred["scores"]
-            p["kind"] = paragraph_kind(p["text"]) if p["section"] == "problems" else None
+            if p["section"] == "problems":
+                p["kind"] = paragraph_kind(text, normalized=True)
 
 
 @cache

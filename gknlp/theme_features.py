@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from gknlp.segment import segmenter
+from gknlp.t2s_changes import may_change
 
 __all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "word_feature", "theme_cues",
            "theme_cue_terms", "theme_cue_patterns", "file_hash", "THEME_CUES"]
@@ -38,10 +39,16 @@ def _opencc():
 
 
 def normalize_text(text: str) -> str:
-    """Traditional -> simplified (OpenCC t2s), pinyin glosses dropped, NFKC widths, spaces."""
+    """Traditional -> simplified (OpenCC t2s), pinyin glosses dropped, NFKC widths, spaces.
+
+    OpenCC only sees texts it may change (:mod:`gknlp.t2s_changes`): the pipeline has
+    already converted traditional reports, and most paragraphs are simplified ones.
+    """
     if "(" in text:  # every pinyin gloss has one; the regex is slow to scan for nothing
         text = _PINYIN.sub("", text)
-    text = nfkc(_opencc().convert(text))
+    if may_change(text):
+        text = _opencc().convert(text)
+    text = nfkc(text)
     return " ".join(text.split())  # = re.sub(r"\s+", " ", text).strip(): both use str.isspace
 
 

@@ -94,7 +94,7 @@ class LinearThemeScorer:
         starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
         segment = segment[starts]
         block = segment % n_blocks
-        sums = np.add.reduceat(self._weights[cols], starts)
+        sums = np.add.reduceat(self._weights.take(cols, axis=0), starts)
         l2 = np.array([b.l2_normalise for b in self.blocks])[block]
         norm = np.sqrt(sums[:, -1], where=l2 & (sums[:, -1] > 0), out=np.ones(len(starts)))
         scale = np.array([b.scale for b in self.blocks])[block]

@@ -186,22 +186,25 @@ class ThemeModel:
             self.pipeline = _load_pipeline(self.source, self.meta)
         return self.pipeline
 
-    def scores(self, texts: Sequence[str]):
-        """Probabilities, shape (n_texts, n_labels), in ``self.labels`` order."""
+    def scores(self, texts: Sequence[str], *, normalized: bool = False):
+        """Probabilities, shape (n_texts, n_labels), in ``self.labels`` order.
+
+        ``normalized=True``: the texts are already :func:`normalize_text`'s output.
+        """
         import numpy as np
 
         if not len(texts):
             return np.zeros((0, len(self.labels)))
         predictor = self.scorer or self.fitted_pipeline()
-        return predictor.predict_proba([normalize_text(t) for t in texts])
+        return predictor.predict_proba(texts if normalized else [normalize_text(t) for t in texts])
 
-    def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+    def predict(self, texts: Sequence[str], *, normalized: bool = False) -> list[dict[str, Any]]:
         """``[{"themes": [labels over threshold], "scores": {label: probability}}]``."""
         import numpy as np
 
         if isinstance(texts, str):
             raise TypeError("predict() takes a list of texts, not a single string")
-        probs = self.scores(list(texts))
+        probs = self.scores(list(texts), normalized=normalized)
         over = (probs >= np.array([self.thresholds[lab] for lab in self.labels])).tolist()
         return [{"themes": list(compress(self.labels, row_over)),
                  "scores": dict(zip(self.labels, row_scores))}

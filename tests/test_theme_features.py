@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gknlp import theme_features
+from gknlp import t2s_changes, theme_features
 from gknlp.pipeline import extract
 from gknlp.theme_features import nfkc, normalize_text
 
@@ -86,3 +86,57 @@ def _reference_normalize(text: str) -> str:
 def test_theme_features_normalize_equals_the_plain_steps(paragraphs):
     for text in paragraphs + ODD_TEXTS:
         assert normalize_text(text) == _reference_normalize(text)
+
+
+# ------------------------------------------------------------ OpenCC skipped on simplified text
+
+
+def _opencc_dict_tool() -> bool:
+    import opencc
+
+    return (Path(opencc.__file__).parent / "clib" / "bin" / "opencc_dict").is_file()
+
+
+needs_opencc_dict = pytest.mark.skipif(not _opencc_dict_tool(),
+                                       reason="this OpenCC build ships no opencc_dict tool")
+
+
+@needs_opencc_dict
+def test_t2s_changes_file_is_built_from_the_installed_opencc():
+    assert t2s_changes.build() == t2s_changes.T2S_CHANGES.read_text(encoding="utf-8")
+
+
+def test_t2s_changes_every_unflagged_character_is_kept():
+    convert = theme_features._opencc().convert
+    for code in range(0x10000):
+        ch = chr(code)
+        if not t2s_changes.may_change(ch):
+            assert convert(ch) == ch, hex(code)
+    assert t2s_changes.may_change("\ud800") and t2s_changes.may_change("𠮷")
+
+
+@needs_opencc_dict
+def test_t2s_changes_unflagged_strings_are_kept(paragraphs):
+    """Random strings of phrase-key pieces and unflagged characters: OpenCC keeps them."""
+    import random
+
+    convert = theme_features._opencc().convert
+    rng = random.Random(0)
+    keys = [key for key, _ in t2s_changes.opencc_t2s_entries() if len(key) > 1]
+    kept = [chr(c) for c in range(0x3000, 0xA000) if not t2s_changes.may_change(chr(c))]
+    texts = list(paragraphs)
+    for _ in range(20_000):
+        parts = [rng.choice(keys)[rng.randrange(2):] if rng.random() < 0.5 else rng.choice(kept)
+                 for _ in range(rng.randrange(1, 12))]
+        texts.append("".join(parts))
+    n_unflagged = 0
+    for text in texts:
+        if not t2s_changes.may_change(text):
+            n_unflagged += 1
+            assert convert(text) == text, text
+    assert n_unflagged > 1000
+
+
+def test_t2s_changes_flag_traditional_text():
+    assert t2s_changes.may_change("宣傳展板")
+    assert not t2s_changes.may_change("宣传展板")

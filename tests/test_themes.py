@@ -144,6 +144,23 @@ def test_themes_normalize_traditional():
 ], ids=["shortcomings", "youdai", "jiaqiang", "xiayibu", "both", "heading-problem", "heading-measure"])
 def test_themes_paragraph_kind(text, kind):
     assert themes.paragraph_kind(text) == kind
+    assert themes.paragraph_kind(themes.normalize_text(text), normalized=True) == kind
+
+
+def test_themes_normalized_once_gives_the_same_kinds_and_scores():
+    """The tagger normalises each paragraph once for the model and the kind rule."""
+    from gknlp.pipeline import extract
+
+    texts = []
+    for path in sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt")):
+        texts += [p["text"] for p in extract(path, annotators=[]).paragraphs]
+    texts.append("宣傳展板、懸掛條幅，仍需加強。")
+    normalized = [themes.normalize_text(t) for t in texts]
+    assert ([themes.paragraph_kind(t, normalized=True) for t in normalized]
+            == [themes.paragraph_kind(t) for t in texts])
+    if SHIPPED.joinpath("model.skops").is_file():
+        model = themes.load_model(SHIPPED)
+        assert model.predict(normalized, normalized=True) == model.predict(texts)
 
 
 # --------------------------------------------------------------------------- a researcher's own codebook

@@ -1,0 +1,109 @@
+"""Which texts OpenCC's ``t2s`` may change: an exact test that lets simplified text skip it.
+
+Why: the pipeline has already converted traditional reports, so nearly every paragraph the
+theme model sees comes back from OpenCC unchanged, and the call is most of
+:func:`gknlp.theme_features.normalize_text`. OpenCC replaces each dictionary match by the
+entry's first value and passes every other character through, so a text holding no
+character of a changing entry's key (:func:`changing_characters`) is returned as it is.
+The characters are data (``data/themes/t2s_changes.txt``), built from the dictionaries of
+the installed OpenCC with ``python -m gknlp.t2s_changes``; tests/test_theme_features.py
+rebuilds them and checks the test against OpenCC itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+__all__ = ["T2S_CHANGES", "may_change", "changing_characters", "opencc_t2s_entries", "build"]
+
+T2S_CHANGES = Path(__file__).parent / "data" / "themes" / "t2s_changes.txt"
+
+#: Also sent to OpenCC: lone surrogates (it raises on them, its input being UTF-8) and every
+#: character beyond the BMP, so that the class stays a bitmap (a class holding some of those
+#: is a list scanned per character, two hundred times slower).
+_ALWAYS = "\ud800-\udfff\U00010000-\U0010ffff"
+
+
+def changing_characters(entries: Iterable[tuple[str, str]]) -> set[str]:
+    """One or more characters of every ``(key, first value)`` entry that changes its text.
+
+    A key can only match where all its characters are, so any one of them flags the entry;
+    for equal lengths the characters that differ, else all of the key's.
+    """
+    out: set[str] = set()
+    for key, value in entries:
+        if key == value:
+            continue
+        if len(key) == len(value):
+            out.update(k for k, v in zip(key, value) if k != v)
+        else:
+            out.update(key)
+    return out
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    lines = T2S_CHANGES.read_text(encoding="utf-8").splitlines()
+    chars = "".join(ch for line in lines if not line.startswith("#") for ch in line
+                    if ord(ch) < 0x10000)
+    return re.compile("[" + re.escape(chars) + _ALWAYS + "]")
+
+
+def may_change(text: str) -> bool:
+    """False when OpenCC ``t2s`` certainly returns ``text`` unchanged."""
+    return _pattern().search(text) is not None
+
+
+# ------------------------------------------------------------------ build (not at run time)
+
+
+def _config_dicts(node: object) -> Iterator[str]:
+    """The ``.ocd2`` file names an OpenCC config (or part of one) reads."""
+    if isinstance(node, dict):
+        if node.get("type") == "ocd2":
+            yield node["file"]
+        for value in node.values():
+            yield from _config_dicts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _config_dicts(value)
+
+
+def opencc_t2s_entries() -> Iterator[tuple[str, str]]:
+    """``(key, first value)`` of every dictionary the installed OpenCC's ``t2s`` uses
+    (normalisation and conversion), dumped to text by the ``opencc_dict`` tool it ships."""
+    import subprocess
+    import tempfile
+
+    import opencc
+
+    share = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
+    tool = Path(opencc.__file__).parent / "clib" / "bin" / "opencc_dict"
+    config = json.loads((share / "t2s.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in dict.fromkeys(_config_dicts(config)):
+            out = Path(tmp) / (name + ".txt")
+            subprocess.run([str(tool), "-i", str(share / name), "-o", str(out),
+                            "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
+            for line in out.read_text(encoding="utf-8").splitlines():
+                key, _, values = line.partition("\t")
+                yield key, values.split(" ")[0]
+
+
+def build() -> str:
+    """The text of ``data/themes/t2s_changes.txt`` for the installed OpenCC."""
+    import opencc
+
+    chars = "".join(sorted(changing_characters(opencc_t2s_entries())))
+    lines = [chars[i:i + 64] for i in range(0, len(chars), 64)]
+    header = (f"# Characters of OpenCC {opencc.__version__} t2s dictionary keys whose entries "
+              "change text; built by `python -m gknlp.t2s_changes`.")
+    return "\n".join([header, *lines]) + "\n"
+
+
+if __name__ == "__main__":
+    T2S_CHANGES.write_text(build(), encoding="utf-8")
