@@ -59,6 +59,8 @@ class LinearThemeScorer:
     _block_of: Any = field(init=False, repr=False, compare=False)  # column -> block index
     # per feature: idf * coef (the decision columns), then idf**2 (for the block's norm)
     _weights: Any = field(init=False, repr=False, compare=False)
+    _l2: Any = field(init=False, repr=False, compare=False)  # per block: l2-normalised
+    _scale: Any = field(init=False, repr=False, compare=False)  # per block: union weight
 
     CHUNK: ClassVar[int] = 128  # texts scored at once (bounds the texts x features mask)
 
@@ -69,14 +71,16 @@ class LinearThemeScorer:
         idf = np.concatenate([b.idf for b in self.blocks])[:, None]
         object.__setattr__(self, "_block_of", block_of)
         object.__setattr__(self, "_weights", np.hstack([idf * self.coef, idf * idf]))
+        object.__setattr__(self, "_l2", np.array([b.l2_normalise for b in self.blocks]))
+        object.__setattr__(self, "_scale", np.array([b.scale for b in self.blocks]))
 
     def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The distinct (text, feature) pairs of the union, sorted: ``(rows, cols)``."""
-        present = np.zeros(len(texts) * self.n_features, dtype=bool)
+        present = np.zeros((len(texts), self.n_features), dtype=bool)
         for block in self.blocks:
             rows, cols = block.columns(texts)
-            present[rows * self.n_features + (cols + block.offset)] = True
-        return np.divmod(np.flatnonzero(present), self.n_features)
+            present[rows, cols + block.offset] = True
+        return np.nonzero(present)
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds).
@@ -85,27 +89,30 @@ class LinearThemeScorer:
         of those idf values, or 1), so its share of the decision is ``scale / norm`` times
         the sum of the present features' ``idf * coef`` rows.
         """
-        n_blocks = len(self.blocks)
-        out = np.tile(self.intercept, (len(texts), 1))
+        n_texts, n_blocks = len(texts), len(self.blocks)
+        out = np.tile(self.intercept, (n_texts, 1))
         rows, cols = self.features(texts)
         if not rows.size:
             return out
         segment = rows * n_blocks + self._block_of[cols]  # (text, block), sorted
-        starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+        first = np.empty(len(segment), dtype=bool)  # where a segment starts
+        first[0] = True
+        np.not_equal(segment[1:], segment[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
         segment = segment[starts]
         block = segment % n_blocks
         sums = np.add.reduceat(self._weights.take(cols, axis=0), starts)
-        l2 = np.array([b.l2_normalise for b in self.blocks])[block]
-        norm = np.sqrt(sums[:, -1], where=l2 & (sums[:, -1] > 0), out=np.ones(len(starts)))
-        scale = np.array([b.scale for b in self.blocks])[block]
-        shares = np.zeros((len(texts) * n_blocks, out.shape[1]))
-        shares[segment] = sums[:, :-1] * (scale / norm)[:, None]
-        return out + shares.reshape(len(texts), n_blocks, -1).sum(axis=1)
+        norm = np.sqrt(sums[:, -1], where=self._l2[block] & (sums[:, -1] > 0),
+                       out=np.ones(len(starts)))
+        shares = np.zeros((n_texts * n_blocks, out.shape[1]))
+        shares[segment] = sums[:, :-1] * (self._scale[block] / norm)[:, None]
+        return out + shares.reshape(n_texts, n_blocks, -1).sum(axis=1)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, shape (n_texts, n_labels), equal to the pipeline's to rounding."""
-        decision = np.empty((0, len(self.intercept)))
-        if len(texts):
+        if len(texts) <= self.CHUNK:
+            decision = self.decision(texts)
+        else:
             decision = np.concatenate([self.decision(texts[i:i + self.CHUNK])
                                        for i in range(0, len(texts), self.CHUNK)])
         # Platt: expit(-(a d + b)) = 1 / (1 + exp(a d + b)), averaged over the folds.
