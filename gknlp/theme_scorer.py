@@ -76,11 +76,12 @@ class LinearThemeScorer:
 
     def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The distinct (text, feature) pairs of the union, sorted: ``(rows, cols)``."""
-        present = np.zeros((len(texts), self.n_features), dtype=bool)
+        # flat keys: indexing and nonzero on a 2-d mask cost three times as much here
+        present = np.zeros(len(texts) * self.n_features, dtype=bool)
         for block in self.blocks:
             rows, cols = block.columns(texts)
-            present[rows, cols + block.offset] = True
-        return np.nonzero(present)
+            present[rows * self.n_features + (cols + block.offset)] = True
+        return np.divmod(np.flatnonzero(present), self.n_features)
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds).

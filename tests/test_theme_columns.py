@@ -85,6 +85,29 @@ def test_theme_columns_cues_on_made_up_terms(monkeypatch):
     assert not CueColumns.applies()
 
 
+def test_theme_columns_cues_two_distinct_replay_the_pattern(monkeypatch):
+    """Random texts over a few characters, terms that overlap, nest and repeat themselves:
+    ``cue:<label>:2+`` as the regex scan of :func:`theme_features.theme_cues` gives it."""
+    import random
+
+    terms = (("a", ("ab", "abc", "bc", "cab", "abab")), ("b", ("ca", "bca", "cc")),
+             ("c", ("ba", "abc", "cb")))
+    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: terms)
+    patterns = tuple((label, re.compile("|".join(sorted(ts, key=len, reverse=True))))
+                     for label, ts in terms)
+    monkeypatch.setattr(theme_features, "theme_cue_patterns", lambda: patterns)
+    vocabulary = {f"cue:{label}{two}": 2 * i + j for i, (label, _) in enumerate(terms)
+                  for j, two in enumerate(("", ":2+"))}
+    rng = random.Random(0)
+    texts = ["".join(rng.choice("abcx") for _ in range(rng.randrange(12))) for _ in range(3000)]
+    columns, reference = CueColumns(vocabulary), AnalyzerColumns(theme_features.theme_cues,
+                                                                 vocabulary)
+    for i in range(0, len(texts), 100):
+        assert _as_set(columns(texts[i:i + 100])) == _as_set(reference(texts[i:i + 100]))
+    twos = _as_set(reference(texts)) & {(r, c) for r in range(len(texts)) for c in (1, 3, 5)}
+    assert len(twos) > 300
+
+
 def test_theme_columns_are_intp(paragraphs):
     import numpy as np
 
