@@ -113,12 +113,14 @@ class CharGramColumns:
 
 
 class _TokenColumns(dict):
-    """jieba token -> its word feature's column (-1: none), filled on first sight."""
+    """jieba token -> its word feature's column (-1: none), filled on first sight; the
+    newline between joined texts -> ``SEPARATOR``."""
 
     LIMIT = 1 << 18  # distinct tokens kept; then start again (numbers are endless)
+    SEPARATOR = -2
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
-        super().__init__()
+        super().__init__({"\n": self.SEPARATOR})
         self.vocabulary = vocabulary
 
     def __missing__(self, token: str) -> int:
@@ -126,17 +128,29 @@ class _TokenColumns(dict):
         col = self.vocabulary.get(feature, -1) if feature is not None else -1
         if len(self) >= self.LIMIT:
             self.clear()
+            self["\n"] = self.SEPARATOR
         self[token] = col
         return col
 
 
 class WordColumns:
-    """:func:`theme_features.jieba_words` of all texts: one dict lookup per token, in C."""
+    """:func:`theme_features.jieba_words` of all texts: one cut, one dict lookup per
+    token in C, and each token's text counted from the newline tokens before it."""
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         self.token_columns = _TokenColumns(vocabulary)
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
+        tokens = theme_features.jieba_cut_joined(texts)
+        if tokens is None:
+            return self._one_by_one(texts)
+        cols = np.fromiter(map(self.token_columns.__getitem__, tokens), dtype=np.intp,
+                           count=len(tokens))
+        rows = np.cumsum(cols == _TokenColumns.SEPARATOR)
+        keep = cols >= 0
+        return rows[keep], cols[keep]
+
+    def _one_by_one(self, texts: Sequence[str]) -> Pairs:
         tokens = theme_features.jieba_tokens(texts)
         lengths = [len(t) for t in tokens]
         cols = np.fromiter(map(self.token_columns.__getitem__, chain.from_iterable(tokens)),

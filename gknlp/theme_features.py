@@ -17,7 +17,7 @@ from pathlib import Path
 from gknlp.segment import segmenter
 from gknlp.t2s_changes import may_change
 
-__all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "word_feature", "theme_cues",
+__all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "jieba_cut_joined", "word_feature", "theme_cues",
            "theme_cue_terms", "theme_cue_patterns", "file_hash", "THEME_CUES"]
 
 THEME_CUES = Path(__file__).parent / "data" / "themes" / "theme_cues.json"
@@ -112,20 +112,10 @@ def jieba_words(doc: str) -> list[str]:
 
 
 def jieba_tokens(docs: Sequence[str]) -> list[list[str]]:
-    """The raw jieba tokens of each doc (what :func:`jieba_words` maps to features).
-
-    Why one cut of all docs joined by newlines: jieba cuts text into runs of word
-    characters and yields every whitespace character outside them as a token of its own,
-    so a newline never joins a word, and the cut of the whole is the cuts of the docs with
-    a ``"\n"`` token between them (tests/test_theme_columns.py checks both engines). Docs
-    holding a line break themselves are cut one by one.
-    """
-    cut = segmenter()
-    if not docs:
-        return []
-    if any("\n" in doc or "\r" in doc for doc in docs):
-        return list(map(cut, docs))
-    tokens = cut("\n".join(docs))
+    """The raw jieba tokens of each doc (what :func:`jieba_words` maps to features)."""
+    tokens = jieba_cut_joined(docs)
+    if tokens is None:
+        return list(map(segmenter(), docs))
     out = []
     start = 0
     for _ in range(len(docs) - 1):
@@ -134,6 +124,20 @@ def jieba_tokens(docs: Sequence[str]) -> list[list[str]]:
         start = end + 1
     out.append(tokens[start:])
     return out
+
+
+def jieba_cut_joined(docs: Sequence[str]) -> list[str] | None:
+    """One jieba cut of all docs joined by newlines: their cuts with a ``"\n"`` token
+    between each two; None for no docs, or when a doc holds a line break itself.
+
+    Why it is exact: jieba cuts text into runs of word characters and yields every
+    whitespace character outside them as a token of its own, so a newline never joins a
+    word (tests/test_theme_columns.py checks both engines).
+    """
+    joined = "\n".join(docs)
+    if not docs or "\r" in joined or joined.count("\n") != len(docs) - 1:
+        return None
+    return segmenter()(joined)
 
 
 @cache

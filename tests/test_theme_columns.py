@@ -108,6 +108,20 @@ def test_theme_columns_cues_two_distinct_replay_the_pattern(monkeypatch):
     assert len(twos) > 300
 
 
+def test_theme_columns_words_after_the_token_table_restarts(paragraphs, monkeypatch):
+    """The newline marker survives the table's restarts (it is put back each time)."""
+    from gknlp.theme_columns import _TokenColumns
+
+    monkeypatch.setattr(_TokenColumns, "LIMIT", 50)
+    scorer, _ = load_scorer(SCORER)
+    [block] = [b for b in scorer.blocks if isinstance(b.columns, WordColumns)]
+    columns = WordColumns(block.vocabulary)
+    reference = AnalyzerColumns(block.analyzer, block.vocabulary)
+    normalised = [normalize_text(t) for t in paragraphs]
+    for i in range(0, len(normalised), 7):
+        assert _as_set(columns(normalised[i:i + 7])) == _as_set(reference(normalised[i:i + 7]))
+
+
 def test_theme_columns_are_intp(paragraphs):
     import numpy as np
 
