@@ -17,8 +17,9 @@ from pathlib import Path
 from gknlp.segment import segmenter
 from gknlp.t2s_changes import may_change
 
-__all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "jieba_cut_joined", "word_feature", "theme_cues",
-           "theme_cue_terms", "theme_cue_patterns", "file_hash", "THEME_CUES"]
+__all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "jieba_cut_joined",
+           "word_feature", "theme_cues", "theme_cue_terms", "theme_cue_patterns", "file_hash",
+           "THEME_CUES"]
 
 THEME_CUES = Path(__file__).parent / "data" / "themes" / "theme_cues.json"
 

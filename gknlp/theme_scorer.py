@@ -102,6 +102,7 @@ class LinearThemeScorer:
         starts = np.flatnonzero(first)
         segment = segment[starts]
         block = segment % n_blocks
+        # take: a row gather at half the cost of fancy indexing
         sums = np.add.reduceat(self._weights.take(cols, axis=0), starts)
         norm = np.sqrt(sums[:, -1], where=self._l2[block] & (sums[:, -1] > 0),
                        out=np.ones(len(starts)))
