@@ -60,18 +60,17 @@ def _region(sections: dict[str, Section | None], key: str, body_start: int, text
 
 
 def _table_json(t: TableResult) -> dict[str, dict[str, Any]]:
-    return {row: {col: to_json_number(t.value(row, col)) for col in cols} for row, cols in t.rows.items()}
+    """The table's values in JSON form, as `TableResult.value` gives them."""
+    if t.money_unit:  # some amounts were printed in 元: `value` converts them to 万元
+        return {row: {col: to_json_number(t.value(row, col)) for col in cols} for row, cols in t.rows.items()}
+    return {row: {col: None if cell is None else cell.number for col, cell in cols.items()}
+            for row, cols in t.rows.items()}
 
 
 def _table_info(t: TableResult) -> dict[str, Any]:
-    raw = {}
-    for row, cols in t.rows.items():
-        for col, cell in cols.items():
-            if cell is None:
-                continue
-            if cell.kind == "placeholder" or cell.note or cell.unit or (cell.raw and cell.raw.strip() != str(cell.value)):
-                if cell.raw and cell.raw.strip():
-                    raw[f"{row}.{col}"] = cell.raw.strip()
+    """How the table was read: template, layout, columns, printed text worth auditing, ambiguity."""
+    raw = {f"{row}.{col}": cell.shown_raw for row, cols in t.rows.items() for col, cell in cols.items()
+           if cell is not None and cell.shown_raw is not None}
     return {"template": t.template, "layout": t.layout, "columns": list(t.columns) or None,
             "raw": raw, "ambiguous": sum(len(v) for v in t.ambiguous.values()),
             "ambiguous_cells": t.ambiguous or {}}
