@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, requests_template
@@ -22,8 +23,9 @@ _IN = ("new", "carried_in")
 _OUT = ("total", "carried_over")
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(NamedTuple):
+    """One identity's outcome (a tuple: some forty are built for every report)."""
+
     rule: str
     status: str
     expected: float | int | None
@@ -38,9 +40,10 @@ class Check:
 _ZERO = Decimal(0)
 
 
-def _num(d: Decimal | None) -> int | float | None:
-    if d is None:
-        return None
+def _num(d: int | Decimal | None) -> int | float | None:
+    """A sum in its JSON form (ints are already)."""
+    if d is None or type(d) is int:
+        return d
     return _json_number(d)
 
 
@@ -62,7 +65,7 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
     return total
 
 
-_NO_VALUES: dict[str, Decimal | None] = {}  # never written
+_NO_VALUES: dict[str, int | Decimal | None] = {}  # never written
 
 
 def _compare(rule: str, where: str, lhs: list[Decimal | None], rhs: list[Decimal | None]) -> Check:
@@ -102,7 +105,7 @@ class _Plan:
     def evaluate(self, t: TableResult) -> list[Check]:
         """The identities on table `t` (a cell the table lacks is blank)."""
         grid = t.grid()
-        values: list[Decimal | None] = []
+        values: list[int | Decimal | None] = []
         for row, cols in self.cells:
             values.extend(map(grid.get(row, _NO_VALUES).get, cols))
         checks = []
@@ -114,9 +117,9 @@ class _Plan:
         return checks
 
 
-def _total(values: list[Decimal | None], indices: tuple[int, ...]) -> Decimal | None:
-    """The sum of the indexed values; None when any is blank (blanks are never zero)."""
-    total = _ZERO
+def _total(values: list[int | Decimal | None], indices: tuple[int, ...]) -> int | Decimal | None:
+    """The exact sum of the indexed values; None when any is blank (blanks are never zero)."""
+    total = 0
     for i in indices:
         v = values[i]
         if v is None:  # not `None in values`: comparing a Decimal with None is slow (an ABC check)
