@@ -12,6 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 from importlib import resources
 
 from gknlp.tables.align import _GAP, squash
@@ -280,8 +281,9 @@ _LINE_ENUM = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,
 _INLINE_HEAD = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d))[^。：:；;\n]{2,30}?[。：:](?=.)")
 
 
-@dataclass(frozen=True)
-class Paragraph:
+class Paragraph(NamedTuple):
+    """One paragraph of a narrative section (a tuple: about ten are built per report)."""
+
     id: str
     section: str
     heading: str | None

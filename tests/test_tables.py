@@ -278,3 +278,18 @@ def test_tables_json_and_raw_audit_as_the_cells_first_gave_them() -> None:
                     if cell.raw and cell.raw.strip():
                         raw[f"{row}.{col}"] = cell.raw.strip()
         assert _table_info(t)["raw"] == raw
+
+
+def test_tables_plain_rows_are_cut_as_the_rules_cut_them() -> None:
+    """row_tokens' str.split path (digits and spaces) equals the general cut, on seed rows and random text."""
+    import random
+
+    from gknlp.tables.align import cut_row_tokens, row_tokens
+
+    segments = [rt.segment for t in _seed_tables() for rt in t.row_texts.values()]
+    rng = random.Random(5)
+    alphabet = ["0", "1", "23", " ", " ", "\t", "\n", "|", "/", "件", "\u3000", "１２", "-", "."]
+    segments += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    segments += ["", " ", "0", " 0 ", "000", "1 2 3", "  12  3 ", "１２ ３"]
+    for segment in segments:
+        assert row_tokens.__wrapped__(segment) == cut_row_tokens(segment), repr(segment)

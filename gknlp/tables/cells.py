@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
-from gknlp.types import to_json_number
-
 __all__ = ["Cell", "parse_cell", "is_value_token", "PLACEHOLDER"]
 
 PLACEHOLDER = re.compile(r"^(?:[/／\\—–\-－―_~～·.。]+|无|不适用|空|暂无|未统计|/无)$")
@@ -44,12 +42,13 @@ class Cell:
     def __post_init__(self) -> None:
         v = self.value
         integral = v is not None and v == v.to_integral_value()
+        exact = int(v) if integral else v
         raw = self.raw.strip() if self.raw else ""
         differs = self.kind == "placeholder" or self.note or self.unit or (raw and raw != str(v))
         object.__setattr__(self, "integral", integral)
-        object.__setattr__(self, "exact", int(v) if integral else v)
+        object.__setattr__(self, "exact", exact)
         object.__setattr__(self, "natural", integral and v >= 0)
-        object.__setattr__(self, "number", to_json_number(v))
+        object.__setattr__(self, "number", exact if integral or v is None else float(v))  # as to_json_number
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
 
 
