@@ -174,7 +174,7 @@ def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell, ...]
     fitted, problem = fit_cells(fit, n)
     if fitted is None:
         return tokens, None, problem
-    return tokens, tuple(parse_cell(v or "") for v in fitted), problem
+    return tokens, tuple(map(parse_cell, fitted)), problem  # None (a missing cell) parses as ""
 
 
 def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tuple[str, ...]],
