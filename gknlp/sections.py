@@ -356,19 +356,16 @@ def split_paragraphs(text: str, section: Section) -> list[Paragraph]:
     """Paragraphs of one section, as a reader sees them; offsets into `text`."""
     body = text[section.body_start:section.end]
     base = section.body_start
+    key = section.key
     if "\n" in body.strip():
-        chunks = _chunks_lines(body)
+        chunks = [(a, b, body[a:b], heading) for a, b, heading in _chunks_lines(body)]
     else:
         chunks = []
         for a, b in _chunks_one_line(body):
             seg = body[a:b]
-            lead = len(seg) - len(seg.lstrip())
-            a += lead
-            b = a + len(seg.strip())
-            m = _INLINE_HEAD.match(body[a:b])
-            chunks.append((a, b, m.group().strip() if m else None))
-    paragraphs = []
-    for i, (a, b, heading) in enumerate(chunks, 1):
-        paragraphs.append(Paragraph(f"{section.key}-{i}", section.key, heading, text[base + a:base + b],
-                                    base + a, base + b))
-    return paragraphs
+            stripped = seg.strip()
+            a += len(seg) - len(seg.lstrip())
+            m = _INLINE_HEAD.match(stripped)
+            chunks.append((a, a + len(stripped), stripped, m.group().strip() if m else None))
+    return [Paragraph(f"{key}-{i}", key, heading, chunk, base + a, base + b)
+            for i, (a, b, chunk, heading) in enumerate(chunks, 1)]
