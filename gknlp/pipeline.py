@@ -35,12 +35,18 @@ def _body_start_in(norm: NormalizedText, source_offset: int) -> int:
     return norm.from_source(source_offset) if source_offset > 0 else 0
 
 
+_TITLE_SEPARATOR = re.compile(r"[_|｜]| - ")
+_REPORT_WORD = re.compile(r"年度报告|年报|工作报告")
+_HEADER_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def _clean_title(title: str | None) -> str | None:
+    """The part of a page title that names the report (site names and separators dropped)."""
     if not title:
         return None
-    parts = [p.strip() for p in re.split(r"[_|｜]| - ", title) if p.strip()]
+    parts = [p.strip() for p in _TITLE_SEPARATOR.split(title) if p.strip()]
     for p in parts:
-        if re.search(r"年度报告|年报|工作报告", p):
+        if _REPORT_WORD.search(p):
             return p
     return parts[0] if parts else None
 
@@ -110,7 +116,7 @@ def extract_document(doc: Document, annotators: list[Annotator] | None = None,
     year = year_of(title, text[body_start:])
     published = published_date(text)
     if published is None and header.get("发布时间"):
-        m = re.match(r"(\d{4})-(\d{2})-(\d{2})", header["发布时间"])
+        m = _HEADER_DATE.match(header["发布时间"])
         published = "-".join(m.groups()) if m else None
 
     regions = {k: _region(sections, k, body_start, len(text)) for k in ("proactive", "requests", "appeals")}
