@@ -14,6 +14,15 @@ _TITLE_LINE = re.compile(r"(政府信息公开|政务公开)[^\n]{0,12}?(年度�
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
 _GOV_SUFFIX = re.compile(r"(人民政府|政府)$")
+# Compiled once here rather than looked up in re's cache on every call.
+_CLAUSE_MARK = re.compile(r"[。；，,:：]")
+_SENTENCE_MARK = re.compile(r"[。；，,]")
+_TITLE_IN_TEXT = re.compile(r"[^\s，。；]{0,40}?(?:19|20)\d{2}\s*年度?(?:政府信息公开|政务公开)[^\s，。；]{0,12}?(?:年度报告|年报)")
+_LEADING_GUANYU = re.compile(r"^(?:关于)?")
+_TRAILING_PAREN = re.compile(r"[（(][^）)]*[）)]$")
+_STATS_PERIOD = re.compile(r"统计期限?为?(?:自|从)?\s*((?:19|20)\d{2})\s*年")
+_YEAR_OF_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?(?:政府信息公开|政务公开)")
+_HEADER_LINE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$")
 
 
 def find_title(text: str, limit: int = 2000) -> str | None:
@@ -23,10 +32,10 @@ def find_title(text: str, limit: int = 2000) -> str | None:
     for i, line in enumerate(lines):
         if 6 <= len(line) <= 80 and _TITLE_LINE.search(line):
             prev = next((p for p in reversed(lines[:i]) if p), "")
-            if _YEAR.match(line) and 2 <= len(prev) <= 30 and not re.search(r"[。；，,:：]", prev):
+            if _YEAR.match(line) and 2 <= len(prev) <= 30 and not _CLAUSE_MARK.search(prev):
                 return prev + line  # the body's name on the line above: 云阳县人和街道办事处 / 2020年…
             return line
-    m = re.search(r"[^\s，。；]{0,40}?(?:19|20)\d{2}\s*年度?(?:政府信息公开|政务公开)[^\s，。；]{0,12}?(?:年度报告|年报)", head)
+    m = _TITLE_IN_TEXT.search(head)
     return m.group() if m else None
 
 
@@ -34,7 +43,7 @@ def issuer_from_title(title: str | None) -> str | None:
     """The body named before the year: 大坪乡人民政府2020年… → 大坪乡人民政府."""
     if not title:
         return None
-    title = re.sub(r"^(?:关于)?", "", title.strip())
+    title = _LEADING_GUANYU.sub("", title.strip())
     m = _YEAR.search(title)
     if not m or m.start() == 0:
         return None
@@ -49,7 +58,7 @@ def issuer_from_signature(text: str) -> str | None:
     for i in range(len(lines) - 1, 0, -1):
         if _DATE.fullmatch(lines[i]) or (_DATE.match(lines[i]) and len(lines[i]) <= 14):
             cand = lines[i - 1]
-            if 2 <= len(cand) <= 40 and not re.search(r"[。；，,]", cand):
+            if 2 <= len(cand) <= 40 and not _SENTENCE_MARK.search(cand):
                 return cand
     return None
 
@@ -65,7 +74,7 @@ def level_of(issuer: str | None) -> str | None:
     """province / city / county / township / department, from the issuer's name."""
     if not issuer:
         return None
-    name = re.sub(r"[（(][^）)]*[）)]$", "", issuer.strip())
+    name = _TRAILING_PAREN.sub("", issuer.strip())
     is_government = bool(_GOV_SUFFIX.search(name))
     name = _GOV_SUFFIX.sub("", name)
     for level, pattern in _level_rules():
@@ -82,10 +91,10 @@ def year_of(title: str | None, text: str) -> int | None:
         m = _YEAR.search(source)
         if m:
             return int(m.group(1))
-    m = re.search(r"统计期限?为?(?:自|从)?\s*((?:19|20)\d{2})\s*年", text)
+    m = _STATS_PERIOD.search(text)
     if m:
         return int(m.group(1))
-    m = re.search(r"((?:19|20)\d{2})\s*年度?(?:政府信息公开|政务公开)", text[:3000])
+    m = _YEAR_OF_REPORT.search(text, 0, 3000)
     if m:
         return int(m.group(1))
     years = [int(y) for y in _YEAR.findall(text[:5000])]
@@ -120,7 +129,7 @@ def split_crawler_header(text: str) -> tuple[CrawlerHeader, int]:
         return CrawlerHeader(), 0
     header = CrawlerHeader()
     for line in text[:m.start()].split("\n"):
-        kv = re.match(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$", line)
+        kv = _HEADER_LINE.match(line)
         if kv:
             header[kv.group(1)] = kv.group(2)
     return header, m.end()

@@ -35,12 +35,18 @@ def _body_start_in(norm: NormalizedText, source_offset: int) -> int:
     return norm.from_source(source_offset) if source_offset > 0 else 0
 
 
+_TITLE_SEPARATOR = re.compile(r"[_|｜]| - ")
+_REPORT_WORD = re.compile(r"年度报告|年报|工作报告")
+_HEADER_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def _clean_title(title: str | None) -> str | None:
+    """The part of a page title that names the report (site names and separators dropped)."""
     if not title:
         return None
-    parts = [p.strip() for p in re.split(r"[_|｜]| - ", title) if p.strip()]
+    parts = [p.strip() for p in _TITLE_SEPARATOR.split(title) if p.strip()]
     for p in parts:
-        if re.search(r"年度报告|年报|工作报告", p):
+        if _REPORT_WORD.search(p):
             return p
     return parts[0] if parts else None
 
@@ -60,18 +66,17 @@ def _region(sections: dict[str, Section | None], key: str, body_start: int, text
 
 
 def _table_json(t: TableResult) -> dict[str, dict[str, Any]]:
-    return {row: {col: to_json_number(t.value(row, col)) for col in cols} for row, cols in t.rows.items()}
+    """The table's values in JSON form, as `TableResult.value` gives them."""
+    if t.money_unit:  # some amounts were printed in 元: `value` converts them to 万元
+        return {row: {col: to_json_number(t.value(row, col)) for col in cols} for row, cols in t.rows.items()}
+    return {row: {col: None if cell is None else cell.number for col, cell in cols.items()}
+            for row, cols in t.rows.items()}
 
 
 def _table_info(t: TableResult) -> dict[str, Any]:
-    raw = {}
-    for row, cols in t.rows.items():
-        for col, cell in cols.items():
-            if cell is None:
-                continue
-            if cell.kind == "placeholder" or cell.note or cell.unit or (cell.raw and cell.raw.strip() != str(cell.value)):
-                if cell.raw and cell.raw.strip():
-                    raw[f"{row}.{col}"] = cell.raw.strip()
+    """How the table was read: template, layout, columns, printed text worth auditing, ambiguity."""
+    raw = {f"{row}.{col}": cell.shown_raw for row, cols in t.rows.items() for col, cell in cols.items()
+           if cell is not None and cell.shown_raw is not None}
     return {"template": t.template, "layout": t.layout, "columns": list(t.columns) or None,
             "raw": raw, "ambiguous": sum(len(v) for v in t.ambiguous.values()),
             "ambiguous_cells": t.ambiguous or {}}
@@ -111,7 +116,7 @@ def extract_document(doc: Document, annotators: list[Annotator] | None = None,
     year = year_of(title, text[body_start:])
     published = published_date(text)
     if published is None and header.get("发布时间"):
-        m = re.match(r"(\d{4})-(\d{2})-(\d{2})", header["发布时间"])
+        m = _HEADER_DATE.match(header["发布时间"])
         published = "-".join(m.groups()) if m else None
 
     regions = {k: _region(sections, k, body_start, len(text)) for k in ("proactive", "requests", "appeals")}

@@ -12,6 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 from importlib import resources
 
 from gknlp.tables.align import _GAP, squash
@@ -280,8 +281,9 @@ _LINE_ENUM = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,
 _INLINE_HEAD = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d))[^。：:；;\n]{2,30}?[。：:](?=.)")
 
 
-@dataclass(frozen=True)
-class Paragraph:
+class Paragraph(NamedTuple):
+    """One paragraph of a narrative section (a tuple: about ten are built per report)."""
+
     id: str
     section: str
     heading: str | None
@@ -354,19 +356,16 @@ def split_paragraphs(text: str, section: Section) -> list[Paragraph]:
     """Paragraphs of one section, as a reader sees them; offsets into `text`."""
     body = text[section.body_start:section.end]
     base = section.body_start
+    key = section.key
     if "\n" in body.strip():
-        chunks = _chunks_lines(body)
+        chunks = [(a, b, body[a:b], heading) for a, b, heading in _chunks_lines(body)]
     else:
         chunks = []
         for a, b in _chunks_one_line(body):
             seg = body[a:b]
-            lead = len(seg) - len(seg.lstrip())
-            a += lead
-            b = a + len(seg.strip())
-            m = _INLINE_HEAD.match(body[a:b])
-            chunks.append((a, b, m.group().strip() if m else None))
-    paragraphs = []
-    for i, (a, b, heading) in enumerate(chunks, 1):
-        paragraphs.append(Paragraph(f"{section.key}-{i}", section.key, heading, text[base + a:base + b],
-                                    base + a, base + b))
-    return paragraphs
+            stripped = seg.strip()
+            a += len(seg) - len(seg.lstrip())
+            m = _INLINE_HEAD.match(stripped)
+            chunks.append((a, a + len(stripped), stripped, m.group().strip() if m else None))
+    return [Paragraph(f"{key}-{i}", key, heading, chunk, base + a, base + b)
+            for i, (a, b, chunk, heading) in enumerate(chunks, 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,150 @@ def test_tables_grid_gives_what_value_gives() -> None:
     proactive.money_unit[f"{row}.{col}"] = "yuan"  # printed in 元: value() divides by 10,000
     for t in tables:
         assert t.grid() == {row: {col: t.value(row, col) for col in cells} for row, cells in t.rows.items()}
+
+
+def _reference_checks(t) -> list[tuple]:
+    """R1-R5 as first written: every identity built and summed cell by cell from `value`."""
+    from gknlp.tables.checks import _APPLICANTS, _IN, _ORGS, _OUT, _outcome_rows
+    from gknlp.tables.templates import appeals_template, requests_template
+    from gknlp.types import to_json_number
+
+    def total(cells):
+        values = [t.value(r, c) if r in t.rows else None for r, c in cells]
+        return None if None in values else sum(values, Decimal(0))
+
+    def compare(rule, where, lhs, rhs):
+        e, f = total(lhs), total(rhs)
+        status = "not_assessable" if e is None or f is None else "pass" if e == f else "fail"
+        return (rule, status, to_json_number(e), to_json_number(f), where)
+
+    if not t.found:
+        return []
+    if t.key == "appeals":
+        spec = appeals_template()
+        return [compare("R5", f"appeals.{b}: total = upheld + corrected + other + pending",
+                        [(b, "total")], [(b, c) for c in spec.columns if c != "total"]) for b in spec.blocks]
+    cols, outcomes = list(_APPLICANTS) + ["total"], _outcome_rows(t.template or "2019")
+    out = [compare("R1", f"requests.{c}: new + carried_in = total + carried_over",
+                   [(r, c) for r in _IN], [(r, c) for r in _OUT]) for c in cols]
+    out += [compare("R2", f"requests.{c}: total = sum of outcomes", [("total", c)], [(r, c) for r in outcomes])
+            for c in cols]
+    out += [compare("R3", f"requests.{r}: total column = sum of applicant columns",
+                    [(r, "total")], [(r, c) for c in _APPLICANTS]) for r in t.rows]
+    if "org_subtotal" in t.columns:
+        out += [compare("R4", f"requests.{r}: org_subtotal = sum of organisation columns",
+                        [(r, "org_subtotal")], [(r, c) for c in _ORGS]) for r in t.rows]
+    for spec in requests_template().rows_for(t.template or "2019"):
+        if spec.subtotal_of and spec.key in t.rows:
+            out += [compare("R4", f"requests.{spec.key}.{c}: subtotal = sum of its items",
+                            [(spec.key, c)], [(r, c) for r in spec.subtotal_of]) for c in t.columns]
+    return out
+
+
+def _seed_tables() -> list:
+    from gknlp.pipeline import extract
+
+    return [t for p in sorted(SEEDS.glob("*.txt")) for t in extract(p, annotators=[]).table_results]
+
+
+def _shuffled(t, rng):
+    """A copy of table `t` with random cell values: blanks, placeholders, decimals, negatives, 元."""
+    import copy
+
+    from gknlp.tables.cells import parse_cell
+
+    t = copy.deepcopy(t)
+    pool = ["0", "1", "2", "3", "7", "12", "", "/", "无", "1.5", "减2", "3（其中2件）", "5件", "0.25万元", "100元"]
+    for row, cells in t.rows.items():
+        for col in cells:
+            cells[col] = None if rng.random() < 0.05 else parse_cell(rng.choice(pool[:6] if rng.random() < .7 else pool))
+    if rng.random() < 0.3:
+        row = rng.choice(list(t.rows))
+        del t.rows[row]
+    if rng.random() < 0.3 and t.rows:
+        row = rng.choice(list(t.rows))
+        t.money_unit[f"{row}.{rng.choice(list(t.rows[row]))}"] = "yuan"
+    return t
+
+
+def test_tables_identity_plans_give_the_reference_checks() -> None:
+    """The identities worked out once per table shape give the checks summed cell by cell."""
+    import random
+
+    from gknlp.tables.checks import check_appeals, check_requests
+
+    rng = random.Random(7)
+    tables = [t for t in _seed_tables() if t.key in ("requests", "appeals")]
+    tables += [_shuffled(t, rng) for t in tables for _ in range(20)]
+    for t in tables:
+        got = check_requests(t) if t.key == "requests" else check_appeals(t)
+        assert [(c.rule, c.status, c.expected, c.found, c.where) for c in got] == _reference_checks(t)
+
+
+def test_tables_r6_gives_the_rule_cell_by_cell() -> None:
+    """check_types (skipping cells that are whole and >= 0) fails exactly the cells the rule fails."""
+    import random
+
+    from gknlp.tables.checks import check_types
+
+    rng = random.Random(11)
+    seeds = _seed_tables()
+    reports = [seeds[i:i + 3] for i in range(0, len(seeds), 3)]  # (proactive, requests, appeals)
+    for tables in reports + [[_shuffled(t, rng) for t in r] for r in reports for _ in range(10)]:
+        got = check_types(tables)
+        for t in tables:
+            failed = set()
+            for row, cells in t.rows.items():
+                for col, cell in cells.items():
+                    v = None if cell is None else cell.value
+                    if v is None:
+                        continue
+                    integral = v == v.to_integral_value()
+                    ok = v >= 0 if col == "amount_wan_yuan" else integral if col == "change" else integral and v >= 0
+                    if not ok:
+                        failed.add(f"{t.key}.{row}.{col}")
+            mine = [c for c in got if c.where.startswith(t.key + ".") or c.where.startswith(t.key + ":")]
+            if not t.found:
+                assert mine == []
+            elif failed:
+                assert {c.where for c in mine} == failed and all(c.status == "fail" for c in mine)
+            else:
+                assert [c.status for c in mine] == ["pass"]
+
+
+def test_tables_json_and_raw_audit_as_the_cells_first_gave_them() -> None:
+    """Cell.number / Cell.shown_raw (derived once per cell) give what the JSON output computed per cell."""
+    import random
+
+    from gknlp.pipeline import _table_info, _table_json
+    from gknlp.types import to_json_number
+
+    rng = random.Random(3)
+    seeds = _seed_tables()
+    for t in seeds + [_shuffled(t, rng) for t in seeds for _ in range(5)]:
+        assert _table_json(t) == {row: {col: to_json_number(t.value(row, col)) for col in cells}
+                                  for row, cells in t.rows.items()}
+        raw = {}
+        for row, cells in t.rows.items():
+            for col, cell in cells.items():
+                if cell is None:
+                    continue
+                if cell.kind == "placeholder" or cell.note or cell.unit or (cell.raw and cell.raw.strip() != str(cell.value)):
+                    if cell.raw and cell.raw.strip():
+                        raw[f"{row}.{col}"] = cell.raw.strip()
+        assert _table_info(t)["raw"] == raw
+
+
+def test_tables_plain_rows_are_cut_as_the_rules_cut_them() -> None:
+    """row_tokens' str.split path (digits and spaces) equals the general cut, on seed rows and random text."""
+    import random
+
+    from gknlp.tables.align import cut_row_tokens, row_tokens
+
+    segments = [rt.segment for t in _seed_tables() for rt in t.row_texts.values()]
+    rng = random.Random(5)
+    alphabet = ["0", "1", "23", " ", " ", "\t", "\n", "|", "/", "件", "\u3000", "１２", "-", "."]
+    segments += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    segments += ["", " ", "0", " 0 ", "000", "1 2 3", "  12  3 ", "１２ ３"]
+    for segment in segments:
+        assert row_tokens.__wrapped__(segment) == cut_row_tokens(segment), repr(segment)

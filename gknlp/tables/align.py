@@ -10,13 +10,14 @@ that row's cells.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from gknlp.tables.cells import is_value_token
 
-__all__ = ["label_pattern", "label_finder", "LabelFinder", "find_label", "LabelMatch", "row_tokens", "Tokens", "squash"]
+__all__ = ["label_pattern", "label_finder", "LabelFinder", "find_label", "LabelMatch", "row_tokens", "cut_row_tokens", "Tokens",
+           "squash"]
 
 _NON_WORD = re.compile(r"[^\w]+")
 _GAP = r"[^\w]*"  # spaces, tabs, pipes, line breaks, punctuation, quotes between label characters
@@ -115,11 +116,11 @@ class Tokens:
 
     cells: tuple[str, ...]
     delimited: bool  # cells came from separators (tab, pipe, spaces, lines), not one run
+    values: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """The non-empty cells (read several times per row; set here, as `cached_property` is slow)."""
 
-    @cached_property
-    def values(self) -> tuple[str, ...]:
-        """The non-empty cells (read several times per row, so computed once)."""
-        return tuple(c for c in self.cells if c)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(filter(None, self.cells)))
 
 
 _SEP = re.compile(r"[|\t]")
@@ -135,11 +136,25 @@ def _expand(piece: str) -> list[str]:
     return [piece.strip()]
 
 
+_PLAIN_ROW = re.compile(r"[ \d]*")  # digits and ASCII spaces only: no separator, one line
+
+
 @lru_cache(maxsize=1 << 12)
 def row_tokens(segment: str) -> Tokens:
-    """Cut the text after a row label into cells.
+    """Cut the text after a row label into cells (see `cut_row_tokens`).
 
     Cached (Tokens are frozen): most rows of most reports are the same few runs of zeros.
+    Most rows are digits and spaces on the label's own line; these are cut by `str.split`,
+    as `cut_row_tokens` would cut them (numbers split at spaces, delimited when several).
+    """
+    if _PLAIN_ROW.fullmatch(segment):
+        parts = tuple(segment.split())
+        return Tokens(parts, len(parts) > 1)
+    return cut_row_tokens(segment)
+
+
+def cut_row_tokens(segment: str) -> Tokens:
+    """Cut the text after a row label into cells.
 
     Rules, from the layouts seen in real reports:
     - the part of the first line before its first separator ends the label's own cell;

@@ -25,12 +25,31 @@ class Cell:
     kind: str  # number | empty | placeholder
     unit: str | None = None
     note: str | None = None
+    # Derived once here: a cell is parsed once (and cached), but read for every report's
+    # JSON output and checks.
     integral: bool = field(init=False, repr=False, compare=False)
-    """A whole number (the R6 check asks for every cell; cells are parsed once, checked often)."""
+    """A whole number (what R6 asks of counts)."""
+    exact: int | Decimal | None = field(init=False, repr=False, compare=False)
+    """`value` as an int when whole, else the Decimal: identities sum ints much faster."""
+    natural: bool = field(init=False, repr=False, compare=False)
+    """A whole number >= 0, which passes R6 in any column."""
+    number: int | float | None = field(init=False, repr=False, compare=False)
+    """`value` in its JSON form (`to_json_number`)."""
+    shown_raw: str | None = field(init=False, repr=False, compare=False)
+    """The printed text kept for audit (`table_info.raw`): set when the value alone does not
+    tell how the cell was printed (a placeholder, a note, a unit, other digits)."""
 
     def __post_init__(self) -> None:
         v = self.value
-        object.__setattr__(self, "integral", v is not None and v == v.to_integral_value())
+        integral = v is not None and v == v.to_integral_value()
+        exact = int(v) if integral else v
+        raw = self.raw.strip() if self.raw else ""
+        differs = self.kind == "placeholder" or self.note or self.unit or (raw and raw != str(v))
+        object.__setattr__(self, "integral", integral)
+        object.__setattr__(self, "exact", exact)
+        object.__setattr__(self, "natural", integral and v >= 0)
+        object.__setattr__(self, "number", exact if integral or v is None else float(v))  # as to_json_number
+        object.__setattr__(self, "shown_raw", raw if differs and raw else None)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, requests_template
@@ -22,8 +23,9 @@ _IN = ("new", "carried_in")
 _OUT = ("total", "carried_over")
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(NamedTuple):
+    """One identity's outcome (a tuple: some forty are built for every report)."""
+
     rule: str
     status: str
     expected: float | int | None
@@ -38,9 +40,10 @@ class Check:
 _ZERO = Decimal(0)
 
 
-def _num(d: Decimal | None) -> int | float | None:
-    if d is None:
-        return None
+def _num(d: int | Decimal | None) -> int | float | None:
+    """A sum in its JSON form (ints are already)."""
+    if d is None or type(d) is int:
+        return d
     return _json_number(d)
 
 
@@ -62,19 +65,7 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
     return total
 
 
-Grid = dict[str, dict[str, Decimal | None]]
-_NO_VALUES: dict[str, Decimal | None] = {}  # never written
-
-
-def _row(grid: Grid, row: str, cols: tuple[str, ...] | list[str]) -> list[Decimal | None]:
-    """The values of `cols` in `row` (None for a row or column the table lacks)."""
-    cells = grid.get(row)
-    return [cells.get(c) for c in cols] if cells is not None else [None] * len(cols)
-
-
-def _column(grid: Grid, rows: tuple[str, ...] | list[str], col: str) -> list[Decimal | None]:
-    """The values of `col` in `rows`."""
-    return [grid.get(r, _NO_VALUES).get(col) for r in rows]
+_NO_VALUES: dict[str, int | Decimal | None] = {}  # never written
 
 
 def _compare(rule: str, where: str, lhs: list[Decimal | None], rhs: list[Decimal | None]) -> Check:
@@ -83,48 +74,99 @@ def _compare(rule: str, where: str, lhs: list[Decimal | None], rhs: list[Decimal
     return Check(rule, status, _num(expected), _num(found), where)
 
 
-def _outcome_rows(requests: TableResult) -> list[str]:
-    spec = requests_template()
-    rows = [r.key for r in spec.rows_for(requests.template or "2019") if not r.optional]
+def _outcome_rows(template: str) -> list[str]:
+    rows = [r.key for r in requests_template().rows_for(template) if not r.optional]
     return rows[rows.index("new") + 2: rows.index("total")]
 
 
-def check_requests(t: TableResult) -> list[Check]:
-    checks: list[Check] = []
-    if not t.found:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A table shape's identities, read against one flat list of its cells' values.
+
+    Why: a report's identities read ~500 cells through nested dicts; the identities
+    depend only on the table's shape (template, columns, rows), which reports share, so
+    they are worked out once per shape, each cell named by its index in the flat list."""
+
+    cells: tuple[tuple[str, tuple[str, ...]], ...]  # the values read: (row, its columns) in list order
+    identities: tuple[tuple[str, str, tuple[int, ...], tuple[int, ...]], ...]  # rule, where, lhs, rhs
+
+    @classmethod
+    def of(cls, identities: list[tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]]) -> _Plan:
+        """Number the cells the identities read, grouped by row (so a row is looked up once)."""
+        by_row: dict[str, dict[str, None]] = {}
+        for _, _, lhs, rhs in identities:
+            for row, col in lhs + rhs:
+                by_row.setdefault(row, {})[col] = None
+        index = {cell: i for i, cell in enumerate((row, col) for row, cols in by_row.items() for col in cols)}
+        numbered = tuple((rule, where, tuple(index[c] for c in lhs), tuple(index[c] for c in rhs))
+                         for rule, where, lhs, rhs in identities)
+        return cls(tuple((row, tuple(cols)) for row, cols in by_row.items()), numbered)
+
+    def evaluate(self, t: TableResult) -> list[Check]:
+        """The identities on table `t` (a cell the table lacks is blank)."""
+        grid = t.grid()
+        values: list[int | Decimal | None] = []
+        for row, cols in self.cells:
+            values.extend(map(grid.get(row, _NO_VALUES).get, cols))
+        checks = []
+        for rule, where, lhs, rhs in self.identities:
+            expected, found = _total(values, lhs), _total(values, rhs)
+            status = ("not_assessable" if expected is None or found is None
+                      else "pass" if expected == found else "fail")
+            checks.append(Check(rule, status, _num(expected), _num(found), where))
         return checks
-    grid = t.grid()  # each cell takes part in several identities: read them once
+
+
+def _total(values: list[int | Decimal | None], indices: tuple[int, ...]) -> int | Decimal | None:
+    """The exact sum of the indexed values; None when any is blank (blanks are never zero)."""
+    total = 0
+    for i in indices:
+        v = values[i]
+        if v is None:  # not `None in values`: comparing a Decimal with None is slow (an ABC check)
+            return None
+        total += v
+    return total
+
+
+@lru_cache(maxsize=64)
+def _requests_plan(template: str, columns: tuple[str, ...], rows: tuple[str, ...]) -> _Plan:
+    """R1-R4 for a requests table with these columns and rows (in the table's row order)."""
     cols = list(_APPLICANTS) + ["total"]
-    outcomes = _outcome_rows(t)
-    for col in cols:
-        checks.append(_compare("R1", f"requests.{col}: new + carried_in = total + carried_over",
-                               _column(grid, _IN, col), _column(grid, _OUT, col)))
-    for col in cols:
-        checks.append(_compare("R2", f"requests.{col}: total = sum of outcomes",
-                               _column(grid, ("total",), col), _column(grid, outcomes, col)))
-    for row in t.rows:
-        checks.append(_compare("R3", f"requests.{row}: total column = sum of applicant columns",
-                               _row(grid, row, ("total",)), _row(grid, row, _APPLICANTS)))
-    if "org_subtotal" in t.columns:
-        for row in t.rows:
-            checks.append(_compare("R4", f"requests.{row}: org_subtotal = sum of organisation columns",
-                                   _row(grid, row, ("org_subtotal",)), _row(grid, row, _ORGS)))
-    for spec in requests_template().rows_for(t.template or "2019"):
-        if spec.subtotal_of and spec.key in t.rows:
-            for col in t.columns:
-                checks.append(_compare("R4", f"requests.{spec.key}.{col}: subtotal = sum of its items",
-                                       _column(grid, (spec.key,), col), _column(grid, spec.subtotal_of, col)))
-    return checks
+    outcomes = _outcome_rows(template)
+    ids = [("R1", f"requests.{col}: new + carried_in = total + carried_over",
+            [(r, col) for r in _IN], [(r, col) for r in _OUT]) for col in cols]
+    ids += [("R2", f"requests.{col}: total = sum of outcomes", [("total", col)], [(r, col) for r in outcomes])
+            for col in cols]
+    ids += [("R3", f"requests.{row}: total column = sum of applicant columns",
+             [(row, "total")], [(row, c) for c in _APPLICANTS]) for row in rows]
+    if "org_subtotal" in columns:
+        ids += [("R4", f"requests.{row}: org_subtotal = sum of organisation columns",
+                 [(row, "org_subtotal")], [(row, c) for c in _ORGS]) for row in rows]
+    for spec in requests_template().rows_for(template):
+        if spec.subtotal_of and spec.key in rows:
+            ids += [("R4", f"requests.{spec.key}.{col}: subtotal = sum of its items",
+                     [(spec.key, col)], [(r, col) for r in spec.subtotal_of]) for col in columns]
+    return _Plan.of(ids)
+
+
+def check_requests(t: TableResult) -> list[Check]:
+    if not t.found:
+        return []
+    return _requests_plan(t.template or "2019", t.columns, tuple(t.rows)).evaluate(t)
+
+
+@lru_cache(maxsize=1)
+def _appeals_plan() -> _Plan:
+    spec = appeals_template()
+    parts = [c for c in spec.columns if c != "total"]
+    return _Plan.of([("R5", f"appeals.{b}: total = upheld + corrected + other + pending",
+                      [(b, "total")], [(b, c) for c in parts]) for b in spec.blocks])
 
 
 def check_appeals(t: TableResult) -> list[Check]:
     if not t.found:
         return []
-    spec = appeals_template()
-    parts = [c for c in spec.columns if c != "total"]
-    grid = t.grid()  # each cell takes part in several identities: read them once
-    return [_compare("R5", f"appeals.{b}: total = upheld + corrected + other + pending",
-                     _row(grid, b, ("total",)), _row(grid, b, parts)) for b in spec.blocks]
+    return _appeals_plan().evaluate(t)
 
 
 def check_types(tables: list[TableResult]) -> list[Check]:
@@ -133,20 +175,21 @@ def check_types(tables: list[TableResult]) -> list[Check]:
     for t in tables:
         if not t.found:
             continue
+        failed = len(checks)
         for row, cells in t.rows.items():
             for col, cell in cells.items():
-                if cell is None or cell.value is None:
-                    continue
+                if cell is None or cell.natural or cell.value is None:
+                    continue  # blank, or right in any column
                 v = cell.value
                 if col == "amount_wan_yuan":
                     ok = v >= 0
                 elif col == "change":
                     ok = cell.integral
                 else:
-                    ok = cell.integral and v >= 0
+                    ok = False
                 if not ok:
                     checks.append(Check("R6", "fail", None, _num(v), f"{t.key}.{row}.{col}"))
-        if not any(c.where.startswith(t.key + ".") for c in checks):
+        if len(checks) == failed:
             checks.append(Check("R6", "pass", None, None, f"{t.key}: every count is an integer >= 0"))
     return checks
 

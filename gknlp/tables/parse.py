@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from gknlp.tables.align import LabelMatch, Tokens, find_label, label_finder, row_tokens
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
@@ -22,9 +22,9 @@ _NO_CELLS: Mapping[str, Cell | None] = MappingProxyType({})
 _YUAN_HEADER = re.compile(r"[(（:：]\s*元|单位\s*[:：]?\s*元(?!\S*万)|金额\s*[(（]?\s*元")
 
 
-@dataclass
-class RowText:
-    """A row's label position and the raw text of its cells, kept for recovery and audit."""
+class RowText(NamedTuple):
+    """A row's label position and the raw text of its cells, kept for recovery and audit
+    (a tuple: built for every row of every report)."""
 
     key: str
     label: LabelMatch
@@ -64,11 +64,13 @@ class TableResult:
             return value / _WAN
         return value
 
-    def grid(self) -> dict[str, dict[str, Decimal | None]]:
-        """Every cell's value as `value` gives it, in one pass (for callers that read them all)."""
+    def grid(self) -> dict[str, dict[str, int | Decimal | None]]:
+        """Every cell's value as `value` gives it, in one pass (for callers that read them all).
+
+        Whole numbers come as ints (`Cell.exact`): equal to the Decimals, and summed faster."""
         if self.money_unit:
             return {row: {col: self.value(row, col) for col in cells} for row, cells in self.rows.items()}
-        return {row: {col: None if cell is None else cell.value for col, cell in cells.items()}
+        return {row: {col: None if cell is None else cell.exact for col, cell in cells.items()}
                 for row, cells in self.rows.items()}
 
     def warn(self, code: str, message: str, raw: str | None = None) -> None:
@@ -99,14 +101,6 @@ def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | No
     missing = n - len(cells)
     fitted = [c or None for c in cells] + [None] * missing
     return fitted, ("missing_cells" if missing and values else None)
-
-
-def _segments(text: str, matches: list[LabelMatch], region_end: int) -> dict[str, str]:
-    out = {}
-    for i, m in enumerate(matches):
-        nxt = matches[i + 1].start if i + 1 < len(matches) else region_end
-        out[m.key] = text[m.end:nxt]
-    return out
 
 
 def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> list[LabelMatch]:
@@ -157,10 +151,9 @@ def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int
         line = text[line_start: len(text) if line_end < 0 else line_end]
         if "\t" not in line:
             continue
-        pieces = line.split("\t")
-        first = next((i for i, p in enumerate(pieces) if i > 0 and is_value_token(p)), None)
-        if first is not None:
-            starts[m.key] = (first, sum(is_value_token(p) for p in pieces))
+        is_value = list(map(is_value_token, line.split("\t")))
+        if True in is_value[1:]:
+            starts[m.key] = (is_value.index(True, 1), sum(is_value))
     full = [first for first, count in starts.values() if count == n]
     if not full:
         return {}
@@ -181,30 +174,31 @@ def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell, ...]
     fitted, problem = fit_cells(fit, n)
     if fitted is None:
         return tokens, None, problem
-    return tokens, tuple(parse_cell(v or "") for v in fitted), problem
+    return tokens, tuple(map(parse_cell, fitted)), problem  # None (a missing cell) parses as ""
 
 
 def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tuple[str, ...]],
           text: str, matches: list[LabelMatch], end: int) -> None:
-    segments = _segments(text, matches, end)
-    by_key = {r.key: r for r in rows}
+    """Cut each matched row's text (up to the next label) into its cells."""
+    optional = {r.key for r in rows if r.optional}
     widths = {len(c) for c in columns.values()}
     offsets = _grid_offsets(text, matches, widths.pop()) if len(widths) == 1 else {}
-    for m in matches:
-        row = by_key[m.key]
-        cols = columns[row.key]
-        segment = segments[m.key]
-        tokens, cells, problem = _cut_row(segment, len(cols), offsets.get(m.key, 0))
-        table.row_texts[m.key] = RowText(m.key, m, segment, tokens, len(cols))
-        if row.optional and not tokens.values:
+    ends = [m.start for m in matches[1:]] + [end]
+    for m, seg_end in zip(matches, ends):
+        key = m.key
+        cols = columns[key]
+        segment = text[m.end:seg_end]
+        tokens, cells, problem = _cut_row(segment, len(cols), offsets.get(key, 0))
+        table.row_texts[key] = RowText(key, m, segment, tokens, len(cols))
+        if key in optional and not tokens.values:
             continue
         if cells is None:
-            table.unresolved.append(row.key)
-            table.rows[row.key] = dict.fromkeys(cols)
+            table.unresolved.append(key)
+            table.rows[key] = dict.fromkeys(cols)
             continue
         if problem:
-            table.warn(problem, f"row {row.key}: expected {len(cols)} cells", segment.strip()[:200])
-        table.rows[row.key] = dict(zip(cols, cells))
+            table.warn(problem, f"row {key}: expected {len(cols)} cells", segment.strip()[:200])
+        table.rows[key] = dict(zip(cols, cells))
     for row in rows:
         if row.optional or row.key in table.rows:
             continue
@@ -257,16 +251,13 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
     table.layout = layout
     _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text, matches, end)
     prev_end = start
-    for m in sorted(matches, key=lambda m: m.start):
-        row = next(r for r in template.rows if r.key == m.key)
-        for col in row.columns:
-            if template.kind(col) != "money":
-                continue
+    for m in matches:  # in text order
+        for col in template.money_columns.get(m.key, ()):
             header = text[prev_end:m.start]
-            cell = table.rows.get(row.key, {}).get(col)
+            cell = table.rows.get(m.key, _NO_CELLS).get(col)
             unit = cell.unit if cell else None
             if unit == "元" or (unit is None and "万元" not in header and _YUAN_HEADER.search(header)):
-                table.money_unit[f"{row.key}.{col}"] = "yuan"
+                table.money_unit[f"{m.key}.{col}"] = "yuan"
         prev_end = m.end
     return table
 

@@ -45,6 +45,12 @@ class ProactiveTemplate:
     markers: tuple[str, ...]
     rows: tuple[RowSpec, ...]
     column_kinds: dict
+    money_columns: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    """Row key → its money columns (whose unit, 元 or 万元, is read per report)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "money_columns", {
+            r.key: money for r in self.rows if (money := tuple(c for c in r.columns if self.kind(c) == "money"))})
 
     def kind(self, column: str) -> str:
         return self.column_kinds.get(column, "count")
