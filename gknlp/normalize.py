@@ -16,6 +16,8 @@ from functools import cache, cached_property
 from importlib import resources
 from itertools import chain
 
+from gknlp.t2s_changes import may_change
+
 __all__ = ["NormalizedText", "normalize", "detect_script"]
 
 # Pinyin that some sites print after each character: 鄉(xiāng), 數(shù). The "(" comes first
@@ -175,7 +177,10 @@ def _t2s():
 
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
-    sample = _NON_CJK.sub("", text[:20000])
+    head = text[:20000]
+    if not may_change(head):  # no character t2s could change: most reports, at one regex scan
+        return "simplified"
+    sample = _NON_CJK.sub("", head)
     if not sample:
         return "simplified"
     converted = _t2s().convert(sample)

@@ -113,3 +113,40 @@ def test_normalize_chrome_contains_is_in_every_match() -> None:
             for m in pattern.finditer(piece):
                 assert contains in m.group(), (pattern.pattern, piece)
         assert contains in pattern.pattern.replace("\\", "")
+
+
+def _detect_script_reference(text: str) -> str:
+    """detect_script without its may_change shortcut (OpenCC on every sample)."""
+    sample = N._NON_CJK.sub("", text[:20000])
+    if not sample:
+        return "simplified"
+    converted = N._t2s().convert(sample)
+    if converted == sample:
+        return "simplified"
+    if len(converted) != len(sample):
+        changed = abs(len(converted) - len(sample)) + 1
+    else:
+        changed = sum(a != b for a, b in zip(sample, converted))
+    return "traditional" if changed / len(sample) > 0.02 else "simplified"
+
+
+def test_detect_script_equals_the_reference_on_reports_and_their_traditional_forms(
+        request: pytest.FixtureRequest) -> None:
+    """The shortcut never changes the decision: simplified reports, the same reports turned
+    traditional by OpenCC s2t, and mixtures with a few traditional characters."""
+    import opencc
+
+    s2t = opencc.OpenCC("s2t").convert
+    samples = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
+    texts = [read_file(p).text for p in samples]
+    texts += [s2t(t) for t in texts]
+    rng = random.Random(3)
+    for t in list(texts[:len(samples)]):
+        chars = list(t)
+        for i in rng.sample(range(len(chars)), min(40, len(chars))):
+            chars[i] = s2t(chars[i])
+        texts.append("".join(chars))
+    decisions = [N.detect_script(t) for t in texts]
+    assert decisions == [_detect_script_reference(t) for t in texts]
+    assert decisions[:len(samples)].count("simplified") >= 3  # one seed is printed in traditional
+    assert decisions[len(samples):2 * len(samples)] == ["traditional"] * len(samples)
