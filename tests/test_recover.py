@@ -297,8 +297,6 @@ def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
     included; with a value that is not a whole number it declines (None) and the loop is used."""
     import random
 
-    import numpy as np
-
     from gknlp.tables.recover import _violations_by_array, _violations_by_loop
 
     rng = random.Random(7)
@@ -306,8 +304,7 @@ def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
     for _ in range(400):
         open_rows, values, fixed, identities = _random_solve_case(rng, whole)
         shape = [len(values[k]) for k in open_rows]
-        index = np.indices(shape).reshape(len(shape), int(np.prod(shape)))
-        by_array = _violations_by_array(open_rows, index, values, fixed, identities)
+        by_array = _violations_by_array(open_rows, shape, values, fixed, identities)
         by_loop = _violations_by_loop(open_rows, shape, values, fixed, identities)
         if by_array is None:
             declined += 1
@@ -318,3 +315,30 @@ def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
         assert declined == 0 and compared == 400
     else:
         assert declined > 0 and compared > 0
+
+
+def test_recover_solve_rows_keeps_the_splits_of_the_best_combinations(monkeypatch) -> None:
+    """`_solve_rows` keeps, per open row, exactly the splits that some combination breaking
+    fewest identities (or one more, when the best breaks some) takes: the reference loop."""
+    import itertools
+    import random
+
+    from gknlp.tables import recover
+    from gknlp.tables.recover import RowSolution, _solve_rows, _violations_by_loop
+
+    rng = random.Random(11)
+    for _ in range(300):
+        open_rows, values, fixed, identities = _random_solve_case(rng, whole=rng.random() < 0.8)
+        raws = {k: [tuple(str(v) for v in split) for split in values[k]] for k in values}
+        rows = {k: RowSolution(k, (), list(raws[k]), "ambiguous" if k in open_rows else "fixed")
+                for k in values}
+        lookup = {raw: split for k in values for raw, split in zip(raws[k], values[k])}
+        monkeypatch.setattr(recover, "_values", lookup.__getitem__)  # raws here stand in for values
+        best = _solve_rows(rows, identities)
+        shape = [len(values[k]) for k in open_rows]
+        bad = _violations_by_loop(open_rows, shape, values, fixed, identities)
+        limit = min(bad) if min(bad) == 0 else min(bad) + 1
+        assert best == min(bad)
+        for j, k in enumerate(open_rows):
+            kept = sorted({idx[j] for idx, b in zip(itertools.product(*map(range, shape)), bad) if b <= limit})
+            assert rows[k].raws == [raws[k][i] for i in kept]

@@ -311,16 +311,15 @@ def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
     import numpy as np
 
     shape = [len(rows[k].raws) for k in open_rows]
-    # combination c takes split index[j, c] of open row j (itertools.product order)
-    index = np.indices(shape).reshape(len(shape), n_combos)
-    bad = _violations_by_array(open_rows, index, values, fixed, relevant)
+    bad = _violations_by_array(open_rows, shape, values, fixed, relevant)
     if bad is None:
         bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, relevant))
     best = int(bad.min())
     limit = best if best == 0 else best + 1
-    keep = bad <= limit
+    keep = (bad <= limit).reshape(shape)
     for j, k in enumerate(open_rows):
-        chosen = np.unique(index[j][keep]).tolist()
+        # the splits of row j that some kept combination takes, in order
+        chosen = np.flatnonzero(keep.any(axis=tuple(a for a in range(len(shape)) if a != j))).tolist()
         rows[k].raws = [rows[k].raws[i] for i in chosen]
         rows[k].status = "solved" if len(rows[k].raws) == 1 else "ambiguous"
     return best
@@ -342,63 +341,64 @@ def _violations_by_loop(open_rows: list[str], shape: list[int], values: dict[str
 _INT64_SAFE = 2 ** 52
 
 
-def _violations_by_array(open_rows: list[str], index, values: dict[str, list[tuple[Value, ...]]],
+def _as_int(v: Value) -> int | None:
+    """A whole value as an int (a blank as 0: blanks are masked apart); None if not whole or too big."""
+    if v is None:
+        return 0
+    if v != v.to_integral_value() or abs(v) >= _INT64_SAFE:
+        return None
+    return int(v)
+
+
+def _violations_by_array(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
                          fixed: dict[str, tuple[Value, ...]], identities: list[Identity]):
-    """The counts of :func:`_violations_by_loop` as an array, by numpy: one identity at a time
-    over all combinations at once (tens of thousands when a crawled table breaks its own sums).
-    ``index[j, c]`` is the split of open row j in combination c. Exact because every value is a
-    whole number far inside int64; None otherwise (the caller then loops)."""
+    """The counts of :func:`_violations_by_loop` as a flat array, by numpy.
+
+    An identity holds when lhs − rhs = 0, and lhs − rhs is a constant (the fixed rows) plus one
+    term per open row that depends only on that row's split: (splits × columns) values times a
+    (columns × identities) matrix of ±1. Adding those terms with broadcasting over an array of
+    `shape` gives every combination at once in a few numpy calls per open row, not per identity
+    and cell (most tables have one combination, some tens of thousands). Exact because every
+    value is a whole number far inside int64; None otherwise (the caller then loops).
+    """
     import numpy as np
 
-    def as_int(v: Value) -> int | None:
-        if v is None:
-            return 0
-        if v != v.to_integral_value() or abs(v) >= _INT64_SAFE:
-            return None
-        return int(v)
-
-    n_combos = index.shape[1]
+    n_ident = len(identities)
     position = {k: j for j, k in enumerate(open_rows)}
-    # per open row: (splits x columns) values and blank masks; per combination: its split index
-    grids, blanks = {}, {}
-    for k in open_rows:
-        ints = [[as_int(v) for v in split] for split in values[k]]
+    const = [0] * n_ident
+    const_blank = [False] * n_ident
+    coef = [np.zeros((len(values[k][0]), n_ident), dtype=np.int64) for k in open_rows]
+    used = [np.zeros((len(values[k][0]), n_ident), dtype=bool) for k in open_rows]
+    for i, ident in enumerate(identities):
+        for sign, cells in ((1, ident.lhs), (-1, ident.rhs)):
+            for row, ci in cells:
+                j = position.get(row)
+                if j is not None:
+                    coef[j][ci, i] += sign
+                    used[j][ci, i] = True
+                elif not const_blank[i]:
+                    v = fixed[row][ci]
+                    if v is None:
+                        const_blank[i] = True
+                        continue
+                    iv = _as_int(v)
+                    if iv is None:
+                        return None
+                    const[i] += sign * iv
+    diff = np.array(const, dtype=np.int64)
+    blank = np.array(const_blank, dtype=bool)
+    for j, k in enumerate(open_rows):
+        ints = [[_as_int(v) for v in split] for split in values[k]]
         if any(x is None for split in ints for x in split):
             return None
-        grids[k] = np.array(ints, dtype=np.int64)
-        blanks[k] = np.array([[v is None for v in split] for split in values[k]], dtype=bool)
-
-    def side(cells: tuple[tuple[str, int], ...]):
-        total = np.zeros(n_combos, dtype=np.int64)
-        blank = np.zeros(n_combos, dtype=bool)
-        for row, ci in cells:
-            if row in position:
-                pick = index[position[row]]
-                total += grids[row][pick, ci]
-                blank |= blanks[row][pick, ci]
-            else:
-                v = fixed[row][ci]
-                if v is None:
-                    return total, np.ones(n_combos, dtype=bool)
-                iv = as_int(v)
-                if iv is None:
-                    raise _NotWhole
-                total += iv
-        return total, blank
-
-    bad = np.zeros(n_combos, dtype=np.int64)
-    try:
-        for ident in identities:
-            lhs, lhs_blank = side(ident.lhs)
-            rhs, rhs_blank = side(ident.rhs)
-            bad += (lhs != rhs) & ~lhs_blank & ~rhs_blank
-    except _NotWhole:
-        return None
-    return bad
-
-
-class _NotWhole(Exception):
-    """A fixed value that is not a whole number: the array form cannot be exact."""
+        view = [1] * len(open_rows) + [n_ident]
+        view[j] = shape[j]
+        diff = diff + (np.array(ints, dtype=np.int64) @ coef[j]).reshape(view)
+        blanks = np.array([[v is None for v in split] for split in values[k]], dtype=bool)
+        blank = blank | (blanks @ used[j]).reshape(view)
+    diff, blank = np.broadcast_arrays(diff, blank)
+    bad = ((diff != 0) & ~blank).sum(axis=-1, dtype=np.int64)
+    return np.broadcast_to(bad, shape).reshape(-1)
 
 
 def _row_solution(key: str, segment: str, kinds: Sequence[str],
