@@ -341,13 +341,16 @@ def _violations_by_loop(open_rows: list[str], shape: list[int], values: dict[str
 _INT64_SAFE = 2 ** 52
 
 
-def _as_int(v: Value) -> int | None:
-    """A whole value as an int (a blank as 0: blanks are masked apart); None if not whole or too big."""
-    if v is None:
-        return 0
-    if v != v.to_integral_value() or abs(v) >= _INT64_SAFE:
-        return None
-    return int(v)
+@lru_cache(maxsize=1 << 12)
+def _whole(values: tuple[Value, ...]) -> tuple[int | None, ...] | None:
+    """A split's values as ints (blanks stay None), or None when one is not a whole number well
+    inside int64. Cached like `_values`: the same splits recur."""
+    out: list[int | None] = []
+    for v in values:
+        if v is not None and (v != v.to_integral_value() or abs(v) >= _INT64_SAFE):
+            return None
+        out.append(None if v is None else int(v))
+    return tuple(out)
 
 
 def _violations_by_array(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
@@ -377,24 +380,24 @@ def _violations_by_array(open_rows: list[str], shape: list[int], values: dict[st
                     coef[j][ci, i] += sign
                     used[j][ci, i] = True
                 elif not const_blank[i]:
-                    v = fixed[row][ci]
-                    if v is None:
-                        const_blank[i] = True
-                        continue
-                    iv = _as_int(v)
-                    if iv is None:
+                    ints = _whole(fixed[row])
+                    if ints is None:
                         return None
-                    const[i] += sign * iv
+                    if ints[ci] is None:
+                        const_blank[i] = True
+                    else:
+                        const[i] += sign * ints[ci]
     diff = np.array(const, dtype=np.int64)
     blank = np.array(const_blank, dtype=bool)
     for j, k in enumerate(open_rows):
-        ints = [[_as_int(v) for v in split] for split in values[k]]
-        if any(x is None for split in ints for x in split):
+        splits = [_whole(split) for split in values[k]]
+        if None in splits:
             return None
         view = [1] * len(open_rows) + [n_ident]
         view[j] = shape[j]
-        diff = diff + (np.array(ints, dtype=np.int64) @ coef[j]).reshape(view)
-        blanks = np.array([[v is None for v in split] for split in values[k]], dtype=bool)
+        blanks = np.array([[v is None for v in split] for split in splits], dtype=bool)
+        ints = np.array([[v or 0 for v in split] for split in splits], dtype=np.int64)
+        diff = diff + (ints @ coef[j]).reshape(view)
         blank = blank | (blanks @ used[j]).reshape(view)
     diff, blank = np.broadcast_arrays(diff, blank)
     bad = ((diff != 0) & ~blank).sum(axis=-1, dtype=np.int64)
