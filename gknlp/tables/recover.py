@@ -28,11 +28,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from gknlp.tables.cells import PLACEHOLDER, parse_cell
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, proactive_templates, requests_template
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["value_run", "cell_ok", "split_run", "Split", "RowSolution", "TableSolution",
            "solve_requests", "solve_appeals", "solve_proactive", "recover_tables",
@@ -288,19 +291,19 @@ def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, 
     return total
 
 
-def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
+def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
                 max_combos: int = MAX_COMBOS) -> int | None:
     """Keep the combinations of row splits with the fewest broken identities.
 
     Reports do break their own sums now and then (a typo in one cell); when even the best
     combination breaks some, combinations breaking one more are kept too, so that a split
-    that merely happens to 'repair' a printed error is not taken as certain.
+    that merely happens to 'repair' a printed error is not taken as certain. An identity
+    with a row absent from the table counts as neither kept nor broken.
     """
     open_rows = [k for k, s in rows.items() if s.status in ("solved", "ambiguous") and len(s.raws) > 1]
     values = {k: [_values(r) for r in s.raws] for k, s in rows.items()
               if s.status in ("solved", "ambiguous", "fixed") and s.raws}
     fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
-    relevant = [i for i in identities if all(r in values for r, _ in i.lhs + i.rhs)]
     n_combos = 1
     for k in open_rows:
         n_combos *= len(rows[k].raws)
@@ -311,9 +314,9 @@ def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
     import numpy as np
 
     shape = [len(rows[k].raws) for k in open_rows]
-    bad = _violations_by_array(open_rows, shape, values, fixed, relevant)
+    bad = _violations_by_array(open_rows, shape, values, fixed, identities)
     if bad is None:
-        bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, relevant))
+        bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, identities))
     best = int(bad.min())
     limit = best if best == 0 else best + 1
     keep = (bad <= limit).reshape(shape)
@@ -326,7 +329,7 @@ def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
 
 
 def _violations_by_loop(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
-                        fixed: dict[str, tuple[Value, ...]], identities: list[Identity]) -> list[int]:
+                        fixed: dict[str, tuple[Value, ...]], identities: Sequence[Identity]) -> list[int]:
     """Broken identities of every combination of the open rows' splits, in
     ``itertools.product`` order: the reference form, for any values."""
     out = []
@@ -342,65 +345,114 @@ _INT64_SAFE = 2 ** 52
 
 
 @lru_cache(maxsize=1 << 12)
-def _whole(values: tuple[Value, ...]) -> tuple[int | None, ...] | None:
-    """A split's values as ints (blanks stay None), or None when one is not a whole number well
-    inside int64. Cached like `_values`: the same splits recur."""
-    out: list[int | None] = []
+def _whole(values: tuple[Value, ...]) -> tuple[tuple[int, ...], tuple[bool, ...]] | None:
+    """A split's values as ints (0 for a blank) and its blank flags; None when a value is not a
+    whole number well inside int64. Cached like `_values`: the same splits recur."""
+    ints: list[int] = []
     for v in values:
-        if v is not None and (v != v.to_integral_value() or abs(v) >= _INT64_SAFE):
+        if v is None:
+            ints.append(0)
+        elif v != v.to_integral_value() or abs(v) >= _INT64_SAFE:
             return None
-        out.append(None if v is None else int(v))
-    return tuple(out)
+        else:
+            ints.append(int(v))
+    return tuple(ints), tuple(v is None for v in values)
+
+
+@dataclass(frozen=True)
+class _Linear:
+    """Identities as linear forms: identity i holds when Σ coef[r, c, i] · value[r, c] = 0
+    (+1 for a cell on the left side, −1 on the right); `used` marks the cells it reads."""
+
+    rows: tuple[str, ...]
+    index: dict[str, int]   # row → r
+    coef: np.ndarray        # (rows, columns, identities) int64
+    used: np.ndarray        # (rows, columns, identities) int64, 0/1
+    reads: np.ndarray       # (rows, identities) bool: identity i reads some cell of row r
+
+
+@lru_cache(maxsize=256)
+def _linear(identities: tuple[Identity, ...]) -> _Linear:
+    """Built once per set of identities (tables share a few layouts), not per table."""
+    import numpy as np
+
+    index: dict[str, int] = {}
+    at: tuple[list[int], list[int], list[int]] = ([], [], [])   # (row, column, identity) per cell
+    signs: list[int] = []
+    for i, ident in enumerate(identities):
+        for sign, side in ((1, ident.lhs), (-1, ident.rhs)):
+            for row, ci in side:
+                at[0].append(index.setdefault(row, len(index)))
+                at[1].append(ci)
+                at[2].append(i)
+                signs.append(sign)
+    shape = (len(index), max(at[1], default=-1) + 1, len(identities))
+    cells = tuple(np.array(a, dtype=np.intp) for a in at)
+    coef = np.zeros(shape, dtype=np.int64)
+    np.add.at(coef, cells, signs)   # (a cell may stand on both sides)
+    used = np.zeros(shape, dtype=np.int64)
+    used[cells] = 1
+    rows = tuple(index)
+    return _Linear(rows, index, coef, used, used.any(axis=1))
 
 
 def _violations_by_array(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
-                         fixed: dict[str, tuple[Value, ...]], identities: list[Identity]):
+                         fixed: dict[str, tuple[Value, ...]], identities: Sequence[Identity]) -> np.ndarray | None:
     """The counts of :func:`_violations_by_loop` as a flat array, by numpy.
 
-    An identity holds when lhs − rhs = 0, and lhs − rhs is a constant (the fixed rows) plus one
-    term per open row that depends only on that row's split: (splits × columns) values times a
-    (columns × identities) matrix of ±1. Adding those terms with broadcasting over an array of
-    `shape` gives every combination at once in a few numpy calls per open row, not per identity
-    and cell (most tables have one combination, some tens of thousands). Exact because every
-    value is a whole number far inside int64; None otherwise (the caller then loops).
+    Each identity is a linear form (`_linear`) that must be 0. Its value is a constant (the
+    fixed rows) plus one term per open row depending only on that row's split: (splits ×
+    columns) values times that row's (columns × identities) coefficients. Adding those terms
+    with broadcasting over an array of `shape` scores every combination at once, in a few
+    numpy calls per open row (most tables have one combination, some tens of thousands).
+    A blank cell, or a row absent from `values`, leaves the identities reading it unscored.
+    Exact because every value is a whole number far inside int64; None otherwise (the caller
+    then loops).
     """
     import numpy as np
 
-    n_ident = len(identities)
-    position = {k: j for j, k in enumerate(open_rows)}
-    const = [0] * n_ident
-    const_blank = [False] * n_ident
-    coef = [np.zeros((len(values[k][0]), n_ident), dtype=np.int64) for k in open_rows]
-    used = [np.zeros((len(values[k][0]), n_ident), dtype=bool) for k in open_rows]
-    for i, ident in enumerate(identities):
-        for sign, cells in ((1, ident.lhs), (-1, ident.rhs)):
-            for row, ci in cells:
-                j = position.get(row)
-                if j is not None:
-                    coef[j][ci, i] += sign
-                    used[j][ci, i] = True
-                elif not const_blank[i]:
-                    ints = _whole(fixed[row])
-                    if ints is None:
-                        return None
-                    if ints[ci] is None:
-                        const_blank[i] = True
-                    else:
-                        const[i] += sign * ints[ci]
-    diff = np.array(const, dtype=np.int64)
-    blank = np.array(const_blank, dtype=bool)
-    for j, k in enumerate(open_rows):
-        splits = [_whole(split) for split in values[k]]
+    n_combos = 1
+    for n in shape:
+        n_combos *= n
+    if not identities:
+        return np.zeros(n_combos, dtype=np.int64)
+    lin = _linear(tuple(identities))
+    n_rows, width, n_ident = lin.coef.shape
+    zeros, absent, present = (0,) * width, (True,) * width, (False,) * width
+    ints: list[int] = []
+    blanks: list[bool] = []
+    for k in lin.rows:
+        row = fixed.get(k)
+        if row is None:   # open (added below, per split) or absent (blank)
+            ints += zeros
+            blanks += present if k in values else absent
+            continue
+        whole = _whole(row[:width])
+        if whole is None:
+            return None
+        ints += whole[0]
+        blanks += whole[1]
+    diff = np.array(ints, dtype=np.int64) @ lin.coef.reshape(-1, n_ident)
+    blank = (np.array(blanks, dtype=np.int64) @ lin.used.reshape(-1, n_ident)) > 0
+    open_index = [(j, lin.index[k]) for j, k in enumerate(open_rows) if k in lin.index]
+    # identities the open rows read and nothing blanks: scored per combination; the rest at once
+    varying = ~blank & lin.reads[[r for _, r in open_index]].any(axis=0)
+    fixed_bad = int(((diff != 0) & ~blank & ~varying).sum())
+    if not open_index:
+        return np.full(n_combos, fixed_bad, dtype=np.int64)
+    diff, blank = diff[varying], blank[varying]
+    view = [1] * len(open_rows) + [len(diff)]
+    for j, r in open_index:
+        splits = [_whole(split[:width]) for split in values[open_rows[j]]]
         if None in splits:
             return None
-        view = [1] * len(open_rows) + [n_ident]
         view[j] = shape[j]
-        blanks = np.array([[v is None for v in split] for split in splits], dtype=bool)
-        ints = np.array([[v or 0 for v in split] for split in splits], dtype=np.int64)
-        diff = diff + (ints @ coef[j]).reshape(view)
-        blank = blank | (blanks @ used[j]).reshape(view)
-    diff, blank = np.broadcast_arrays(diff, blank)
-    bad = ((diff != 0) & ~blank).sum(axis=-1, dtype=np.int64)
+        split_ints = np.array([s[0] for s in splits], dtype=np.int64)
+        split_blanks = np.array([s[1] for s in splits], dtype=np.int64)
+        diff = diff + (split_ints @ lin.coef[r][:, varying]).reshape(view)
+        blank = blank | ((split_blanks @ lin.used[r][:, varying]) > 0).reshape(view)
+        view[j] = 1
+    bad = ((diff != 0) & ~blank).sum(axis=-1, dtype=np.int64) + fixed_bad
     return np.broadcast_to(bad, shape).reshape(-1)
 
 
