@@ -234,8 +234,10 @@ class TableSolution:
     def cells(self, row: str) -> dict[str, tuple[str | None, list[str]]]:
         """col → (raw text when certain else None, sorted distinct candidate raws)."""
         sol = self.rows[row]
+        if len(sol.raws) == 1 and sol.status not in ("unsplit", "gave_up"):   # the common case
+            return {col: (raw, [raw]) for col, raw in zip(self.columns[row], sol.raws[0], strict=True)}
         out: dict[str, tuple[str | None, list[str]]] = {}
-        only = sol.raws[0] if len(sol.raws) == 1 else None  # the common case: one reading
+        only = sol.raws[0] if len(sol.raws) == 1 else None
         for i, col in enumerate(self.columns[row]):
             cands = [only[i]] if only is not None else sorted({r[i] for r in sol.raws}, key=_sort_key)
             if sol.status in ("unsplit",) or not cands:
@@ -664,9 +666,11 @@ def is_flattened(table: TableResult) -> bool:
     segs = [rt.segment for rt in table.row_texts.values()]
     if not segs:
         return False
-    keys = list(table.row_texts)
-    inner = [table.row_texts[k].segment for k in keys[:-1]] + [value_run_text(table.row_texts[keys[-1]].segment)]
-    return not any(ch in s for s in inner for ch in "\n\t|")
+    segs[-1] = value_run_text(segs[-1])   # the last row's text runs on past the table
+    return _LAYOUT_CHAR.search("".join(segs)) is None
+
+
+_LAYOUT_CHAR = re.compile(r"[\n\t|]")
 
 
 def value_run_text(segment: str) -> str:
@@ -707,6 +711,13 @@ def _apply(table: TableResult, solution: TableSolution) -> None:
             table.rows[key] = {c: None for c in cols}
             if key not in table.unresolved:
                 table.unresolved.append(key)
+            continue
+        if len(sol.raws) == 1 and sol.status != "gave_up":   # one reading: every cell certain
+            table.rows[key] = new_row = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
+            if "元" in "".join(sol.raws[0]):
+                for col, cell in new_row.items():
+                    if cell.unit == "元":
+                        table.money_unit[f"{key}.{col}"] = "yuan"
             continue
         cells = solution.cells(key)
         new_row = {}
