@@ -63,6 +63,9 @@ _KIND_RE = {
     "money": re.compile(r"^(?:0|[1-9]\d{0,11})(?:\.\d{1,6})?(?:万元|元)?$"),
 }
 _MAXLEN = {"count": 9, "change": 10, "money": 21}
+_DIGITS_MAX = {"count": 8, "change": 8, "money": 12}
+"""Most digits in a cell of each kind (as its `_KIND_RE` says): a run of plain digits is cut
+into "0" or 1..n digits not starting with 0, without matching the regex."""
 
 
 # --- 1. runs --------------------------------------------------------------------------------
@@ -125,12 +128,20 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
     Pieces never merge (their boundaries are hard); a placeholder piece is exactly one cell.
     `check(cells_so_far)` may reject a partial cut as soon as it can tell (e.g. at the end of
     a block of table 四).
+
+    A depth-first search; every node counts one step against `max_steps`, and the budgets
+    decide the result when they run out, so the order and the step count are part of the
+    contract (tests compare with the plain search). Two shortcuts keep them: cells of plain
+    digits are cut without the kind's regex (`_DIGITS_MAX`), and a child that would stop at
+    once (too few or too many characters left) is counted without being entered.
     """
     n = len(kinds)
     n_pieces = len(pieces)
     maxlen = [_MAXLEN.get(k, 9) for k in kinds]
+    digits_max = [_DIGITS_MAX.get(k, _DIGITS_MAX["count"]) for k in kinds]
     valid = [_KIND_RE.get(k, _KIND_RE["count"]).match for k in kinds]  # cell_ok per column
     placeholder = [_is_placeholder(p) for p in pieces]
+    plain = [p.isascii() and p.isdigit() for p in pieces]
     cap_after = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
         cap_after[i] = cap_after[i + 1] + maxlen[i]
@@ -166,17 +177,31 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
                 rec(pi + 1, 0)
             cells.pop()
             return
-        ok = valid[ci]
-        for end in range(pos + 1, pos + min(left_here, maxlen[ci]) + 1):
+        if plain[pi]:   # the cells `valid[ci]` accepts: "0", or up to digits_max[ci] digits
+            ends: Iterable[int] = range(pos + 1, pos + 2 if piece[pos] == "0" else
+                                        pos + min(left_here, digits_max[ci]) + 1)
+            ok = None
+        else:
+            ends = range(pos + 1, pos + min(left_here, maxlen[ci]) + 1)
+            ok = valid[ci]
+        # the child's entry test, as `rec` makes it: need and chars left after this cell
+        need_after = need - 1
+        room_after = cap_after[ci + 1]
+        last = len(piece)
+        for end in ends:
             cell = piece[pos:end]
-            if not ok(cell):
+            if ok is not None and not ok(cell):
                 continue
             cells.append(cell)
             if check is None or check(tuple(cells)):
-                if end == len(piece):
-                    rec(pi + 1, 0)
+                nxt = pi + 1 if end == last else pi
+                rest = rest_chars - (end - pos)
+                if nxt < n_pieces and (need_after < n_pieces - nxt or need_after > rest or rest > room_after):
+                    steps += 1   # the child would stop at once: count its step only
+                    if steps > max_steps:
+                        raise _OverBudget
                 else:
-                    rec(pi, end)
+                    rec(nxt, 0 if end == last else end)
             cells.pop()
 
     if not pieces or not n:
