@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gknlp.normalize import normalize
+from gknlp.tables import recover
 from gknlp.tables.checks import check_tables
 from gknlp.tables.parse import extract_appeals, extract_proactive, extract_requests
 from gknlp.tables.recover import (cross_year_constraints, recover_tables, solve_proactive, split_run,
@@ -297,8 +298,6 @@ def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
     included; with a value that is not a whole number it declines (None) and the loop is used."""
     import random
 
-    import numpy as np
-
     from gknlp.tables.recover import _violations_by_array, _violations_by_loop
 
     rng = random.Random(7)
@@ -306,8 +305,7 @@ def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
     for _ in range(400):
         open_rows, values, fixed, identities = _random_solve_case(rng, whole)
         shape = [len(values[k]) for k in open_rows]
-        index = np.indices(shape).reshape(len(shape), int(np.prod(shape)))
-        by_array = _violations_by_array(open_rows, index, values, fixed, identities)
+        by_array = _violations_by_array(open_rows, shape, values, fixed, identities)
         by_loop = _violations_by_loop(open_rows, shape, values, fixed, identities)
         if by_array is None:
             declined += 1
@@ -318,3 +316,119 @@ def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
         assert declined == 0 and compared == 400
     else:
         assert declined > 0 and compared > 0
+
+
+def test_recover_solve_rows_keeps_the_splits_of_the_best_combinations(monkeypatch) -> None:
+    """`_solve_rows` keeps, per open row, exactly the splits that some combination breaking
+    fewest identities (or one more, when the best breaks some) takes: the reference loop."""
+    import itertools
+    import random
+
+    from gknlp.tables.recover import RowSolution, _solve_rows, _violations_by_loop
+
+    rng = random.Random(11)
+    for _ in range(300):
+        open_rows, values, fixed, identities = _random_solve_case(rng, whole=rng.random() < 0.8)
+        raws = {k: [tuple(str(v) for v in split) for split in values[k]] for k in values}
+        rows = {k: RowSolution(k, (), list(raws[k]), "ambiguous" if k in open_rows else "fixed")
+                for k in values}
+        lookup = {raw: split for k in values for raw, split in zip(raws[k], values[k])}
+        monkeypatch.setattr(recover, "_values", lookup.__getitem__)  # raws here stand in for values
+        best = _solve_rows(rows, identities)
+        shape = [len(values[k]) for k in open_rows]
+        bad = _violations_by_loop(open_rows, shape, values, fixed, identities)
+        limit = min(bad) if min(bad) == 0 else min(bad) + 1
+        assert best == min(bad)
+        for j, k in enumerate(open_rows):
+            kept = sorted({idx[j] for idx, b in zip(itertools.product(*map(range, shape)), bad) if b <= limit})
+            assert rows[k].raws == [raws[k][i] for i in kept]
+
+
+
+# --- splitting runs: the fast search against the plain one -------------------------------------
+
+def _split_reference(pieces, kinds, check, max_steps: int, max_splits: int):
+    """`split_run` as first written: the plain depth-first search, one step per node."""
+    n = len(kinds)
+    n_pieces = len(pieces)
+    maxlen = [recover._MAXLEN.get(k, 9) for k in kinds]
+    valid = [recover._KIND_RE.get(k, recover._KIND_RE["count"]).match for k in kinds]  # cell_ok per column
+    placeholder = [recover._is_placeholder(p) for p in pieces]
+    cap_after = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        cap_after[i] = cap_after[i + 1] + maxlen[i]
+    chars_after = [0] * (n_pieces + 1)
+    for i in range(n_pieces - 1, -1, -1):
+        chars_after[i] = chars_after[i + 1] + (1 if placeholder[i] else len(pieces[i]))
+    out: list[tuple[str, ...]] = []
+    steps = 0
+    cells: list[str] = []
+
+    def rec(pi: int, pos: int) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > max_steps:
+            raise recover._OverBudget
+        ci = len(cells)
+        if pi == n_pieces:
+            if ci == n:
+                out.append(tuple(cells))
+                if len(out) > max_splits:
+                    raise recover._OverBudget
+            return
+        need = n - ci
+        piece = pieces[pi]
+        ph = placeholder[pi]
+        left_here = 1 if ph else len(piece) - pos
+        rest_chars = left_here + chars_after[pi + 1]
+        if need < n_pieces - pi or need > rest_chars or rest_chars > cap_after[ci]:
+            return
+        if ph:
+            cells.append(piece)
+            if check is None or check(tuple(cells)):
+                rec(pi + 1, 0)
+            cells.pop()
+            return
+        ok = valid[ci]
+        for end in range(pos + 1, pos + min(left_here, maxlen[ci]) + 1):
+            cell = piece[pos:end]
+            if not ok(cell):
+                continue
+            cells.append(cell)
+            if check is None or check(tuple(cells)):
+                if end == len(piece):
+                    rec(pi + 1, 0)
+                else:
+                    rec(pi, end)
+            cells.pop()
+
+    if not pieces or not n:
+        return recover.Split((), True)
+    try:
+        rec(0, 0)
+    except recover._OverBudget:
+        return recover.Split(tuple(out[:max_splits]), False)
+    return recover.Split(tuple(out), True)
+
+
+
+@pytest.mark.parametrize("kinds", ["count", "change", "money", "count change money"])
+def test_recover_split_run_equals_the_plain_search(kinds: str) -> None:
+    """`split_run`'s shortcuts (plain digits cut without regex; children that would stop at once
+    counted, not entered) give the plain search's cells, order and budget outcome, also when a
+    budget runs out mid-search."""
+    import random
+
+    rng = random.Random(5)
+    alphabet = ["0", "0", "0", "1", "2", "7", "0", "5", "10", "增3", "减0", "2.5", "3元", "０", "12件",
+                "1234567", "10000000", "123456789012"]
+    kind_cycle = kinds.split()
+    for _ in range(600):
+        pieces = tuple("/" if rng.random() < 0.15 else "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6)))
+                       for _ in range(rng.randint(1, 4)))
+        cols = [kind_cycle[i % len(kind_cycle)] for i in range(rng.randint(1, 9))]
+        check = None if rng.random() < 0.5 else (lambda cells: cells[-1] != "7")
+        for max_steps, max_splits in ((5_000, 300), (rng.randint(1, 40), rng.randint(1, 6))):
+            fast = split_run(pieces, cols, check, max_steps=max_steps, max_splits=max_splits)
+            plain = _split_reference(pieces, cols, check, max_steps=max_steps, max_splits=max_splits)
+            assert fast == plain, (pieces, cols, max_steps, max_splits)

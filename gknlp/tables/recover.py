@@ -28,11 +28,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from gknlp.tables.cells import PLACEHOLDER, parse_cell
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, proactive_templates, requests_template
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["value_run", "cell_ok", "split_run", "Split", "RowSolution", "TableSolution",
            "solve_requests", "solve_appeals", "solve_proactive", "recover_tables",
@@ -60,6 +63,9 @@ _KIND_RE = {
     "money": re.compile(r"^(?:0|[1-9]\d{0,11})(?:\.\d{1,6})?(?:万元|元)?$"),
 }
 _MAXLEN = {"count": 9, "change": 10, "money": 21}
+_DIGITS_MAX = {"count": 8, "change": 8, "money": 12}
+"""Most digits in a cell of each kind (as its `_KIND_RE` says): a run of plain digits is cut
+into "0" or 1..n digits not starting with 0, without matching the regex."""
 
 
 # --- 1. runs --------------------------------------------------------------------------------
@@ -122,12 +128,20 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
     Pieces never merge (their boundaries are hard); a placeholder piece is exactly one cell.
     `check(cells_so_far)` may reject a partial cut as soon as it can tell (e.g. at the end of
     a block of table 四).
+
+    A depth-first search; every node counts one step against `max_steps`, and the budgets
+    decide the result when they run out, so the order and the step count are part of the
+    contract (tests compare with the plain search). Two shortcuts keep them: cells of plain
+    digits are cut without the kind's regex (`_DIGITS_MAX`), and a child that would stop at
+    once (too few or too many characters left) is counted without being entered.
     """
     n = len(kinds)
     n_pieces = len(pieces)
     maxlen = [_MAXLEN.get(k, 9) for k in kinds]
+    digits_max = [_DIGITS_MAX.get(k, _DIGITS_MAX["count"]) for k in kinds]
     valid = [_KIND_RE.get(k, _KIND_RE["count"]).match for k in kinds]  # cell_ok per column
     placeholder = [_is_placeholder(p) for p in pieces]
+    plain = [p.isascii() and p.isdigit() for p in pieces]
     cap_after = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
         cap_after[i] = cap_after[i + 1] + maxlen[i]
@@ -163,17 +177,31 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
                 rec(pi + 1, 0)
             cells.pop()
             return
-        ok = valid[ci]
-        for end in range(pos + 1, pos + min(left_here, maxlen[ci]) + 1):
+        if plain[pi]:   # the cells `valid[ci]` accepts: "0", or up to digits_max[ci] digits
+            ends: Iterable[int] = range(pos + 1, pos + 2 if piece[pos] == "0" else
+                                        pos + min(left_here, digits_max[ci]) + 1)
+            ok = None
+        else:
+            ends = range(pos + 1, pos + min(left_here, maxlen[ci]) + 1)
+            ok = valid[ci]
+        # the child's entry test, as `rec` makes it: need and chars left after this cell
+        need_after = need - 1
+        room_after = cap_after[ci + 1]
+        last = len(piece)
+        for end in ends:
             cell = piece[pos:end]
-            if not ok(cell):
+            if ok is not None and not ok(cell):
                 continue
             cells.append(cell)
             if check is None or check(tuple(cells)):
-                if end == len(piece):
-                    rec(pi + 1, 0)
+                nxt = pi + 1 if end == last else pi
+                rest = rest_chars - (end - pos)
+                if nxt < n_pieces and (need_after < n_pieces - nxt or need_after > rest or rest > room_after):
+                    steps += 1   # the child would stop at once: count its step only
+                    if steps > max_steps:
+                        raise _OverBudget
                 else:
-                    rec(pi, end)
+                    rec(nxt, 0 if end == last else end)
             cells.pop()
 
     if not pieces or not n:
@@ -231,8 +259,10 @@ class TableSolution:
     def cells(self, row: str) -> dict[str, tuple[str | None, list[str]]]:
         """col → (raw text when certain else None, sorted distinct candidate raws)."""
         sol = self.rows[row]
+        if len(sol.raws) == 1 and sol.status not in ("unsplit", "gave_up"):   # the common case
+            return {col: (raw, [raw]) for col, raw in zip(self.columns[row], sol.raws[0], strict=True)}
         out: dict[str, tuple[str | None, list[str]]] = {}
-        only = sol.raws[0] if len(sol.raws) == 1 else None  # the common case: one reading
+        only = sol.raws[0] if len(sol.raws) == 1 else None
         for i, col in enumerate(self.columns[row]):
             cands = [only[i]] if only is not None else sorted({r[i] for r in sol.raws}, key=_sort_key)
             if sol.status in ("unsplit",) or not cands:
@@ -288,19 +318,19 @@ def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, 
     return total
 
 
-def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
+def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
                 max_combos: int = MAX_COMBOS) -> int | None:
     """Keep the combinations of row splits with the fewest broken identities.
 
     Reports do break their own sums now and then (a typo in one cell); when even the best
     combination breaks some, combinations breaking one more are kept too, so that a split
-    that merely happens to 'repair' a printed error is not taken as certain.
+    that merely happens to 'repair' a printed error is not taken as certain. An identity
+    with a row absent from the table counts as neither kept nor broken.
     """
     open_rows = [k for k, s in rows.items() if s.status in ("solved", "ambiguous") and len(s.raws) > 1]
     values = {k: [_values(r) for r in s.raws] for k, s in rows.items()
               if s.status in ("solved", "ambiguous", "fixed") and s.raws}
     fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
-    relevant = [i for i in identities if all(r in values for r, _ in i.lhs + i.rhs)]
     n_combos = 1
     for k in open_rows:
         n_combos *= len(rows[k].raws)
@@ -311,23 +341,22 @@ def _solve_rows(rows: dict[str, RowSolution], identities: list[Identity],
     import numpy as np
 
     shape = [len(rows[k].raws) for k in open_rows]
-    # combination c takes split index[j, c] of open row j (itertools.product order)
-    index = np.indices(shape).reshape(len(shape), n_combos)
-    bad = _violations_by_array(open_rows, index, values, fixed, relevant)
+    bad = _violations_by_array(open_rows, shape, values, fixed, identities)
     if bad is None:
-        bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, relevant))
+        bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, identities))
     best = int(bad.min())
     limit = best if best == 0 else best + 1
-    keep = bad <= limit
+    keep = (bad <= limit).reshape(shape)
     for j, k in enumerate(open_rows):
-        chosen = np.unique(index[j][keep]).tolist()
+        # the splits of row j that some kept combination takes, in order
+        chosen = np.flatnonzero(keep.any(axis=tuple(a for a in range(len(shape)) if a != j))).tolist()
         rows[k].raws = [rows[k].raws[i] for i in chosen]
         rows[k].status = "solved" if len(rows[k].raws) == 1 else "ambiguous"
     return best
 
 
 def _violations_by_loop(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
-                        fixed: dict[str, tuple[Value, ...]], identities: list[Identity]) -> list[int]:
+                        fixed: dict[str, tuple[Value, ...]], identities: Sequence[Identity]) -> list[int]:
     """Broken identities of every combination of the open rows' splits, in
     ``itertools.product`` order: the reference form, for any values."""
     out = []
@@ -342,63 +371,116 @@ def _violations_by_loop(open_rows: list[str], shape: list[int], values: dict[str
 _INT64_SAFE = 2 ** 52
 
 
-def _violations_by_array(open_rows: list[str], index, values: dict[str, list[tuple[Value, ...]]],
-                         fixed: dict[str, tuple[Value, ...]], identities: list[Identity]):
-    """The counts of :func:`_violations_by_loop` as an array, by numpy: one identity at a time
-    over all combinations at once (tens of thousands when a crawled table breaks its own sums).
-    ``index[j, c]`` is the split of open row j in combination c. Exact because every value is a
-    whole number far inside int64; None otherwise (the caller then loops)."""
+@lru_cache(maxsize=1 << 12)
+def _whole(values: tuple[Value, ...]) -> tuple[tuple[int, ...], tuple[bool, ...]] | None:
+    """A split's values as ints (0 for a blank) and its blank flags; None when a value is not a
+    whole number well inside int64. Cached like `_values`: the same splits recur."""
+    ints: list[int] = []
+    for v in values:
+        if v is None:
+            ints.append(0)
+        elif v != v.to_integral_value() or abs(v) >= _INT64_SAFE:
+            return None
+        else:
+            ints.append(int(v))
+    return tuple(ints), tuple(v is None for v in values)
+
+
+@dataclass(frozen=True)
+class _Linear:
+    """Identities as linear forms: identity i holds when Σ coef[r, c, i] · value[r, c] = 0
+    (+1 for a cell on the left side, −1 on the right); `used` marks the cells it reads."""
+
+    rows: tuple[str, ...]
+    index: dict[str, int]   # row → r
+    coef: np.ndarray        # (rows, columns, identities) int64
+    used: np.ndarray        # (rows, columns, identities) int64, 0/1
+    reads: np.ndarray       # (rows, identities) bool: identity i reads some cell of row r
+
+
+@lru_cache(maxsize=256)
+def _linear(identities: tuple[Identity, ...]) -> _Linear:
+    """Built once per set of identities (tables share a few layouts), not per table."""
     import numpy as np
 
-    def as_int(v: Value) -> int | None:
-        if v is None:
-            return 0
-        if v != v.to_integral_value() or abs(v) >= _INT64_SAFE:
+    index: dict[str, int] = {}
+    at: tuple[list[int], list[int], list[int]] = ([], [], [])   # (row, column, identity) per cell
+    signs: list[int] = []
+    for i, ident in enumerate(identities):
+        for sign, side in ((1, ident.lhs), (-1, ident.rhs)):
+            for row, ci in side:
+                at[0].append(index.setdefault(row, len(index)))
+                at[1].append(ci)
+                at[2].append(i)
+                signs.append(sign)
+    shape = (len(index), max(at[1], default=-1) + 1, len(identities))
+    cells = tuple(np.array(a, dtype=np.intp) for a in at)
+    coef = np.zeros(shape, dtype=np.int64)
+    np.add.at(coef, cells, signs)   # (a cell may stand on both sides)
+    used = np.zeros(shape, dtype=np.int64)
+    used[cells] = 1
+    rows = tuple(index)
+    return _Linear(rows, index, coef, used, used.any(axis=1))
+
+
+def _violations_by_array(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
+                         fixed: dict[str, tuple[Value, ...]], identities: Sequence[Identity]) -> np.ndarray | None:
+    """The counts of :func:`_violations_by_loop` as a flat array, by numpy.
+
+    Each identity is a linear form (`_linear`) that must be 0. Its value is a constant (the
+    fixed rows) plus one term per open row depending only on that row's split: (splits ×
+    columns) values times that row's (columns × identities) coefficients. Adding those terms
+    with broadcasting over an array of `shape` scores every combination at once, in a few
+    numpy calls per open row (most tables have one combination, some tens of thousands).
+    A blank cell, or a row absent from `values`, leaves the identities reading it unscored.
+    Exact because every value is a whole number far inside int64; None otherwise (the caller
+    then loops).
+    """
+    import numpy as np
+
+    n_combos = 1
+    for n in shape:
+        n_combos *= n
+    if not identities:
+        return np.zeros(n_combos, dtype=np.int64)
+    lin = _linear(tuple(identities))
+    n_rows, width, n_ident = lin.coef.shape
+    zeros, absent, present = (0,) * width, (True,) * width, (False,) * width
+    ints: list[int] = []
+    blanks: list[bool] = []
+    for k in lin.rows:
+        row = fixed.get(k)
+        if row is None:   # open (added below, per split) or absent (blank)
+            ints += zeros
+            blanks += present if k in values else absent
+            continue
+        whole = _whole(row[:width])
+        if whole is None:
             return None
-        return int(v)
-
-    n_combos = index.shape[1]
-    position = {k: j for j, k in enumerate(open_rows)}
-    # per open row: (splits x columns) values and blank masks; per combination: its split index
-    grids, blanks = {}, {}
-    for k in open_rows:
-        ints = [[as_int(v) for v in split] for split in values[k]]
-        if any(x is None for split in ints for x in split):
+        ints += whole[0]
+        blanks += whole[1]
+    diff = np.array(ints, dtype=np.int64) @ lin.coef.reshape(-1, n_ident)
+    blank = (np.array(blanks, dtype=np.int64) @ lin.used.reshape(-1, n_ident)) > 0
+    open_index = [(j, lin.index[k]) for j, k in enumerate(open_rows) if k in lin.index]
+    # identities the open rows read and nothing blanks: scored per combination; the rest at once
+    varying = ~blank & lin.reads[[r for _, r in open_index]].any(axis=0)
+    fixed_bad = int(((diff != 0) & ~blank & ~varying).sum())
+    if not open_index:
+        return np.full(n_combos, fixed_bad, dtype=np.int64)
+    diff, blank = diff[varying], blank[varying]
+    view = [1] * len(open_rows) + [len(diff)]
+    for j, r in open_index:
+        splits = [_whole(split[:width]) for split in values[open_rows[j]]]
+        if None in splits:
             return None
-        grids[k] = np.array(ints, dtype=np.int64)
-        blanks[k] = np.array([[v is None for v in split] for split in values[k]], dtype=bool)
-
-    def side(cells: tuple[tuple[str, int], ...]):
-        total = np.zeros(n_combos, dtype=np.int64)
-        blank = np.zeros(n_combos, dtype=bool)
-        for row, ci in cells:
-            if row in position:
-                pick = index[position[row]]
-                total += grids[row][pick, ci]
-                blank |= blanks[row][pick, ci]
-            else:
-                v = fixed[row][ci]
-                if v is None:
-                    return total, np.ones(n_combos, dtype=bool)
-                iv = as_int(v)
-                if iv is None:
-                    raise _NotWhole
-                total += iv
-        return total, blank
-
-    bad = np.zeros(n_combos, dtype=np.int64)
-    try:
-        for ident in identities:
-            lhs, lhs_blank = side(ident.lhs)
-            rhs, rhs_blank = side(ident.rhs)
-            bad += (lhs != rhs) & ~lhs_blank & ~rhs_blank
-    except _NotWhole:
-        return None
-    return bad
-
-
-class _NotWhole(Exception):
-    """A fixed value that is not a whole number: the array form cannot be exact."""
+        view[j] = shape[j]
+        split_ints = np.array([s[0] for s in splits], dtype=np.int64)
+        split_blanks = np.array([s[1] for s in splits], dtype=np.int64)
+        diff = diff + (split_ints @ lin.coef[r][:, varying]).reshape(view)
+        blank = blank | ((split_blanks @ lin.used[r][:, varying]) > 0).reshape(view)
+        view[j] = 1
+    bad = ((diff != 0) & ~blank).sum(axis=-1, dtype=np.int64) + fixed_bad
+    return np.broadcast_to(bad, shape).reshape(-1)
 
 
 def _row_solution(key: str, segment: str, kinds: Sequence[str],
@@ -609,9 +691,11 @@ def is_flattened(table: TableResult) -> bool:
     segs = [rt.segment for rt in table.row_texts.values()]
     if not segs:
         return False
-    keys = list(table.row_texts)
-    inner = [table.row_texts[k].segment for k in keys[:-1]] + [value_run_text(table.row_texts[keys[-1]].segment)]
-    return not any(ch in s for s in inner for ch in "\n\t|")
+    segs[-1] = value_run_text(segs[-1])   # the last row's text runs on past the table
+    return _LAYOUT_CHAR.search("".join(segs)) is None
+
+
+_LAYOUT_CHAR = re.compile(r"[\n\t|]")
 
 
 def value_run_text(segment: str) -> str:
@@ -652,6 +736,13 @@ def _apply(table: TableResult, solution: TableSolution) -> None:
             table.rows[key] = {c: None for c in cols}
             if key not in table.unresolved:
                 table.unresolved.append(key)
+            continue
+        if len(sol.raws) == 1 and sol.status != "gave_up":   # one reading: every cell certain
+            table.rows[key] = new_row = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
+            if "元" in "".join(sol.raws[0]):
+                for col, cell in new_row.items():
+                    if cell.unit == "元":
+                        table.money_unit[f"{key}.{col}"] = "yuan"
             continue
         cells = solution.cells(key)
         new_row = {}
