@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: where the evaluation corpus lives."""
+"""Shared pytest fixtures: where the evaluation corpus lives, and the seeds' paragraphs."""
 
 from __future__ import annotations
 
@@ -26,3 +26,14 @@ def corpus_dir(request: pytest.FixtureRequest) -> Path:
     if not (path / "raw").is_dir():
         pytest.skip(f"corpus not found at {path} (pass --corpus DIR)")
     return path
+
+
+@pytest.fixture(scope="session")
+def paragraphs() -> list[str]:
+    """Every paragraph the pipeline finds in the bundled samples (the seeds), tables only."""
+    from gknlp.pipeline import extract
+
+    samples = sorted((Path(__file__).resolve().parents[1] / "gknlp" / "data" / "samples").glob("*.txt"))
+    texts = [p["text"] for path in samples for p in extract(path, annotators=[]).paragraphs]
+    assert len(texts) >= 60
+    return texts

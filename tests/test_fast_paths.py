@@ -14,27 +14,12 @@ import numpy as np
 import pytest
 
 from gknlp import segment, themes
-from gknlp.pipeline import extract
 from gknlp.theme_columns import char_unigrams_bigrams
 from gknlp.theme_scorer import compile_pipeline, load_scorer
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
 SHIPPED = REPO / "models" / "themes-v1"
 
-
-def _seed_paragraphs() -> list[str]:
-    texts = []
-    for path in SAMPLES:
-        texts += [p["text"] for p in extract(path, annotators=[]).paragraphs]
-    return texts
-
-
-@pytest.fixture(scope="module")
-def paragraphs() -> list[str]:
-    texts = _seed_paragraphs()
-    assert len(texts) >= 60
-    return texts
 
 
 def test_rjieba_cuts_like_jieba_on_the_seeds(paragraphs):

@@ -115,21 +115,6 @@ def test_normalize_chrome_contains_is_in_every_match() -> None:
         assert contains in pattern.pattern.replace("\\", "")
 
 
-def _detect_script_reference(text: str) -> str:
-    """detect_script without its may_change shortcut (OpenCC on every sample)."""
-    sample = N._NON_CJK.sub("", text[:20000])
-    if not sample:
-        return "simplified"
-    converted = N._t2s().convert(sample)
-    if converted == sample:
-        return "simplified"
-    if len(converted) != len(sample):
-        changed = abs(len(converted) - len(sample)) + 1
-    else:
-        changed = sum(a != b for a, b in zip(sample, converted))
-    return "traditional" if changed / len(sample) > 0.02 else "simplified"
-
-
 def test_detect_script_equals_the_reference_on_reports_and_their_traditional_forms(
         request: pytest.FixtureRequest) -> None:
     """The shortcut never changes the decision: simplified reports, the same reports turned
@@ -147,6 +132,6 @@ def test_detect_script_equals_the_reference_on_reports_and_their_traditional_for
             chars[i] = s2t(chars[i])
         texts.append("".join(chars))
     decisions = [N.detect_script(t) for t in texts]
-    assert decisions == [_detect_script_reference(t) for t in texts]
+    assert decisions == [_reference_script(t) for t in texts]
     assert decisions[:len(samples)].count("simplified") >= 3  # one seed is printed in traditional
     assert decisions[len(samples):2 * len(samples)] == ["traditional"] * len(samples)

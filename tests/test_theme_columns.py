@@ -9,26 +9,16 @@ from pathlib import Path
 import pytest
 
 from gknlp import segment, theme_features
-from gknlp.pipeline import extract
 from gknlp.theme_columns import (AnalyzerColumns, CharGramColumns, CueColumns, WordColumns,
                                  char_unigrams_bigrams)
 from gknlp.theme_features import normalize_text
 from gknlp.theme_scorer import load_scorer
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
 SCORER = REPO / "models" / "themes-v1" / "scorer.zip"
 ODD_TEXTS = ["", " ", "a", "培训", "公开  栏\n\n公示 栏", " 两头 ", "1\t\t2", "（一）加强培训，",
              "ｅ\u0301", "𠮷野家", "2023年", "12.5%", "\x00\x00", "信息公开\n政务公开",
              "政府信息公开工作年度报告", "信息公开 信息公开 政务公开"]
-
-
-@pytest.fixture(scope="module")
-def paragraphs() -> list[str]:
-    texts = []
-    for path in SAMPLES:
-        texts += [p["text"] for p in extract(path, annotators=[]).paragraphs]
-    return texts
 
 
 def _as_set(pairs) -> set[tuple[int, int]]:

@@ -14,24 +14,13 @@ from pathlib import Path
 import pytest
 
 from gknlp import t2s_changes, theme_features
-from gknlp.pipeline import extract
 from gknlp.theme_features import nfkc, normalize_text
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
 
 ODD_TEXTS = ["", " ", "a", "培训", "公开  栏\n\n公示 栏", " 两头 ", "1\t\t2", "（一）加强培训，",
              "ｅ\u0301", "e\u0301", "가\u11a8", "\u1100\u1161", "ﬁ", "…", "①②", "㈠",
              "𠮷野家", "，\u0301", "e，\u0301", "宣傳展板(biāo)、懸掛\u3000\u3000條幅",
              "\x00\x00", "信息公开\n政务公开", "政府信息公开工作年度报告"]
-
-
-@pytest.fixture(scope="module")
-def paragraphs() -> list[str]:
-    texts = []
-    for path in SAMPLES:
-        texts += [p["text"] for p in extract(path, annotators=[]).paragraphs]
-    return texts
 
 
 def _composition_seconds() -> set[str]:
