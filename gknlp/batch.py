@@ -14,12 +14,14 @@ import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import orjson
 
+from gknlp.types import Report
+
 __all__ = ["iter_inputs", "run_batch", "BatchSummary", "Outcome", "outcome_of", "process_one",
-           "process_with_outcome", "done_hashes", "SUFFIXES"]
+           "process_with_outcome", "process_chunk", "CHUNK", "done_hashes", "SUFFIXES"]
 
 SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md")
 
@@ -98,51 +100,86 @@ def _init_worker(opts: dict[str, Any]) -> None:
 
 def process_one(path: str, opts: dict[str, Any] | None = None) -> str:
     """Extract one file into one JSON line; never raises."""
-    return process_with_outcome(path, opts)[0]
+    return process_chunk([path], opts)[0][0]
+
+
+def process_with_outcome(path: str, opts: dict[str, Any] | None = None) -> tuple[str, Outcome]:
+    """One file's JSON line and its :data:`Outcome`; never raises."""
+    return process_chunk([path], opts)[0]
+
+
+CHUNK = 32
+"""Files a worker takes at a time: their paragraphs are tagged in one call of the theme model
+(about a quarter of the pipeline's time per report saved, see bench/stages.py) while each
+file keeps its own time limit and its own error line."""
+
+
+def process_chunk(paths: Sequence[str], opts: dict[str, Any] | None = None) -> list[tuple[str, Outcome]]:
+    """The JSON line and :data:`Outcome` of each file, in order; never raises.
+
+    Tables, checks and paragraphs run file by file under the per-file time limit; the
+    annotators (themes, counts) then run over the chunk's reports together. Should that fail
+    or run out of time, they run again report by report, so only a culprit gets an error."""
+    from gknlp.pipeline import extract
+    from gknlp.tagging import annotate_reports, default_annotators
+
+    opts = opts if opts is not None else _WORKER_OPTS
+    timeout = int(opts.get("timeout") or 0)
+    annotators = default_annotators(opts.get("model"), themes=opts.get("themes", True),
+                                    counts=opts.get("counts", True))
+    results: list[Report | dict[str, Any]] = []
+    for path in paths:
+        report, error = _guarded(timeout, lambda path=path: extract(path, annotators=[]))
+        results.append(report if error is None else {"source": _source_of(path), "error": error})
+    ready = [r for r in results if isinstance(r, Report) and r.error is None]
+    if ready and annotators:
+        _, error = _guarded(timeout * len(ready), lambda: annotate_reports(annotators, ready))
+        if error is not None:  # find the report that causes it
+            for i, r in enumerate(results):
+                if isinstance(r, Report) and r.error is None:
+                    _, error = _guarded(timeout, lambda r=r: annotate_reports(annotators, [r]))
+                    if error is not None:
+                        results[i] = {"source": r.source, "error": error}
+    out = []
+    for r in results:
+        record = r.to_dict() if isinstance(r, Report) else r
+        if opts.get("model_version") and "error" not in record:
+            record.setdefault("model_version", opts["model_version"])
+        out.append((dumps_line(record), outcome_of(record)))
+    _freeze_long_lived()
+    return out
+
+
+def _guarded(timeout: int, work: Callable[[], Any]) -> tuple[Any, dict[str, str] | None]:
+    """``(work(), None)``, or ``(None, error)`` when it raises or outlasts `timeout` seconds."""
+    use_alarm = timeout > 0 and hasattr(signal, "SIGALRM")
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(timeout)
+    try:
+        return work(), None
+    except _Timeout:
+        return None, {"type": "timeout", "message": f"processing took longer than {timeout} s"}
+    except Exception as exc:  # one bad file must never stop a batch
+        return None, {"type": type(exc).__name__, "message": str(exc)[:500]}
+    finally:
+        if use_alarm:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
 
 
 _gc_frozen = False
 
 
 def _freeze_long_lived() -> None:
-    """After the first report, move what is loaded for good (models, dictionaries, compiled
-    patterns, caches) out of the garbage collector's sight: scanning it again after every
-    report costs about a tenth of the pipeline's time (bench/stages.py)."""
+    """After the first reports, move what is loaded for good (models, dictionaries, compiled
+    patterns, caches) out of the garbage collector's sight, so that it is not scanned again
+    and again."""
     global _gc_frozen
     if not _gc_frozen:
         _gc_frozen = True
         gc.collect()
         gc.freeze()
-
-
-def process_with_outcome(path: str, opts: dict[str, Any] | None = None) -> tuple[str, Outcome]:
-    """One file's JSON line and its :data:`Outcome`; never raises."""
-    from gknlp.pipeline import extract
-    from gknlp.tagging import default_annotators
-
-    opts = opts if opts is not None else _WORKER_OPTS
-    timeout = int(opts.get("timeout") or 0)
-    use_alarm = timeout > 0 and hasattr(signal, "SIGALRM")
-    if use_alarm:
-        old = signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(timeout)
-    try:
-        annotators = default_annotators(opts.get("model"), themes=opts.get("themes", True),
-                                        counts=opts.get("counts", True))
-        record = extract(path, annotators=annotators).to_dict()
-        if opts.get("model_version") and "error" not in record:
-            record.setdefault("model_version", opts["model_version"])
-    except _Timeout:
-        record = {"source": _source_of(path),
-                  "error": {"type": "timeout", "message": f"processing took longer than {timeout} s"}}
-    except Exception as exc:  # one bad file must never stop a batch
-        record = {"source": _source_of(path), "error": {"type": type(exc).__name__, "message": str(exc)[:500]}}
-    finally:
-        if use_alarm:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, old)
-    _freeze_long_lived()
-    return dumps_line(record), outcome_of(record)
 
 
 def dumps_line(record: dict[str, Any]) -> str:
@@ -230,15 +267,17 @@ def _results(names: list[str], jobs: int, opts: dict[str, Any], engine: str,
     if engine == "dask":
         yield from _dask_results(names, opts, address, jobs)
         return
+    chunks = [names[i:i + CHUNK] for i in range(0, len(names), CHUNK)]
     if jobs <= 1 or len(names) <= 1:
-        for n in names:
-            yield process_with_outcome(n, opts)
+        for chunk in chunks:
+            yield from process_chunk(chunk, opts)
         return
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(opts,), maxtasksperchild=5000) as pool:
-        yield from pool.imap(process_with_outcome, names, chunksize=8)
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(opts,), maxtasksperchild=500) as pool:
+        for lines in pool.imap(process_chunk, chunks):
+            yield from lines
 
 
 def _dask_results(names: list[str], opts: dict[str, Any], address: str | None,
@@ -254,15 +293,14 @@ def _dask_results(names: list[str], opts: dict[str, Any], address: str | None,
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        window = max(jobs, 1) * 8
+        window = max(jobs, 1) * 2
         futures = []
-        it = iter(names)
-        for n in it:
-            futures.append(client.submit(process_with_outcome, n, opts, pure=False))
+        for i in range(0, len(names), CHUNK):
+            futures.append(client.submit(process_chunk, names[i:i + CHUNK], opts, pure=False))
             if len(futures) >= window:
-                yield futures.pop(0).result()
+                yield from futures.pop(0).result()
         for f in futures:
-            yield f.result()
+            yield from f.result()
     finally:
         client.close()
         if cluster is not None:

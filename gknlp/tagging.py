@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from gknlp.types import Report
 
-__all__ = ["ThemesAnnotator", "annotate_counts", "tag", "default_annotators", "THEMED_SECTIONS"]
+__all__ = ["ThemesAnnotator", "annotate_counts", "annotate_reports", "tag", "default_annotators",
+           "THEMED_SECTIONS", "Annotator"]
 
 #: The sections whose paragraphs get themes (the issue's narrative sections). Paragraphs of
 #: ``other`` (fees, notes, and on web pages the footer links) keep their text and counts but
 #: get ``themes``/``scores`` = None, so they do not dilute theme prevalence.
 THEMED_SECTIONS = ("overall", "problems")
+
+Annotator = Callable[[Report], None]
 
 
 def _paragraph_input(p: dict[str, Any]) -> str:
@@ -35,19 +38,30 @@ class ThemesAnnotator:
         return _load_model(self.model_path)
 
     def __call__(self, report: Report) -> None:
+        self.annotate_many([report])
+
+    def annotate_many(self, reports: Sequence[Report]) -> None:
+        """All themed paragraphs of several reports in one call of the model: a batch worker
+        passes a chunk of reports, which spends far less per report on the scorer's fixed
+        costs than one call each. A paragraph's scores do not depend on the others scored
+        with it (tests/test_scale.py checks a chunk against report by report)."""
         from gknlp.paragraph_kind import paragraph_kind
         from gknlp.theme_features import normalize_text
 
-        paragraphs = report.paragraphs
         try:
             model = self.model
         except FileNotFoundError as exc:
-            report.warnings.append({"code": "no_theme_model", "message": str(exc), "raw": None})
+            for report in reports:
+                report.warnings.append({"code": "no_theme_model", "message": str(exc), "raw": None})
             return
-        report.versions["model_version"] = model.meta.get("name") or model.meta.get("model_sha256", "")[:12]
-        themed = [p for p in paragraphs if p["section"] in THEMED_SECTIONS]
-        for p in paragraphs:
-            p["themes"] = p["scores"] = p["kind"] = None
+        version = model.meta.get("name") or model.meta.get("model_sha256", "")[:12]
+        themed = []
+        for report in reports:
+            report.versions["model_version"] = version
+            for p in report.paragraphs:
+                p["themes"] = p["scores"] = p["kind"] = None
+                if p["section"] in THEMED_SECTIONS:
+                    themed.append(p)
         if not themed:
             return
         # normalised once for both the model and the problem/measure rule
@@ -57,6 +71,18 @@ class ThemesAnnotator:
             p["scores"] = pred["scores"]
             if p["section"] == "problems":
                 p["kind"] = paragraph_kind(text, normalized=True)
+
+
+def annotate_reports(annotators: Sequence[Annotator], reports: Sequence[Report]) -> None:
+    """Run each annotator over the reports: at once when it has ``annotate_many``, else one
+    report at a time. The result is the same as annotating every report on its own."""
+    for annotate in annotators:
+        many = getattr(annotate, "annotate_many", None)
+        if many is not None:
+            many(reports)
+        else:
+            for report in reports:
+                annotate(report)
 
 
 @cache

@@ -230,6 +230,61 @@ def test_scale_batch_mixes_good_and_bad_files(tmp_path: Path) -> None:
     assert result.exit_code != 0
 
 
+def test_scale_chunk_gives_the_lines_of_one_file_at_a_time() -> None:
+    """Themes are scored for a whole chunk in one call; every line equals the file's own."""
+    from gknlp.batch import process_chunk, process_one
+
+    seeds = [str(p) for p in sorted(SEEDS.glob("*.txt"))]
+    opts = {"timeout": 60}
+    chunk = [line for line, _ in process_chunk(seeds, opts)]
+    alone = [process_one(s, opts) for s in seeds]
+    assert chunk == alone
+    assert sum('"themes":["' in line for line in chunk) >= 5  # themes really were scored
+
+
+def test_scale_chunk_isolates_a_file_whose_annotation_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import gknlp.tagging
+    from gknlp.batch import process_chunk
+
+    files = _copies(tmp_path / "in", 4)
+    bad = files[2].rename(files[2].with_name("bad_" + files[2].name))
+    files[2] = bad
+    real = gknlp.tagging.annotate_counts
+
+    def failing(report):
+        if "bad_" in report.source["path"]:
+            raise RuntimeError("counts blew up")
+        real(report)
+
+    monkeypatch.setattr(gknlp.tagging, "annotate_counts", failing)
+    records = [json.loads(line) for line, _ in process_chunk([str(f) for f in files], FAST)]
+    assert [("error" in r) for r in records] == [False, False, True, False]
+    assert records[2]["error"] == {"type": "RuntimeError", "message": "counts blew up"}
+    assert records[2]["source"]["path"] == str(bad)
+    assert all(r["counts"] for i, r in enumerate(records) if i != 2)
+
+
+def test_scale_file_over_the_time_limit_is_one_error_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import gknlp.pipeline
+    from gknlp.batch import process_chunk
+
+    files = _copies(tmp_path / "in", 3)
+    slow = files[1]
+    real = gknlp.pipeline.extract
+
+    def extract(path, *args, **kwargs):
+        if str(path) == str(slow):
+            time.sleep(5)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(gknlp.pipeline, "extract", extract)
+    t0 = time.monotonic()
+    records = [json.loads(line) for line, _ in process_chunk([str(f) for f in files], {**FAST, "timeout": 1})]
+    assert time.monotonic() - t0 < 4
+    assert records[1]["error"]["type"] == "timeout" and records[1]["source"]["path"] == str(slow)
+    assert "error" not in records[0] and "error" not in records[2]
+
+
 # --- Dask ------------------------------------------------------------------------------------------------
 
 
