@@ -7,6 +7,7 @@ HTML is parsed with plain lxml elements (and a whole page from UTF-8 bytes) inst
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import lxml.html
@@ -71,3 +72,137 @@ def test_read_cell_text_equals_itertext() -> None:
     root = read._parse_html(html)
     for cell in root.iter("td", "th"):
         assert read._cell_text(cell) == read._WS.sub(" ", "".join(cell.itertext())).strip()
+
+
+# --- html_to_text against the plain recursive renderer it replaced ---------------------------
+
+def _reference_text(el) -> str:
+    return el.text_content()
+
+
+def _reference_is_chrome(el, tag: str) -> bool:
+    if tag not in read._CONTAINERS or tag == "td":
+        return False
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if read._CHROME_ATTR.search(attrs):
+        return True
+    links = el.findall(".//a")
+    if len(links) < 3:
+        return False
+    solid = len(read._WS.sub("", _reference_text(el)))
+    linked = sum(len(read._WS.sub("", _reference_text(a))) for a in links)
+    return solid > 0 and linked / solid > 0.7 and el.find(".//table") is None
+
+
+def _reference_render(el, out: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in read._SKIP or _reference_is_chrome(el, tag):
+        if el.tail:
+            out.append(el.tail)
+        return
+    if tag == "table" and el.find(".//table") is None:
+        out.append("\n")
+        for row in el.iter("tr"):
+            cells = [read._WS.sub(" ", "".join(c.itertext())).strip()
+                     for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            out.append("\t".join(cells) + "\n")
+        if el.tail:
+            out.append(el.tail)
+        return
+    if tag in read._BLOCK:
+        out.append("\n")
+    if el.text and tag:
+        out.append(el.text)
+    for child in el:
+        _reference_render(child, out)
+    if tag in read._BLOCK:
+        out.append("\n")
+    if el.tail:
+        out.append(el.tail)
+
+
+def _reference_html_to_text(html: str) -> tuple[str, str | None]:
+    """html_to_text as it was before its speed work: lxml.html elements, regexes, recursion."""
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    root = lxml.html.fromstring(html or "<html></html>")
+    title_el = root.find(".//title")
+    title = read._WS.sub(" ", title_el.text_content()).strip() if title_el is not None else None
+    out: list[str] = []
+    _reference_render(root, out)
+    lines = [read._WS.sub(" ", line).strip() if "\t" not in line else line.strip(" \r\u00a0\u3000")
+             for line in "".join(out).split("\n")]
+    return "\n".join(line for line in lines if line.strip()), title or None
+
+
+def _outcome(fn, html: str) -> object:
+    """The result, or the kind and message of the error raised (both renderers must agree)."""
+    try:
+        return fn(html)
+    except Exception as exc:  # e.g. lxml's "Document is empty"
+        return type(exc).__name__, str(exc)
+
+
+def _all_pages(corpus: Path) -> list[str]:
+    paths = sorted(p for sub in ("html", "other", "peer") for p in (corpus / sub).glob("*.html"))
+    return [read.decode(p.read_bytes())[0] for p in paths]
+
+
+_TRICKY = _HTML + [
+    "<html><body><a href=x>a<a href=y>b</a>c</a><div><a>1<div><a>2</a></div></a><a>3</a></div></body></html>",
+    "<?xml version='1.0'?><html><head><title> t\u3000 i </title></head><body><p>x</p></body></html>",
+    "",
+    "<html><body><div class='menu'><a>a</a></div><div id='foot-1'>f</div><div>keep</div></body></html>",
+    "<html><body><table><tr><td><div class='nav'>in cell</div><a>1</a><a>2</a><a>3</a></td></tr></table></body></html>",
+]
+
+
+@pytest.mark.parametrize("html", _TRICKY, ids=range(len(_TRICKY)))
+def test_read_html_to_text_equals_reference(html: str) -> None:
+    assert _outcome(read.html_to_text, html) == _outcome(_reference_html_to_text, html)
+
+
+def test_read_html_to_text_equals_reference_on_pages(request: pytest.FixtureRequest) -> None:
+    corpus = Path(request.config.getoption("--corpus") or REPO.parent / "shared" / "corpus")
+    pages = _all_pages(corpus)
+    for html in pages:
+        assert read.html_to_text(html) == _reference_html_to_text(html)
+
+
+_TAGS = ["div", "p", "span", "a", "table", "tr", "td", "th", "ul", "li", "ol", "section", "aside", "dl",
+         "dd", "nav", "footer", "script", "style", "br", "h2", "center", "font", "b", "title", "head",
+         "body", "option", "select", "pre", "tbody", "iframe", "noscript"]
+_ATTRS = ["", " class='nav'", " id='menu3'", " class='content'", " id='footer'", " class='x-foot'",
+          " class='share-bar'", " href='#'", " class=\"nav-main\"", " id=''", " class='navigation'",
+          " style='a'", " class='a b menu'"]
+_TEXTS = ["", " ", "政府", "信息公开", "a", "  \t", "\u3000", "\u00a0", "&nbsp;", "&amp;", "&#x1F600;",
+          "&#0;", "\x00", "\n", "\r\n", "<!-- c -->", "<!--", "-->", "<?pi x?>", "<", ">", "&", "1 2",
+          "<br>", "<hr/>", "</td>", "</div>", "</a>", "</tr>", "</table>", "附件", "\t"]
+
+
+def _random_html(rng: random.Random, depth: int = 0) -> str:
+    parts: list[str] = []
+    for _ in range(rng.randint(0, 5)):
+        r = rng.random()
+        if r < 0.45 and depth < 6:
+            tag = rng.choice(_TAGS)
+            close = "" if rng.random() < 0.1 else f"</{tag}>"
+            parts.append(f"<{tag}{rng.choice(_ATTRS)}>{_random_html(rng, depth + 1)}{close}")
+        elif r < 0.55 and depth < 5:
+            rows = "".join("<tr>" + "".join(f"<td>{_random_html(rng, depth + 2)}</td>"
+                                            for _ in range(rng.randint(0, 3))) + "</tr>"
+                           for _ in range(rng.randint(0, 3)))
+            parts.append(f"<table>{rows}</table>")
+        elif r < 0.7:
+            parts.append("".join(f"<a href='/{i}'>{rng.choice(_TEXTS)}链接</a>" for i in range(rng.randint(1, 5))))
+        else:
+            parts.append(rng.choice(_TEXTS))
+    return "".join(parts)
+
+
+def test_read_html_to_text_equals_reference_on_random_html() -> None:
+    rng = random.Random(11)
+    for i in range(1500):
+        body = _random_html(rng)
+        html = f"<html><head><title>{rng.choice(_TEXTS)}t</title></head><body>{body}</body></html>" \
+            if i % 3 else body
+        assert _outcome(read.html_to_text, html) == _outcome(_reference_html_to_text, html), html
