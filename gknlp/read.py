@@ -48,11 +48,13 @@ def _score(text: str) -> float:
     return sum(ch in _COMMON for ch in text) / len(text)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def decode(data: bytes) -> tuple[str, str, list[dict]]:
     """Decode bytes as UTF-8 (BOM or not), GB18030 or Big5; replace bad bytes with a warning."""
     warnings: list[dict] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    data = data.removeprefix(_BOM)
     try:
         return data.decode("utf-8"), "utf-8", warnings
     except UnicodeDecodeError:
@@ -115,6 +117,8 @@ def _solid_len(text: str) -> int:
     return len(text) - sum(map(text.count, _WS_CHARS))
 
 
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+"""An XML declaration opening a page (XHTML): lxml does not take it in a str, so it is cut."""
 # How lxml.html.fromstring tells a whole page from a fragment.
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.I)
 
@@ -131,17 +135,20 @@ def _html_tools():
     return etree.HTMLParser(), etree.HTMLParser(encoding="utf-8"), text_content
 
 
-def _parse_html(html: str):
+def _parse_html(html: str, utf8: bytes | None = None):
     """``lxml.html.fromstring(html)`` with plain elements. A whole page goes to libxml2 as
-    UTF-8 bytes, which it parses faster than a Python str (UTF-16 or UCS-4); same tree."""
+    UTF-8 bytes, which it parses faster than a Python str (UTF-16 or UCS-4); same tree.
+    `utf8` is `html` encoded as UTF-8 when the caller already has it (the file's bytes)."""
     import lxml.html
 
-    plain, utf8, _ = _html_tools()
+    plain, utf8_parser, _ = _html_tools()
     if _FULL_HTML.match(html):
         try:
-            return lxml.html.document_fromstring(html.encode("utf-8"), parser=utf8)
+            data = html.encode("utf-8") if utf8 is None else utf8
         except UnicodeEncodeError:  # a lone surrogate: parse the str as it is
             pass
+        else:
+            return lxml.html.document_fromstring(data, parser=utf8_parser)
     return lxml.html.fromstring(html, parser=plain)
 
 
@@ -204,10 +211,14 @@ def _render(el, out: list[str], link_len: dict[object, int]) -> None:
         out.append(el.tail)
 
 
-def html_to_text(html: str) -> tuple[str, str | None]:
-    """Render an HTML page to text (tables as tab-separated rows) and return its <title>."""
-    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    root = _parse_html(html or "<html></html>")
+def html_to_text(html: str, utf8: bytes | None = None) -> tuple[str, str | None]:
+    """Render an HTML page to text (tables as tab-separated rows) and return its <title>.
+
+    `utf8`, optional, is `html` encoded as UTF-8, as the file's bytes are when they decoded as
+    UTF-8: the parser then reads them without the page being encoded again."""
+    if _XML_DECL.match(html):
+        html, utf8 = _XML_DECL.sub("", html), None
+    root = _parse_html(html or "<html></html>", utf8 if html else None)
     title_el = next(root.iterdescendants("title"), None)  # root.find(".//title"), in C
     title = _squeeze(_text_content(title_el)) if title_el is not None else None
     out: list[str] = []
@@ -283,7 +294,8 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
         text, encoding, warnings_dec = decode(data)
         warnings.extend(warnings_dec)
         if fmt == "html":
-            text, title = html_to_text(text)
+            exact_utf8 = encoding == "utf-8" and not warnings_dec  # decoded without replacement
+            text, title = html_to_text(text, data.removeprefix(_BOM) if exact_utf8 else None)
     return Document(text=text, format=fmt, path=path, sha256=sha, encoding=encoding, title=title,
                     warnings=warnings)
 

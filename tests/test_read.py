@@ -206,3 +206,17 @@ def test_read_html_to_text_equals_reference_on_random_html() -> None:
         html = f"<html><head><title>{rng.choice(_TEXTS)}t</title></head><body>{body}</body></html>" \
             if i % 3 else body
         assert _outcome(read.html_to_text, html) == _outcome(_reference_html_to_text, html), html
+
+
+@pytest.mark.parametrize("data", [
+    "<html><head><title>标题</title></head><body><p>政府信息公开</p></body></html>".encode(),
+    "\ufeff<!DOCTYPE html><html><body><p>带BOM</p></body></html>".encode(),
+    "<?xml version='1.0' encoding='utf-8'?><html><body><p>XHTML</p></body></html>".encode(),
+    "<html><body><p>政府</p></body></html>".encode("gb18030"),
+    b"<html><body><p>\xff\xfe bad bytes</p></body></html>",
+    "<p>fragment 政府</p>".encode(),
+], ids=["utf8", "bom", "xml-decl", "gb18030", "bad-bytes", "fragment"])
+def test_read_bytes_html_parses_the_file_bytes_as_the_decoded_text(data: bytes) -> None:
+    """read_bytes hands UTF-8 bytes to the parser as they are: the same as the decoded text."""
+    doc = read.read_bytes(data, "page.html")
+    assert (doc.text, doc.title) == _reference_html_to_text(read.decode(data)[0])
