@@ -119,6 +119,7 @@ def _solid_len(text: str) -> int:
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 """An XML declaration opening a page (XHTML): lxml does not take it in a str, so it is cut."""
+
 # How lxml.html.fromstring tells a whole page from a fragment.
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.I)
 
@@ -211,11 +212,12 @@ def _render(el, out: list[str], link_len: dict[object, int]) -> None:
         out.append(el.tail)
 
 
-def html_to_text(html: str, utf8: bytes | None = None) -> tuple[str, str | None]:
+def html_to_text(html: str, *, utf8: bytes | None = None) -> tuple[str, str | None]:
     """Render an HTML page to text (tables as tab-separated rows) and return its <title>.
 
-    `utf8`, optional, is `html` encoded as UTF-8, as the file's bytes are when they decoded as
-    UTF-8: the parser then reads them without the page being encoded again."""
+    `utf8`, optional, must be exactly `html` encoded as UTF-8, as a file's bytes are when they
+    decoded as UTF-8 without a replacement: the parser then reads them, and the page is not
+    encoded again."""
     if _XML_DECL.match(html):
         html, utf8 = _XML_DECL.sub("", html), None
     root = _parse_html(html or "<html></html>", utf8 if html else None)
@@ -295,7 +297,7 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
         warnings.extend(warnings_dec)
         if fmt == "html":
             exact_utf8 = encoding == "utf-8" and not warnings_dec  # decoded without replacement
-            text, title = html_to_text(text, data.removeprefix(_BOM) if exact_utf8 else None)
+            text, title = html_to_text(text, utf8=data.removeprefix(_BOM) if exact_utf8 else None)
     return Document(text=text, format=fmt, path=path, sha256=sha, encoding=encoding, title=title,
                     warnings=warnings)
 
