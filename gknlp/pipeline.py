@@ -18,7 +18,7 @@ from gknlp.read import Document, ReadError, read_bytes, read_file
 from gknlp.sections import SECTION_KEYS, Section, find_sections, split_paragraphs
 from gknlp.tables.checks import check_narrative, check_tables
 from gknlp.tables.parse import TableResult, extract_appeals, extract_proactive, extract_requests
-from gknlp.types import Report, to_json_number
+from gknlp.types import Report
 
 __all__ = ["extract", "extract_text", "extract_document", "NARRATIVE_SECTIONS"]
 
@@ -63,14 +63,6 @@ def _region(sections: dict[str, Section | None], key: str, body_start: int, text
     start = before[-1].body_start if before else body_start
     end = after[0].start if after else text_len
     return start, end
-
-
-def _table_json(t: TableResult) -> dict[str, dict[str, Any]]:
-    """The table's values in JSON form, as `TableResult.value` gives them."""
-    if t.money_unit:  # some amounts were printed in 元: `value` converts them to 万元
-        return {row: {col: to_json_number(t.value(row, col)) for col in cols} for row, cols in t.rows.items()}
-    return {row: {col: None if cell is None else cell.number for col, cell in cols.items()}
-            for row, cols in t.rows.items()}
 
 
 def _table_info(t: TableResult) -> dict[str, Any]:
@@ -151,7 +143,7 @@ def extract_document(doc: Document, annotators: list[Annotator] | None = None,
             report.warnings.append({"code": "section_inferred",
                                     "message": f"section {k} has no heading; taken as the text before the next section",
                                     "raw": None})
-    report.tables = {t.key: _table_json(t) for t in tables}
+    report.tables = {t.key: t.json_values() for t in tables}
     report.table_info = {t.key: _table_info(t) for t in tables}
 
     paragraphs = []

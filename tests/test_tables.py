@@ -261,14 +261,14 @@ def test_tables_json_and_raw_audit_as_the_cells_first_gave_them() -> None:
     """Cell.number / Cell.shown_raw (derived once per cell) give what the JSON output computed per cell."""
     import random
 
-    from gknlp.pipeline import _table_info, _table_json
+    from gknlp.pipeline import _table_info
     from gknlp.types import to_json_number
 
     rng = random.Random(3)
     seeds = _seed_tables()
     for t in seeds + [_shuffled(t, rng) for t in seeds for _ in range(5)]:
-        assert _table_json(t) == {row: {col: to_json_number(t.value(row, col)) for col in cells}
-                                  for row, cells in t.rows.items()}
+        assert t.json_values() == {row: {col: to_json_number(t.value(row, col)) for col in cells}
+                                   for row, cells in t.rows.items()}
         raw = {}
         for row, cells in t.rows.items():
             for col, cell in cells.items():

@@ -6,13 +6,15 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 from gknlp.tables.align import LabelMatch, Tokens, find_label, label_finder, row_tokens
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (RowSpec, appeals_template, proactive_templates,
                                     requests_template)
+from gknlp.types import to_json_number
 
 __all__ = ["TableResult", "RowText", "extract_proactive", "extract_requests", "extract_appeals",
            "fit_cells"]
@@ -68,9 +70,21 @@ class TableResult:
         """Every cell's value as `value` gives it, in one pass (for callers that read them all).
 
         Whole numbers come as ints (`Cell.exact`): equal to the Decimals, and summed faster."""
-        if self.money_unit:
-            return {row: {col: self.value(row, col) for col in cells} for row, cells in self.rows.items()}
-        return {row: {col: None if cell is None else cell.exact for col, cell in cells.items()}
+        return self._each_cell(attrgetter("exact"), lambda value: value)
+
+    def json_values(self) -> dict[str, dict[str, int | float | None]]:
+        """Every cell's value in its JSON form (`to_json_number` of `value`)."""
+        return self._each_cell(attrgetter("number"), to_json_number)
+
+    def _each_cell(self, of_cell: Callable[[Cell], Any],
+                   of_value: Callable[[Decimal | None], Any]) -> dict[str, dict[str, Any]]:
+        """`of_cell` of every cell, read off the parsed cell; a cell printed in 元 is the one
+        exception, given as `of_value` of its value converted to 万元."""
+        yuan = {key for key, unit in self.money_unit.items() if unit == "yuan"}
+        return {row: {col: None if cell is None
+                      else of_value(self.value(row, col)) if yuan and f"{row}.{col}" in yuan
+                      else of_cell(cell)
+                      for col, cell in cells.items()}
                 for row, cells in self.rows.items()}
 
     def warn(self, code: str, message: str, raw: str | None = None) -> None:
