@@ -16,7 +16,7 @@ from functools import cache, cached_property
 from importlib import resources
 from itertools import chain
 
-from gknlp.t2s_changes import may_change
+from gknlp.t2s_changes import may_change, t2s
 
 __all__ = ["NormalizedText", "normalize", "detect_script"]
 
@@ -168,22 +168,19 @@ def _chrome() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(c["pattern"], re.M), c.get("contains", "")) for c in data["chrome"])
 
 
-@cache
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
     head = text[:20000]
     if not may_change(head):  # no character t2s could change: most reports, at one regex scan
         return "simplified"
-    sample = _NON_CJK.sub("", head)
+    return _script_of_cjk(_NON_CJK.sub("", head))
+
+
+def _script_of_cjk(sample: str) -> str:
+    """The decision on a report head's CJK characters: traditional when over 2% change."""
     if not sample:
         return "simplified"
-    converted = _t2s().convert(sample)
+    converted = t2s().convert(sample)
     if converted == sample:
         return "simplified"
     if len(converted) != len(sample):
@@ -195,7 +192,7 @@ def detect_script(text: str) -> str:
 
 def _to_simplified(text: str) -> str:
     """t2s keeping the length: per line first, per character where a line changes length."""
-    conv = _t2s().convert
+    conv = t2s().convert
     out: list[str] = []
     for line in text.splitlines(keepends=True):
         c = conv(line)

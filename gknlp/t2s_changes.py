@@ -17,8 +17,9 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-__all__ = ["T2S_CHANGES", "may_change", "changing_characters", "opencc_t2s_entries", "build"]
+__all__ = ["T2S_CHANGES", "t2s", "may_change", "changing_characters", "opencc_t2s_entries", "build"]
 
 T2S_CHANGES = Path(__file__).parent / "data" / "themes" / "t2s_changes.txt"
 
@@ -51,6 +52,17 @@ def _pattern() -> re.Pattern[str]:
     chars = "".join(ch for line in lines if not line.startswith("#") for ch in line
                     if ord(ch) < 0x10000)
     return re.compile("[" + re.escape(chars) + _ALWAYS + "]")
+
+
+@cache
+def t2s() -> Any:
+    """The one OpenCC traditional-to-simplified converter of the process (loaded once)."""
+    import opencc
+
+    try:
+        return opencc.OpenCC("t2s")
+    except Exception:  # older builds want the file name
+        return opencc.OpenCC("t2s.json")
 
 
 def may_change(text: str) -> bool:

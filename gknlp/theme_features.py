@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from gknlp.segment import segmenter
-from gknlp.t2s_changes import may_change
+from gknlp.t2s_changes import may_change, t2s
 
 __all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "jieba_cut_joined",
            "word_feature", "theme_cues", "theme_cue_terms", "theme_cue_patterns", "file_hash",
@@ -29,16 +29,6 @@ _PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_
 _NUMBER = re.compile(r"^[\d.,%％]+$")
 
 
-@cache
-def _opencc():
-    import opencc
-
-    try:
-        return opencc.OpenCC("t2s")
-    except Exception:  # older builds want the file name
-        return opencc.OpenCC("t2s.json")
-
-
 def normalize_text(text: str) -> str:
     """Traditional -> simplified (OpenCC t2s), pinyin glosses dropped, NFKC widths, spaces.
 
@@ -48,7 +38,7 @@ def normalize_text(text: str) -> str:
     if "(" in text:  # every pinyin gloss has one; the regex is slow to scan for nothing
         text = _PINYIN.sub("", text)
     if may_change(text):
-        text = _opencc().convert(text)
+        text = t2s().convert(text)
     text = nfkc(text)
     return " ".join(text.split())  # = re.sub(r"\s+", " ", text).strip(): both use str.isspace
 

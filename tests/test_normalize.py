@@ -37,17 +37,8 @@ def _delete(text: str, index: list[int], pattern: re.Pattern[str]) -> tuple[str,
 
 
 def _reference_script(text: str) -> str:
-    sample = "".join(_CJK_RUN.findall(text, 0, 20000))
-    if not sample:
-        return "simplified"
-    converted = N._t2s().convert(sample)
-    if converted == sample:
-        return "simplified"
-    if len(converted) != len(sample):
-        changed = abs(len(converted) - len(sample)) + 1
-    else:
-        changed = sum(a != b for a, b in zip(sample, converted))
-    return "traditional" if changed / len(sample) > 0.02 else "simplified"
+    """detect_script without its may_change shortcut: OpenCC sees every head."""
+    return N._script_of_cjk("".join(_CJK_RUN.findall(text, 0, 20000)))
 
 
 def _reference(text: str) -> tuple[str, tuple[int, ...], str]:

@@ -68,7 +68,7 @@ def test_theme_features_whitespace_fold_is_the_regex():
 
 def _reference_normalize(text: str) -> str:
     text = theme_features._PINYIN.sub("", text)
-    text = unicodedata.normalize("NFKC", theme_features._opencc().convert(text))
+    text = unicodedata.normalize("NFKC", t2s_changes.t2s().convert(text))
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -96,7 +96,7 @@ def test_t2s_changes_file_is_built_from_the_installed_opencc():
 
 
 def test_t2s_changes_every_unflagged_character_is_kept():
-    convert = theme_features._opencc().convert
+    convert = t2s_changes.t2s().convert
     for code in range(0x10000):
         ch = chr(code)
         if not t2s_changes.may_change(ch):
@@ -109,7 +109,7 @@ def test_t2s_changes_unflagged_strings_are_kept(paragraphs):
     """Random strings of phrase-key pieces and unflagged characters: OpenCC keeps them."""
     import random
 
-    convert = theme_features._opencc().convert
+    convert = t2s_changes.t2s().convert
     rng = random.Random(0)
     keys = [key for key, _ in t2s_changes.opencc_t2s_entries() if len(key) > 1]
     kept = [chr(c) for c in range(0x3000, 0xA000) if not t2s_changes.may_change(chr(c))]
