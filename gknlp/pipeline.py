@@ -18,6 +18,7 @@ from gknlp.read import Document, ReadError, read_bytes, read_file
 from gknlp.sections import SECTION_KEYS, Section, find_sections, split_paragraphs
 from gknlp.tables.checks import check_narrative, check_tables
 from gknlp.tables.parse import TableResult, extract_appeals, extract_proactive, extract_requests
+from gknlp.tagging import Annotator, annotate_reports
 from gknlp.types import Report
 
 __all__ = ["extract", "extract_text", "extract_document", "NARRATIVE_SECTIONS"]
@@ -27,7 +28,6 @@ MAX_CHARS = 2_000_000
 
 NARRATIVE_SECTIONS = ("overall", "problems", "other")
 
-Annotator = Callable[[list[dict[str, Any]]], None]
 
 
 def _body_start_in(norm: NormalizedText, source_offset: int) -> int:
@@ -157,8 +157,7 @@ def extract_document(doc: Document, annotators: list[Annotator] | None = None,
     checks += check_narrative(text, narrative_spans, requests, appeals)
     report.checks = [c.to_dict() for c in checks]
 
-    for annotate in annotators or ():
-        annotate(report)
+    annotate_reports(annotators, [report])
     return report
 
 
