@@ -100,7 +100,7 @@ def _init_worker(opts: dict[str, Any]) -> None:
 
 def process_one(path: str, opts: dict[str, Any] | None = None) -> str:
     """Extract one file into one JSON line; never raises."""
-    return process_chunk([path], opts)[0][0]
+    return process_with_outcome(path, opts)[0]
 
 
 def process_with_outcome(path: str, opts: dict[str, Any] | None = None) -> tuple[str, Outcome]:
@@ -109,9 +109,9 @@ def process_with_outcome(path: str, opts: dict[str, Any] | None = None) -> tuple
 
 
 CHUNK = 32
-"""Files a worker takes at a time: their paragraphs are tagged in one call of the theme model
-(about a quarter of the pipeline's time per report saved, see bench/stages.py) while each
-file keeps its own time limit and its own error line."""
+"""Files a worker takes at a time: their paragraphs are tagged in one call of the theme model,
+which on the corpus saved about 1 of the 4.5 ms a report took when tagged on its own, while
+each file keeps its own time limit and its own error line."""
 
 
 def process_chunk(paths: Sequence[str], opts: dict[str, Any] | None = None) -> list[tuple[str, Outcome]]:
