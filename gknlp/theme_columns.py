@@ -165,8 +165,10 @@ class CueColumns:
 
     A theme's ``cue:<label>`` is on when one of its terms occurs in the text. Its
     ``cue:<label>:2+`` needs two distinct terms among the pattern's non-overlapping
-    matches, so only texts where two distinct terms of the theme occur can have it; on
-    those few the pattern itself decides. Terms are found by their character ids read as
+    matches. The pattern matches every occurrence that overlaps no other occurrence of
+    the theme's terms (its scan reaches that start, and only that term starts there), so
+    two distinct terms with such an occurrence decide it; only where overlaps leave that
+    open does the pattern itself decide. Terms are found by their character ids read as
     digits (an exact key, no hashing) in each window of the joined texts; the newline
     between texts has id 0, which no term holds, so no window spans two texts.
     """
@@ -174,14 +176,17 @@ class CueColumns:
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         themes = theme_features.theme_cue_terms()
         self.patterns = [pattern for _, pattern in theme_features.theme_cue_patterns()]
-        self.col_one = [vocabulary.get(f"cue:{label}", -1) for label, _ in themes]
-        self.col_two = [vocabulary.get(f"cue:{label}:2+", -1) for label, _ in themes]
+        self.col_one = np.array([vocabulary.get(f"cue:{label}", -1) for label, _ in themes],
+                                dtype=np.intp)
+        self.col_two = np.array([vocabulary.get(f"cue:{label}:2+", -1) for label, _ in themes],
+                                dtype=np.intp)
         terms = sorted({term for _, theme_terms in themes for term in theme_terms})
         self.ids = _CharIds("".join(terms))
         self.longest = max(map(len, terms), default=0)
-        # term x theme: 1 when the theme lists the term
+        self.lengths = np.array([len(term) for term in terms], dtype=np.intp)
+        # term x theme: True when the theme lists the term
         self.term_themes = np.array([[term in theme_terms for _, theme_terms in themes]
-                                     for term in terms], dtype=np.float64).reshape(len(terms), -1)
+                                     for term in terms], dtype=bool).reshape(len(terms), -1)
         self.first_pairs = np.zeros(self.ids.size ** 2, dtype=bool)
         self.first_pairs[[self.ids.bigram(term) for term in terms]] = True
         # key of a term of length L: its ids as digits in base ids.size, times longest, + L - 1
@@ -213,8 +218,9 @@ class CueColumns:
         return (min(map(len, terms)) >= 2 and not any("\n" in term for term in terms)
                 and n_ids ** longest * longest < 2 ** 62)
 
-    def occurrences(self, texts: Sequence[str]):
-        """Per text, how many distinct terms of each theme occur: (n_texts, n_themes)."""
+    def occurrences(self, texts: Sequence[str]) -> tuple[Any, Any, Any]:
+        """Every occurrence of a term, overlapping ones included: ``(text, start, term)``,
+        ``start`` in the texts joined by newlines, ``term`` an index in the sorted terms."""
         ids = self.ids("\n".join(texts))
         text_of = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])
         padded = np.concatenate([ids, np.zeros(self.longest, dtype=ids.dtype)])
@@ -224,23 +230,45 @@ class CueColumns:
         keys = (windows @ self.powers + np.arange(self.longest)).ravel()  # every length
         where = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
         found = np.flatnonzero(self.sorted_keys[where] == keys)
-        present = np.zeros((len(texts), len(self.term_themes)))
-        present[text_of[at[found // self.longest]], self.sorted_terms[where[found]]] = 1.0
-        return present @ self.term_themes  # small whole numbers: exact in floats
+        starts = at[found // self.longest]
+        return text_of[starts], starts, self.sorted_terms[where[found]]
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
-        counts = self.occurrences(texts)
-        rows, themes = np.nonzero(counts)
-        cols = np.array(self.col_one, dtype=np.intp)[themes]
-        two_rows: list[int] = []
-        two_cols: list[int] = []
-        for row, theme in zip(*np.nonzero(counts > 1)):
-            if self.col_two[theme] >= 0 and len(set(self.patterns[theme].findall(texts[row]))) > 1:
-                two_rows.append(int(row))
-                two_cols.append(self.col_two[theme])
+        n_themes, n_terms = self.term_themes.shape[1], len(self.term_themes)
+        text, start, term = self.occurrences(texts)
+        found, theme = np.nonzero(self.term_themes[term])  # each occurrence once per theme
+        text, start, term = text[found], start[found], term[found]
+        # one stretch of the number line per theme (its spans overlap only each other)
+        clear = self._overlapping_none(theme * (sum(map(len, texts)) + len(texts)) + start,
+                                       self.lengths[term])
+        pair_term = (text * n_themes + theme) * n_terms + term  # (text, theme, term)
+        # distinct terms per (text, theme): all found, and those found clear of overlaps
+        n_found = np.bincount(np.unique(pair_term) // n_terms, minlength=len(texts) * n_themes)
+        n_clear = np.bincount(np.unique(pair_term[clear]) // n_terms,
+                              minlength=len(texts) * n_themes)
+        two = n_clear > 1
+        for row_theme in np.flatnonzero((n_found > 1) & ~two).tolist():
+            row, theme_index = divmod(row_theme, n_themes)
+            if self.col_two[theme_index] >= 0:
+                two[row_theme] = len(set(self.patterns[theme_index].findall(texts[row]))) > 1
+        rows_one, themes_one = np.divmod(np.flatnonzero(n_found), n_themes)
+        rows_two, themes_two = np.divmod(np.flatnonzero(two), n_themes)
+        rows = np.concatenate([rows_one, rows_two])
+        cols = np.concatenate([self.col_one[themes_one], self.col_two[themes_two]])
         keep = cols >= 0
-        return (np.concatenate([rows[keep], np.array(two_rows, dtype=np.intp)]),
-                np.concatenate([cols[keep], np.array(two_cols, dtype=np.intp)]))
+        return rows[keep], cols[keep]
+
+    @staticmethod
+    def _overlapping_none(starts: Any, lengths: Any) -> Any:
+        """Per span ``[start, start + length)``, whether it overlaps no other span."""
+        order = np.argsort(starts, kind="stable")
+        begin, end = starts[order], starts[order] + lengths[order]
+        alone = np.ones(len(order), dtype=bool)
+        alone[1:] = np.maximum.accumulate(end)[:-1] <= begin[1:]  # the earlier ones end first
+        alone[:-1] &= end[:-1] <= begin[1:]  # the next one (so every later one) starts after
+        out = np.empty_like(alone)
+        out[order] = alone
+        return out
 
 
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:

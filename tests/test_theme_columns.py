@@ -119,3 +119,19 @@ def test_theme_columns_are_intp(paragraphs):
     for block in scorer.blocks:
         rows, cols = block.columns(paragraphs[:5])
         assert rows.dtype == np.intp and cols.dtype == np.intp
+
+
+def test_theme_columns_cues_spans_overlapping_none():
+    """Random spans, nested, touching and repeated among them: as a pairwise comparison."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(1)
+    for _ in range(200):
+        spans = [(rng.randrange(30), rng.randrange(1, 5)) for _ in range(rng.randrange(8))]
+        starts = np.array([s for s, _ in spans], dtype=np.intp)
+        lengths = np.array([n for _, n in spans], dtype=np.intp)
+        expected = [not any(j != i and a < c + m and c < a + n
+                            for j, (c, m) in enumerate(spans)) for i, (a, n) in enumerate(spans)]
+        assert CueColumns._overlapping_none(starts, lengths).tolist() == expected
