@@ -60,47 +60,51 @@ class LinearThemeScorer:
     _weights: Any = field(init=False, repr=False, compare=False)
     _l2: Any = field(init=False, repr=False, compare=False)  # per block: l2-normalised
     _scale: Any = field(init=False, repr=False, compare=False)  # per block: union weight
+    _offsets: Any = field(init=False, repr=False, compare=False)  # per block: first column
 
-    CHUNK: ClassVar[int] = 128  # texts scored at once (bounds the texts x block masks)
+    CHUNK: ClassVar[int] = 256  # texts scored at once (bounds the texts x features mask)
 
     def __post_init__(self) -> None:
         idf = np.concatenate([b.idf for b in self.blocks])[:, None]
         object.__setattr__(self, "_weights", np.hstack([idf * self.coef, idf * idf]))
         object.__setattr__(self, "_l2", np.array([b.l2_normalise for b in self.blocks]))
         object.__setattr__(self, "_scale", np.array([b.scale for b in self.blocks]))
+        object.__setattr__(self, "_offsets", np.array([b.offset for b in self.blocks]))
 
-    def features(self, texts: Sequence[str], block: FeatureBlock) -> Any:
-        """The block's binary features of the texts: a CSR matrix (n_texts, block size)
-        with a 1 on each distinct present column, columns sorted within a row."""
+    def features(self, texts: Sequence[str]) -> Any:
+        """The union's binary features, one row per (text, block): a CSR matrix
+        (n_texts * n_blocks, n_features) with a 1 on each distinct present column."""
         from scipy.sparse import csr_matrix  # here: it is a fifth of the start-up
 
-        n_texts, size = len(texts), len(block.idf)
-        rows, cols = block.columns(texts)
+        n_texts, n_features = len(texts), self.n_features
         # distinct pairs through a flat mask: sorted keys for free, cheaper than np.unique
-        present = np.zeros(n_texts * size, dtype=bool)
-        present[rows * size + cols] = True
+        present = np.zeros(n_texts * n_features, dtype=bool)
+        for block in self.blocks:
+            rows, cols = block.columns(texts)
+            present[rows * n_features + (cols + block.offset)] = True
         keys = np.flatnonzero(present)
-        row_starts = np.searchsorted(keys, np.arange(n_texts + 1) * size)
-        return csr_matrix((np.ones(len(keys)), keys % size, row_starts), shape=(n_texts, size))
+        # blocks hold consecutive columns, so a row (text, block) is a run of the sorted keys
+        row_starts = np.searchsorted(keys, np.add.outer(np.arange(n_texts) * n_features,
+                                                        self._offsets).ravel())
+        row_starts = np.append(row_starts, len(keys))
+        return csr_matrix((np.ones(len(keys)), keys % n_features, row_starts),
+                          shape=(n_texts * len(self.blocks), n_features))
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds).
 
         A block's row is ``scale * idf / norm`` on its present features (norm: the l2 norm
         of those idf values, or 1), so its share of the decision is ``scale / norm`` times
-        the sum of the present features' ``idf * coef`` rows: one sparse-dense product per
-        block (in C, adding the rows in column order), with ``idf**2`` summed alongside.
+        the sum of the present features' ``idf * coef`` rows: one sparse-dense product (in
+        C, adding the rows in column order), with ``idf**2`` summed alongside.
         """
         n_texts, n_blocks = len(texts), len(self.blocks)
         out = np.tile(self.intercept, (n_texts, 1))
-        shares = np.empty((n_texts, n_blocks, out.shape[1]))
-        for b, block in enumerate(self.blocks):
-            weights = self._weights[block.offset:block.offset + len(block.idf)]
-            sums = self.features(texts, block) @ weights  # (n_texts, n_labels * n_folds + 1)
-            norm = np.sqrt(sums[:, -1], where=self._l2[b] & (sums[:, -1] > 0),
-                           out=np.ones(n_texts))
-            np.multiply(sums[:, :-1], (self._scale[b] / norm)[:, None], out=shares[:, b])
-        return out + shares.sum(axis=1)
+        sums = self.features(texts) @ self._weights  # (n_texts * n_blocks, columns + 1)
+        l2, scale = np.tile(self._l2, n_texts), np.tile(self._scale, n_texts)
+        norm = np.sqrt(sums[:, -1], where=l2 & (sums[:, -1] > 0), out=np.ones(len(sums)))
+        shares = sums[:, :-1] * (scale / norm)[:, None]
+        return out + shares.reshape(n_texts, n_blocks, out.shape[1]).sum(axis=1)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, shape (n_texts, n_labels), equal to the pipeline's to rounding."""

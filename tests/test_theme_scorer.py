@@ -63,10 +63,16 @@ def test_theme_scorer_decision_equals_the_reference_on_random_texts(scorer, para
 
 
 def test_theme_scorer_features_are_the_distinct_pairs(scorer, paragraphs):
-    texts = [normalize_text(t) for t in paragraphs[:30]] + [""]
-    for block in scorer.blocks:
-        matrix = scorer.features(texts, block)
+    texts = [normalize_text(t) for t in paragraphs[:30]] + ["", "信息公开"]
+    n_blocks = len(scorer.blocks)
+    expected = set()
+    for b, block in enumerate(scorer.blocks):
         rows, cols = block.columns(texts)
-        assert matrix.shape == (len(texts), len(block.idf))
-        assert set(zip(*matrix.nonzero())) == set(zip(rows.tolist(), cols.tolist()))
-        assert matrix.has_canonical_format and set(matrix.data.tolist()) <= {1.0}
+        expected |= {(row * n_blocks + b, block.offset + col)
+                     for row, col in zip(rows.tolist(), cols.tolist())}
+    matrix = scorer.features(texts)
+    assert matrix.shape == (len(texts) * n_blocks, scorer.n_features)
+    assert set(zip(*(ix.tolist() for ix in matrix.nonzero()))) == expected
+    assert matrix.has_canonical_format and set(matrix.data.tolist()) == {1.0}
+    empty, last = (len(texts) - 2) * n_blocks, (len(texts) - 1) * n_blocks
+    assert matrix[empty:last].nnz == 0 < matrix[last:].nnz
