@@ -49,14 +49,19 @@ def nfkc(text: str) -> str:
     Why it is exact: replacing characters by their own NFKC forms (full-width ，：（ -> ,:( )
     keeps the text compatibility-equivalent, so its NFKC form is unchanged; when every
     character is then in ``_NFKC_STABLE`` (starters that never compose) the replaced text is
-    already in NFKC and is the answer. Any other text takes ``unicodedata.normalize``.
+    already in NFKC and is the answer. So one scan for the characters outside that set
+    decides: when each has a form made of such characters only, the replaced text is the
+    answer; any other text takes ``unicodedata.normalize``.
     """
-    table = _nfkc_table()
-    for ch in set(_nfkc_changes().findall(text)):
-        text = text.replace(ch, table[ch])
-    if _NFKC_UNSTABLE.search(text) is None:
+    found = set(_NFKC_UNSTABLE.findall(text))
+    if not found:
         return text
-    return unicodedata.normalize("NFKC", text)
+    table = _nfkc_stable_table()
+    if not found <= table.keys():
+        return unicodedata.normalize("NFKC", text)
+    for ch in found:
+        text = text.replace(ch, table[ch])
+    return text
 
 
 #: Characters that NFKC leaves alone in any context: canonical combining class 0, their own
@@ -82,8 +87,9 @@ def _nfkc_table() -> dict[str, str]:
 
 
 @cache
-def _nfkc_changes() -> re.Pattern[str]:
-    return re.compile("[" + "".join(map(re.escape, _nfkc_table())) + "]")
+def _nfkc_stable_table() -> dict[str, str]:
+    """The entries of :func:`_nfkc_table` whose form holds only ``_NFKC_STABLE`` characters."""
+    return {ch: form for ch, form in _nfkc_table().items() if _NFKC_UNSTABLE.search(form) is None}
 
 
 def word_feature(token: str) -> str | None:
