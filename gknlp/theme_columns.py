@@ -169,8 +169,10 @@ class CueColumns:
     the theme's terms (its scan reaches that start, and only that term starts there), so
     two distinct terms with such an occurrence decide it; only where overlaps leave that
     open does the pattern itself decide. Terms are found by their character ids read as
-    digits (an exact key, no hashing) in each window of the joined texts; the newline
-    between texts has id 0, which no term holds, so no window spans two texts.
+    digits (an exact key, no hashing: a key's first digit is never 0, so keys of different
+    lengths differ) where their first two characters are, for the lengths of the terms that
+    start with those two; the newline between texts has id 0, which no term holds, so no
+    window spans two texts.
     """
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
@@ -187,16 +189,12 @@ class CueColumns:
         # term x theme: True when the theme lists the term
         self.term_themes = np.array([[term in theme_terms for _, theme_terms in themes]
                                      for term in terms], dtype=bool).reshape(len(terms), -1)
-        self.first_pairs = np.zeros(self.ids.size ** 2, dtype=bool)
-        self.first_pairs[[self.ids.bigram(term) for term in terms]] = True
-        # key of a term of length L: its ids as digits in base ids.size, times longest, + L - 1
-        # (so terms that are prefixes of others keep their own keys); windows @ powers
-        # gives a start's key for every length at once
-        size, longest = self.ids.size, self.longest
-        self.powers = np.array([[size ** (length - 1 - j) * longest if j < length else 0
-                                 for length in range(1, longest + 1)] for j in range(longest)],
-                               dtype=np.int64)
-        keys = np.array([self._key(term) * longest + len(term) - 1 for term in terms], dtype=np.int64)
+        # first two characters -> the lengths of the terms that start with them (bit L - 1)
+        self.first_pairs = np.zeros(self.ids.size ** 2,
+                                    dtype=np.min_scalar_type(1 << max(self.longest - 1, 0)))
+        for term in terms:
+            self.first_pairs[self.ids.bigram(term)] |= 1 << (len(term) - 1)
+        keys = np.array([self._key(term) for term in terms], dtype=np.int64)
         order = np.argsort(keys)
         self.sorted_keys, self.sorted_terms = keys[order], order
 
@@ -216,7 +214,7 @@ class CueColumns:
         n_ids = len(set("".join(terms))) + 1
         longest = max(map(len, terms))
         return (min(map(len, terms)) >= 2 and not any("\n" in term for term in terms)
-                and n_ids ** longest * longest < 2 ** 62)
+                and n_ids ** longest < 2 ** 62)
 
     def occurrences(self, texts: Sequence[str]) -> tuple[Any, Any, Any]:
         """Every occurrence of a term, overlapping ones included: ``(text, start, term)``,
@@ -225,12 +223,19 @@ class CueColumns:
         text_of = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])
         padded = np.concatenate([ids, np.zeros(self.longest, dtype=ids.dtype)])
         # only where a term's first two characters are can a term start
-        at = np.flatnonzero(self.first_pairs[ids * self.ids.size + padded[1:len(ids) + 1]])
-        windows = padded[at[:, None] + np.arange(self.longest)]
-        keys = (windows @ self.powers + np.arange(self.longest)).ravel()  # every length
+        lengths = self.first_pairs[ids * self.ids.size + padded[1:len(ids) + 1]]
+        at = np.flatnonzero(lengths)
+        # row j: the key of the first j + 1 characters from each candidate start
+        prefix_keys = padded[np.arange(self.longest)[:, None] + at].astype(np.int64)
+        for j in range(1, self.longest):
+            prefix_keys[j] += prefix_keys[j - 1] * self.ids.size
+        # (length - 1, candidate) for the lengths its first two characters allow
+        length, candidate = np.divmod(np.flatnonzero(
+            lengths[at] & (1 << np.arange(self.longest))[:, None]), len(at))
+        keys = prefix_keys[length, candidate]
         where = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
         found = np.flatnonzero(self.sorted_keys[where] == keys)
-        starts = at[found // self.longest]
+        starts = at[candidate[found]]
         return text_of[starts], starts, self.sorted_terms[where[found]]
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
