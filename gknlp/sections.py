@@ -15,6 +15,7 @@ from functools import cache
 from typing import NamedTuple
 from importlib import resources
 
+from gknlp.anchored import anchored_matches
 from gknlp.tables.align import _GAP, squash
 
 __all__ = ["Section", "Paragraph", "SECTION_KEYS", "find_sections", "split_paragraphs", "ordinal"]
@@ -199,18 +200,6 @@ def _finders() -> _Finders:
     )
 
 
-def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
-    """``pattern.finditer(text)`` for a pattern that can match only at one of `starts`
-    (sorted): the same non-overlapping matches, tried at those positions only."""
-    out: list[re.Match[str]] = []
-    last_end = 0
-    for p in starts:
-        if p >= last_end and (m := pattern.match(text, p)):
-            out.append(m)
-            last_end = m.end()
-    return out
-
-
 def _candidates(text: str) -> dict[str, list[_Candidate]]:
     """Every heading candidate of each section, in text order: `_candidates_by_scan`, faster."""
     f = _finders()
@@ -220,10 +209,10 @@ def _candidates(text: str) -> dict[str, list[_Candidate]]:
     out: dict[str, list[_Candidate]] = {}
     for spec, heading, bare, numeral, letters in zip(f.specs, f.heading, f.bare, f.numeral, f.first_letters):
         cands = [_Candidate(spec.key, m.start(), m.end(), _heading_score(text, m, spec))
-                 for m in _anchored(heading, text, enum_starts)]
-        for m in _anchored(bare, text, [p for p, letter in lines if letter in letters]):
+                 for m in anchored_matches(heading, text, enum_starts)]
+        for m in anchored_matches(bare, text, [p for p, letter in lines if letter in letters]):
             cands.append(_Candidate(spec.key, m.start("head"), m.end(), 8.0))
-        for m in _anchored(numeral, text, [p for p, letter in sentences if letter in letters]):
+        for m in anchored_matches(numeral, text, [p for p, letter in sentences if letter in letters]):
             if ordinal(m["enum"]) == spec.ordinal:
                 cands.append(_Candidate(spec.key, m.start("enum"), m.end(), 9.0))
         out[spec.key] = sorted(cands, key=lambda c: c.start)
