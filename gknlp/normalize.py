@@ -180,6 +180,30 @@ def _chrome() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(c["pattern"], re.M), c.get("contains", "")) for c in data["chrome"])
 
 
+_BLANKS = "[ \\t]*"
+_METACHARACTERS = frozenset(".^$*+?{}[]\\|()")
+
+
+def _is_blank_led(pattern: re.Pattern[str], contains: str) -> bool:
+    """Whether a chrome pattern reads ``[ \\t]*`` then its `contains` text, taken literally."""
+    return bool(contains) and pattern.pattern.startswith(_BLANKS + contains) and not _METACHARACTERS & set(contains)
+
+
+def _blank_led_starts(text: str, literal: str) -> list[int]:
+    """Where a pattern reading ``[ \\t]*`` + `literal` + … can start: at an occurrence of
+    `literal` or in the blanks just before it. (re tries a pattern opening with a repeat at
+    every character; str.find skips to the few occurrences.)"""
+    starts: set[int] = set()
+    at = text.find(literal)
+    while at >= 0:
+        first = at
+        while first > 0 and text[first - 1] in " \t":
+            first -= 1
+        starts.update(range(first, at + 1))
+        at = text.find(literal, at + 1)
+    return sorted(starts)
+
+
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
     head = text[:20000]
@@ -223,7 +247,7 @@ def normalize(text: str) -> NormalizedText:
         b.delete(_DEBRIS)
     for pattern, contains in _chrome():
         if contains in b.text:
-            b.delete(pattern)
+            b.delete(pattern, _blank_led_starts(b.text, contains) if _is_blank_led(pattern, contains) else None)
     b.delete(_PINYIN)
     b.delete(_PAGE_MARK, [0, *(m.end() for m in _PAGE_LINE.finditer(b.text))])
     b.replace_same_length(_FULLWIDTH_POINT.sub(".", b.text))
