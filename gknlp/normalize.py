@@ -48,7 +48,7 @@ _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           0xFEFF: None, 0xFF05: 0x25, 0x0D: None}
 _WIDTH_DELETE = "".join(chr(k) for k, v in _WIDTH.items() if v is None)
 _WIDTH_REPLACE = {k: v for k, v in _WIDTH.items() if v is not None}
-_NON_CJK = re.compile("[^\u4e00-\u9fff]+")
+_NON_CJK = re.compile("[^\u4e00-\u9fff][^\u4e00-\u9fff]*")  # not [^…]+: re skips ahead to a class, not a repeat
 # A full-width point between digits; the "．" comes first so that a scan skips to it.
 _FULLWIDTH_POINT = re.compile(r"．(?<=\d．)(?=\d)")
 
