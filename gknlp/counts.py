@@ -157,7 +157,9 @@ def _rules() -> _Rules:
     inner = cues["approx_suffix_inner"]
     outer = cues["approx_suffix_outer"]
     # A count starts with an approx prefix or a numeral. Saying so in a lookahead lets `re`
-    # skip other characters fast; without it the optional prefix is tried at every position.
+    # reject other characters at once; without it the optional prefix is tried at every
+    # position. (re still stops at each character: opening with the class and looking back,
+    # as sections._EnumFinder does, measured no faster here, the time going to the numbers.)
     first_chars = "".join(re.escape(ch) for ch in sorted({w[0] for w in prefix} | set(_CN_NUMERALS)))
     # After the number comes an inner approx word or the unit, so their first letters: saying
     # so lets `re` give up on a number (a year, 一 in 进一步) before trying every unit.
