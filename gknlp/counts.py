@@ -157,12 +157,18 @@ def _rules() -> _Rules:
     inner = cues["approx_suffix_inner"]
     outer = cues["approx_suffix_outer"]
     # A count starts with an approx prefix or a numeral. Saying so in a lookahead lets `re`
-    # skip other characters fast; without it the optional prefix is tried at every position.
+    # reject other characters at once; without it the optional prefix is tried at every
+    # position. (re still stops at each character: opening with the class and looking back,
+    # as sections._EnumFinder does, measured no faster here, the time going to the numbers.)
     first_chars = "".join(re.escape(ch) for ch in sorted({w[0] for w in prefix} | set(_CN_NUMERALS)))
+    # After the number comes an inner approx word or the unit, so their first letters: saying
+    # so lets `re` give up on a number (a year, 一 in 进一步) before trying every unit.
+    unit_chars = "".join(re.escape(ch) for ch in sorted({w[0] for w in [*inner, *units]}))
     count_re = re.compile(
         rf"(?=[{_DIGITS}{first_chars}])"
         rf"(?P<prefix>{_alternation(list(prefix))})?"
         rf"(?P<num>(?<![0-9０-９.．A-Za-z])(?:{_NUM_AR}|{_NUM_CN})(?:{_RANGE_SEP}(?:{_NUM_AR}|{_NUM_CN}))?)"
+        rf"(?=\s?[{unit_chars}])"
         rf"\s?(?P<inner>{_alternation(list(inner))})?"
         rf"(?P<unit>{_alternation(list(units))})"
         rf"(?P<outer>{_alternation(list(outer))})?"

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from itertools import chain
 
+from gknlp.anchored import anchored_matches
 from gknlp.t2s_changes import may_change, t2s
 
 __all__ = ["NormalizedText", "normalize", "detect_script"]
@@ -31,11 +32,15 @@ _DEBRIS = re.compile(
     r"|<!--.*?-->",
     re.S,
 )
+_DEBRIS_OPENINGS = ("[bookmark:", "<!--")  # every _DEBRIS match opens with one of them
 # Page footers on a line of their own: —6—, - 4 -, — 12 —, 第3页, 第 3 页 共 9 页.
 _PAGE_MARK = re.compile(
     r"(?m)^[ \t\u3000]*(?:[—–\-－]{1,2}[ \t\u3000]*\d{1,3}[ \t\u3000]*[—–\-－]{1,2}"
     r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t\u3000]*$\n?"
 )
+# Where a page footer can start: the text start, or after a break before a dash or 第. (The
+# footer's opening ^ makes re try it at every character; this finder skips to the breaks.)
+_PAGE_LINE = re.compile(r"\n(?=[ \t\u3000]*[—–\-－第])")
 _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
@@ -43,7 +48,7 @@ _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           0xFEFF: None, 0xFF05: 0x25, 0x0D: None}
 _WIDTH_DELETE = "".join(chr(k) for k, v in _WIDTH.items() if v is None)
 _WIDTH_REPLACE = {k: v for k, v in _WIDTH.items() if v is not None}
-_NON_CJK = re.compile("[^\u4e00-\u9fff]+")
+_NON_CJK = re.compile("[^\u4e00-\u9fff][^\u4e00-\u9fff]*")  # not [^…]+: re skips ahead to a class, not a repeat
 # A full-width point between digits; the "．" comes first so that a scan skips to it.
 _FULLWIDTH_POINT = re.compile(r"．(?<=\d．)(?=\d)")
 
@@ -113,10 +118,13 @@ class _Builder:
             start = stop
             k += 1
 
-    def delete(self, pattern: re.Pattern[str]) -> None:
+    def delete(self, pattern: re.Pattern[str], starts: Iterable[int] | None = None) -> None:
+        """Delete every match of `pattern`; with `starts`, a pattern that can only match
+        at those positions is tried there only (see gknlp.anchored)."""
         keep: list[tuple[int, int]] = []
         pos = 0
-        for m in pattern.finditer(self.text):
+        matches = pattern.finditer(self.text) if starts is None else anchored_matches(pattern, self.text, starts)
+        for m in matches:
             if m.start() > pos:
                 keep.append((pos, m.start()))
             pos = max(pos, m.end())
@@ -149,7 +157,11 @@ class _Builder:
 
 @cache
 def _char_class(chars: str) -> re.Pattern[str]:
-    return re.compile("[" + re.escape(chars) + "]+")
+    """A run of these characters, written [c][c]* rather than [c]+: re skips ahead to a
+    pattern's opening class in C, but tries a pattern opening with a repeat at every
+    character (three times slower on a report that holds none of them)."""
+    one = "[" + re.escape(chars) + "]"
+    return re.compile(one + one + "*")
 
 
 def _translate(text: str, table: dict[int, int]) -> str:
@@ -166,6 +178,30 @@ def _chrome() -> tuple[tuple[re.Pattern[str], str], ...]:
     with resources.files("gknlp.data").joinpath("chrome.toml").open("rb") as fh:
         data = tomllib.load(fh)
     return tuple((re.compile(c["pattern"], re.M), c.get("contains", "")) for c in data["chrome"])
+
+
+_BLANKS = "[ \\t]*"
+_METACHARACTERS = frozenset(".^$*+?{}[]\\|()")
+
+
+def _is_blank_led(pattern: re.Pattern[str], contains: str) -> bool:
+    """Whether a chrome pattern reads ``[ \\t]*`` then its `contains` text, taken literally."""
+    return bool(contains) and pattern.pattern.startswith(_BLANKS + contains) and not _METACHARACTERS & set(contains)
+
+
+def _blank_led_starts(text: str, literal: str) -> list[int]:
+    """Where a pattern reading ``[ \\t]*`` + `literal` + … can start: at an occurrence of
+    `literal` or in the blanks just before it. (re tries a pattern opening with a repeat at
+    every character; str.find skips to the few occurrences.)"""
+    starts: set[int] = set()
+    at = text.find(literal)
+    while at >= 0:
+        first = at
+        while first > 0 and text[first - 1] in " \t":
+            first -= 1
+        starts.update(range(first, at + 1))
+        at = text.find(literal, at + 1)
+    return sorted(starts)
 
 
 def detect_script(text: str) -> str:
@@ -207,12 +243,13 @@ def normalize(text: str) -> NormalizedText:
     b = _Builder(text)
     b.delete_chars(_WIDTH_DELETE)
     b.replace_same_length(_translate(b.text, _WIDTH_REPLACE))
-    b.delete(_DEBRIS)
+    if any(opening in b.text for opening in _DEBRIS_OPENINGS):
+        b.delete(_DEBRIS)
     for pattern, contains in _chrome():
         if contains in b.text:
-            b.delete(pattern)
+            b.delete(pattern, _blank_led_starts(b.text, contains) if _is_blank_led(pattern, contains) else None)
     b.delete(_PINYIN)
-    b.delete(_PAGE_MARK)
+    b.delete(_PAGE_MARK, [0, *(m.end() for m in _PAGE_LINE.finditer(b.text))])
     b.replace_same_length(_FULLWIDTH_POINT.sub(".", b.text))
     script = detect_script(b.text)
     if script == "traditional":

@@ -15,6 +15,7 @@ from functools import cache
 from typing import NamedTuple
 from importlib import resources
 
+from gknlp.anchored import anchored_matches
 from gknlp.tables.align import _GAP, squash
 
 __all__ = ["Section", "Paragraph", "SECTION_KEYS", "find_sections", "split_paragraphs", "ordinal"]
@@ -164,6 +165,43 @@ class _LeadFinder:
 
 
 @dataclass(frozen=True)
+class _EnumFinder:
+    """Where an enumerator opens some section's heading pattern (`heading`).
+
+    One scan skips in C to the characters that open an enumerator (第 ( （ and the numerals),
+    where `heading` is tried within the scan, and to the 、 . ． that close a digit
+    enumerator (1、 12. 3 ．), from which the one or two digits before are tried. Stopping
+    at every digit instead spent most of the time in the table rows, which are full of digits
+    and where a 、 or . after a digit is rare."""
+
+    marks: re.Pattern[str]
+    heading: re.Pattern[str]
+
+    @classmethod
+    def of(cls, heading: str) -> _EnumFinder:
+        openers = f"第(（{_NUMERALS}"
+        # Each hit consumes its one character; the empty group that closes the alternative
+        # taken says which it was (1: a heading opens here, 2: a digit enumerator ends here).
+        marks = (rf"[{openers}、.．](?:(?<=(?={heading})[{openers}])()"
+                 rf"|(?<=[\d\s][、.．])(?!\d)())")
+        return cls(re.compile(marks), re.compile(heading))
+
+    def starts(self, text: str) -> list[int]:
+        """The starts in text order (a digit enumerator's digits lie after the previous hit)."""
+        out: list[int] = []
+        for m in self.marks.finditer(text):
+            if m.lastindex == 1:
+                out.append(m.start())
+                continue
+            digits_end = m.start()  # \d{1,2}\s*[、.．]: step back over the spaces
+            while digits_end > 0 and text[digits_end - 1].isspace():
+                digits_end -= 1
+            out += [p for p in (digits_end - 2, digits_end - 1)
+                    if p >= 0 and text[p:digits_end].isdecimal() and self.heading.match(text, p)]
+        return out
+
+
+@dataclass(frozen=True)
 class _Finders:
     """The section patterns, the first letters of their headings, and the start finders."""
 
@@ -172,7 +210,7 @@ class _Finders:
     bare: tuple[re.Pattern[str], ...]
     numeral: tuple[re.Pattern[str], ...]
     first_letters: tuple[frozenset[str], ...]
-    enum_heading: re.Pattern[str]  # an enumerator starting some section's heading pattern
+    enum_heading: _EnumFinder      # an enumerator starting some section's heading pattern
     lines: _LeadFinder             # a line opening with a heading's first letter (bare)
     numerals: _LeadFinder          # a numeral, then a first letter, opening a sentence (numeral)
 
@@ -189,41 +227,25 @@ def _finders() -> _Finders:
         bare=tuple(_bare_pattern(s.key) for s in specs),
         numeral=tuple(_numeral_pattern(s.key) for s in specs),
         first_letters=first_letters,
-        # The class skips in C to the characters an enumerator starts with; the lookbehind
-        # steps back over that one character and looks ahead from it for any section's
-        # heading pattern. One character is consumed per hit, so overlapping starts (1 and 2
-        # in 12、) are all reported.
-        enum_heading=re.compile(rf"[第{_NUMERALS}\d(（](?<=(?={any_heading}).)"),
+        enum_heading=_EnumFinder.of(any_heading),
         lines=_LeadFinder.of("\n", rf"[ \t]*(?={letters})"),
         numerals=_LeadFinder.of("[。；;：:\n]", rf"[ \t\u3000]*[{_NUMERALS}](?={letters})"),
     )
 
 
-def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
-    """``pattern.finditer(text)`` for a pattern that can match only at one of `starts`
-    (sorted): the same non-overlapping matches, tried at those positions only."""
-    out: list[re.Match[str]] = []
-    last_end = 0
-    for p in starts:
-        if p >= last_end and (m := pattern.match(text, p)):
-            out.append(m)
-            last_end = m.end()
-    return out
-
-
 def _candidates(text: str) -> dict[str, list[_Candidate]]:
     """Every heading candidate of each section, in text order: `_candidates_by_scan`, faster."""
     f = _finders()
-    enum_starts = [m.start() for m in f.enum_heading.finditer(text)]
+    enum_starts = f.enum_heading.starts(text)
     lines = f.lines.starts(text)
     sentences = f.numerals.starts(text)
     out: dict[str, list[_Candidate]] = {}
     for spec, heading, bare, numeral, letters in zip(f.specs, f.heading, f.bare, f.numeral, f.first_letters):
         cands = [_Candidate(spec.key, m.start(), m.end(), _heading_score(text, m, spec))
-                 for m in _anchored(heading, text, enum_starts)]
-        for m in _anchored(bare, text, [p for p, letter in lines if letter in letters]):
+                 for m in anchored_matches(heading, text, enum_starts)]
+        for m in anchored_matches(bare, text, [p for p, letter in lines if letter in letters]):
             cands.append(_Candidate(spec.key, m.start("head"), m.end(), 8.0))
-        for m in _anchored(numeral, text, [p for p, letter in sentences if letter in letters]):
+        for m in anchored_matches(numeral, text, [p for p, letter in sentences if letter in letters]):
             if ordinal(m["enum"]) == spec.ordinal:
                 cands.append(_Candidate(spec.key, m.start("enum"), m.end(), 9.0))
         out[spec.key] = sorted(cands, key=lambda c: c.start)

@@ -363,15 +363,20 @@ def _seed_paragraphs() -> list[str]:
 
 
 def test_counts_fast_paths_equal_their_references() -> None:
-    """count_dicts skips building Counts; the grammar's first-character lookahead only lets re
-    skip ahead; the category tables stand for a walk over categories.json: none changes a count."""
+    """count_dicts skips building Counts; the grammar's lookaheads (a count's first character, the
+    first character after its number) only let re give up sooner; the category tables stand for
+    a walk over categories.json: none changes a count."""
     import re
 
     from gknlp.counts import _PASSES, _category, _rules, count_dicts
 
     rules = _rules()
-    plain = re.compile(rules.count_re.pattern.split(")", 1)[1])  # the grammar without the lookahead
     assert rules.count_re.pattern.startswith("(?=[")
+    unit_look = re.search(r"\(\?=\\s\?\[[^\]]*\]\)", rules.count_re.pattern)
+    assert unit_look is not None
+    # the grammar without the lookaheads
+    plain = re.compile(rules.count_re.pattern.replace(unit_look.group(), "").split(")", 1)[1])
+    assert "(?=" not in plain.pattern
 
     def reference_category(scopes: dict[str, str], unit: str) -> str:
         for entry in rules.categories:
@@ -397,3 +402,27 @@ def test_counts_fast_paths_equal_their_references() -> None:
             assert _category(scopes, c.unit, rules) == reference_category(scopes, c.unit)
             n += 1
     assert n > 50
+
+
+def test_counts_grammar_lookaheads_change_no_match_on_random_texts() -> None:
+    """The same matches, groups included, with and without the grammar's lookaheads, on texts
+    made of numbers, units, approx words and the characters around them."""
+    import random
+    import re
+
+    from gknlp.counts import _rules
+
+    rules = _rules()
+    unit_look = re.search(r"\(\?=\\s\?\[[^\]]*\]\)", rules.count_re.pattern)
+    plain = re.compile(rules.count_re.pattern.replace(unit_look.group(), "").split(")", 1)[1])
+    pieces = ["12", "2023", "3.5", "1,732", "０８", "一", "两", "十二", "三百", "万", " ", "\u3000", "-", "至", "多",
+              "余", "来", "以上", "左右", "约", "近", "上", "不少于", "超过", *list(rules.units)[:30], "年", "进",
+              "步", "的", "，", "。", "A", "."]
+    rng = random.Random(5)
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        fast = [(m.span(), m.groupdict()) for m in rules.count_re.finditer(text)]
+        assert fast == [(m.span(), m.groupdict()) for m in plain.finditer(text)], text
+        found += bool(fast)
+    assert found > 1000

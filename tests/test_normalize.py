@@ -71,7 +71,9 @@ _PIECES = ["鄉(xiāng)", "數(shù)", "(abc)", "政府", "公开", "黨委", "�
            "\u3000", "\u00a0", "１２３", "ＡＢ", "％", "3．5", "．", "—6—\n", "\n- 4 -\n", "第 3 页 共 9 页\n",
            "[bookmark: _GoBack]", "<!--[if gte mso 9]-->", "<!--x-->", " -->", "附件下载\n",
            "当前位置： 首页政务公开 ", "微信 微博 QQ空间 全真版 文字版", "table.MsoNormalTable {a:b;}",
-           "来源： 时间：2023-01-09 16:22", "12", "。", " ", "x"]
+           "来源： 时间：2023-01-09 16:22", "12", "。", " ", "x", "—", "－ 12 －", "第", "3页", "\u3000第3页",
+           "\n\t- 4 -", "<!--", "[bookmark:", "-->", "\t \t-->", "--->",
+           " \t附件下载", "附件下载 x"]
 
 
 def test_normalize_equals_the_per_character_reference_on_random_texts() -> None:
@@ -126,3 +128,16 @@ def test_detect_script_equals_the_reference_on_reports_and_their_traditional_for
     assert decisions == [_reference_script(t) for t in texts]
     assert decisions[:len(samples)].count("simplified") >= 3  # one seed is printed in traditional
     assert decisions[len(samples):2 * len(samples)] == ["traditional"] * len(samples)
+
+
+def test_normalize_blank_led_chrome_starts_cover_every_match() -> None:
+    """A chrome pattern reading [ \\t]* + its `contains` text is tried only where
+    _blank_led_starts says; every match of the plain scan starts there."""
+    blank_led = [(p, c) for p, c in N._chrome() if N._is_blank_led(p, c)]
+    assert [c for _, c in blank_led] == ["附件下载", "-->"]
+    rng = random.Random(11)
+    for _ in range(2000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 10)))
+        for pattern, contains in blank_led:
+            starts = set(N._blank_led_starts(text, contains))
+            assert all(m.start() in starts for m in pattern.finditer(text)), text

@@ -21,7 +21,8 @@ SAMPLES = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
 
 _PIECES = ["一、", "二.", "三，", "五,", "12、", "1.", "3 .", "4．5", "（一）", "(2)", "( 六 )", "（ 10 ）",
            "第三部分", "第五部分：", "第二部分、", "\n", " ", "\t", "\u3000", "。", "；", "：", ":", ";", "一", "六",
-           "十", "2023", "1", "内容很多", "关于", "年", "x", ".5", "、", "(", "）", "统一", "一是"]
+           "十", "2023", "1", "内容很多", "关于", "年", "x", ".5", "、", "(", "）", "统一", "一是",
+           "7 \t、", "123．", " \n.", "第", "．", "0"]
 
 
 def _random_text(rng: random.Random) -> str:
@@ -66,9 +67,11 @@ def test_sections_candidates_equal_full_scans_on_reports(request: pytest.Fixture
 
 
 @pytest.mark.parametrize("text", ["", "\n", "一", "一总体情况", " 总体情况", "\n\t总体情况：\n", "12、总体情况",
-                                  "。 六其他需要报告的事项", "（ 1 ）总体情况"],
+                                  "。 六其他需要报告的事项", "（ 1 ）总体情况", " 、总体情况", "123 \u3000、总体情况",
+                                  "1、2、3.总体情况"],
                          ids=["empty", "newline", "numeral", "numeral-heading", "bare-indented", "bare-line",
-                              "two-digit", "numeral-after-mark", "spaced-parens"])
+                              "two-digit", "numeral-after-mark", "spaced-parens", "mark-after-space-at-start",
+                              "three-digits-spaces", "digit-list"])
 def test_sections_candidates_edge_cases(text: str) -> None:
     assert sections._candidates(text) == sections._candidates_by_scan(text)
 
