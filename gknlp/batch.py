@@ -275,9 +275,21 @@ def _results(names: list[str], jobs: int, opts: dict[str, Any], engine: str,
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+    if ctx.get_start_method() == "fork":
+        _warm_up(opts)
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(opts,), maxtasksperchild=500) as pool:
         for lines in pool.imap(process_chunk, chunks):
             yield from lines
+
+
+def _warm_up(opts: dict[str, Any]) -> None:
+    """Extract one bundled sample in this process before forking workers, so that each of
+    them starts with the modules imported, models and dictionaries loaded and patterns
+    compiled (about 0.7 s of CPU per process), shared copy-on-write and frozen for the
+    garbage collector; a worker replaced after ``maxtasksperchild`` chunks starts warm too."""
+    samples = sorted((Path(__file__).parent / "data" / "samples").glob("*.txt"))
+    if samples:
+        process_chunk([str(samples[0])], opts)
 
 
 def _dask_results(names: list[str], opts: dict[str, Any], address: str | None,

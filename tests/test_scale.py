@@ -230,6 +230,19 @@ def test_scale_batch_mixes_good_and_bad_files(tmp_path: Path) -> None:
     assert result.exit_code != 0
 
 
+def test_scale_parent_warms_up_before_forking_workers() -> None:
+    """Workers forked from a warmed parent inherit the loaded theme model and compiled
+    patterns instead of loading them each (checked in a fresh interpreter)."""
+    code = ("import gc, sys\n"
+            "from gknlp import batch, tagging\n"
+            "assert tagging._load_model.cache_info().currsize == 0\n"
+            "batch._warm_up({'themes': True, 'counts': True})\n"
+            "print(tagging._load_model.cache_info().currsize, 'gknlp.tables.recover' in sys.modules,"
+            " gc.get_freeze_count() > 10000)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["1", "True", "True"]
+
+
 def test_scale_chunk_gives_the_lines_of_one_file_at_a_time() -> None:
     """Themes are scored for a whole chunk in one call; every line equals the file's own."""
     from gknlp.batch import process_chunk, process_one
