@@ -12,6 +12,7 @@ import glob
 import hashlib
 import os
 import signal
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -117,20 +118,30 @@ each file keeps its own time limit and its own error line."""
 def process_chunk(paths: Sequence[str], opts: dict[str, Any] | None = None) -> list[tuple[str, Outcome]]:
     """The JSON line and :data:`Outcome` of each file, in order; never raises.
 
-    Tables, checks and paragraphs run file by file under the per-file time limit; the
-    annotators (themes, counts) then run over the chunk's reports together. Should that fail
-    or run out of time, they run again report by report, so only a culprit gets an error."""
-    from gknlp.pipeline import extract
+    The files are read, then each step of the pipeline (:data:`gknlp.pipeline.STEPS`) runs
+    over all of them before the next, each file within its own time limit (the sum of its
+    steps); the annotators (themes, counts) then run over the chunk's reports together.
+    Should that fail or run out of time, they run again report by report, so only a
+    culprit gets an error. Every line equals the one the file gets on its own."""
+    from gknlp import pipeline
     from gknlp.tagging import annotate_reports, default_annotators
 
     opts = opts if opts is not None else _WORKER_OPTS
     timeout = int(opts.get("timeout") or 0)
     annotators = default_annotators(opts.get("model"), themes=opts.get("themes", True),
                                     counts=opts.get("counts", True))
-    results: list[Report | dict[str, Any]] = []
-    for path in paths:
-        report, error = _guarded(timeout, lambda path=path: extract(path, annotators=[]))
-        results.append(report if error is None else {"source": _source_of(path), "error": error})
+    clocks = [_Clock(timeout) for _ in paths]
+    results: list[Any] = []  # per file: a Draft, a Report (read error), or an error record
+    for path, clock in zip(paths, clocks):
+        draft, error = clock.run(lambda path=path: pipeline.draft_of(path))
+        results.append(draft if error is None else {"source": _source_of(path), "error": error})
+    for step in pipeline.STEPS:
+        for i, (draft, clock) in enumerate(zip(results, clocks)):
+            if isinstance(draft, pipeline.Draft) and draft.report.error is None:
+                _, error = clock.run(lambda step=step, draft=draft: step(draft))
+                if error is not None:
+                    results[i] = {"source": _source_of(paths[i]), "error": error}
+    results = [r.report if isinstance(r, pipeline.Draft) else r for r in results]
     ready = [r for r in results if isinstance(r, Report) and r.error is None]
     if ready and annotators:
         _, error = _guarded(timeout * len(ready), lambda: annotate_reports(annotators, ready))
@@ -150,21 +161,46 @@ def process_chunk(paths: Sequence[str], opts: dict[str, Any] | None = None) -> l
     return out
 
 
-def _guarded(timeout: int, work: Callable[[], Any]) -> tuple[Any, dict[str, str] | None]:
-    """``(work(), None)``, or ``(None, error)`` when it raises or outlasts `timeout` seconds."""
+class _Clock:
+    """One file's time limit, spent across the steps run on it (0: none)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = float(limit)
+
+    def run(self, work: Callable[[], Any]) -> tuple[Any, dict[str, str] | None]:
+        if not self.limit:
+            return _guarded(0, work)
+        if self.left <= 0:
+            return None, _timeout_error(self.limit)
+        t0 = time.monotonic()
+        try:
+            return _guarded(self.limit, work, self.left)
+        finally:
+            self.left -= time.monotonic() - t0
+
+
+def _timeout_error(limit: float) -> dict[str, str]:
+    return {"type": "timeout", "message": f"processing took longer than {limit} s"}
+
+
+def _guarded(timeout: float, work: Callable[[], Any],
+             seconds_left: float | None = None) -> tuple[Any, dict[str, str] | None]:
+    """``(work(), None)``, or ``(None, error)`` when it raises or outlasts `timeout` seconds
+    (or `seconds_left` of them, when part of the limit is already spent)."""
     use_alarm = timeout > 0 and hasattr(signal, "SIGALRM")
     if use_alarm:
         old = signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(timeout)
+        signal.setitimer(signal.ITIMER_REAL, seconds_left if seconds_left is not None else timeout)
     try:
         return work(), None
     except _Timeout:
-        return None, {"type": "timeout", "message": f"processing took longer than {timeout} s"}
+        return None, _timeout_error(timeout)
     except Exception as exc:  # one bad file must never stop a batch
         return None, {"type": type(exc).__name__, "message": str(exc)[:500]}
     finally:
         if use_alarm:
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
 
 

@@ -277,25 +277,56 @@ def test_scale_chunk_isolates_a_file_whose_annotation_fails(monkeypatch: pytest.
     assert all(r["counts"] for i, r in enumerate(records) if i != 2)
 
 
-def test_scale_file_over_the_time_limit_is_one_error_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _slow_steps(slow: Path, seconds: float, every_step: bool) -> tuple:
+    """gknlp.pipeline.STEPS with a sleep for one file: in its first step or in every step."""
+    import gknlp.pipeline
+
+    def slowed(step, sleep: bool):
+        def run(draft):
+            if sleep and draft.doc.path == str(slow):
+                time.sleep(seconds)
+            step(draft)
+        return run
+
+    return tuple(slowed(step, every_step or i == 0) for i, step in enumerate(gknlp.pipeline.STEPS))
+
+
+@pytest.mark.parametrize("every_step", [False, True], ids=["one_slow_step", "limit_spent_across_steps"])
+def test_scale_file_over_the_time_limit_is_one_error_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                          every_step: bool) -> None:
+    """A file's limit bounds one slow step, and also the sum of its steps (8 x 0.3 s > 1 s)."""
     import gknlp.pipeline
     from gknlp.batch import process_chunk
 
     files = _copies(tmp_path / "in", 3)
     slow = files[1]
-    real = gknlp.pipeline.extract
-
-    def extract(path, *args, **kwargs):
-        if str(path) == str(slow):
-            time.sleep(5)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(gknlp.pipeline, "extract", extract)
+    monkeypatch.setattr(gknlp.pipeline, "STEPS", _slow_steps(slow, 0.3 if every_step else 5, every_step))
     t0 = time.monotonic()
     records = [json.loads(line) for line, _ in process_chunk([str(f) for f in files], {**FAST, "timeout": 1})]
     assert time.monotonic() - t0 < 4
-    assert records[1]["error"]["type"] == "timeout" and records[1]["source"]["path"] == str(slow)
+    assert records[1]["error"] == {"type": "timeout", "message": "processing took longer than 1 s"}
+    assert records[1]["source"]["path"] == str(slow)
     assert "error" not in records[0] and "error" not in records[2]
+    assert len(gknlp.pipeline.STEPS) == 8  # so that every_step sleeps 2.4 s in all
+
+
+def test_scale_chunk_runs_each_step_over_all_files_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Step by step across the chunk, each file's steps in pipeline order."""
+    import gknlp.pipeline
+    from gknlp.batch import process_chunk
+
+    calls: list[tuple[int, str]] = []
+
+    def logged(i, step):
+        def run(draft):
+            calls.append((i, Path(draft.doc.path).name))
+            step(draft)
+        return run
+
+    monkeypatch.setattr(gknlp.pipeline, "STEPS", tuple(logged(i, s) for i, s in enumerate(gknlp.pipeline.STEPS)))
+    files = _copies(tmp_path / "in", 3)
+    process_chunk([str(f) for f in files], FAST)
+    assert calls == [(i, f.name) for i in range(8) for f in files]
 
 
 # --- Dask ------------------------------------------------------------------------------------------------
