@@ -293,3 +293,18 @@ def test_tables_plain_rows_are_cut_as_the_rules_cut_them() -> None:
     segments += ["", " ", "0", " 0 ", "000", "1 2 3", "  12  3 ", "１２ ３"]
     for segment in segments:
         assert row_tokens.__wrapped__(segment) == cut_row_tokens(segment), repr(segment)
+
+
+@pytest.mark.parametrize("segment, cells", [
+    # markdown from a PDF: the row's closing pipe, a rule, a repeated caption, then the border
+    # that opens the next row's line ("| 行政规范性文件 | ...") -- two cells, not three
+    (" | 22 | 235 |\n|---|---|---|\n## 表二：主动公开政府信息情况\n| ", ("22", "235")),
+    (" | 22 | 235 |\n\t", ("22", "235")),
+    # one cell per line: a separator-only line inside the segment is an empty cell
+    ("\n|\n5\n|\n", ("", "5", "")),
+    ("\n3\n\t\n5\n", ("3", "", "5")),
+])
+def test_tables_separator_line_is_a_cell_except_the_next_rows_border(segment: str, cells: tuple) -> None:
+    from gknlp.tables.align import cut_row_tokens
+
+    assert cut_row_tokens(segment).cells == cells

@@ -158,13 +158,16 @@ def cut_row_tokens(segment: str) -> Tokens:
 
     Rules, from the layouts seen in real reports:
     - the part of the first line before its first separator ends the label's own cell;
-    - a line made only of separators (`|`, `| ||`, a lone tab) is one empty cell;
+    - a line made only of separators (`|`, `| ||`, a lone tab) is one empty cell, but not the
+      segment's last line, which opens the next row's line (`| 行政许可 |`);
     - otherwise leading and trailing separators are borders, inner empty pieces are empty cells;
     - lines with no separator split on spaces; label text (non-value tokens) is dropped.
     """
     cells: list[str] = []
     delimited = False
-    for li, line in enumerate(segment.split("\n")):
+    lines = segment.split("\n")
+    last = len(lines) - 1
+    for li, line in enumerate(lines):
         if _MD_RULE.match(line):
             continue
         if _SEP.search(line):
@@ -175,7 +178,8 @@ def cut_row_tokens(segment: str) -> Tokens:
                 if not any(pieces):
                     continue
             elif not any(pieces):
-                cells.append("")
+                if li < last:  # the last line is where the next row's label starts: its border
+                    cells.append("")
                 continue
             if pieces and pieces[0] == "":
                 pieces = pieces[1:]
