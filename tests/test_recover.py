@@ -318,14 +318,17 @@ def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
         assert declined > 0 and compared > 0
 
 
-def test_recover_solve_rows_keeps_the_splits_of_the_best_combinations(monkeypatch) -> None:
+@pytest.mark.parametrize("few_combos", [0, 8, 10_000], ids=["numpy", "as-shipped", "loop"])
+def test_recover_solve_rows_keeps_the_splits_of_the_best_combinations(monkeypatch, few_combos: int) -> None:
     """`_solve_rows` keeps, per open row, exactly the splits that some combination breaking
-    fewest identities (or one more, when the best breaks some) takes: the reference loop."""
+    fewest identities (or one more, when the best breaks some) takes: the reference loop.
+    Both of its ways (numpy for many combinations, a loop for few) are held to it."""
     import itertools
     import random
 
     from gknlp.tables.recover import RowSolution, _solve_rows, _violations_by_loop
 
+    monkeypatch.setattr(recover, "_FEW_COMBOS", few_combos)
     rng = random.Random(11)
     for _ in range(300):
         open_rows, values, fixed, identities = _random_solve_case(rng, whole=rng.random() < 0.8)

@@ -338,21 +338,34 @@ def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
         for k in open_rows:
             rows[k].status = "ambiguous"
         return None
-    import numpy as np
-
     shape = [len(rows[k].raws) for k in open_rows]
-    bad = _violations_by_array(open_rows, shape, values, fixed, identities)
-    if bad is None:
-        bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, identities))
-    best = int(bad.min())
-    limit = best if best == 0 else best + 1
-    keep = (bad <= limit).reshape(shape)
-    for j, k in enumerate(open_rows):
-        # the splits of row j that some kept combination takes, in order
-        chosen = np.flatnonzero(keep.any(axis=tuple(a for a in range(len(shape)) if a != j))).tolist()
-        rows[k].raws = [rows[k].raws[i] for i in chosen]
+    if n_combos <= _FEW_COMBOS:
+        bad = _violations_by_loop(open_rows, shape, values, fixed, identities)
+        best = min(bad)
+        limit = best if best == 0 else best + 1
+        kept = [idx for idx, b in zip(itertools.product(*(range(n) for n in shape)), bad) if b <= limit]
+        chosen = [sorted({idx[j] for idx in kept}) for j in range(len(open_rows))]
+    else:
+        import numpy as np
+
+        bad = _violations_by_array(open_rows, shape, values, fixed, identities)
+        if bad is None:
+            bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, identities))
+        best = int(bad.min())
+        limit = best if best == 0 else best + 1
+        keep = (bad <= limit).reshape(shape)
+        # per open row, the splits that some kept combination takes, in order
+        chosen = [np.flatnonzero(keep.any(axis=tuple(a for a in range(len(shape)) if a != j))).tolist()
+                  for j in range(len(open_rows))]
+    for k, indices in zip(open_rows, chosen):
+        rows[k].raws = [rows[k].raws[i] for i in indices]
         rows[k].status = "solved" if len(rows[k].raws) == 1 else "ambiguous"
     return best
+
+
+_FEW_COMBOS = 8
+"""Up to this many combinations the plain loop scores them faster than numpy's fixed cost
+(a table with no open row, the usual case, has one)."""
 
 
 def _violations_by_loop(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
@@ -493,17 +506,37 @@ def _row_solution(key: str, segment: str, kinds: Sequence[str],
     pieces = value_run(segment)
     if not pieces:
         return None
-    split = _split_cached(pieces, tuple(kinds), check) if cache else split_run(pieces, kinds, check)
+    if cache:
+        raws, status = _readings_cached(pieces, tuple(kinds), check, row_check)
+    else:
+        raws, status = _readings(pieces, kinds, check, row_check)
+    return RowSolution(key, pieces, list(raws), status)
+
+
+def _readings(pieces: tuple[str, ...], kinds: Sequence[str], check: Callable[[tuple[str, ...]], bool] | None,
+              row_check: Callable[[tuple[str, ...]], bool] | None) -> tuple[tuple[tuple[str, ...], ...], str]:
+    """A run's distinct splits, those passing `row_check` when any does, and the row's status."""
+    split = split_run(pieces, kinds, check)
     raws = _dedupe(split.cells)
     if not split.complete:
-        return RowSolution(key, pieces, raws, "gave_up")
+        return tuple(raws), "gave_up"
     if not raws:
-        return RowSolution(key, pieces, [], "unsplit")
+        return (), "unsplit"
     if row_check is not None and len(raws) > 1:
         passing = [r for r in raws if row_check(r)]
         if passing:
             raws = passing
-    return RowSolution(key, pieces, raws, "solved" if len(raws) == 1 else "ambiguous")
+    return tuple(raws), "solved" if len(raws) == 1 else "ambiguous"
+
+
+@lru_cache(maxsize=1 << 14)
+def _readings_cached(pieces: tuple[str, ...], kinds: tuple[str, ...],
+                     check: Callable[[tuple[str, ...]], bool] | None,
+                     row_check: Callable[[tuple[str, ...]], bool] | None) -> tuple[tuple[tuple[str, ...], ...], str]:
+    """`_readings`, remembered: rows repeat the same runs (rows of zeros) across rows and
+    reports. Checks are compared by identity, so only checks built once (cached factories)
+    are passed here, as to `_split_cached`."""
+    return _readings(pieces, kinds, check, row_check)
 
 
 def _sum_check(total_index: int, part_indices: Sequence[int]) -> Callable[[tuple[str, ...]], bool]:
@@ -517,6 +550,21 @@ def _sum_check(total_index: int, part_indices: Sequence[int]) -> Callable[[tuple
 
 _APPLICANTS = ("natural_person", "commercial", "research", "public_interest", "legal_services", "other_org")
 _ORGS = _APPLICANTS[1:]
+
+
+@lru_cache(maxsize=64)
+def _requests_row_check(cols: tuple[str, ...]) -> Callable[[tuple[str, ...]], bool]:
+    """A requests row's own sums (total, org_subtotal) as a split preference; built once per
+    column set, so that `_readings_cached` can remember the rows' readings."""
+    row_checks: list[Callable[[tuple[str, ...]], bool]] = []
+    if "total" in cols:
+        row_checks.append(_sum_check(cols.index("total"), [cols.index(c) for c in _APPLICANTS if c in cols]))
+    if "org_subtotal" in cols:
+        row_checks.append(_sum_check(cols.index("org_subtotal"), [cols.index(c) for c in _ORGS if c in cols]))
+
+    def row_check(cells: tuple[str, ...]) -> bool:
+        return all(f(cells) for f in row_checks)
+    return row_check
 
 
 def _requests_identities(template: str, columns: tuple[str, ...], present: set[str]) -> list[Identity]:
@@ -549,15 +597,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     """
     cols = table.columns
     kinds = ["count"] * len(cols)
-    row_checks: list[Callable[[tuple[str, ...]], bool]] = []
-    if "total" in cols:
-        row_checks.append(_sum_check(cols.index("total"), [cols.index(c) for c in _APPLICANTS if c in cols]))
-    if "org_subtotal" in cols:
-        row_checks.append(_sum_check(cols.index("org_subtotal"), [cols.index(c) for c in _ORGS if c in cols]))
-
-    def row_check(cells: tuple[str, ...]) -> bool:
-        return all(f(cells) for f in row_checks)
-
+    row_check = _requests_row_check(cols)
     rows: dict[str, RowSolution] = {}
     targets = set(table.row_texts) if only is None else set(only)
     for key, rt in table.row_texts.items():
