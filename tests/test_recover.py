@@ -435,3 +435,39 @@ def test_recover_split_run_equals_the_plain_search(kinds: str) -> None:
             fast = split_run(pieces, cols, check, max_steps=max_steps, max_splits=max_splits)
             plain = _split_reference(pieces, cols, check, max_steps=max_steps, max_splits=max_splits)
             assert fast == plain, (pieces, cols, max_steps, max_splits)
+
+
+# --- writing the outcome: the per-column candidates ---------------------------------------------
+
+def _cells_reference(solution, row: str) -> dict:
+    """`TableSolution.cells` as first written: each column's candidates gathered split by split."""
+    sol = solution.rows[row]
+    out = {}
+    only = sol.raws[0] if len(sol.raws) == 1 else None
+    for i, col in enumerate(solution.columns[row]):
+        cands = [only[i]] if only is not None else sorted({r[i] for r in sol.raws}, key=recover._sort_key)
+        if sol.status in ("unsplit",) or not cands:
+            out[col] = (None, [])
+        elif len(cands) == 1 and sol.status != "gave_up":
+            out[col] = (cands[0], cands)
+        else:
+            out[col] = (None, cands)
+    return out
+
+
+def test_recover_cells_gives_the_candidates_split_by_split() -> None:
+    """The candidates of each cell (read off the transposed splits) are those the plain
+    per-column gathering gives, for every status and any number of splits."""
+    import random
+
+    from gknlp.tables.recover import RowSolution, TableSolution
+
+    rng = random.Random(13)
+    pool = ["0", "1", "10", "2", "25", "3件", "/", "0.5", "12", "7"]
+    for _ in range(500):
+        width = rng.randint(1, 6)
+        raws = [tuple(rng.choice(pool) for _ in range(width)) for _ in range(rng.choice([0, 1, 1, 2, 3, 40]))]
+        status = rng.choice(["solved", "ambiguous", "gave_up", "unsplit"])
+        columns = tuple(f"c{i}" for i in range(width))
+        solution = TableSolution({"r": RowSolution("r", (), raws, status)}, {"r": columns})
+        assert solution.cells("r") == _cells_reference(solution, "r")

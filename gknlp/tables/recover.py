@@ -30,7 +30,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from gknlp.tables.cells import PLACEHOLDER, parse_cell
+from gknlp.tables.cells import PLACEHOLDER, Cell, parse_cell
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, proactive_templates, requests_template
 
@@ -232,10 +232,11 @@ def _value(cell: str) -> Value:
     return parse_cell(cell).value
 
 
-@lru_cache(maxsize=1 << 12)
+@lru_cache(maxsize=1 << 14)
 def _values(cells: tuple[str, ...]) -> tuple[Value, ...]:
-    """The values of a split's cells (cached: the same splits recur across rows and reports)."""
-    return tuple(_value(c) for c in cells)
+    """The values of a split's (or a block's) cells (cached: the same splits recur across rows
+    and reports)."""
+    return tuple([parse_cell(c).value for c in cells])
 
 
 @dataclass
@@ -261,10 +262,15 @@ class TableSolution:
         sol = self.rows[row]
         if len(sol.raws) == 1 and sol.status not in ("unsplit", "gave_up"):   # the common case
             return {col: (raw, [raw]) for col, raw in zip(self.columns[row], sol.raws[0], strict=True)}
+        columns = self.columns[row]
+        if len(sol.raws) == 1:
+            candidates = [[raw] for raw in sol.raws[0]]
+        elif sol.raws:  # a set per column of the transposed splits (a row may keep 2,000 splits)
+            candidates = [sorted(set(texts), key=_sort_key) for texts in zip(*sol.raws)]
+        else:
+            candidates = [[] for _ in columns]
         out: dict[str, tuple[str | None, list[str]]] = {}
-        only = sol.raws[0] if len(sol.raws) == 1 else None
-        for i, col in enumerate(self.columns[row]):
-            cands = [only[i]] if only is not None else sorted({r[i] for r in sol.raws}, key=_sort_key)
+        for col, cands in zip(columns, candidates, strict=True):
             if sol.status in ("unsplit",) or not cands:
                 out[col] = (None, [])
             elif len(cands) == 1 and sol.status != "gave_up":
@@ -541,7 +547,7 @@ def _readings_cached(pieces: tuple[str, ...], kinds: tuple[str, ...],
 
 def _sum_check(total_index: int, part_indices: Sequence[int]) -> Callable[[tuple[str, ...]], bool]:
     def ok(cells: tuple[str, ...]) -> bool:
-        vals = [_value(c) for c in cells]
+        vals = _values(cells)
         if vals[total_index] is None or any(vals[i] is None for i in part_indices):
             return True
         return vals[total_index] == sum((vals[i] for i in part_indices), Decimal(0))
@@ -659,7 +665,7 @@ def _block_sum_check(width: int, t: int, parts: tuple[int, ...]) -> Callable[[tu
         if len(cells) % width:
             return True
         block = cells[-width:]
-        vals = [_value(c) for c in block]
+        vals = _values(block)
         if vals[t] is None or any(vals[i] is None for i in parts):
             return True
         return vals[t] == sum((vals[i] for i in parts), Decimal(0))
@@ -760,29 +766,40 @@ def _json_value(table: TableResult, row: str, col: str, raw: str) -> int | float
 _FIT_CODES = {"run", "missing_cells", "misaligned", "extra_cells"}
 
 
+@lru_cache(maxsize=1 << 12)
+def _certain_cells(raws: tuple[str, ...]) -> tuple[tuple[Cell, ...], tuple[int, ...]]:
+    """A reading's parsed cells and the indices of those printed in 元 (cached like `_values`:
+    the same readings, mostly of zeros, recur across rows and reports)."""
+    cells = tuple(map(parse_cell, raws))
+    return cells, tuple(i for i, cell in enumerate(cells) if cell.unit == "元")
+
+
 def _apply(table: TableResult, solution: TableSolution) -> None:
     """Write solved rows into the table: certain cells as values, the rest null + ambiguous."""
     solved = [key for key, sol in solution.rows.items() if sol.status != "fixed"]
-    if solved:  # the parser's fit warnings of the rows solved here no longer hold
-        marks = tuple(f"row {key}:" for key in solved)
-        table.warnings = [w for w in table.warnings
-                          if not (w["code"] in _FIT_CODES and any(m in w["message"] for m in marks))]
+    if not solved:
+        return
+    # the parser's fit warnings of the rows solved here no longer hold
+    marks = tuple(f"row {key}:" for key in solved)
+    table.warnings = [w for w in table.warnings
+                      if not (w["code"] in _FIT_CODES and any(m in w["message"] for m in marks))]
+    # rows split now are resolved; rows found unsplittable are (again) unresolved, in order
+    unsplit = [key for key in solved if solution.rows[key].status == "unsplit"]
+    resolved = set(solved).difference(unsplit)
+    table.unresolved = [key for key in table.unresolved if key not in resolved]
+    table.unresolved += [key for key in unsplit if key not in table.unresolved]
+    table.layout = "recovered"
     for key in solved:
         sol = solution.rows[key]
         cols = solution.columns[key]
-        if key in table.unresolved and sol.status != "unsplit":
-            table.unresolved.remove(key)
         if sol.status == "unsplit":
-            table.rows[key] = {c: None for c in cols}
-            if key not in table.unresolved:
-                table.unresolved.append(key)
+            table.rows[key] = dict.fromkeys(cols)
             continue
         if len(sol.raws) == 1 and sol.status != "gave_up":   # one reading: every cell certain
-            table.rows[key] = new_row = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
-            if "元" in "".join(sol.raws[0]):
-                for col, cell in new_row.items():
-                    if cell.unit == "元":
-                        table.money_unit[f"{key}.{col}"] = "yuan"
+            cells, yuan = _certain_cells(sol.raws[0])
+            table.rows[key] = dict(zip(cols, cells, strict=True))
+            for i in yuan:
+                table.money_unit[f"{key}.{cols[i]}"] = "yuan"
             continue
         cells = solution.cells(key)
         new_row = {}
@@ -803,8 +820,6 @@ def _apply(table: TableResult, solution: TableSolution) -> None:
             what = "too many readings to search; candidates seen" if sol.status == "gave_up" else \
                 "several readings agree with the table's identities"
             table.warn(code, f"row {key}: {what}: {json.dumps(listed, ensure_ascii=False)}", " ".join(sol.pieces))
-    if solved:
-        table.layout = "recovered"
 
 
 def _targets(table: TableResult) -> list[str] | None:
