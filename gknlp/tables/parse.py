@@ -81,6 +81,9 @@ class TableResult:
         """`of_cell` of every cell, read off the parsed cell; a cell printed in 元 is the one
         exception, given as `of_value` of its value converted to 万元."""
         yuan = {key for key, unit in self.money_unit.items() if unit == "yuan"}
+        if not yuan:  # the usual table: every value read off its cell
+            return {row: {col: None if cell is None else of_cell(cell) for col, cell in cells.items()}
+                    for row, cells in self.rows.items()}
         return {row: {col: None if cell is None
                       else of_value(self.value(row, col)) if yuan and f"{row}.{col}" in yuan
                       else of_cell(cell)
