@@ -471,3 +471,27 @@ def test_recover_cells_gives_the_candidates_split_by_split() -> None:
         columns = tuple(f"c{i}" for i in range(width))
         solution = TableSolution({"r": RowSolution("r", (), raws, status)}, {"r": columns})
         assert solution.cells("r") == _cells_reference(solution, "r")
+
+
+@needs_corpus
+@pytest.mark.corpus
+def test_recover_violations_counted_on_demand_equal_the_solved_count() -> None:
+    """A requests table where no row has a choice skips `_solve_rows`; the count it would have
+    given (broken identities of the one combination) is given when `violations` is read."""
+    import copy
+
+    from gknlp.tables.recover import _requests_identities, _solve_rows, _targets, solve_requests
+
+    skipped = 0
+    for path in sorted((CORPUS / "raw").glob("*.txt")):
+        text = normalize(path.read_text(encoding="utf-8")).text
+        t = extract_requests(text, 0, len(text))
+        targets = _targets(t)
+        solution = solve_requests(t, targets)
+        rows = copy.deepcopy(solution.rows)
+        present = {k for k, s in rows.items() if s.raws}
+        eager = _solve_rows(rows, _requests_identities(t.template or "2019", t.columns, present))
+        skipped += solution.scored is None and bool(solution.identities)
+        assert solution.violations == eager, path.name
+        assert solution.rows == rows   # solving on demand changed nothing
+    assert skipped > 10

@@ -255,7 +255,19 @@ class TableSolution:
 
     rows: dict[str, RowSolution]
     columns: dict[str, tuple[str, ...]]
-    violations: int | None = None
+    scored: int | None = None
+    """Identities broken by the best combination, as `_solve_rows` counted them (None: not counted)."""
+    identities: Sequence[Identity] = ()
+    """Table 三's identities, kept when no row had a choice (nothing was scored while solving)."""
+
+    @property
+    def violations(self) -> int | None:
+        """Identities broken by the best combination kept; None when there were too many
+        combinations to score. When no row had a choice this is counted now, on demand: the
+        one combination decides nothing, and the pipeline never asks."""
+        if self.scored is None and self.identities:
+            self.scored = _solve_rows(self.rows, self.identities)
+        return self.scored
 
     def cells(self, row: str) -> dict[str, tuple[str | None, list[str]]]:
         """col → (raw text when certain else None, sorted distinct candidate raws)."""
@@ -324,6 +336,11 @@ def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, 
     return total
 
 
+def _is_open(sol: RowSolution) -> bool:
+    """A row with several splits to choose between (by the table's identities)."""
+    return sol.status in ("solved", "ambiguous") and len(sol.raws) > 1
+
+
 def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
                 max_combos: int = MAX_COMBOS) -> int | None:
     """Keep the combinations of row splits with the fewest broken identities.
@@ -333,7 +350,7 @@ def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
     that merely happens to 'repair' a printed error is not taken as certain. An identity
     with a row absent from the table counts as neither kept nor broken.
     """
-    open_rows = [k for k, s in rows.items() if s.status in ("solved", "ambiguous") and len(s.raws) > 1]
+    open_rows = [k for k, s in rows.items() if _is_open(s)]
     values = {k: [_values(r) for r in s.raws] for k, s in rows.items()
               if s.status in ("solved", "ambiguous", "fixed") and s.raws}
     fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
@@ -618,7 +635,10 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     present = {k for k, s in rows.items() if s.raws}
     identities = _requests_identities(table.template or "2019", cols, present)
     solution = TableSolution(rows, {k: cols for k in rows})
-    solution.violations = _solve_rows(rows, identities)
+    if any(map(_is_open, rows.values())):
+        solution.scored = _solve_rows(rows, identities)
+    else:  # no row has a choice (the usual table): nothing to solve
+        solution.identities = identities
     return solution
 
 
