@@ -134,14 +134,23 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
     result = list(found.values())
     if not any(row.optional for row in rows):
         return result  # already in text order
-    keys = [r.key for r in rows]
-    for i, row in enumerate(rows):
+    # each optional row lies between the nearest required rows found before and after it
+    los: list[int] = []
+    lo = start
+    for row in rows:
+        los.append(lo)
+        if row.key in found:
+            lo = found[row.key].end
+    his: list[int] = []
+    hi = end
+    for row in reversed(rows):
+        his.append(hi)
+        if row.key in found:
+            hi = found[row.key].start
+    his.reverse()
+    for row, lo, hi in zip(rows, los, his):
         if not row.optional:
             continue
-        before = next((found[k] for k in reversed(keys[:i]) if k in found), None)
-        after = next((found[k] for k in keys[i + 1:] if k in found), None)
-        lo = before.end if before else start
-        hi = after.start if after else end
         span = row.finder.search(text, lo, hi)
         if span:
             result.append(LabelMatch(row.key, *span))
