@@ -816,8 +816,8 @@ def _apply(table: TableResult, solution: TableSolution) -> None:
             table.rows[key] = dict.fromkeys(cols)
             continue
         if len(sol.raws) == 1 and sol.status != "gave_up":   # one reading: every cell certain
-            cells, yuan = _certain_cells(sol.raws[0])
-            table.rows[key] = dict(zip(cols, cells, strict=True))
+            parsed, yuan = _certain_cells(sol.raws[0])
+            table.rows[key] = dict(zip(cols, parsed, strict=True))
             for i in yuan:
                 table.money_unit[f"{key}.{cols[i]}"] = "yuan"
             continue
