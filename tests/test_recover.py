@@ -318,14 +318,17 @@ def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
         assert declined > 0 and compared > 0
 
 
-def test_recover_solve_rows_keeps_the_splits_of_the_best_combinations(monkeypatch) -> None:
+@pytest.mark.parametrize("few_combos", [0, 8, 10_000], ids=["numpy", "as-shipped", "loop"])
+def test_recover_solve_rows_keeps_the_splits_of_the_best_combinations(monkeypatch, few_combos: int) -> None:
     """`_solve_rows` keeps, per open row, exactly the splits that some combination breaking
-    fewest identities (or one more, when the best breaks some) takes: the reference loop."""
+    fewest identities (or one more, when the best breaks some) takes: the reference loop.
+    Both of its ways (numpy for many combinations, a loop for few) are held to it."""
     import itertools
     import random
 
     from gknlp.tables.recover import RowSolution, _solve_rows, _violations_by_loop
 
+    monkeypatch.setattr(recover, "_FEW_COMBOS", few_combos)
     rng = random.Random(11)
     for _ in range(300):
         open_rows, values, fixed, identities = _random_solve_case(rng, whole=rng.random() < 0.8)
@@ -432,3 +435,63 @@ def test_recover_split_run_equals_the_plain_search(kinds: str) -> None:
             fast = split_run(pieces, cols, check, max_steps=max_steps, max_splits=max_splits)
             plain = _split_reference(pieces, cols, check, max_steps=max_steps, max_splits=max_splits)
             assert fast == plain, (pieces, cols, max_steps, max_splits)
+
+
+# --- writing the outcome: the per-column candidates ---------------------------------------------
+
+def _cells_reference(solution, row: str) -> dict:
+    """`TableSolution.cells` as first written: each column's candidates gathered split by split."""
+    sol = solution.rows[row]
+    out = {}
+    only = sol.raws[0] if len(sol.raws) == 1 else None
+    for i, col in enumerate(solution.columns[row]):
+        cands = [only[i]] if only is not None else sorted({r[i] for r in sol.raws}, key=recover._sort_key)
+        if sol.status in ("unsplit",) or not cands:
+            out[col] = (None, [])
+        elif len(cands) == 1 and sol.status != "gave_up":
+            out[col] = (cands[0], cands)
+        else:
+            out[col] = (None, cands)
+    return out
+
+
+def test_recover_cells_gives_the_candidates_split_by_split() -> None:
+    """The candidates of each cell (read off the transposed splits) are those the plain
+    per-column gathering gives, for every status and any number of splits."""
+    import random
+
+    from gknlp.tables.recover import RowSolution, TableSolution
+
+    rng = random.Random(13)
+    pool = ["0", "1", "10", "2", "25", "3件", "/", "0.5", "12", "7"]
+    for _ in range(500):
+        width = rng.randint(1, 6)
+        raws = [tuple(rng.choice(pool) for _ in range(width)) for _ in range(rng.choice([0, 1, 1, 2, 3, 40]))]
+        status = rng.choice(["solved", "ambiguous", "gave_up", "unsplit"])
+        columns = tuple(f"c{i}" for i in range(width))
+        solution = TableSolution({"r": RowSolution("r", (), raws, status)}, {"r": columns})
+        assert solution.cells("r") == _cells_reference(solution, "r")
+
+
+@needs_corpus
+@pytest.mark.corpus
+def test_recover_violations_counted_on_demand_equal_the_solved_count() -> None:
+    """A requests table where no row has a choice skips `_solve_rows`; the count it would have
+    given (broken identities of the one combination) is given when `violations` is read."""
+    import copy
+
+    from gknlp.tables.recover import _requests_identities, _solve_rows, _targets, solve_requests
+
+    skipped = 0
+    for path in sorted((CORPUS / "raw").glob("*.txt")):
+        text = normalize(path.read_text(encoding="utf-8")).text
+        t = extract_requests(text, 0, len(text))
+        targets = _targets(t)
+        solution = solve_requests(t, targets)
+        rows = copy.deepcopy(solution.rows)
+        present = {k for k, s in rows.items() if s.raws}
+        eager = _solve_rows(rows, _requests_identities(t.template or "2019", t.columns, present))
+        skipped += solution.scored is None and bool(solution.identities)
+        assert solution.violations == eager, path.name
+        assert solution.rows == rows   # solving on demand changed nothing
+    assert skipped > 10

@@ -308,3 +308,59 @@ def test_tables_separator_line_is_a_cell_except_the_next_rows_border(segment: st
     from gknlp.tables.align import cut_row_tokens
 
     assert cut_row_tokens(segment).cells == cells
+
+
+def _match_rows_reference(text: str, rows, start: int, end: int) -> list:
+    """`parse._match_rows` as first written: each optional row's neighbours looked up by key."""
+    from gknlp.tables.align import LabelMatch
+
+    found = {}
+    pos = start
+    for row in rows:
+        if row.optional:
+            continue
+        span = row.finder.search(text, pos, end)
+        if span:
+            found[row.key] = LabelMatch(row.key, *span)
+            pos = span[1]
+    result = list(found.values())
+    if not any(row.optional for row in rows):
+        return result
+    keys = [r.key for r in rows]
+    for i, row in enumerate(rows):
+        if not row.optional:
+            continue
+        before = next((found[k] for k in reversed(keys[:i]) if k in found), None)
+        after = next((found[k] for k in keys[i + 1:] if k in found), None)
+        span = row.finder.search(text, before.end if before else start, after.start if after else end)
+        if span:
+            result.append(LabelMatch(row.key, *span))
+    return sorted(result, key=lambda m: m.start)
+
+
+@pytest.mark.parametrize("template", ["2019", "2021"])
+def test_tables_match_rows_finds_the_rows_the_reference_finds(template: str) -> None:
+    """Optional rows are searched between the same neighbours as the reference finds them, on
+    seed texts and on texts with rows dropped, repeated and shuffled."""
+    import random
+
+    from gknlp.tables.parse import _match_rows
+    from gknlp.tables.templates import requests_template
+
+    rows = requests_template().rows_for(template)
+    rng = random.Random(17)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    for _ in range(300):
+        picked = [r for r in rows if rng.random() < 0.8] + rng.sample(rows, 3)
+        if rng.random() < 0.3:
+            rng.shuffle(picked)
+        texts.append("".join(f"{rng.choice(['', '（一）', ' '])}{rng.choice(r.labels)}{rng.randint(0, 99)} "
+                             for r in picked))
+    optional = {r.key for r in rows if r.optional}
+    found_optional = 0
+    for text in texts:
+        for start, end in ((0, len(text)), (len(text) // 3, len(text))):
+            matches = _match_rows(text, rows, start, end)
+            assert matches == _match_rows_reference(text, rows, start, end)
+            found_optional += sum(m.key in optional for m in matches)
+    assert found_optional > 100

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
+from gknlp.tables.cells import Cell
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, requests_template
 
@@ -66,6 +67,7 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
 
 
 _NO_VALUES: dict[str, int | Decimal | None] = {}  # never written
+_NO_CELLS: dict[str, Cell | None] = {}  # never written
 
 
 def _compare(rule: str, where: str, lhs: list[Decimal | None], rhs: list[Decimal | None]) -> Check:
@@ -104,10 +106,15 @@ class _Plan:
 
     def evaluate(self, t: TableResult) -> list[Check]:
         """The identities on table `t` (a cell the table lacks is blank)."""
-        grid = t.grid()
         values: list[int | Decimal | None] = []
-        for row, cols in self.cells:
-            values.extend(map(grid.get(row, _NO_VALUES).get, cols))
+        if t.money_unit:  # a cell printed in 元 reads in 万元: take the values as grid() gives them
+            grid = t.grid()
+            for row, cols in self.cells:
+                values.extend(map(grid.get(row, _NO_VALUES).get, cols))
+        else:  # every value is its cell's own: read the cells read, not the whole grid
+            for row, cols in self.cells:
+                cells = t.rows.get(row, _NO_CELLS)
+                values.extend([None if cell is None else cell.exact for cell in map(cells.get, cols)])
         checks = []
         for rule, where, lhs, rhs in self.identities:
             expected, found = _total(values, lhs), _total(values, rhs)

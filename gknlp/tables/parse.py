@@ -81,6 +81,9 @@ class TableResult:
         """`of_cell` of every cell, read off the parsed cell; a cell printed in 元 is the one
         exception, given as `of_value` of its value converted to 万元."""
         yuan = {key for key, unit in self.money_unit.items() if unit == "yuan"}
+        if not yuan:  # the usual table: every value read off its cell
+            return {row: {col: None if cell is None else of_cell(cell) for col, cell in cells.items()}
+                    for row, cells in self.rows.items()}
         return {row: {col: None if cell is None
                       else of_value(self.value(row, col)) if yuan and f"{row}.{col}" in yuan
                       else of_cell(cell)
@@ -131,14 +134,23 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
     result = list(found.values())
     if not any(row.optional for row in rows):
         return result  # already in text order
-    keys = [r.key for r in rows]
-    for i, row in enumerate(rows):
+    # each optional row lies between the nearest required rows found before and after it
+    los: list[int] = []
+    lo = start
+    for row in rows:
+        los.append(lo)
+        if row.key in found:
+            lo = found[row.key].end
+    his: list[int] = []
+    hi = end
+    for row in reversed(rows):
+        his.append(hi)
+        if row.key in found:
+            hi = found[row.key].start
+    his.reverse()
+    for row, lo, hi in zip(rows, los, his):
         if not row.optional:
             continue
-        before = next((found[k] for k in reversed(keys[:i]) if k in found), None)
-        after = next((found[k] for k in keys[i + 1:] if k in found), None)
-        lo = before.end if before else start
-        hi = after.start if after else end
         span = row.finder.search(text, lo, hi)
         if span:
             result.append(LabelMatch(row.key, *span))

@@ -30,7 +30,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from gknlp.tables.cells import PLACEHOLDER, parse_cell
+from gknlp.tables.cells import PLACEHOLDER, Cell, parse_cell
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, proactive_templates, requests_template
 
@@ -232,10 +232,11 @@ def _value(cell: str) -> Value:
     return parse_cell(cell).value
 
 
-@lru_cache(maxsize=1 << 12)
+@lru_cache(maxsize=1 << 14)
 def _values(cells: tuple[str, ...]) -> tuple[Value, ...]:
-    """The values of a split's cells (cached: the same splits recur across rows and reports)."""
-    return tuple(_value(c) for c in cells)
+    """The values of a split's (or a block's) cells (cached: the same splits recur across rows
+    and reports)."""
+    return tuple([parse_cell(c).value for c in cells])
 
 
 @dataclass
@@ -254,17 +255,34 @@ class TableSolution:
 
     rows: dict[str, RowSolution]
     columns: dict[str, tuple[str, ...]]
-    violations: int | None = None
+    scored: int | None = None
+    """Identities broken by the best combination, as `_solve_rows` counted them (None: not counted)."""
+    identities: Sequence[Identity] = ()
+    """Table 三's identities, kept when no row had a choice (nothing was scored while solving)."""
+
+    @property
+    def violations(self) -> int | None:
+        """Identities broken by the best combination kept; None when there were too many
+        combinations to score. When no row had a choice this is counted now, on demand: the
+        one combination decides nothing, and the pipeline never asks."""
+        if self.scored is None and self.identities:
+            self.scored = _solve_rows(self.rows, self.identities)
+        return self.scored
 
     def cells(self, row: str) -> dict[str, tuple[str | None, list[str]]]:
         """col → (raw text when certain else None, sorted distinct candidate raws)."""
         sol = self.rows[row]
         if len(sol.raws) == 1 and sol.status not in ("unsplit", "gave_up"):   # the common case
             return {col: (raw, [raw]) for col, raw in zip(self.columns[row], sol.raws[0], strict=True)}
+        columns = self.columns[row]
+        if len(sol.raws) == 1:
+            candidates = [[raw] for raw in sol.raws[0]]
+        elif sol.raws:  # a set per column of the transposed splits (a row may keep 2,000 splits)
+            candidates = [sorted(set(texts), key=_sort_key) for texts in zip(*sol.raws)]
+        else:
+            candidates = [[] for _ in columns]
         out: dict[str, tuple[str | None, list[str]]] = {}
-        only = sol.raws[0] if len(sol.raws) == 1 else None
-        for i, col in enumerate(self.columns[row]):
-            cands = [only[i]] if only is not None else sorted({r[i] for r in sol.raws}, key=_sort_key)
+        for col, cands in zip(columns, candidates, strict=True):
             if sol.status in ("unsplit",) or not cands:
                 out[col] = (None, [])
             elif len(cands) == 1 and sol.status != "gave_up":
@@ -318,6 +336,11 @@ def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, 
     return total
 
 
+def _is_open(sol: RowSolution) -> bool:
+    """A row with several splits to choose between (by the table's identities)."""
+    return sol.status in ("solved", "ambiguous") and len(sol.raws) > 1
+
+
 def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
                 max_combos: int = MAX_COMBOS) -> int | None:
     """Keep the combinations of row splits with the fewest broken identities.
@@ -327,7 +350,7 @@ def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
     that merely happens to 'repair' a printed error is not taken as certain. An identity
     with a row absent from the table counts as neither kept nor broken.
     """
-    open_rows = [k for k, s in rows.items() if s.status in ("solved", "ambiguous") and len(s.raws) > 1]
+    open_rows = [k for k, s in rows.items() if _is_open(s)]
     values = {k: [_values(r) for r in s.raws] for k, s in rows.items()
               if s.status in ("solved", "ambiguous", "fixed") and s.raws}
     fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
@@ -338,21 +361,34 @@ def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
         for k in open_rows:
             rows[k].status = "ambiguous"
         return None
-    import numpy as np
-
     shape = [len(rows[k].raws) for k in open_rows]
-    bad = _violations_by_array(open_rows, shape, values, fixed, identities)
-    if bad is None:
-        bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, identities))
-    best = int(bad.min())
-    limit = best if best == 0 else best + 1
-    keep = (bad <= limit).reshape(shape)
-    for j, k in enumerate(open_rows):
-        # the splits of row j that some kept combination takes, in order
-        chosen = np.flatnonzero(keep.any(axis=tuple(a for a in range(len(shape)) if a != j))).tolist()
-        rows[k].raws = [rows[k].raws[i] for i in chosen]
+    if n_combos <= _FEW_COMBOS:
+        bad = _violations_by_loop(open_rows, shape, values, fixed, identities)
+        best = min(bad)
+        limit = best if best == 0 else best + 1
+        kept = [idx for idx, b in zip(itertools.product(*(range(n) for n in shape)), bad) if b <= limit]
+        chosen = [sorted({idx[j] for idx in kept}) for j in range(len(open_rows))]
+    else:
+        import numpy as np
+
+        bad = _violations_by_array(open_rows, shape, values, fixed, identities)
+        if bad is None:
+            bad = np.array(_violations_by_loop(open_rows, shape, values, fixed, identities))
+        best = int(bad.min())
+        limit = best if best == 0 else best + 1
+        keep = (bad <= limit).reshape(shape)
+        # per open row, the splits that some kept combination takes, in order
+        chosen = [np.flatnonzero(keep.any(axis=tuple(a for a in range(len(shape)) if a != j))).tolist()
+                  for j in range(len(open_rows))]
+    for k, indices in zip(open_rows, chosen):
+        rows[k].raws = [rows[k].raws[i] for i in indices]
         rows[k].status = "solved" if len(rows[k].raws) == 1 else "ambiguous"
     return best
+
+
+_FEW_COMBOS = 8
+"""Up to this many combinations the plain loop scores them faster than numpy's fixed cost
+(a table with no open row, the usual case, has one)."""
 
 
 def _violations_by_loop(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
@@ -493,22 +529,42 @@ def _row_solution(key: str, segment: str, kinds: Sequence[str],
     pieces = value_run(segment)
     if not pieces:
         return None
-    split = _split_cached(pieces, tuple(kinds), check) if cache else split_run(pieces, kinds, check)
+    if cache:
+        raws, status = _readings_cached(pieces, tuple(kinds), check, row_check)
+    else:
+        raws, status = _readings(pieces, kinds, check, row_check)
+    return RowSolution(key, pieces, list(raws), status)
+
+
+def _readings(pieces: tuple[str, ...], kinds: Sequence[str], check: Callable[[tuple[str, ...]], bool] | None,
+              row_check: Callable[[tuple[str, ...]], bool] | None) -> tuple[tuple[tuple[str, ...], ...], str]:
+    """A run's distinct splits, those passing `row_check` when any does, and the row's status."""
+    split = split_run(pieces, kinds, check)
     raws = _dedupe(split.cells)
     if not split.complete:
-        return RowSolution(key, pieces, raws, "gave_up")
+        return tuple(raws), "gave_up"
     if not raws:
-        return RowSolution(key, pieces, [], "unsplit")
+        return (), "unsplit"
     if row_check is not None and len(raws) > 1:
         passing = [r for r in raws if row_check(r)]
         if passing:
             raws = passing
-    return RowSolution(key, pieces, raws, "solved" if len(raws) == 1 else "ambiguous")
+    return tuple(raws), "solved" if len(raws) == 1 else "ambiguous"
+
+
+@lru_cache(maxsize=1 << 14)
+def _readings_cached(pieces: tuple[str, ...], kinds: tuple[str, ...],
+                     check: Callable[[tuple[str, ...]], bool] | None,
+                     row_check: Callable[[tuple[str, ...]], bool] | None) -> tuple[tuple[tuple[str, ...], ...], str]:
+    """`_readings`, remembered: rows repeat the same runs (rows of zeros) across rows and
+    reports. Checks are compared by identity, so only checks built once (cached factories)
+    are passed here, as to `_split_cached`."""
+    return _readings(pieces, kinds, check, row_check)
 
 
 def _sum_check(total_index: int, part_indices: Sequence[int]) -> Callable[[tuple[str, ...]], bool]:
     def ok(cells: tuple[str, ...]) -> bool:
-        vals = [_value(c) for c in cells]
+        vals = _values(cells)
         if vals[total_index] is None or any(vals[i] is None for i in part_indices):
             return True
         return vals[total_index] == sum((vals[i] for i in part_indices), Decimal(0))
@@ -517,6 +573,21 @@ def _sum_check(total_index: int, part_indices: Sequence[int]) -> Callable[[tuple
 
 _APPLICANTS = ("natural_person", "commercial", "research", "public_interest", "legal_services", "other_org")
 _ORGS = _APPLICANTS[1:]
+
+
+@lru_cache(maxsize=64)
+def _requests_row_check(cols: tuple[str, ...]) -> Callable[[tuple[str, ...]], bool]:
+    """A requests row's own sums (total, org_subtotal) as a split preference; built once per
+    column set, so that `_readings_cached` can remember the rows' readings."""
+    row_checks: list[Callable[[tuple[str, ...]], bool]] = []
+    if "total" in cols:
+        row_checks.append(_sum_check(cols.index("total"), [cols.index(c) for c in _APPLICANTS if c in cols]))
+    if "org_subtotal" in cols:
+        row_checks.append(_sum_check(cols.index("org_subtotal"), [cols.index(c) for c in _ORGS if c in cols]))
+
+    def row_check(cells: tuple[str, ...]) -> bool:
+        return all(f(cells) for f in row_checks)
+    return row_check
 
 
 def _requests_identities(template: str, columns: tuple[str, ...], present: set[str]) -> list[Identity]:
@@ -549,15 +620,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     """
     cols = table.columns
     kinds = ["count"] * len(cols)
-    row_checks: list[Callable[[tuple[str, ...]], bool]] = []
-    if "total" in cols:
-        row_checks.append(_sum_check(cols.index("total"), [cols.index(c) for c in _APPLICANTS if c in cols]))
-    if "org_subtotal" in cols:
-        row_checks.append(_sum_check(cols.index("org_subtotal"), [cols.index(c) for c in _ORGS if c in cols]))
-
-    def row_check(cells: tuple[str, ...]) -> bool:
-        return all(f(cells) for f in row_checks)
-
+    row_check = _requests_row_check(cols)
     rows: dict[str, RowSolution] = {}
     targets = set(table.row_texts) if only is None else set(only)
     for key, rt in table.row_texts.items():
@@ -572,7 +635,10 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     present = {k for k, s in rows.items() if s.raws}
     identities = _requests_identities(table.template or "2019", cols, present)
     solution = TableSolution(rows, {k: cols for k in rows})
-    solution.violations = _solve_rows(rows, identities)
+    if any(map(_is_open, rows.values())):
+        solution.scored = _solve_rows(rows, identities)
+    else:  # no row has a choice (the usual table): nothing to solve
+        solution.identities = identities
     return solution
 
 
@@ -619,7 +685,7 @@ def _block_sum_check(width: int, t: int, parts: tuple[int, ...]) -> Callable[[tu
         if len(cells) % width:
             return True
         block = cells[-width:]
-        vals = [_value(c) for c in block]
+        vals = _values(block)
         if vals[t] is None or any(vals[i] is None for i in parts):
             return True
         return vals[t] == sum((vals[i] for i in parts), Decimal(0))
@@ -720,29 +786,40 @@ def _json_value(table: TableResult, row: str, col: str, raw: str) -> int | float
 _FIT_CODES = {"run", "missing_cells", "misaligned", "extra_cells"}
 
 
+@lru_cache(maxsize=1 << 12)
+def _certain_cells(raws: tuple[str, ...]) -> tuple[tuple[Cell, ...], tuple[int, ...]]:
+    """A reading's parsed cells and the indices of those printed in 元 (cached like `_values`:
+    the same readings, mostly of zeros, recur across rows and reports)."""
+    cells = tuple(map(parse_cell, raws))
+    return cells, tuple(i for i, cell in enumerate(cells) if cell.unit == "元")
+
+
 def _apply(table: TableResult, solution: TableSolution) -> None:
     """Write solved rows into the table: certain cells as values, the rest null + ambiguous."""
     solved = [key for key, sol in solution.rows.items() if sol.status != "fixed"]
-    if solved:  # the parser's fit warnings of the rows solved here no longer hold
-        marks = tuple(f"row {key}:" for key in solved)
-        table.warnings = [w for w in table.warnings
-                          if not (w["code"] in _FIT_CODES and any(m in w["message"] for m in marks))]
+    if not solved:
+        return
+    # the parser's fit warnings of the rows solved here no longer hold
+    marks = tuple(f"row {key}:" for key in solved)
+    table.warnings = [w for w in table.warnings
+                      if not (w["code"] in _FIT_CODES and any(m in w["message"] for m in marks))]
+    # rows split now are resolved; rows found unsplittable are (again) unresolved, in order
+    unsplit = [key for key in solved if solution.rows[key].status == "unsplit"]
+    resolved = set(solved).difference(unsplit)
+    table.unresolved = [key for key in table.unresolved if key not in resolved]
+    table.unresolved += [key for key in unsplit if key not in table.unresolved]
+    table.layout = "recovered"
     for key in solved:
         sol = solution.rows[key]
         cols = solution.columns[key]
-        if key in table.unresolved and sol.status != "unsplit":
-            table.unresolved.remove(key)
         if sol.status == "unsplit":
-            table.rows[key] = {c: None for c in cols}
-            if key not in table.unresolved:
-                table.unresolved.append(key)
+            table.rows[key] = dict.fromkeys(cols)
             continue
         if len(sol.raws) == 1 and sol.status != "gave_up":   # one reading: every cell certain
-            table.rows[key] = new_row = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
-            if "元" in "".join(sol.raws[0]):
-                for col, cell in new_row.items():
-                    if cell.unit == "元":
-                        table.money_unit[f"{key}.{col}"] = "yuan"
+            parsed, yuan = _certain_cells(sol.raws[0])
+            table.rows[key] = dict(zip(cols, parsed, strict=True))
+            for i in yuan:
+                table.money_unit[f"{key}.{cols[i]}"] = "yuan"
             continue
         cells = solution.cells(key)
         new_row = {}
@@ -763,8 +840,6 @@ def _apply(table: TableResult, solution: TableSolution) -> None:
             what = "too many readings to search; candidates seen" if sol.status == "gave_up" else \
                 "several readings agree with the table's identities"
             table.warn(code, f"row {key}: {what}: {json.dumps(listed, ensure_ascii=False)}", " ".join(sol.pieces))
-    if solved:
-        table.layout = "recovered"
 
 
 def _targets(table: TableResult) -> list[str] | None:
