@@ -45,13 +45,16 @@ class SectionSpec:
     key: str
     ordinal: int
     headings: tuple[str, ...]
+    boundary: bool = False  # not reported: its heading only ends the section before it
 
 
 @cache
 def _specs() -> tuple[SectionSpec, ...]:
+    """The sections in the order a report gives them, boundary sections included."""
     with resources.files("gknlp.data").joinpath("sections.toml").open("rb") as fh:
         data = tomllib.load(fh)
-    return tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"])) for s in data["sections"])
+    return tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"]), bool(s.get("boundary", False)))
+                 for s in data["sections"])
 
 
 SECTION_KEYS = ("overall", "proactive", "requests", "appeals", "problems", "other")
@@ -253,10 +256,11 @@ def _candidates(text: str) -> dict[str, list[_Candidate]]:
 
 
 def _best_sequence(cands: dict[str, list[_Candidate]]) -> dict[str, _Candidate]:
-    """Highest-scoring choice of at most one heading per section, in section order."""
+    """Highest-scoring choice of at most one heading per section (boundary sections
+    included), in section order."""
     # states: list of (last_end, score, chosen) kept Pareto-small by position.
     states: list[tuple[int, float, dict[str, _Candidate]]] = [(-1, 0.0, {})]
-    for key in SECTION_KEYS:
+    for key in (spec.key for spec in _specs()):
         new_states = list(states)
         for last_end, score, chosen in states:
             for c in cands.get(key, []):
@@ -282,6 +286,8 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
     found = sorted(chosen.values(), key=lambda c: c.start)
     sections: dict[str, Section | None] = {k: None for k in SECTION_KEYS}
     for i, c in enumerate(found):
+        if c.key not in sections:
+            continue  # a boundary section
         end = found[i + 1].start if i + 1 < len(found) else len(text)
         sections[c.key] = Section(c.key, c.start, c.end, end, text[c.start:c.end].strip())
     first = found[0] if found else None

@@ -90,3 +90,25 @@ def test_sections_paragraph_marks_equal_look_behind_first_forms() -> None:
         for fast, slow in ((sections._NUM_MARK, num_mark), (sections._SHI_MARK, shi_mark)):
             assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
                    [(m.span(), m.groups()) for m in slow.finditer(text)], text
+
+
+_FEES_BEFORE_APPEALS = ("一、概述\n本年度工作情况良好。\n二、主动公开政府信息情况\n主动公开信息120条。\n"
+                        "三、依申请公开政府信息情况\n收到申请3件。\n四、政府信息公开的收费及减免情况\n未收取任何费用。\n"
+                        "五、因政府信息公开申请行政复议、提起行政诉讼情况\n无。\n六、存在的主要问题及改进措施\n问题不少。\n")
+_FEES_AFTER_APPEALS = ("一、总体情况 本年工作平稳。二、主动公开政府信息情况 略。三、收到和处理政府信息公开申请情况 略。"
+                       "四、政府信息公开行政复议、行政诉讼情况 000000000000000"
+                       "五、信息处理费收取情况 通知收取件数 0 0 0 六、存在的主要问题和改进情况 一是不够及时。")
+
+
+@pytest.mark.parametrize("text, ended, by, following, next_heading", [
+    (_FEES_BEFORE_APPEALS, "requests", "四、政府信息公开的收费及减免情况", "appeals", "五、因政府信息公开申请"),
+    (_FEES_AFTER_APPEALS, "appeals", "五、信息处理费收取情况", "problems", "六、存在的主要问题"),
+], ids=["pre-2019 template", "local section after appeals"])
+def test_sections_fees_heading_ends_the_section_before_it(text: str, ended: str, by: str, following: str,
+                                                          next_heading: str) -> None:
+    """A fees section (not one of the six) ends the section before it and is not reported;
+    the section after it is still found."""
+    found = sections.find_sections(text)
+    assert list(found) == list(sections.SECTION_KEYS)
+    assert found[ended].end == text.index(by)
+    assert found[following] is not None and found[following].start == text.index(next_heading)
