@@ -213,11 +213,16 @@ def extract_document(doc: Document, annotators: list[Annotator] | None = None,
 
     `annotators` default to themes (bundled model) and counts; pass [] for tables only.
     """
+    return _finish(Draft(doc, recover), annotators)
+
+
+def _finish(draft: Draft, annotators: list[Annotator] | None) -> Report:
+    """The steps, then the annotators (default: themes with the bundled model, and counts)."""
     if annotators is None:
         from gknlp.tagging import default_annotators
 
         annotators = default_annotators()
-    report = run_steps(Draft(doc, recover))
+    report = run_steps(draft)
     if report.error is None:
         annotate_reports(annotators, [report])
     return report
@@ -249,7 +254,7 @@ def extract(path: str | Path, annotators: list[Annotator] | None = None, data: b
     draft = draft_of(path, data)
     if isinstance(draft, Report):
         return draft
-    return extract_document(draft.doc, annotators=annotators, recover=draft.recover)
+    return _finish(draft, annotators)
 
 
 def draft_of(path: str | Path, data: bytes | None = None) -> Draft | Report:

@@ -53,8 +53,17 @@ def _specs() -> tuple[SectionSpec, ...]:
     """The sections in the order a report gives them, boundary sections included."""
     with resources.files("gknlp.data").joinpath("sections.toml").open("rb") as fh:
         data = tomllib.load(fh)
-    return tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"]), bool(s.get("boundary", False)))
-                 for s in data["sections"])
+    specs = tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"]), bool(s.get("boundary", False)))
+                  for s in data["sections"])
+    reported = tuple(s.key for s in specs if not s.boundary)
+    if reported != SECTION_KEYS:
+        raise ValueError(f"sections.toml: the reported sections are {reported}, expected {SECTION_KEYS}")
+    return specs
+
+
+@cache
+def _boundary_keys() -> frozenset[str]:
+    return frozenset(s.key for s in _specs() if s.boundary)
 
 
 SECTION_KEYS = ("overall", "proactive", "requests", "appeals", "problems", "other")
@@ -286,8 +295,8 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
     found = sorted(chosen.values(), key=lambda c: c.start)
     sections: dict[str, Section | None] = {k: None for k in SECTION_KEYS}
     for i, c in enumerate(found):
-        if c.key not in sections:
-            continue  # a boundary section
+        if c.key in _boundary_keys():
+            continue  # its heading only ends the section before it
         end = found[i + 1].start if i + 1 < len(found) else len(text)
         sections[c.key] = Section(c.key, c.start, c.end, end, text[c.start:c.end].strip())
     first = found[0] if found else None

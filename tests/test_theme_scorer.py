@@ -20,7 +20,7 @@ SCORER = REPO / "models" / "themes-v1" / "scorer.zip"
 def reference_decision(scorer: LinearThemeScorer, texts: list[str]) -> np.ndarray:
     """Distinct pairs of the whole union, their ``idf * coef`` rows gathered, one segment
     per (text, block) summed, scaled by ``scale / norm``, blocks added to the intercept."""
-    n_texts, n_blocks = len(texts), len(scorer.blocks)
+    n_texts = len(texts)
     out = np.tile(scorer.intercept, (n_texts, 1))
     segments: dict[tuple[int, int], set[int]] = defaultdict(set)
     for b, block in enumerate(scorer.blocks):
