@@ -14,7 +14,7 @@ import re
 import time
 from pathlib import Path
 
-from gknlp.counts import find_counts
+from gknlp.counts.grammar import find_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "gknlp" / "data" / "samples"

@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gknlp.batch import dumps_line  # noqa: E402
-from gknlp.normalize import normalize  # noqa: E402
+from gknlp.text.normalize import normalize  # noqa: E402
 from gknlp.pipeline import _default_recover, extract, extract_document  # noqa: E402
 from gknlp.read import read_bytes  # noqa: E402
-from gknlp.sections import find_sections  # noqa: E402
+from gknlp.report.sections import find_sections  # noqa: E402
 from gknlp.tagging import ThemesAnnotator, annotate_counts  # noqa: E402
 
 

@@ -30,7 +30,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    from gknlp import themes
+    from gknlp.themes import model as themes
 
     model = themes.load_model(args.model)
     t_load = time.perf_counter() - t0

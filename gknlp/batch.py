@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import orjson
 
+from gknlp.data import data_path
 from gknlp.types import Report
 
 __all__ = ["iter_inputs", "run_batch", "BatchSummary", "Outcome", "outcome_of", "process_one",
@@ -323,7 +324,7 @@ def _warm_up(opts: dict[str, Any]) -> None:
     them starts with the modules imported, models and dictionaries loaded and patterns
     compiled (about 0.7 s of CPU per process), shared copy-on-write and frozen for the
     garbage collector; a worker replaced after ``maxtasksperchild`` chunks starts warm too."""
-    samples = sorted((Path(__file__).parent / "data" / "samples").glob("*.txt"))
+    samples = sorted(data_path("samples").glob("*.txt"))
     if samples:
         process_chunk([str(samples[0])], opts)
 

@@ -11,14 +11,26 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gknlp import __version__
-from gknlp.meta import (find_title, issuer_from_signature, issuer_from_title, level_of, published_date,
-                        split_crawler_header, year_of)
-from gknlp.normalize import NormalizedText, normalize
 from gknlp.read import Document, ReadError, read_bytes, read_file
-from gknlp.sections import SECTION_KEYS, Section, find_sections, split_paragraphs
+from gknlp.report.meta import (
+    find_title,
+    issuer_from_signature,
+    issuer_from_title,
+    level_of,
+    published_date,
+    split_crawler_header,
+    year_of,
+)
+from gknlp.report.sections import SECTION_KEYS, Section, find_sections, split_paragraphs
 from gknlp.tables.checks import check_narrative, check_tables
-from gknlp.tables.parse import TableResult, extract_appeals, extract_proactive, extract_requests
+from gknlp.tables.parse import (
+    TableResult,
+    extract_appeals,
+    extract_proactive,
+    extract_requests,
+)
 from gknlp.tagging import Annotator, annotate_reports
+from gknlp.text.normalize import NormalizedText, normalize
 from gknlp.types import Report
 
 __all__ = ["extract", "extract_text", "extract_document", "draft_of", "Draft", "STEPS", "NARRATIVE_SECTIONS"]
@@ -112,8 +124,8 @@ def _meta(d: Draft) -> None:
     text, body_start, header = d.text, d.body_start, d.header
     title = _clean_title(header.get("标题")) or _clean_title(d.doc.title) or find_title(text[body_start:])
     if title and d.norm.script == "traditional":
-        from gknlp.normalize import _to_simplified
-        title = _to_simplified(title)
+        from gknlp.text.normalize import to_simplified
+        title = to_simplified(title)
     issuer = issuer_from_title(title) or issuer_from_signature(text)
     published = published_date(text)
     if published is None and header.get("发布时间"):

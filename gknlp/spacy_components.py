@@ -16,7 +16,7 @@ from typing import Any, Callable
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from gknlp.counts import find_counts
+from gknlp.counts.grammar import find_counts
 
 __all__ = ["CountsComponent", "make_counts_component", "make_themes_component", "COUNT_ATTRS", "COUNTS_SPAN_KEY"]
 
@@ -113,9 +113,9 @@ class ThemesComponent:
             Doc.set_extension("gknlp_themes", default=None)
 
     def __call__(self, doc: Doc) -> Doc:
-        from gknlp.tagging import _load_model
+        from gknlp.tagging import load_theme_model
 
-        pred = _load_model(self.model_path).predict([doc.text])[0]
+        pred = load_theme_model(self.model_path).predict([doc.text])[0]
         doc.cats = dict(pred["scores"])
         doc._.gknlp_themes = list(pred["themes"])
         return doc

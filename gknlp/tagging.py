@@ -35,7 +35,7 @@ class ThemesAnnotator:
 
     @property
     def model(self):
-        return _load_model(self.model_path)
+        return load_theme_model(self.model_path)
 
     def __call__(self, report: Report) -> None:
         self.annotate_many([report])
@@ -45,8 +45,8 @@ class ThemesAnnotator:
         passes a chunk of reports, which spends far less per report on the scorer's fixed
         costs than one call each. A paragraph's scores do not depend on the others scored
         with it (tests/test_scale.py checks a chunk against report by report)."""
-        from gknlp.paragraph_kind import paragraph_kind
-        from gknlp.theme_features import normalize_text
+        from gknlp.themes.features import normalize_text
+        from gknlp.themes.kind import paragraph_kind
 
         try:
             model = self.model
@@ -86,15 +86,15 @@ def annotate_reports(annotators: Sequence[Annotator], reports: Sequence[Report])
 
 
 @cache
-def _load_model(path: str | None):
-    from gknlp.themes import load_model
+def load_theme_model(path: str | None):
+    from gknlp.themes.model import load_model
 
     return load_model(path)
 
 
 def count_dicts(text: str) -> list[dict[str, Any]]:
     """The counts of one paragraph, offsets into that paragraph's text."""
-    from gknlp.counts import count_dicts as paragraph_counts
+    from gknlp.counts.grammar import count_dicts as paragraph_counts
 
     return paragraph_counts(text)
 
@@ -124,5 +124,5 @@ def tag(texts: Sequence[str], model: str | Path | None = None) -> list[dict[str,
     """Themes, scores and counts for paragraphs that come from elsewhere."""
     if isinstance(texts, str):
         raise TypeError("tag() takes a list of texts")
-    preds = _load_model(str(model) if model else None).predict(list(texts))
+    preds = load_theme_model(str(model) if model else None).predict(list(texts))
     return [{**pred, "counts": count_dicts(t)} for t, pred in zip(texts, preds)]

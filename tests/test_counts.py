@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gknlp.counts import Count, find_counts
+from gknlp.counts.grammar import Count, find_counts
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLES = Path(__file__).resolve().parents[1] / "gknlp" / "data" / "samples"
@@ -368,7 +368,7 @@ def test_counts_fast_paths_equal_their_references() -> None:
     a walk over categories.json: none changes a count."""
     import re
 
-    from gknlp.counts import _PASSES, _category, _rules, count_dicts
+    from gknlp.counts.grammar import _PASSES, _category, _rules, count_dicts
 
     rules = _rules()
     assert rules.count_re.pattern.startswith("(?=[")
@@ -410,7 +410,7 @@ def test_counts_grammar_lookaheads_change_no_match_on_random_texts() -> None:
     import random
     import re
 
-    from gknlp.counts import _rules
+    from gknlp.counts.grammar import _rules
 
     rules = _rules()
     unit_look = re.search(r"\(\?=\\s\?\[[^\]]*\]\)", rules.count_re.pattern)

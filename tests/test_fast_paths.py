@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gknlp import segment, themes
-from gknlp.theme_columns import char_unigrams_bigrams
-from gknlp.theme_scorer import compile_pipeline, load_scorer
+from gknlp.text import segment
+from gknlp.themes import model as themes
+from gknlp.themes.columns import char_unigrams_bigrams
+from gknlp.themes.scorer import compile_pipeline, load_scorer
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "models" / "themes-v1"
@@ -73,7 +74,7 @@ def test_compile_refuses_a_pipeline_it_cannot_reproduce():
 
 
 def test_tagging_does_not_import_sklearn():
-    code = ("import sys; from gknlp import themes; "
+    code = ("import sys; from gknlp.themes import model as themes; "
             f"m = themes.load_model({str(SHIPPED)!r}); m.predict(['加强业务培训']); "
             "print('sklearn' in sys.modules, m.pipeline is None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -81,7 +82,7 @@ def test_tagging_does_not_import_sklearn():
 
 
 def test_scorer_chunks_give_the_same_scores(paragraphs, monkeypatch):
-    from gknlp.theme_scorer import LinearThemeScorer
+    from gknlp.themes.scorer import LinearThemeScorer
 
     shipped, _ = load_scorer(SHIPPED / "scorer.zip")
     texts = [themes.normalize_text(t) for t in paragraphs][:40] + [""]

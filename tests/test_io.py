@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 import gknlp
-from gknlp.cli import app
-from gknlp.normalize import normalize
+from gknlp.cli.app import app
+from gknlp.text.normalize import normalize
 from gknlp.read import decode
-from gknlp.sections import find_sections
+from gknlp.report.sections import find_sections
 
 SEEDS = Path(gknlp.__file__).parent / "data" / "samples"
 SEED_004 = SEEDS / "004_0494dfef68de25df.txt"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from gknlp import meta
+from gknlp.report import meta
 
 
 def test_meta_header_separator_equals_the_anchored_form() -> None:

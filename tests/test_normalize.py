@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gknlp import normalize as N
+from gknlp.text import normalize as N
 from gknlp.read import read_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def _reference(text: str) -> tuple[str, tuple[int, ...], str]:
     text = _FULLWIDTH_POINT.sub(".", text)
     script = _reference_script(text)
     if script == "traditional":
-        text = N._to_simplified(text)
+        text = N.to_simplified(text)
     return text, tuple(index), script
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gknlp.numerals import is_numeral, parse_arabic, parse_chinese, parse_number
+from gknlp.counts.numerals import is_numeral, parse_arabic, parse_chinese, parse_number
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import pytest
 from lxml import etree
 
 from gknlp import read
+from gknlp.read import html as read_html
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,19 +42,19 @@ def _pages(corpus: Path) -> list[str]:
 @pytest.mark.parametrize("html", _HTML, ids=range(len(_HTML)))
 def test_read_parse_html_gives_lxml_html_tree(html: str) -> None:
     expected = etree.tostring(lxml.html.fromstring(html), encoding=str)
-    assert etree.tostring(read._parse_html(html), encoding=str) == expected
+    assert etree.tostring(read_html._parse_html(html), encoding=str) == expected
 
 
 def test_read_parse_html_gives_lxml_html_tree_on_pages(request: pytest.FixtureRequest) -> None:
     corpus = Path(request.config.getoption("--corpus") or REPO.parent / "shared" / "corpus")
     for html in _pages(corpus):
-        root = read._parse_html(html)
+        root = read_html._parse_html(html)
         reference = lxml.html.fromstring(html)
         assert etree.tostring(root, encoding=str) == etree.tostring(reference, encoding=str)
-        assert [read._text_content(el) for el in root.iter("div", "p", "a")] == \
+        assert [read_html._text_content(el) for el in root.iter("div", "p", "a")] == \
                [el.text_content() for el in reference.iter("div", "p", "a")]
         # cells were read with itertext()
-        assert [read._text_content(el) for el in root.iter("td", "th")] == \
+        assert [read_html._text_content(el) for el in root.iter("td", "th")] == \
                ["".join(el.itertext()) for el in root.iter("td", "th")]
 
 
@@ -62,16 +63,16 @@ def test_read_squeeze_and_solid_len_equal_the_regex() -> None:
     alphabet = [" ", "  ", "\t", "\r", "\n", "\u00a0", "\u3000", "\u2002", "\u200b", "\x0b", "a", "政", "\x85"]
     for _ in range(5000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
-        assert read._squeeze(text) == read._WS.sub(" ", text).strip()
-        assert read._solid_len(text) == len(read._WS.sub("", text))
+        assert read_html.squeeze_spaces(text) == read_html.SPACES.sub(" ", text).strip()
+        assert read_html._solid_len(text) == len(read_html.SPACES.sub("", text))
 
 
 def test_read_cell_text_equals_itertext() -> None:
     html = ("<html><body><table><tr><td>a<!--c-->b<?pi x?><span> s </span>t<br>u&amp;</td>"
             "<th>x\n y</th></tr></table></body></html>")
-    root = read._parse_html(html)
+    root = read_html._parse_html(html)
     for cell in root.iter("td", "th"):
-        assert read._cell_text(cell) == read._WS.sub(" ", "".join(cell.itertext())).strip()
+        assert read_html._cell_text(cell) == read_html.SPACES.sub(" ", "".join(cell.itertext())).strip()
 
 
 # --- html_to_text against the plain recursive renderer it replaced ---------------------------
@@ -81,41 +82,41 @@ def _reference_text(el) -> str:
 
 
 def _reference_is_chrome(el, tag: str) -> bool:
-    if tag not in read._CONTAINERS or tag == "td":
+    if tag not in read_html._CONTAINERS or tag == "td":
         return False
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if read._CHROME_ATTR.search(attrs):
+    if read_html._CHROME_ATTR.search(attrs):
         return True
     links = el.findall(".//a")
     if len(links) < 3:
         return False
-    solid = len(read._WS.sub("", _reference_text(el)))
-    linked = sum(len(read._WS.sub("", _reference_text(a))) for a in links)
+    solid = len(read_html.SPACES.sub("", _reference_text(el)))
+    linked = sum(len(read_html.SPACES.sub("", _reference_text(a))) for a in links)
     return solid > 0 and linked / solid > 0.7 and el.find(".//table") is None
 
 
 def _reference_render(el, out: list[str]) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in read._SKIP or _reference_is_chrome(el, tag):
+    if tag in read_html._SKIP or _reference_is_chrome(el, tag):
         if el.tail:
             out.append(el.tail)
         return
     if tag == "table" and el.find(".//table") is None:
         out.append("\n")
         for row in el.iter("tr"):
-            cells = [read._WS.sub(" ", "".join(c.itertext())).strip()
+            cells = [read_html.SPACES.sub(" ", "".join(c.itertext())).strip()
                      for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
             out.append("\t".join(cells) + "\n")
         if el.tail:
             out.append(el.tail)
         return
-    if tag in read._BLOCK:
+    if tag in read_html._BLOCK:
         out.append("\n")
     if el.text and tag:
         out.append(el.text)
     for child in el:
         _reference_render(child, out)
-    if tag in read._BLOCK:
+    if tag in read_html._BLOCK:
         out.append("\n")
     if el.tail:
         out.append(el.tail)
@@ -126,10 +127,10 @@ def _reference_html_to_text(html: str) -> tuple[str, str | None]:
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     root = lxml.html.fromstring(html or "<html></html>")
     title_el = root.find(".//title")
-    title = read._WS.sub(" ", title_el.text_content()).strip() if title_el is not None else None
+    title = read_html.SPACES.sub(" ", title_el.text_content()).strip() if title_el is not None else None
     out: list[str] = []
     _reference_render(root, out)
-    lines = [read._WS.sub(" ", line).strip() if "\t" not in line else line.strip(" \r\u00a0\u3000")
+    lines = [read_html.SPACES.sub(" ", line).strip() if "\t" not in line else line.strip(" \r\u00a0\u3000")
              for line in "".join(out).split("\n")]
     return "\n".join(line for line in lines if line.strip()), title or None
 

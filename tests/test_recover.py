@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gknlp.normalize import normalize
+from gknlp.text.normalize import normalize
 from gknlp.tables import recover
 from gknlp.tables.checks import check_tables
 from gknlp.tables.parse import extract_appeals, extract_proactive, extract_requests

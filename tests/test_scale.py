@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gknlp.batch import done_hashes, run_batch
-from gknlp.cli import app
+from gknlp.cli.app import app
 from gknlp.export import read_records, summary, tidy_tables, write_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +177,7 @@ def test_scale_resume_after_kill(tmp_path: Path) -> None:
     want = {hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
     assert len(want) == 40
     out = tmp_path / "out.jsonl"
-    cmd = [sys.executable, "-m", "gknlp.cli", "extract", str(tmp_path / "in"), "-o", str(out), "--jobs", "1",
+    cmd = [sys.executable, "-m", "gknlp.cli.app", "extract", str(tmp_path / "in"), "-o", str(out), "--jobs", "1",
            "--no-themes"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     deadline = time.monotonic() + 120
@@ -235,9 +235,9 @@ def test_scale_parent_warms_up_before_forking_workers() -> None:
     patterns instead of loading them each (checked in a fresh interpreter)."""
     code = ("import gc, sys\n"
             "from gknlp import batch, tagging\n"
-            "assert tagging._load_model.cache_info().currsize == 0\n"
+            "assert tagging.load_theme_model.cache_info().currsize == 0\n"
             "batch._warm_up({'themes': True, 'counts': True})\n"
-            "print(tagging._load_model.cache_info().currsize, 'gknlp.tables.recover' in sys.modules,"
+            "print(tagging.load_theme_model.cache_info().currsize, 'gknlp.tables.recover' in sys.modules,"
             " gc.get_freeze_count() > 10000)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["1", "True", "True"]
@@ -370,7 +370,7 @@ def test_cli_outside_the_source_tree_uses_the_shipped_model(tmp_path: Path) -> N
     codebook must come with the package. Run from an empty folder so the checkout is not imported."""
     sample = Path(__file__).resolve().parents[1] / "gknlp" / "data" / "samples" / "004_0494dfef68de25df.txt"
     out = tmp_path / "out.jsonl"
-    code = ("import sys, gknlp.cli; sys.argv = ['gknlp', 'extract', sys.argv[1], '-o', sys.argv[2]]; "
+    code = ("import sys, gknlp.cli.app; sys.argv = ['gknlp', 'extract', sys.argv[1], '-o', sys.argv[2]]; "
             "gknlp.cli.app()")
     subprocess.run([sys.executable, "-c", code, str(sample), str(out)], cwd=tmp_path, check=True,
                    capture_output=True)
@@ -378,7 +378,7 @@ def test_cli_outside_the_source_tree_uses_the_shipped_model(tmp_path: Path) -> N
     assert not [w for w in record.get("warnings", []) if w["code"] == "no_theme_model"]
     themed = [p for p in record["paragraphs"] if p.get("themes")]
     assert len(themed) >= 10, record["paragraphs"][:2]
-    code = "from gknlp.themes import load_codebook; print(len(load_codebook().labels))"
+    code = "from gknlp.themes.model import load_codebook; print(len(load_codebook().labels))"
     labels = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True,
                             capture_output=True, text=True).stdout.strip()
     assert labels == "12"

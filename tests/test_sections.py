@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gknlp import sections
-from gknlp.normalize import normalize
+from gknlp.report import sections
+from gknlp.text.normalize import normalize
 from gknlp.read import read_file
 
 REPO = Path(__file__).resolve().parents[1]

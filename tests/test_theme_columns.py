@@ -1,4 +1,4 @@
-"""Each batched column lookup of :mod:`gknlp.theme_columns` gives the pairs its analyzer
+"""Each batched column lookup of :mod:`gknlp.themes.columns` gives the pairs its analyzer
 gives text by text (:class:`AnalyzerColumns`, the plain form)."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from gknlp import segment, theme_features
-from gknlp.theme_columns import (AnalyzerColumns, CharGramColumns, CueColumns, WordColumns,
+from gknlp.text import segment
+from gknlp.themes import features as theme_features
+from gknlp.themes.columns import (AnalyzerColumns, CharGramColumns, CueColumns, WordColumns,
                                  char_unigrams_bigrams)
-from gknlp.theme_features import normalize_text
-from gknlp.theme_scorer import load_scorer
+from gknlp.themes.features import normalize_text
+from gknlp.themes.scorer import load_scorer
 
 REPO = Path(__file__).resolve().parents[1]
 SCORER = REPO / "models" / "themes-v1" / "scorer.zip"
@@ -100,7 +101,7 @@ def test_theme_columns_cues_two_distinct_replay_the_pattern(monkeypatch):
 
 def test_theme_columns_words_after_the_token_table_restarts(paragraphs, monkeypatch):
     """The newline marker survives the table's restarts (it is put back each time)."""
-    from gknlp.theme_columns import _TokenColumns
+    from gknlp.themes.columns import _TokenColumns
 
     monkeypatch.setattr(_TokenColumns, "LIMIT", 50)
     scorer, _ = load_scorer(SCORER)

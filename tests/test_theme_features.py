@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gknlp import t2s_changes, theme_features
-from gknlp.theme_features import nfkc, normalize_text
+from gknlp.text import t2s as t2s_changes
+from gknlp.themes import features as theme_features
+from gknlp.themes.features import nfkc, normalize_text
 
 
 ODD_TEXTS = ["", " ", "a", "培训", "公开  栏\n\n公示 栏", " 两头 ", "1\t\t2", "（一）加强培训，",

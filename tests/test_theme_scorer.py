@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gknlp.theme_features import normalize_text
-from gknlp.theme_scorer import LinearThemeScorer, load_scorer
+from gknlp.themes.features import normalize_text
+from gknlp.themes.scorer import LinearThemeScorer, load_scorer
 
 REPO = Path(__file__).resolve().parents[1]
 SCORER = REPO / "models" / "themes-v1" / "scorer.zip"

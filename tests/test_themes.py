@@ -1,4 +1,4 @@
-"""Tests for gknlp.themes (issue 4): the theme classifier, its data and its CLI shells."""
+"""Tests for gknlp.themes.model (issue 4): the theme classifier, its data and its CLI shells."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gknlp import themes
-from gknlp.cli_themes import evaluate_cmd, split_cmd, tag_cmd, held_out_sources, train_cmd
+from gknlp.themes import model as themes
+from gknlp.cli.themes import evaluate_cmd, split_cmd, tag_cmd, held_out_sources, train_cmd
 
 REPO = Path(__file__).resolve().parents[1]
 ANNOTATIONS = REPO / "annotations"
@@ -31,7 +31,7 @@ needs_model = pytest.mark.skipif(not (SHIPPED / "model.skops").is_file(),
 
 
 def test_themes_import_is_light():
-    code = ("import sys, gknlp.themes, gknlp.cli_themes; "
+    code = ("import sys, gknlp.themes.model, gknlp.cli.themes; "
             "heavy = [m for m in ('jieba', 'sklearn', 'skops', 'opencc', 'numpy') if m in sys.modules]; "
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -422,11 +422,17 @@ def test_themes_retraining_reproduces_shipped_model(corpus_dir, tmp_path):
     assert themes._data_hash(train_examples, codebook.labels) == old["data_sha256"], (
         "the annotations changed since themes-v1 was trained: retrain with `gknlp train`")
     train_cmd(ANNOTATIONS, corpus_dir, tmp_path / "themes-v1")
-    assert (tmp_path / "themes-v1" / "model.skops").read_bytes() == (SHIPPED / "model.skops").read_bytes()
-    assert (tmp_path / "themes-v1" / "scorer.zip").read_bytes() == (SHIPPED / "scorer.zip").read_bytes()
     new = json.loads((tmp_path / "themes-v1" / "meta.json").read_text(encoding="utf-8"))
-    for key in ("labels", "thresholds", "data_sha256", "model_sha256"):
+    for key in ("labels", "thresholds", "data_sha256"):
         assert new[key] == old[key], key
+    # The model file's bytes may differ by the analyzers' module path or a BLAS last digit:
+    # compare what it computes, the probabilities of every labelled paragraph, to 1e-12.
+    import numpy as np
+
+    texts = [e.text for e in train_examples]
+    retrained = themes.load_model(tmp_path / "themes-v1").fitted_pipeline().predict_proba(texts)
+    shipped = themes.load_model(SHIPPED).fitted_pipeline().predict_proba(texts)
+    assert np.max(np.abs(np.asarray(retrained) - np.asarray(shipped))) < 1e-12
 
 
 @needs_model

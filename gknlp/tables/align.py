@@ -15,18 +15,12 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from gknlp.tables.cells import is_value_token
+from gknlp.text.labels import gap_tolerant, squash
 
 __all__ = ["label_pattern", "label_finder", "LabelFinder", "find_label", "LabelMatch", "row_tokens", "cut_row_tokens", "Tokens",
            "squash"]
 
-_NON_WORD = re.compile(r"[^\w]+")
-_GAP = r"[^\w]*"  # spaces, tabs, pipes, line breaks, punctuation, quotes between label characters
 _CN_DIGITS = "一二三四五六七八九十"
-
-
-def squash(text: str) -> str:
-    """A label's comparable form: no spaces, no punctuation."""
-    return _NON_WORD.sub("", text)
 
 
 def _enum_pattern(enum: str) -> str:
@@ -41,7 +35,7 @@ def _squashed(labels: tuple[str, ...]) -> list[str]:
 
 def _label_alternation(labels: tuple[str, ...]) -> list[str]:
     """One alternative per label, allowing non-word gaps between its characters."""
-    return [_GAP.join(re.escape(ch) for ch in label) for label in _squashed(labels)]
+    return [gap_tolerant(label) for label in _squashed(labels)]
 
 
 @lru_cache(maxsize=512)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 __all__ = ["Cell", "parse_cell", "is_value_token", "PLACEHOLDER"]
 

@@ -12,8 +12,12 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 from gknlp.tables.align import LabelMatch, Tokens, find_label, label_finder, row_tokens
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
-from gknlp.tables.templates import (RowSpec, appeals_template, proactive_templates,
-                                    requests_template)
+from gknlp.tables.templates import (
+    RowSpec,
+    appeals_template,
+    proactive_templates,
+    requests_template,
+)
 from gknlp.types import to_json_number
 
 __all__ = ["TableResult", "RowText", "extract_proactive", "extract_requests", "extract_appeals",

@@ -32,7 +32,11 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from gknlp.tables.cells import PLACEHOLDER, Cell, parse_cell
 from gknlp.tables.parse import TableResult
-from gknlp.tables.templates import appeals_template, proactive_templates, requests_template
+from gknlp.tables.templates import (
+    appeals_template,
+    proactive_templates,
+    requests_template,
+)
 
 if TYPE_CHECKING:
     import numpy as np

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
+from gknlp.data import load_toml
 from gknlp.tables.align import LabelFinder, label_finder
 
 __all__ = ["RowSpec", "ColumnSpec", "ProactiveTemplate", "RequestsTemplate", "AppealsTemplate",
@@ -83,8 +82,7 @@ class AppealsTemplate:
 
 
 def _load(name: str) -> dict:
-    with resources.files("gknlp.data.templates").joinpath(name).open("rb") as fh:
-        return tomllib.load(fh)
+    return load_toml("templates", name)
 
 
 def _row(d: dict) -> RowSpec:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
-from importlib import resources
+
+from gknlp.data import load_toml
 
 __all__ = ["find_title", "issuer_from_title", "level_of", "year_of", "published_date", "CrawlerHeader",
            "split_crawler_header"]
@@ -65,8 +65,7 @@ def issuer_from_signature(text: str) -> str | None:
 
 @cache
 def _level_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    with resources.files("gknlp.data").joinpath("levels.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    data = load_toml("levels.toml")
     return tuple((r["level"], re.compile(r["pattern"])) for r in data["rules"])
 
 

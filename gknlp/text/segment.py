@@ -18,9 +18,11 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from gknlp.data import data_path
+
 __all__ = ["USERDICT", "segmenter", "engine_name", "userdict_hash", "user_cache_dir"]
 
-USERDICT = Path(__file__).parent / "data" / "themes" / "userdict.txt"
+USERDICT = data_path("themes", "userdict.txt")
 _lock = threading.Lock()
 
 

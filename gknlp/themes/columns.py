@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from gknlp import theme_features
+from gknlp.themes import features as theme_features
 
 __all__ = ["Columns", "AnalyzerColumns", "CharGramColumns", "WordColumns", "CueColumns",
            "columns_for"]

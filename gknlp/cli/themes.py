@@ -1,8 +1,8 @@
-"""Thin CLI shells over :mod:`gknlp.themes`: ``gknlp train``, ``gknlp evaluate``, ``gknlp tag``.
+"""Thin CLI shells over :mod:`gknlp.themes.model`: ``gknlp train``, ``gknlp evaluate``, ``gknlp tag``.
 
 The lead registers them in ``gknlp/cli.py``::
 
-    from gknlp import cli_themes
+    from gknlp.cli import themes as cli_themes
     app.command("train")(cli_themes.train_cmd)
     app.command("evaluate")(cli_themes.evaluate_cmd)
     # tag: wrap tag_cmd(paragraphs, out, model, extra_annotators=[...]) in a typer command
@@ -54,7 +54,7 @@ def train_cmd(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Train a theme model; the reports listed in split.json are held out."""
-    from gknlp import themes
+    from gknlp.themes import model as themes
 
     annotations = Path(annotations)
     base = annotations if annotations.is_dir() else annotations.parent
@@ -90,7 +90,7 @@ def evaluate_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from gknlp import themes
+    from gknlp.themes import model as themes
 
     try:
         m = themes.load_model(model)
@@ -118,7 +118,7 @@ def evaluate_cmd(
 def tag_file(paragraphs_jsonl: Path, out: Path, model: Path | None = None,
              extra_annotators: Sequence[Callable[[str], dict]] = ()) -> int:
     """Tag a JSONL of paragraphs (``-`` for stdin/stdout); returns the number of lines."""
-    from gknlp import themes
+    from gknlp.themes import model as themes
 
     m = themes.load_model(model)
     src = sys.stdin if str(paragraphs_jsonl) == "-" else open(paragraphs_jsonl, encoding="utf-8")
@@ -150,7 +150,7 @@ def tag_cmd(
     ``extra_annotators``: each ``Callable[[str], dict]`` is called on the paragraph text and
     its dict merged into the record (the hook for ``counts``).
     """
-    from gknlp import themes
+    from gknlp.themes import model as themes
 
     try:
         n = tag_file(paragraphs_jsonl, out, model, extra_annotators)
@@ -172,7 +172,7 @@ def split_cmd(
     The split is drawn over all corpus reports plus the labelled sources, once; later runs
     keep the existing split.json (unless ``--force``) and only refresh test.jsonl.
     """
-    from gknlp import themes
+    from gknlp.themes import model as themes
 
     annotations = Path(annotations)
     split_path = annotations / SPLIT_FILE

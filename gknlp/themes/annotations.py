@@ -16,10 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gknlp.data import MODELS_DIR
+
 __all__ = ["Example", "CorpusMissingError", "load_annotations", "make_split", "split_examples",
            "body_group", "default_corpus_dir"]
 
-_REPO = Path(__file__).resolve().parent.parent
+_REPO = MODELS_DIR.parent  # the source tree (models/ beside gknlp/)
 
 class CorpusMissingError(FileNotFoundError):
     """A labelled line points into the corpus, but the corpus (or the file) is not there."""

@@ -21,7 +21,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from gknlp.theme_columns import WHITE_SPACES, Columns, char_unigrams_bigrams, columns_for
+from gknlp.themes.columns import (
+    WHITE_SPACES,
+    Columns,
+    char_unigrams_bigrams,
+    columns_for,
+)
 
 __all__ = ["FeatureBlock", "LinearThemeScorer", "compile_pipeline", "load_scorer", "SCORER_FORMAT"]
 
@@ -180,7 +185,7 @@ def load_scorer(path: str | os.PathLike) -> tuple[LinearThemeScorer, str]:
 
 def _analyzers() -> dict[str, Callable[[str], Any]]:
     """Analyzers a saved scorer may name (functions of gknlp, never arbitrary code)."""
-    from gknlp import theme_features
+    from gknlp.themes import features as theme_features
 
     return {"gknlp.theme_features.jieba_words": theme_features.jieba_words,
             "gknlp.theme_features.theme_cues": theme_features.theme_cues,

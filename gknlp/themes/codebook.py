@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gknlp.data import MODELS_DIR, SHIPPED_THEMES_MODEL
+
 __all__ = ["Theme", "Codebook", "load_codebook", "CODEBOOK_FILE"]
 
-_REPO = Path(__file__).resolve().parent.parent
+_REPO = MODELS_DIR.parent  # the source tree (models/ beside gknlp/)
 CODEBOOK_FILE = "codebook.json"
 
 
@@ -49,7 +51,7 @@ class Codebook:
 def _default_codebook() -> Path:
     """The repository's ``annotations/`` in a source tree, else the shipped model's copy."""
     in_tree = _REPO / "annotations" / CODEBOOK_FILE
-    return in_tree if in_tree.is_file() else _shipped_model_dir() / CODEBOOK_FILE
+    return in_tree if in_tree.is_file() else SHIPPED_THEMES_MODEL / CODEBOOK_FILE
 
 
 def load_codebook(path: str | os.PathLike | Mapping | None = None) -> Codebook:
@@ -84,10 +86,3 @@ def load_codebook(path: str | os.PathLike | Mapping | None = None) -> Codebook:
     if len(set(labels)) != len(labels) or not labels:
         raise ValueError(f"codebook labels must be unique and non-empty: {labels}")
     return Codebook(tuple(themes), version)
-
-
-
-def _shipped_model_dir() -> Path:
-    from gknlp.themes import DEFAULT_MODEL_DIR
-
-    return DEFAULT_MODEL_DIR

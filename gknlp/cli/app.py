@@ -10,6 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from gknlp.data import data_path
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Chinese government information disclosure annual reports → tagged, validated JSON.")
 
@@ -59,8 +61,14 @@ def extract(
 
 def _run_with_progress(files, out, jobs, resume, opts, engine, address):
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from gknlp.batch import run_batch
 
@@ -101,7 +109,7 @@ def train(
     out: Annotated[Path, typer.Option("-o", "--out", help="Model directory to write.")] = Path("models/themes-v1"),
 ) -> None:
     """Train the theme classifier on labelled paragraphs."""
-    from gknlp.cli_themes import train_cmd
+    from gknlp.cli.themes import train_cmd
 
     train_cmd(annotations, corpus, out)
 
@@ -114,7 +122,7 @@ def evaluate(
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Write the metrics as JSON.")] = None,
 ) -> None:
     """Per-label precision, recall, F1 and macro-F1 of a theme model."""
-    from gknlp.cli_themes import evaluate_cmd
+    from gknlp.cli.themes import evaluate_cmd
 
     evaluate_cmd(model, test_file, corpus, out)
 
@@ -126,7 +134,7 @@ def tag(
     model: Annotated[Optional[Path], typer.Option("--model")] = None,
 ) -> None:
     """Tag paragraphs from elsewhere with themes, scores and counts."""
-    from gknlp.cli_themes import tag_cmd
+    from gknlp.cli.themes import tag_cmd
     from gknlp.tagging import count_dicts
 
     tag_cmd(paragraphs, out, model, extra_annotators=[lambda text: {"counts": count_dicts(text)}])
@@ -135,9 +143,8 @@ def tag(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of `gknlp extract` output."""
-    from importlib import resources
 
-    typer.echo(resources.files("gknlp.data").joinpath("report.schema.json").read_text(encoding="utf-8"))
+    typer.echo(data_path("report.schema.json").read_text(encoding="utf-8"))
 
 
 @app.command()
@@ -163,12 +170,12 @@ def summary(
     top: Annotated[int, typer.Option("--top", help="How many count categories to show.")] = 20,
 ) -> None:
     """Print theme prevalence by year and level, identity failure rates and top count categories."""
+    from pandas.api.types import is_numeric_dtype
     from rich.console import Console
     from rich.table import Table
 
-    from pandas.api.types import is_numeric_dtype
-
-    from gknlp.export import read_records, summary as corpus_summary
+    from gknlp.export import read_records
+    from gknlp.export import summary as corpus_summary
 
     console = Console()
     for name, df in corpus_summary(read_records(results), top=top).items():

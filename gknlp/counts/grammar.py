@@ -19,7 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from gknlp.numerals import parse_number
+from gknlp.counts.numerals import parse_number
+from gknlp.data import data_path
 
 __all__ = ["Count", "find_counts", "count_dicts", "APPROX_VALUES", "DELTA_VALUES"]
 
@@ -69,7 +70,7 @@ def _json_number(value: Decimal) -> int | float:
 
 # --------------------------------------------------------------------------- data
 
-_DATA_DIR: Final[Path] = Path(__file__).resolve().parent / "data" / "counts"
+_DATA_DIR: Final[Path] = data_path("counts")
 
 
 @dataclass(frozen=True, slots=True)

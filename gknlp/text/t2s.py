@@ -6,7 +6,7 @@ theme model sees comes back from OpenCC unchanged, and the call is most of
 entry's first value and passes every other character through, so a text holding no
 character of a changing entry's key (:func:`changing_characters`) is returned as it is.
 The characters are data (``data/themes/t2s_changes.txt``), built from the dictionaries of
-the installed OpenCC with ``python -m gknlp.t2s_changes``; tests/test_theme_features.py
+the installed OpenCC with ``python -m gknlp.text.t2s``; tests/test_theme_features.py
 rebuilds them and checks the test against OpenCC itself.
 """
 
@@ -19,9 +19,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from gknlp.data import data_path
+
 __all__ = ["T2S_CHANGES", "t2s", "may_change", "changing_characters", "opencc_t2s_entries", "build"]
 
-T2S_CHANGES = Path(__file__).parent / "data" / "themes" / "t2s_changes.txt"
+T2S_CHANGES = data_path("themes", "t2s_changes.txt")
 
 #: Also sent to OpenCC: lone surrogates (it raises on them, its input being UTF-8) and every
 #: character beyond the BMP, so that the class stays a bitmap (a class holding some of those
@@ -113,7 +115,7 @@ def build() -> str:
     chars = "".join(sorted(changing_characters(opencc_t2s_entries())))
     lines = [chars[i:i + 64] for i in range(0, len(chars), 64)]
     header = (f"# Characters of OpenCC {opencc.__version__} t2s dictionary keys whose entries "
-              "change text; built by `python -m gknlp.t2s_changes`.")
+              "change text; built by `python -m gknlp.text.t2s`.")
     return "\n".join([header, *lines]) + "\n"
 
 

@@ -2,9 +2,9 @@
 
 A multi-label scikit-learn model over jieba words and character n-grams, one calibrated
 linear classifier per theme, with per-theme thresholds chosen on grouped cross-validation.
-The codebook (:mod:`gknlp.codebook`), the labelled paragraphs (:mod:`gknlp.annotations`),
-the text features (:mod:`gknlp.theme_features`) and the problem/measure rule
-(:mod:`gknlp.paragraph_kind`) have modules of their own; their public names are
+The codebook (:mod:`gknlp.themes.codebook`), the labelled paragraphs (:mod:`gknlp.themes.annotations`),
+the text features (:mod:`gknlp.themes.features`) and the problem/measure rule
+(:mod:`gknlp.themes.kind`) have modules of their own; their public names are
 re-exported here.
 
 Nothing heavy is imported at module import: jieba, OpenCC, scikit-learn and skops are
@@ -29,7 +29,9 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
-from gknlp.annotations import (
+from gknlp.data import SHIPPED_THEMES_MODEL
+from gknlp.text.segment import userdict_hash
+from gknlp.themes.annotations import (
     CorpusMissingError,
     Example,
     body_group,
@@ -38,16 +40,15 @@ from gknlp.annotations import (
     make_split,
     split_examples,
 )
-from gknlp.codebook import CODEBOOK_FILE, Codebook, Theme, load_codebook
-from gknlp.paragraph_kind import paragraph_kind
-from gknlp.segment import userdict_hash
-from gknlp.theme_features import (
+from gknlp.themes.codebook import CODEBOOK_FILE, Codebook, Theme, load_codebook
+from gknlp.themes.features import (
     THEME_CUES,
     file_hash,
     jieba_words,
     normalize_text,
     theme_cues,
 )
+from gknlp.themes.kind import paragraph_kind
 
 __all__ = [
     "Theme",
@@ -76,7 +77,7 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 #: The shipped model (``models/themes-v1`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
-DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "themes-v1"  # the package's copy when installed
+DEFAULT_MODEL_DIR = SHIPPED_THEMES_MODEL  # the package's copy when installed
 
 MODEL_FILE = "model.skops"
 SCORER_FILE = "scorer.zip"  # the same model as arrays (numpy only): fast start-up
@@ -85,7 +86,9 @@ FORMAT_VERSION = 1
 
 # Types the model file may contain beyond skops' defaults.  Loading refuses anything else.
 TRUSTED_TYPES = (
-    "gknlp.theme_features.jieba_words",
+    "gknlp.themes.features.jieba_words",
+    "gknlp.themes.features.theme_cues",
+    "gknlp.theme_features.jieba_words",   # models saved before the themes package (themes-v1)
     "gknlp.theme_features.theme_cues",
     "gknlp.themes.jieba_words",   # models saved before the features had their own module
     "gknlp.themes.theme_cues",
@@ -158,7 +161,7 @@ def round_4(values: Any) -> list[list[float]]:
 class ThemeModel:
     """A fitted pipeline plus its label set and per-label thresholds.
 
-    ``scorer`` is the pipeline's exact numpy form (:mod:`gknlp.theme_scorer`) and does the
+    ``scorer`` is the pipeline's exact numpy form (:mod:`gknlp.themes.scorer`) and does the
     tagging. A loaded model may leave ``pipeline`` as None until something needs the
     scikit-learn objects (saving, or a pipeline with no numpy form): then it is read from
     ``source`` (the model directory).
@@ -174,7 +177,7 @@ class ThemeModel:
 
     def __post_init__(self) -> None:
         if self.scorer is None:
-            from .theme_scorer import compile_pipeline
+            from gknlp.themes.scorer import compile_pipeline
 
             self.scorer = compile_pipeline(self.fitted_pipeline())
 
@@ -464,7 +467,7 @@ def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
 
 def _load_matching_scorer(d: Path) -> Any:
     """``scorer.zip`` when it records the sha256 of this directory's ``model.skops``, else None."""
-    from .theme_scorer import load_scorer
+    from gknlp.themes.scorer import load_scorer
 
     if not (d / SCORER_FILE).is_file():
         return None

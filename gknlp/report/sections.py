@@ -9,14 +9,13 @@ or （一）存在的主要问题 inside section five does not end a section ear
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
-from importlib import resources
 
-from gknlp.anchored import anchored_matches
-from gknlp.tables.align import _GAP, squash
+from gknlp.data import load_toml
+from gknlp.text.anchored import anchored_matches
+from gknlp.text.labels import gap_tolerant, squash
 
 __all__ = ["Section", "Paragraph", "SECTION_KEYS", "find_sections", "split_paragraphs", "ordinal"]
 
@@ -51,8 +50,7 @@ class SectionSpec:
 @cache
 def _specs() -> tuple[SectionSpec, ...]:
     """The sections in the order a report gives them, boundary sections included."""
-    with resources.files("gknlp.data").joinpath("sections.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    data = load_toml("sections.toml")
     specs = tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"]), bool(s.get("boundary", False)))
                   for s in data["sections"])
     reported = tuple(s.key for s in specs if not s.boundary)
@@ -71,7 +69,7 @@ SECTION_KEYS = ("overall", "proactive", "requests", "appeals", "problems", "othe
 
 def _alternation(headings: tuple[str, ...]) -> str:
     """The headings as one regex alternation, letters compared with any gap between them."""
-    return "|".join(_GAP.join(re.escape(c) for c in squash(h)) for h in headings)
+    return "|".join(gap_tolerant(h) for h in headings)
 
 
 def _longest_first(headings: tuple[str, ...]) -> tuple[str, ...]:

@@ -10,14 +10,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from gknlp.theme_features import normalize_text
+from gknlp.data import data_path
+from gknlp.themes.features import normalize_text
 
 __all__ = ["paragraph_kind"]
 
-_KIND_CUES = Path(__file__).parent / "data" / "themes" / "kind_cues.json"
+_KIND_CUES = data_path("themes", "kind_cues.json")
 
 
 @cache

@@ -8,18 +8,17 @@ from. Spans reported on the normalised text can therefore always be traced back.
 from __future__ import annotations
 
 import re
-import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
 from itertools import chain
 
-from gknlp.anchored import anchored_matches
-from gknlp.t2s_changes import may_change, t2s
+from gknlp.data import load_toml
+from gknlp.text.anchored import anchored_matches
+from gknlp.text.t2s import may_change, t2s
 
-__all__ = ["NormalizedText", "normalize", "detect_script"]
+__all__ = ["NormalizedText", "normalize", "detect_script", "to_simplified"]
 
 # Pinyin that some sites print after each character: 鄉(xiāng), 數(shù). The "(" comes first
 # (the preceding character is checked by a look-behind) so that a scan skips to each "(".
@@ -120,7 +119,7 @@ class _Builder:
 
     def delete(self, pattern: re.Pattern[str], starts: Iterable[int] | None = None) -> None:
         """Delete every match of `pattern`; with `starts`, a pattern that can only match
-        at those positions is tried there only (see gknlp.anchored)."""
+        at those positions is tried there only (see gknlp.text.anchored)."""
         keep: list[tuple[int, int]] = []
         pos = 0
         matches = pattern.finditer(self.text) if starts is None else anchored_matches(pattern, self.text, starts)
@@ -175,8 +174,7 @@ def _translate(text: str, table: dict[int, int]) -> str:
 def _chrome() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Crawler page chrome to delete (data/chrome.toml): breadcrumbs, share bars, Word CSS;
     each with the text its matches contain ("" when not given)."""
-    with resources.files("gknlp.data").joinpath("chrome.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    data = load_toml("chrome.toml")
     return tuple((re.compile(c["pattern"], re.M), c.get("contains", "")) for c in data["chrome"])
 
 
@@ -226,7 +224,7 @@ def _script_of_cjk(sample: str) -> str:
     return "traditional" if changed / len(sample) > 0.02 else "simplified"
 
 
-def _to_simplified(text: str) -> str:
+def to_simplified(text: str) -> str:
     """t2s keeping the length: per line first, per character where a line changes length."""
     conv = t2s().convert
     out: list[str] = []
@@ -253,5 +251,5 @@ def normalize(text: str) -> NormalizedText:
     b.replace_same_length(_FULLWIDTH_POINT.sub(".", b.text))
     script = detect_script(b.text)
     if script == "traditional":
-        b.replace_same_length(_to_simplified(b.text))
+        b.replace_same_length(to_simplified(b.text))
     return NormalizedText(b.text, tuple(b.run_starts), tuple(b.run_sources), script)

@@ -1,0 +1,32 @@
+"""The shape every reader gives: a Document (text before normalisation) or a ReadError."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Document", "ReadError", "MAX_BYTES"]
+
+MAX_BYTES = 20 * 1024 * 1024
+"""Larger inputs are cut to this size with a warning: a real report is well under 1 MB."""
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a report (empty, binary, unreadable)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class Document:
+    """A file read into text, before normalisation."""
+
+    text: str
+    format: str
+    path: str | None = None
+    sha256: str | None = None
+    encoding: str | None = None
+    title: str | None = None
+    warnings: list[dict] = field(default_factory=list)
+

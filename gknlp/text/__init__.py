@@ -1,0 +1,1 @@
+"""Chinese text: normalisation with its offset map, traditional→simplified, word segmentation."""
