@@ -17,8 +17,8 @@ from gknlp.tables.recover import (cross_year_constraints, recover_tables, solve_
                                   value_run)
 from gknlp.types import to_json_number
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-FIXTURES = Path(__file__).parent / "fixtures" / "tables"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tables"
 DEV_PAIRS = ["001_pingtan-main-2019", "013_pingtan-zrz-2020", "014_pingtan-jinjing-2020",
              "019_pingtan-nyn-2021", "023_pingtan-hzs-2022"]
 needs_corpus = pytest.mark.skipif(not (CORPUS / "raw").is_dir(),

@@ -10,7 +10,7 @@ import pytest
 
 import gknlp
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures" / "tables").glob("*.json"))
+FIXTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "tables").glob("*.json"))
 SEEDS = Path(gknlp.__file__).parent / "data" / "samples"
 
 

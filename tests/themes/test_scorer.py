@@ -13,7 +13,7 @@ import pytest
 from gknlp.themes.features import normalize_text
 from gknlp.themes.scorer import LinearThemeScorer, load_scorer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCORER = REPO / "models" / "themes-v1" / "scorer.zip"
 
 

@@ -14,7 +14,7 @@ import pytest
 from gknlp.themes import model as themes
 from gknlp.cli.themes import evaluate_cmd, split_cmd, tag_cmd, held_out_sources, train_cmd
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ANNOTATIONS = REPO / "annotations"
 SHIPPED = REPO / "models" / "themes-v1"
 REQUIRED = ("platform", "training", "interpretation", "assessment")

@@ -18,7 +18,7 @@ from gknlp.themes import model as themes
 from gknlp.themes.columns import char_unigrams_bigrams
 from gknlp.themes.scorer import compile_pipeline, load_scorer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "models" / "themes-v1"
 
 

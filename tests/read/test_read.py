@@ -17,7 +17,7 @@ from lxml import etree
 from gknlp import read
 from gknlp.read import html as read_html
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 _HTML = [
     "<html><body><p>a\x00b</p><p>c</p></body></html>",

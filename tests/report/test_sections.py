@@ -16,7 +16,7 @@ from gknlp.report import sections
 from gknlp.text.normalize import normalize
 from gknlp.read import read_file
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt"))
 
 _PIECES = ["一、", "二.", "三，", "五,", "12、", "1.", "3 .", "4．5", "（一）", "(2)", "( 六 )", "（ 10 ）",

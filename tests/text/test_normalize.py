@@ -17,7 +17,7 @@ import pytest
 from gknlp.text import normalize as N
 from gknlp.read import read_file
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # the patterns as first written: a look-behind first, so tried at every character
 _PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{N._TONED}]*[{N._TONED}])[a-z{N._TONED}]{{1,7}}\)")

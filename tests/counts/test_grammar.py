@@ -14,8 +14,8 @@ import pytest
 
 from gknlp.counts.grammar import Count, find_counts
 
-DATA = Path(__file__).resolve().parent / "data"
-SAMPLES = Path(__file__).resolve().parents[1] / "gknlp" / "data" / "samples"
+DATA = Path(__file__).resolve().parents[1] / "data"
+SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
 GOLD = DATA / "counts_gold.jsonl"
 
 
