@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Report", "to_json_number"]
+__all__ = ["Report", "ReportWarning", "Where", "to_json_number"]
 
 
 def to_json_number(value: Decimal | None) -> int | float | None:
@@ -16,6 +16,35 @@ def to_json_number(value: Decimal | None) -> int | float | None:
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a warning points: a table cell or row, a section, or a span of the normalised text."""
+
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    section: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportWarning:
+    """A warning as a value: code it by ``code`` and ``where``, never by its message text."""
+
+    code: str
+    message: str
+    raw: str | None = None
+    where: Where | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "raw": self.raw}
+
+
+def _warning_dict(w: ReportWarning | dict[str, Any]) -> dict[str, Any]:
+    return w.to_dict() if isinstance(w, ReportWarning) else w
 
 
 @dataclass
@@ -30,7 +59,7 @@ class Report:
     checks: list[dict[str, Any]] = field(default_factory=list)
     paragraphs: list[dict[str, Any]] = field(default_factory=list)
     counts: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[Any] = field(default_factory=list)  # ReportWarning (dicts from older code)
     error: dict[str, str] | None = None
     versions: dict[str, Any] = field(default_factory=dict)
     text: str | None = field(default=None, repr=False)
@@ -45,7 +74,8 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
-            return {"source": self.source, **self.versions, "error": self.error, "warnings": self.warnings}
+            return {"source": self.source, **self.versions, "error": self.error,
+                    "warnings": [_warning_dict(w) for w in self.warnings]}
         return {
             "source": self.source,
             **self.versions,
@@ -56,5 +86,5 @@ class Report:
             "checks": self.checks,
             "paragraphs": self.paragraphs,
             "counts": self.counts,
-            "warnings": self.warnings,
+            "warnings": [_warning_dict(w) for w in self.warnings],
         }
