@@ -154,7 +154,7 @@ def process_chunk(paths: Sequence[str], opts: dict[str, Any] | None = None) -> l
                         results[i] = {"source": r.source, "error": error}
     out = []
     for r in results:
-        record = r.to_dict() if isinstance(r, Report) else r
+        record = r.to_dict(with_text=bool(opts.get("with_text"))) if isinstance(r, Report) else r
         if opts.get("model_version") and "error" not in record:
             record.setdefault("model_version", opts["model_version"])
         out.append((dumps_line(record), outcome_of(record)))

@@ -100,14 +100,14 @@ def count_dicts(text: str) -> list[dict[str, Any]]:
 
 
 def annotate_counts(report: Report) -> None:
-    """Counts per paragraph, and all of them in `report.counts` with report offsets."""
+    """Counts per paragraph, and all of them in `report.counts`; every offset indexes the
+    report's normalised text (CONTRACT.md: one offset convention), in both places."""
     all_counts = []
     for p in report.paragraphs:
-        local = count_dicts(p["text"])
+        shift = p["start"]
+        local = [{**c, "start": c["start"] + shift, "end": c["end"] + shift} for c in count_dicts(p["text"])]
         p["counts"] = local
-        for c in local:
-            all_counts.append({**c, "paragraph": p["id"], "start": c["start"] + p["start"],
-                               "end": c["end"] + p["start"]})
+        all_counts.extend({**c, "paragraph": p["id"]} for c in local)
     report.counts = all_counts
 
 

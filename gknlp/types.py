@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Report", "ReportWarning", "Where", "to_json_number"]
+__all__ = ["Report", "ReportWarning", "Where", "to_json_number", "PARAGRAPH_ANNOTATIONS"]
 
 
 def to_json_number(value: Decimal | None) -> int | float | None:
@@ -47,6 +47,17 @@ def _warning_dict(w: ReportWarning | dict[str, Any]) -> dict[str, Any]:
     return w.to_dict() if isinstance(w, ReportWarning) else w
 
 
+#: A paragraph's annotation keys, null when their step did not run (or, for themes, outside
+#: the themed sections).
+PARAGRAPH_ANNOTATIONS = ("themes", "scores", "kind", "counts")
+
+
+def _paragraph_dict(p: dict[str, Any]) -> dict[str, Any]:
+    if all(k in p for k in PARAGRAPH_ANNOTATIONS):
+        return p
+    return {**p, **{k: p.get(k) for k in PARAGRAPH_ANNOTATIONS}}
+
+
 @dataclass
 class Report:
     """Everything extracted from one report file; `to_dict()` is the JSON document."""
@@ -58,7 +69,7 @@ class Report:
     table_info: dict[str, Any] = field(default_factory=dict)
     checks: list[dict[str, Any]] = field(default_factory=list)
     paragraphs: list[dict[str, Any]] = field(default_factory=list)
-    counts: list[dict[str, Any]] = field(default_factory=list)
+    counts: list[dict[str, Any]] | None = None  # None until the counts step runs (null in the JSON)
     warnings: list[Any] = field(default_factory=list)  # ReportWarning (dicts from older code)
     error: dict[str, str] | None = None
     versions: dict[str, Any] = field(default_factory=dict)
@@ -72,19 +83,28 @@ class Report:
     def failed_checks(self) -> list[dict[str, Any]]:
         return [c for c in self.checks if c["status"] == "fail"]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, with_text: bool = False) -> dict[str, Any]:
+        """The JSON document. Keys are stable: a step that did not run leaves its keys null
+        (``--no-themes``: ``model_version`` and every paragraph's ``themes``/``scores``/``kind``;
+        ``--no-counts``: ``counts`` and every paragraph's ``counts``), never absent.
+        ``with_text`` adds ``text``, the normalised text every ``start``/``end`` indexes."""
+        versions = {"gknlp_version": self.versions.get("gknlp_version"),
+                    "model_version": self.versions.get("model_version")}
         if self.error is not None:
-            return {"source": self.source, **self.versions, "error": self.error,
+            return {"source": self.source, **versions, "error": self.error,
                     "warnings": [_warning_dict(w) for w in self.warnings]}
-        return {
+        out = {
             "source": self.source,
-            **self.versions,
+            **versions,
             "meta": self.meta,
             "sections": self.sections,
             "tables": self.tables,
             "table_info": self.table_info,
             "checks": self.checks,
-            "paragraphs": self.paragraphs,
+            "paragraphs": [_paragraph_dict(p) for p in self.paragraphs],
             "counts": self.counts,
             "warnings": [_warning_dict(w) for w in self.warnings],
         }
+        if with_text:
+            out["text"] = self.text
+        return out

@@ -37,12 +37,13 @@ def extract(
     no_themes: Annotated[bool, typer.Option("--no-themes", help="Skip theme tagging.")] = False,
     no_counts: Annotated[bool, typer.Option("--no-counts", help="Skip quoted counts.")] = False,
     indent: Annotated[Optional[int], typer.Option("--indent", help="Indent a single JSON document.")] = 2,
+    with_text: Annotated[bool, typer.Option("--with-text", help="Add `text`, the normalised text all offsets index.")] = False,
 ) -> None:
     """Extract reports: one file prints one JSON document; several write JSON Lines."""
     from gknlp.batch import iter_inputs
 
     opts = {"model": str(model) if model else None, "themes": not no_themes, "counts": not no_counts,
-            "timeout": timeout}
+            "timeout": timeout, "with_text": with_text}
     files = list(iter_inputs(paths))
     if not files:
         typer.echo("no input files", err=True)
