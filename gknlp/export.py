@@ -10,6 +10,7 @@ gknlp must stay light.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -18,8 +19,9 @@ import orjson
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["read_records", "tidy_tables", "write_tables", "summary", "REPORT_FIELDS", "PARAGRAPH_FIELDS",
-           "COUNT_FIELDS", "TABLE_NAMES"]
+__all__ = ["read_records", "tidy_tables", "write_tables", "write_xlsx", "summary", "summary_records",
+           "summary_long", "column_note", "ResultsError", "REPORT_FIELDS", "PARAGRAPH_FIELDS", "COUNT_FIELDS",
+           "TABLE_NAMES"]
 
 TABLE_NAMES = ("reports", "paragraphs", "counts")
 META_FIELDS = ("title", "issuer", "level", "year", "published", "template", "script")
@@ -33,12 +35,71 @@ COUNT_FIELDS = ("report_id", "paragraph", "text", "start", "end", "value", "valu
 _TABLE_KEYS = ("proactive", "requests", "appeals")
 
 
+class ResultsError(ValueError):
+    """A results file that is missing, empty or not gknlp output; the message says which and why."""
+
+
+_MAX_DOCUMENT = 256 * 1024 * 1024
+"""A single (pretty-printed) JSON document or array is read whole; beyond this size it must be JSON Lines."""
+
+
+def _check_record(rec: Any, where: str, path: Path) -> dict[str, Any]:
+    if not isinstance(rec, dict) or "source" not in rec:
+        raise ResultsError(f"{path}: {where} is not a gknlp record (no `source`): "
+                           "expected the output of `gknlp extract`")
+    return rec
+
+
 def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield the records of a results JSONL one at a time (blank lines skipped)."""
-    with Path(path).open(encoding="utf-8") as fh:
-        for line in fh:
+    """Yield the records of `gknlp extract` output one at a time.
+
+    Accepts JSON Lines (``gknlp extract -o``; blank lines skipped), one pretty-printed JSON
+    document (``gknlp extract report.txt > one.json``) or a JSON array of records. Raises
+    :class:`ResultsError` with a readable message for a missing, empty or non-JSON file
+    (a CSV, a report itself) or a line that is not a gknlp record.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ResultsError(f"{path}: no such file")
+    if path.is_dir():
+        raise ResultsError(f"{path}: is a directory; give the results file written by `gknlp extract -o`")
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        raise ResultsError(f"{path}: empty file (no records)")
+    if head[:1] not in (b"{", b"["):
+        kind = ("a CSV or text file" if b"," in head.split(b"\n", 1)[0] else "not JSON")
+        raise ResultsError(f"{path}: {kind}; expected JSON Lines written by `gknlp extract -o` "
+                           "(one JSON document per line)")
+    if head[:1] == b"[" or _first_line_is_partial(path):
+        if path.stat().st_size > _MAX_DOCUMENT:
+            raise ResultsError(f"{path}: a single JSON document over {_MAX_DOCUMENT >> 20} MB; use JSON Lines")
+        try:
+            doc = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            raise ResultsError(f"{path}: not valid JSON ({exc})") from None
+        for i, rec in enumerate(doc if isinstance(doc, list) else [doc], 1):
+            yield _check_record(rec, f"record {i}", path)
+        return
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
             if line.strip():
-                yield orjson.loads(line)
+                try:
+                    rec = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise ResultsError(f"{path}: line {n} is not JSON ({exc})") from None
+                yield _check_record(rec, f"line {n}", path)
+
+
+def _first_line_is_partial(path: Path) -> bool:
+    """True for a pretty-printed document: its first line (``{``) is not a JSON value alone."""
+    with path.open("rb") as fh:
+        first = fh.readline().strip().lstrip(b"\xef\xbb\xbf")
+    try:
+        orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def _report_id(rec: dict[str, Any]) -> str | None:
@@ -219,3 +280,181 @@ def summary(records: Iterable[dict[str, Any]], top: int = 20) -> dict[str, "pd.D
     return {"overview": overview, "themes_by_year": prevalence(by_year, "year"),
             "themes_by_level": prevalence(by_level, "level"), "identity_failures": failures,
             "count_categories": cats}
+
+
+# --- Excel ------------------------------------------------------------------------------------------------
+
+XLSX_MAX_ROWS = 1_048_576
+"""Excel's row limit: a longer table continues on a second sheet (`paragraphs_2`)."""
+_XLSX_MAX_CHARS = 32_767
+
+
+@cache
+def _notes() -> dict[str, Any]:
+    from gknlp.data import load_toml
+
+    return load_toml("export_columns.toml")
+
+
+@cache
+def _row_labels() -> dict[tuple[str, str], str]:
+    """(table, row) → the printed Chinese row label, from the table templates."""
+    from gknlp.tables.templates import proactive_templates, requests_template
+
+    labels: dict[tuple[str, str], str] = {}
+    for t in proactive_templates():
+        for r in t.rows:
+            labels.setdefault(("proactive", r.key), r.labels[0])
+    for r in requests_template().rows:
+        labels[("requests", r.key)] = r.labels[0]
+    for key, label in _notes()["rows"]["appeals"].items():
+        labels[("appeals", key)] = label
+    return labels
+
+
+def column_note(column: str) -> str | None:
+    """The Chinese note for an export column (`requests.new.total` → 收到和处理…：本年新收…｜总计)."""
+    notes = _notes()
+    parts = column.split(".")
+    if len(parts) == 3 and parts[0] in notes["tables"]:
+        table, row, col = parts
+        if table == "requests":
+            from gknlp.tables.templates import requests_template
+
+            col_label = next((c.labels[0] for c in requests_template().columns if c.key == col), col)
+        else:
+            col_label = notes["cell_columns"][table].get(col, col)
+        row_label = _row_labels().get((table, row), row)
+        return f"{notes['tables'][table]}：{row_label}｜{col_label}"
+    if parts[0] == "score" and len(parts) == 2:
+        return notes["columns"]["score"] + parts[1]
+    return notes["columns"].get(column)
+
+
+def _columns_of(records: Iterable[dict[str, Any]]) -> tuple[dict[str, list[str]], int]:
+    """First pass: every table's columns in first-seen order (as `tidy_tables` orders them) and the
+    number of records; only column names are kept, so memory does not grow with the file."""
+    middle: dict[str, dict[str, None]] = {"reports": {}, "paragraphs": {}}
+    n = 0
+    for rec in records:
+        n += 1
+        for key in _cells(rec):
+            middle["reports"].setdefault(key, None)
+        for p in rec.get("paragraphs") or []:
+            for label in p.get("scores") or {}:
+                middle["paragraphs"].setdefault(f"score.{label}", None)
+    return {"reports": [*REPORT_FIELDS, *middle["reports"], *REPORT_TAIL],
+            "paragraphs": [*PARAGRAPH_FIELDS, *middle["paragraphs"], "themes"],
+            "counts": list(COUNT_FIELDS)}, n
+
+
+class _Sheet:
+    """One table written row by row; continues on `<name>_2` past Excel's row limit."""
+
+    def __init__(self, book: Any, name: str, columns: list[str], max_rows: int) -> None:
+        self.book, self.name, self.columns, self.max_rows = book, name, columns, max_rows
+        self.part = 0
+        self.header = book.add_format({"bold": True, "bg_color": "#EEEEEE"})
+        self._new_sheet()
+
+    def _new_sheet(self) -> None:
+        self.part += 1
+        self.ws = self.book.add_worksheet(self.name if self.part == 1 else f"{self.name}_{self.part}")
+        for j, col in enumerate(self.columns):
+            self.ws.write_string(0, j, col, self.header)
+            note = column_note(col)
+            if note:
+                self.ws.write_comment(0, j, note, {"x_scale": 2, "y_scale": 1.2})
+            self.ws.set_column(j, j, 40 if col in ("text", "title", "path", "error_message") else 14)
+        self.ws.freeze_panes(1, 0)
+        self.row = 1
+
+    def write(self, values: dict[str, Any]) -> None:
+        if self.row >= self.max_rows:
+            self._new_sheet()
+        for j, col in enumerate(self.columns):
+            v = values.get(col)
+            if v is None or v != v:  # None or NaN: an empty cell
+                continue
+            if isinstance(v, bool):
+                self.ws.write_boolean(self.row, j, v)
+            elif isinstance(v, (int, float)):
+                self.ws.write_number(self.row, j, v)
+            else:
+                self.ws.write_string(self.row, j, str(v)[:_XLSX_MAX_CHARS])
+        self.row += 1
+
+
+def write_xlsx(results: str | Path, out: str | Path, progress: Any = None,
+               max_rows: int = XLSX_MAX_ROWS) -> dict[str, int]:
+    """Write the three tidy tables of a results file as sheets of one .xlsx, streaming.
+
+    Two passes over the file (columns first, then rows) and xlsxwriter's ``constant_memory``
+    mode, which flushes each row to disk: memory stays flat whatever the number of reports.
+    Each sheet has a bold frozen header whose cells carry the column's Chinese note.
+    ``progress(done, total)`` is called after each record. Returns rows written per table.
+    """
+    import xlsxwriter
+
+    columns, total = _columns_of(read_records(results))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False,
+                                          "strings_to_formulas": False, "strings_to_urls": False})
+    try:
+        sheets = {name: _Sheet(book, name, columns[name], max_rows) for name in TABLE_NAMES}
+        rows = dict.fromkeys(TABLE_NAMES, 0)
+        for done, rec in enumerate(read_records(results), 1):
+            rid = _report_id(rec)
+            sheets["reports"].write(_report_row(rec))
+            rows["reports"] += 1
+            for p in rec.get("paragraphs") or []:
+                sheets["paragraphs"].write(_paragraph_row(rid, p))
+                rows["paragraphs"] += 1
+            for c in rec.get("counts") or []:
+                sheets["counts"].write(_count_row(rid, c))
+                rows["counts"] += 1
+            if progress is not None:
+                progress(done, total)
+    finally:
+        book.close()
+    return rows
+
+
+# --- summary in machine-readable forms --------------------------------------------------------------------
+
+
+def _plain(v: Any) -> Any:
+    """A pandas/numpy scalar as a JSON value (NaN and NA → None)."""
+    if v is None:
+        return None
+    try:
+        if v != v:
+            return None
+    except (TypeError, ValueError):
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def summary_records(tables: dict[str, "pd.DataFrame"]) -> dict[str, list[dict[str, Any]]]:
+    """`summary`'s tables as JSON-ready lists of row objects (`gknlp summary --format json`)."""
+    return {name: [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+            for name, df in tables.items()}
+
+
+def summary_long(tables: dict[str, "pd.DataFrame"]) -> "pd.DataFrame":
+    """`summary`'s tables as one tidy frame `table, row, column, value` (`--format csv`): each table's
+    first column names the row (the year, level, rule or category; `all` for the overview)."""
+    import pandas as pd
+
+    rows = []
+    for name, df in tables.items():
+        key = None if name == "overview" else df.columns[0]
+        for rec in df.to_dict(orient="records"):
+            label = "all" if key is None else _plain(rec[key])
+            for col, v in rec.items():
+                if col != key:
+                    rows.append({"table": name, "row": label, "column": str(col), "value": _plain(v)})
+    return pd.DataFrame(rows, columns=["table", "row", "column", "value"])

@@ -6,13 +6,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
 from gknlp.data import data_path
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Chinese government information disclosure annual reports → tagged, validated JSON.")
 
 _DEFAULT_CORPUS = Path("../shared/corpus")
@@ -138,7 +138,33 @@ def tag(
     from gknlp.cli.themes import tag_cmd
     from gknlp.tagging import count_dicts
 
+    _check_paragraphs_file(paragraphs)
     tag_cmd(paragraphs, out, model, extra_annotators=[lambda text: {"counts": count_dicts(text)}])
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    """A clear one-line error on stderr and the exit code (README: exit codes); never a traceback."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _check_paragraphs_file(path: Path) -> None:
+    """`gknlp tag` input: JSON Lines of objects with a `text` string; say what is wrong otherwise."""
+    if not path.is_file():
+        _fail(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    with path.open("rb") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                _fail(f"{path}: line {n} is not JSON; `gknlp tag` reads JSON Lines, one object a line with a "
+                      f'"text" field, e.g. {{"text": "（五）平台建设情况：……"}} (for a whole report use `gknlp extract`)')
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                _fail(f'{path}: line {n} has no "text" string; each line must be an object with a "text" field')
+            return
+    _fail(f"{path}: empty file (no paragraphs)")
 
 
 @app.command()
@@ -148,45 +174,170 @@ def schema() -> None:
     typer.echo(data_path("report.schema.json").read_text(encoding="utf-8"))
 
 
+EXPORT_FORMATS = ("csv", "parquet", "xlsx")
+
+
 @app.command()
 def export(
-    results: Annotated[Path, typer.Argument(help="Results JSONL written by `gknlp extract -o`.")],
-    to: Annotated[str, typer.Option("--to", help="csv (UTF-8 with BOM) or parquet.")] = "csv",
-    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for reports/paragraphs/counts files.")] = Path("tidy"),
+    results: Annotated[Path, typer.Argument(help="Results written by `gknlp extract` (JSON Lines, or one JSON document).")],
+    to: Annotated[str, typer.Option("--to", help="csv (UTF-8 with BOM), parquet or xlsx (one sheet per table).")] = "csv",
+    out: Annotated[Path, typer.Option("-o", "--out", help="Directory for the reports/paragraphs/counts files "
+                                      "(xlsx: a .xlsx path, or DIR/tables.xlsx).")] = Path("tidy"),
 ) -> None:
     """Flatten results into tidy reports, paragraphs and counts tables."""
-    from gknlp.export import read_records, tidy_tables, write_tables
+    from gknlp.export import ResultsError, read_records, tidy_tables, write_tables, write_xlsx
 
-    if to not in ("csv", "parquet"):
-        typer.echo(f"--to must be csv or parquet, not {to!r}", err=True)
-        raise typer.Exit(2)
-    tables = tidy_tables(read_records(results))
+    if to not in EXPORT_FORMATS:
+        _fail(f"--to must be one of {', '.join(EXPORT_FORMATS)}, not {to!r}")
+    try:
+        if to == "xlsx":
+            target = out if out.suffix.lower() == ".xlsx" else out / "tables.xlsx"
+            with _progress("exporting") as progress:
+                rows = write_xlsx(results, target, progress=progress)
+            for name, n in rows.items():
+                typer.echo(f"{target}[{name}]\t{n} rows")
+            return
+        tables = tidy_tables(read_records(results))
+    except ResultsError as exc:
+        _fail(str(exc))
     for path in write_tables(tables, out, to):
         typer.echo(f"{path}\t{len(tables[path.stem])} rows")
 
 
+class _progress:
+    """A rich progress bar on stderr (only on a terminal), used as ``progress(done, total)``."""
+
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        console = Console(stderr=True)
+        self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=console, disable=not console.is_terminal)
+        self.task = None
+
+    def __enter__(self):
+        self.bar.__enter__()
+        self.task = self.bar.add_task("", total=None)
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+
+SUMMARY_FORMATS = ("table", "json", "csv")
+
+
 @app.command()
 def summary(
-    results: Annotated[Path, typer.Argument(help="Results JSONL written by `gknlp extract -o`.")],
+    results: Annotated[Path, typer.Argument(help="Results written by `gknlp extract` (JSON Lines, or one JSON document).")],
     top: Annotated[int, typer.Option("--top", help="How many count categories to show.")] = 20,
+    fmt: Annotated[str, typer.Option("--format", help="table (readable, any width), json, or csv "
+                                     "(long form: table,row,column,value).")] = "table",
 ) -> None:
-    """Print theme prevalence by year and level, identity failure rates and top count categories."""
-    from pandas.api.types import is_numeric_dtype
-    from rich.console import Console
-    from rich.table import Table
-
-    from gknlp.export import read_records
+    """Theme prevalence by year and level, identity failure rates and top count categories."""
+    from gknlp.export import ResultsError, read_records, summary_long, summary_records
     from gknlp.export import summary as corpus_summary
 
-    console = Console()
-    for name, df in corpus_summary(read_records(results), top=top).items():
-        table = Table(title=name)
-        for col in df.columns:
-            table.add_column(str(col), justify="right" if is_numeric_dtype(df[col]) else "left")
-        for row in df.itertuples(index=False):
-            table.add_row(*("" if v is None or v != v else f"{v:.3f}" if isinstance(v, float) else str(v)
-                            for v in row))
+    if fmt not in SUMMARY_FORMATS:
+        _fail(f"--format must be one of {', '.join(SUMMARY_FORMATS)}, not {fmt!r}")
+    try:
+        tables = corpus_summary(read_records(results), top=top)
+    except ResultsError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        typer.echo(json.dumps(summary_records(tables), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        sys.stdout.write(summary_long(tables).to_csv(index=False, lineterminator="\n"))
+    else:
+        from rich.console import Console
+
+        console = Console()
+        for name, df in tables.items():
+            _print_frame(console, name, df)
+
+
+def _print_frame(console, name: str, df) -> None:
+    """A frame as rich tables that fit the console width (80 when piped) without cutting a value:
+    columns that do not fit go to a further table, which repeats the first (key) column."""
+    from pandas.api.types import is_numeric_dtype
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    def shown(v) -> str:
+        return "" if v is None or v != v else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    cells = {c: [shown(v) for v in df[c]] for c in df.columns}
+    width = {c: max([cell_len(str(c)), *map(cell_len, cells[c])]) + 3 for c in df.columns}
+    cols = list(df.columns)
+    key, rest = cols[0], cols[1:]
+    groups: list[list] = []
+    for c in rest:
+        if groups and sum(width[x] for x in [key, *groups[-1], c]) + 1 <= console.width:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    for i, group in enumerate(groups or [[]]):
+        title = name if len(groups) <= 1 else f"{name} ({i + 1}/{len(groups)})"
+        table = Table(title=title)
+        for c in [key, *group]:
+            table.add_column(str(c), justify="right" if is_numeric_dtype(df[c]) else "left", no_wrap=True,
+                             min_width=width[c] - 3)
+        for r in range(len(df)):
+            table.add_row(*(cells[c][r] for c in [key, *group]))
         console.print(table)
+
+
+@app.command()
+def render(
+    report: Annotated[Path, typer.Argument(help="A report file to extract, or a results JSON/JSONL record "
+                                           "(extracted with --with-text; see --index).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The HTML page to write.")] = Path("report.html"),
+    index: Annotated[int, typer.Option("--index", help="Which record of a JSONL results file (0 = first).")] = 0,
+    no_themes: Annotated[bool, typer.Option("--no-themes", help="Extract without theme tagging.")] = False,
+) -> None:
+    """One self-contained HTML page showing what was extracted from one report, and why."""
+    from gknlp.render import RenderError, render_file
+
+    try:
+        html = render_file(report, index=index, themes=not no_themes)
+    except RenderError as exc:
+        _fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def panel(
+    results: Annotated[Path, typer.Argument(help="Results JSONL written by `gknlp extract -o`.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="panel.csv, panel.parquet or panel.xlsx.")] = Path("panel.csv"),
+    mapping: Annotated[Optional[Path], typer.Option("--mapping", help="CSV `issuer,key[,place]` linking renamed "
+                                                   "bodies (and giving a place to resolve).")] = None,
+    checks_out: Annotated[Optional[Path], typer.Option("--checks", help="Also write the cross-year checks "
+                                                      "(one row each) to this CSV.")] = None,
+) -> None:
+    """One row per (body, year): linked bodies, cross-year checks, indicators and places."""
+    from gknlp.export import ResultsError, read_records
+    from gknlp.panel import PanelError, build_panel, write_panel
+
+    if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        _fail(f"-o must end in .csv, .parquet or .xlsx, not {out.name!r}")
+    try:
+        result = build_panel(read_records(results), mapping=mapping)
+    except (ResultsError, PanelError) as exc:
+        _fail(str(exc))
+    write_panel(result, out)
+    if checks_out is not None:
+        result.checks_frame().to_csv(checks_out, index=False, encoding="utf-8-sig")
+    n_fail = sum(1 for c in result.checks if c["status"] == "fail")
+    typer.echo(f"wrote {out}: {len(result.rows)} rows, {result.n_bodies} bodies; cross-year checks "
+               f"{len(result.checks)} ({n_fail} failed); {len(result.warnings)} warnings")
+    for w in result.warnings[:20]:
+        typer.echo(f"  warning {w.code}: {w.message}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
