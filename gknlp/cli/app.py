@@ -267,8 +267,11 @@ def _print_frame(console, name: str, df) -> None:
     from rich.cells import cell_len
     from rich.table import Table
 
+    from gknlp.export import plain_value
+
     def shown(v) -> str:
-        return "" if v is None or v != v else f"{v:.3f}" if isinstance(v, float) else str(v)
+        v = plain_value(v)
+        return "(none)" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
     cells = {c: [shown(v) for v in df[c]] for c in df.columns}
     width = {c: max([cell_len(str(c)), *map(cell_len, cells[c])]) + 3 for c in df.columns}
@@ -317,10 +320,10 @@ def panel(
     out: Annotated[Path, typer.Option("-o", "--out", help="panel.csv, panel.parquet or panel.xlsx.")] = Path("panel.csv"),
     mapping: Annotated[Optional[Path], typer.Option("--mapping", help="CSV `issuer,key[,place]` linking renamed "
                                                    "bodies (and giving a place to resolve).")] = None,
-    checks_out: Annotated[Optional[Path], typer.Option("--checks", help="Also write the cross-year checks "
-                                                      "(one row each) to this CSV.")] = None,
 ) -> None:
-    """One row per (body, year): linked bodies, cross-year checks, indicators and places."""
+    """One row per (body, year): linked bodies, cross-year checks, indicators and places.
+
+    Beside panel.csv/.parquet go panel_checks and panel_warnings; panel.xlsx holds them as sheets."""
     from gknlp.export import ResultsError, read_records
     from gknlp.panel import PanelError, build_panel, write_panel
 
@@ -331,8 +334,6 @@ def panel(
     except (ResultsError, PanelError) as exc:
         _fail(str(exc))
     write_panel(result, out)
-    if checks_out is not None:
-        result.checks_frame().to_csv(checks_out, index=False, encoding="utf-8-sig")
     n_fail = sum(1 for c in result.checks if c["status"] == "fail")
     typer.echo(f"wrote {out}: {len(result.rows)} rows, {result.n_bodies} bodies; cross-year checks "
                f"{len(result.checks)} ({n_fail} failed); {len(result.warnings)} warnings")
