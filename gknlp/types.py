@@ -53,9 +53,9 @@ PARAGRAPH_ANNOTATIONS = ("themes", "scores", "kind", "counts")
 
 
 def _paragraph_dict(p: dict[str, Any]) -> dict[str, Any]:
-    if all(k in p for k in PARAGRAPH_ANNOTATIONS):
-        return p
-    return {**p, **{k: p.get(k) for k in PARAGRAPH_ANNOTATIONS}}
+    """The paragraph with its annotation keys last, in one order, null when not set."""
+    return {**{k: v for k, v in p.items() if k not in PARAGRAPH_ANNOTATIONS},
+            **{k: p.get(k) for k in PARAGRAPH_ANNOTATIONS}}
 
 
 @dataclass
