@@ -178,13 +178,19 @@ def _total(row: dict[str, Any] | None) -> float | None:
         return None
     if row.get("total") is not None:
         return row["total"]
-    values = [row.get(c) for c in APPLICANT_COLUMNS]
-    return None if any(v is None for v in values) else sum(values)
+    return _sum(row.get(c) for c in APPLICANT_COLUMNS)
 
 
 def _sum(values: Iterable[float | None]) -> float | None:
-    values = list(values)
-    return None if not values or any(v is None for v in values) else sum(values)
+    """The sum, or None when there is nothing to add or any term is blank (never 0-filled)."""
+    total: float = 0
+    n = 0
+    for v in values:
+        if v is None:
+            return None
+        total += v
+        n += 1
+    return total if n else None
 
 
 def _ratio(num: float | None, den: float | None, scale: float = 1.0) -> float | None:
@@ -259,8 +265,9 @@ def cross_year_checks(body: str, year: int, this: dict[str, Any], last: dict[str
         cur, old = pro.get(row) or {}, pro_prev.get(row) or {}
         if "in_force" not in cur or "in_force" not in old:
             continue  # the 2019 template has no 现行有效
-        parts = [old.get("in_force"), cur.get("issued"), cur.get("repealed")]
-        expected = None if any(v is None for v in parts) else parts[0] + parts[1] - parts[2]
+        before, issued, repealed = old.get("in_force"), cur.get("issued"), cur.get("repealed")
+        expected = (None if before is None or issued is None or repealed is None
+                    else before + issued - repealed)
         out.append(_check("panel.in_force", "warning", body, year, expected, cur.get("in_force"),
                           f"{body} {year}: proactive.{row}.in_force = {year - 1} in_force + issued - repealed"))
     return out
@@ -334,7 +341,7 @@ def build_panel(records: Iterable[dict[str, Any]], mapping: Mapping | str | Path
             what = "issuer" if key is None else "year"
             warnings.append(ReportWarning(f"no_{what}", f"{path}: no {what} found; left out of the panel"))
             continue
-        slim = {"source": src, "meta": meta, "tables": rec.get("tables") or {},
+        slim: dict[str, Any] = {"source": src, "meta": meta, "tables": rec.get("tables") or {},
                 "checks": [c for c in rec.get("checks") or [] if c.get("status") == "fail"]}
         slot = (key, int(year))
         n_same[slot] += 1
@@ -360,20 +367,20 @@ def build_panel(records: Iterable[dict[str, Any]], mapping: Mapping | str | Path
                                           f"{place_text!r}; place left null (give it in the mapping file)",
                                           raw=place_text))
     for (key, year) in sorted(kept):
-        rec = kept[(key, year)]
-        meta = rec["meta"]
+        kept_rec = kept[(key, year)]
+        meta = kept_rec["meta"]
         found = []
         if (key, year - 1) in kept:
-            found = cross_year_checks(key, year, rec["tables"], kept[(key, year - 1)]["tables"])
+            found = cross_year_checks(key, year, kept_rec["tables"], kept[(key, year - 1)]["tables"])
             checks.extend(found)
         place = place_of[key] or {}
         row = {"body_key": key, "year": year, "issuer": meta.get("issuer"), "level": meta.get("level"),
                "template": meta.get("template"), "province": place.get("province"), "city": place.get("city"),
                "county": place.get("county"), "adcode": place.get("adcode"),
-               "report_id": rec["source"].get("sha256"), "path": rec["source"].get("path"),
-               "n_reports": n_same[(key, year)], "n_checks_failed": len(rec["checks"]),
+               "report_id": kept_rec["source"].get("sha256"), "path": kept_rec["source"].get("path"),
+               "n_reports": n_same[(key, year)], "n_checks_failed": len(kept_rec["checks"]),
                "n_cross_year_failed": sum(1 for c in found if c["status"] == "fail"),
-               **indicators(rec["tables"])}
+               **indicators(kept_rec["tables"])}
         rows.append(row)
     return PanelResult(rows, checks, warnings)
 

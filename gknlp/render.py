@@ -175,8 +175,8 @@ def _tables_html(rec: dict[str, Any]) -> str:
             continue
         table, a, b = target
         rows = tables.get(table) or {}
-        for row, cols in rows.items():
-            for col in (cols or {}):
+        for row, row_cells in rows.items():
+            for col in (row_cells or {}):
                 hit = (a is None or (b is None and a in (row, col)) or (a == row and b == col))
                 if hit:
                     failed[(table, row, col)].append(f"{c['rule']} fail: {c['where']} "
@@ -339,7 +339,7 @@ def render_file(path: str | Path, index: int = 0, themes: bool = True) -> str:
     from gknlp.tagging import default_annotators
 
     report = extract(path, annotators=default_annotators(themes=themes))
-    if not report.ok:
+    if report.error is not None:
         raise RenderError(f"{path}: cannot be extracted ({report.error['type']}: {report.error['message']})")
     return render_record(report.to_dict(with_text=True))
 

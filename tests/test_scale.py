@@ -130,7 +130,7 @@ def test_scale_cli_export_and_summary(seed_results: Path, tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["export", str(seed_results), "--to", "csv", "-o", str(tmp_path / "t")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "t" / "reports.csv").exists()
-    bad = CliRunner().invoke(app, ["export", str(seed_results), "--to", "xlsx", "-o", str(tmp_path / "u")])
+    bad = CliRunner().invoke(app, ["export", str(seed_results), "--to", "xls", "-o", str(tmp_path / "u")])
     assert bad.exit_code == 2
     result = CliRunner().invoke(app, ["summary", str(seed_results)])
     assert result.exit_code == 0, result.output

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -214,7 +214,7 @@ class _progress:
         console = Console(stderr=True)
         self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             console=console, disable=not console.is_terminal)
-        self.task = None
+        self.task: Any = None
 
     def __enter__(self):
         self.bar.__enter__()
