@@ -19,7 +19,7 @@ import orjson
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["read_records", "tidy_tables", "write_tables", "write_xlsx", "summary", "summary_records",
+__all__ = ["read_records", "tidy_tables", "write_tables", "write_xlsx", "write_streaming", "summary", "summary_records",
            "summary_long", "column_note", "plain_value", "ResultsError", "REPORT_FIELDS", "PARAGRAPH_FIELDS", "COUNT_FIELDS",
            "TABLE_NAMES"]
 
@@ -331,21 +331,43 @@ def column_note(column: str) -> str | None:
     return notes["columns"].get(column)
 
 
-def _columns_of(records: Iterable[dict[str, Any]]) -> tuple[dict[str, list[str]], int]:
-    """First pass: every table's columns in first-seen order (as `tidy_tables` orders them) and the
-    number of records; only column names are kept, so memory does not grow with the file."""
-    middle: dict[str, dict[str, None]] = {"reports": {}, "paragraphs": {}}
+def _rows_of(rec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A record's rows, as (table name, row) pairs, in table order."""
+    rid = _report_id(rec)
+    yield "reports", _report_row(rec)
+    for p in rec.get("paragraphs") or []:
+        yield "paragraphs", _paragraph_row(rid, p)
+    for c in rec.get("counts") or []:
+        yield "counts", _count_row(rid, c)
+
+
+def _kind(v: Any) -> str:
+    return "bool" if isinstance(v, bool) else "int" if isinstance(v, int) else (
+        "float" if isinstance(v, float) else "str")
+
+
+def _scan(records: Iterable[dict[str, Any]]) -> tuple[dict[str, list[str]], dict[str, dict[str, set[str]]], int]:
+    """First pass: every table's columns in first-seen order (as `tidy_tables` orders them), the
+    kinds of value each column holds, and the number of records; only names and kinds are kept,
+    so memory does not grow with the file."""
+    head = {"reports": (REPORT_FIELDS, REPORT_TAIL), "paragraphs": (PARAGRAPH_FIELDS, ("themes",)),
+            "counts": (COUNT_FIELDS, ())}
+    kinds: dict[str, dict[str, set[str]]] = {name: defaultdict(set) for name in TABLE_NAMES}
     n = 0
     for rec in records:
         n += 1
-        for key in _cells(rec):
-            middle["reports"].setdefault(key, None)
-        for p in rec.get("paragraphs") or []:
-            for label in p.get("scores") or {}:
-                middle["paragraphs"].setdefault(f"score.{label}", None)
-    return {"reports": [*REPORT_FIELDS, *middle["reports"], *REPORT_TAIL],
-            "paragraphs": [*PARAGRAPH_FIELDS, *middle["paragraphs"], "themes"],
-            "counts": list(COUNT_FIELDS)}, n
+        for name, row in _rows_of(rec):
+            seen = kinds[name]
+            for col, v in row.items():
+                if v is not None:
+                    seen[col].add(_kind(v))
+                elif col not in seen:
+                    seen[col] = set()
+    columns = {}
+    for name, (first, last) in head.items():
+        middle = [c for c in kinds[name] if c not in first and c not in last]
+        columns[name] = [*first, *middle, *last]
+    return columns, kinds, n
 
 
 class _Sheet:
@@ -396,7 +418,7 @@ def write_xlsx(results: str | Path, out: str | Path, progress: Any = None,
     """
     import xlsxwriter
 
-    columns, total = _columns_of(read_records(results))
+    columns, _, total = _scan(read_records(results))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False,
@@ -405,19 +427,104 @@ def write_xlsx(results: str | Path, out: str | Path, progress: Any = None,
         sheets = {name: _Sheet(book, name, columns[name], max_rows) for name in TABLE_NAMES}
         rows = dict.fromkeys(TABLE_NAMES, 0)
         for done, rec in enumerate(read_records(results), 1):
-            rid = _report_id(rec)
-            sheets["reports"].write(_report_row(rec))
-            rows["reports"] += 1
-            for p in rec.get("paragraphs") or []:
-                sheets["paragraphs"].write(_paragraph_row(rid, p))
-                rows["paragraphs"] += 1
-            for c in rec.get("counts") or []:
-                sheets["counts"].write(_count_row(rid, c))
-                rows["counts"] += 1
+            for name, row in _rows_of(rec):
+                sheets[name].write(row)
+                rows[name] += 1
             if progress is not None:
                 progress(done, total)
     finally:
         book.close()
+    return rows
+
+
+def _csv_value(v: Any) -> Any:
+    return "" if v is None else v
+
+
+def _arrow_type(kinds: set[str]) -> Any:
+    import pyarrow as pa
+
+    if not kinds or kinds == {"str"} or "str" in kinds:
+        return pa.string()
+    if kinds == {"bool"}:
+        return pa.bool_()
+    if kinds <= {"int", "bool"}:
+        return pa.int64()
+    return pa.float64()
+
+
+def _arrow_value(v: Any, typ: Any) -> Any:
+    import pyarrow as pa
+
+    if v is None:
+        return None
+    if typ == pa.string():
+        return v if isinstance(v, str) else str(v)
+    if typ == pa.float64():
+        return float(v)
+    return v
+
+
+def write_streaming(results: str | Path, out_dir: str | Path, fmt: str = "csv", progress: Any = None,
+                    chunk: int = 5000) -> dict[str, int]:
+    """Write the three tidy tables of a results file as ``<name>.csv`` (UTF-8 with BOM) or
+    ``<name>.parquet`` without holding them: two passes over the file (columns and their kinds,
+    then rows), rows written as they come (csv) or ``chunk`` at a time (parquet, one row group
+    each, the schema fixed by the first pass). ``gknlp export`` uses this; :func:`tidy_tables`
+    gives the same tables in memory. Returns rows written per table."""
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"unknown format {fmt!r}: use csv or parquet")
+    import csv
+
+    columns, kinds, total = _scan(read_records(results))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = dict.fromkeys(TABLE_NAMES, 0)
+    if fmt == "csv":
+        handles = {name: (out / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") for name in TABLE_NAMES}
+        try:
+            writers = {name: csv.writer(fh) for name, fh in handles.items()}
+            for name in TABLE_NAMES:
+                writers[name].writerow(columns[name])
+            for done, rec in enumerate(read_records(results), 1):
+                for name, row in _rows_of(rec):
+                    writers[name].writerow([_csv_value(row.get(c)) for c in columns[name]])
+                    rows[name] += 1
+                if progress is not None:
+                    progress(done, total)
+        finally:
+            for fh in handles.values():
+                fh.close()
+        return rows
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = {name: pa.schema([(c, _arrow_type(kinds[name].get(c, set()))) for c in columns[name]])
+               for name in TABLE_NAMES}
+    pending: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_NAMES}
+    parquet_writers = {name: pq.ParquetWriter(str(out / f"{name}.parquet"), schemas[name]) for name in TABLE_NAMES}
+
+    def flush(name: str) -> None:
+        schema = schemas[name]
+        data = {f.name: [_arrow_value(r.get(f.name), f.type) for r in pending[name]] for f in schema}
+        parquet_writers[name].write_table(pa.Table.from_pydict(data, schema=schema))
+        pending[name].clear()
+
+    try:
+        for done, rec in enumerate(read_records(results), 1):
+            for name, row in _rows_of(rec):
+                pending[name].append(row)
+                rows[name] += 1
+                if len(pending[name]) >= chunk:
+                    flush(name)
+            if progress is not None:
+                progress(done, total)
+        for name in TABLE_NAMES:
+            if pending[name] or rows[name] == 0:
+                flush(name)
+    finally:
+        for w in parquet_writers.values():
+            w.close()
     return rows
 
 

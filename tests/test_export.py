@@ -4,6 +4,7 @@ shape `gknlp extract` writes, and the summary in machine-readable forms."""
 from __future__ import annotations
 
 import json
+import re
 import tracemalloc
 from pathlib import Path
 
@@ -144,3 +145,44 @@ def test_export_summary_json_and_long_csv(seed_results: Path) -> None:
     r1 = long[(long["table"] == "identity_failures") & (long["row"] == "R1") & (long["column"] == "n_reports")]
     assert r1["value"].tolist() == [5]
     assert long[long["table"] == "overview"]["row"].unique().tolist() == ["all"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_streaming_equals_the_tables_in_memory(seed_results: Path, tmp_path: Path, fmt: str) -> None:
+    import pandas as pd
+
+    from gknlp.export import write_streaming
+
+    rows = write_streaming(seed_results, tmp_path, fmt, chunk=7)  # several parquet row groups
+    tables = tidy_tables(read_records(seed_results))
+    assert rows == {name: len(df) for name, df in tables.items()}
+    for name, df in tables.items():
+        path = tmp_path / f"{name}.{fmt}"
+        back = pd.read_csv(path, encoding="utf-8-sig") if fmt == "csv" else pd.read_parquet(path)
+        assert list(back.columns) == list(df.columns)
+        for col in df.columns:
+            want, got = df[col].tolist(), back[col].tolist()
+            for w, g in zip(want, got):
+                if pd.isna(w) or w == "":  # an empty cell reads back as blank (CSV) or null
+                    assert pd.isna(g) or g == "", (name, col)
+                elif isinstance(w, (int, float)) and not isinstance(w, bool):
+                    assert float(g) == pytest.approx(float(w)), (name, col)
+                else:
+                    assert str(g) == str(w), (name, col)
+    if fmt == "csv":
+        assert (tmp_path / "reports.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+        line = (tmp_path / "reports.csv").read_text(encoding="utf-8-sig").splitlines()[1]
+        assert not re.search(r",\d+\.0,", line)  # integers stay integers, also in a column with blanks
+
+
+def test_export_streaming_csv_memory_stays_flat(seed_results: Path, tmp_path: Path) -> None:
+    from gknlp.export import write_streaming
+
+    peaks = []
+    for n in (100, 400):
+        src = _many(seed_results, tmp_path / f"in{n}.jsonl", n)
+        tracemalloc.start()
+        write_streaming(src, tmp_path / f"out{n}", "csv")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.3 * peaks[0], peaks

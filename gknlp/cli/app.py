@@ -185,23 +185,23 @@ def export(
                                       "(xlsx: a .xlsx path, or DIR/tables.xlsx).")] = Path("tidy"),
 ) -> None:
     """Flatten results into tidy reports, paragraphs and counts tables."""
-    from gknlp.export import ResultsError, read_records, tidy_tables, write_tables, write_xlsx
+    from gknlp.export import ResultsError, write_streaming, write_xlsx
 
     if to not in EXPORT_FORMATS:
         _fail(f"--to must be one of {', '.join(EXPORT_FORMATS)}, not {to!r}")
     try:
-        if to == "xlsx":
-            target = out if out.suffix.lower() == ".xlsx" else out / "tables.xlsx"
-            with _progress("exporting") as progress:
+        with _progress("exporting") as progress:
+            if to == "xlsx":
+                target = out if out.suffix.lower() == ".xlsx" else out / "tables.xlsx"
                 rows = write_xlsx(results, target, progress=progress)
-            for name, n in rows.items():
-                typer.echo(f"{target}[{name}]\t{n} rows")
-            return
-        tables = tidy_tables(read_records(results))
+                written = {name: f"{target}[{name}]" for name in rows}
+            else:
+                rows = write_streaming(results, out, to, progress=progress)
+                written = {name: str(out / f"{name}.{to}") for name in rows}
     except ResultsError as exc:
         _fail(str(exc))
-    for path in write_tables(tables, out, to):
-        typer.echo(f"{path}\t{len(tables[path.stem])} rows")
+    for name, n in rows.items():
+        typer.echo(f"{written[name]}\t{n} rows")
 
 
 class _progress:
