@@ -210,7 +210,8 @@ def test_panel_cli_writes_each_format(corpus_results: Path, mapping_file: Path, 
     assert str(row["adcode"]) == "350128"
 
 
-def test_panel_notebook_runs_top_to_bottom(corpus_dir: Path) -> None:
+def test_panel_notebook_runs_top_to_bottom() -> None:
+    """Runs with or without the corpus (samples only: one year per body, still three figures)."""
     nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")
     nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed")
     pytest.importorskip("ipykernel", reason="ipykernel is not installed")
