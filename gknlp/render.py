@@ -37,6 +37,7 @@ PROVENANCE_CLASSES = {
     "raw": "printed text kept (placeholder, 增/减, unit)",
     "other": "other provenance field",
 }
+_TABLE_SECTIONS = ("proactive", "requests", "appeals")
 _TABLE_INFO_PLAIN = {"template", "layout", "columns", "ambiguous"}
 _FIELD_CLASS = (("ambiguous", "ambiguous"), ("derived", "derived"), ("recover", "recovered"), ("ocr", "ocr"),
                 ("raw", "raw"))
@@ -148,7 +149,13 @@ def _text_html(rec: dict[str, Any], text: str | None, colours: dict[str, str]) -
                    f'{" inferred" if s.get("inferred") else ""}</div>')
         if body_start > s["start"]:
             out.append(f'<div class="heading">{_span(text, s["start"], body_start)}</div>')
-        body(body_start, s["end"])
+        if key in _TABLE_SECTIONS:  # the printed table, folded: it is shown read under Tables
+            out.append(f'<details class="table-text"><summary>the table as printed ({s["end"] - body_start} '
+                       f'characters; read under <a href="#tables">Tables</a>)</summary>')
+            body(body_start, s["end"])
+            out.append("</details>")
+        else:
+            body(body_start, s["end"])
         out.append("</section>")
         pos = s["end"]
     body(pos, len(text))
