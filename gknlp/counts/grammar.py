@@ -203,7 +203,7 @@ def _rules() -> _Rules:
     unit_chars = "".join(re.escape(ch) for ch in sorted({w[0] for w in [*inner, *units]}))
     count_re = re.compile(
         rf"(?=[{_DIGITS}{first_chars}])"
-        rf"(?P<prefix>{_alternation(list(prefix))})?\s?"
+        rf"(?:(?P<prefix>{_alternation(list(prefix))})\s?)?"
         rf"(?P<num>{number})"
         rf"(?=\s?[{unit_chars}])"
         rf"\s?(?P<inner>{_alternation(list(inner))})?"
