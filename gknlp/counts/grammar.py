@@ -106,6 +106,7 @@ class _Rules:
     generic_heads: tuple[str, ...]
     measure_nouns_re: re.Pattern[str]
     owner_re: re.Pattern[str]
+    clause_openers: tuple[str, ...]
     share_re: re.Pattern[str]
     change_re: re.Pattern[str]
     list_opener_re: re.Pattern[str]
@@ -216,7 +217,7 @@ def _rules() -> _Rules:
         rf"(?<={cues['bare_number_nouns']})(?:{_alternation(cues['bare_number_links'])})?\s?"
         rf"(?P<prefix>{_alternation([w for w in prefix if w not in cues['bare_only_prefixes']])})?\s?"
         rf"(?P<num>{not_num}{num_ar})(?P<inner>)(?P<unit>)(?P<outer>{_alternation(list(outer))})?"
-        rf"(?![{_DIGITS}.．%％年月日时号]|\s?(?:{unit_alt}))"
+        rf"(?![{_DIGITS}.．%％年月日时号十百千{_LARGE}]|\s?(?:{unit_alt}))"
     )
     percent_re = re.compile(
         rf"(?P<prefix>{_alternation(list(prefix))})?(?P<pct>{_alternation(cues['percent_words'])})"
@@ -268,6 +269,7 @@ def _rules() -> _Rules:
         generic_heads=tuple(sorted(cues["generic_heads"], key=len, reverse=True)),
         measure_nouns_re=re.compile(f"(?:{_alternation(cues['measure_nouns'])})$"),
         owner_re=re.compile(cues["owner_prefixes_re"]),
+        clause_openers=tuple(sorted(cues["clause_openers"], key=len, reverse=True)),
         share_re=re.compile(_alternation(cues["share_words"])),
         change_re=re.compile(cues["change_re"]),
         list_opener_re=re.compile(cues["list_openers_re"]),
@@ -454,6 +456,9 @@ def _right_noun(masked: str, text: str, pos: int, rules: _Rules, has_left: bool)
     while seg.endswith(rules.trailing_strip):
         tail = next(t for t in rules.trailing_strip if seg.endswith(t))
         seg = seg[: -len(tail)]
+    owner = rules.owner_re.match(seg)
+    if owner and len(seg) - owner.end() >= 2:
+        i, seg = i + owner.end(), seg[owner.end():]
     if len(seg) < (1 if stopped else 2) or (into_number and has_left):
         return None
     return _clean(text[i : i + len(seg)])
@@ -485,6 +490,8 @@ def _left_noun(core: str, keep_verbs: bool, rules: _Rules) -> tuple[str, str, st
     noun phrase (for the category cues), the verb, the qualifier, and whether the clause is a
     bare share word (``占40%``)."""
     qualifier: str | None = None
+    if core.startswith(rules.clause_openers):
+        core = core[len(next(w for w in rules.clause_openers if core.startswith(w))):]
     qmasked = rules.qualifier_mask_re.sub(lambda x: _MASK * len(x.group()), core)
     q_matches = list(rules.qualifier_re.finditer(qmasked))
     pre, post = core, ""
@@ -623,18 +630,14 @@ def _analyse(
     counted = right or left
     if counted is None and verb:
         counted = verb
-    if right:
-        head = right
-        if head.endswith(rules.generic_heads):
-            head = next(h for h in rules.generic_heads if head.endswith(h))
-    else:
-        head = full or counted or ""
-    category = _category(
-        {"strong_verb": verb or "", "counted": head, "verb": verb or "",
-         "clause": "" if right else clause, "sentence": "" if right else sentence},
-        unit,
-        rules,
-    )
+    head = counted or ""
+    if right and head.endswith(rules.generic_heads):
+        head = next(h for h in rules.generic_heads if head.endswith(h))
+    scopes = {"strong_verb": verb or "", "counted": head, "verb": verb or "",
+              "clause": "" if right else clause, "sentence": "" if right else sentence}
+    category = _category(scopes, unit, rules)
+    if category == rules.fallback and not right and full and full != head:  # 做客电台等活动: cues before 等
+        category = _category({**scopes, "counted": full}, unit, rules)
     return {
         "text": text[start:end],
         "start": start,
