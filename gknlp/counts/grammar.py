@@ -84,7 +84,7 @@ class _Rules:
 
     units: dict[str, str]
     count_re: re.Pattern[str]
-    extra_res: tuple[re.Pattern[str], ...]
+    extra_res: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     qualifier_re: re.Pattern[str]
     qualifier_mask_re: re.Pattern[str]
     approx_prefix: dict[str, str]
@@ -217,7 +217,7 @@ def _rules() -> _Rules:
         rf"(?<={cues['bare_number_nouns']})(?:{_alternation(cues['bare_number_links'])})?\s?"
         rf"(?P<prefix>{_alternation([w for w in prefix if w not in cues['bare_only_prefixes']])})?\s?"
         rf"(?P<num>{not_num}{num_ar})(?P<inner>)(?P<unit>)(?P<outer>{_alternation(list(outer))})?"
-        rf"(?![{_DIGITS}.．%％年月日时号十百千{_LARGE}]|\s?(?:{unit_alt}))"
+        rf"(?![{_DIGITS}.．%％年月日时号十百千{_LARGE}]|\s?(?:{unit_alt}|{_alternation(list(inner))}))"
     )
     percent_re = re.compile(
         rf"(?P<prefix>{_alternation(list(prefix))})?(?P<pct>{_alternation(cues['percent_words'])})"
@@ -247,7 +247,10 @@ def _rules() -> _Rules:
     return _Rules(
         units=units,
         count_re=count_re,
-        extra_res=(bare_re, percent_re),
+        extra_res=(
+            (bare_re, re.compile(cues["bare_number_nouns"] + rf"[^{_DIGITS}]{{0,3}}[{_DIGITS}]")),
+            (percent_re, re.compile(_alternation(cues["percent_words"]))),
+        ),
         qualifier_re=re.compile(_alternation(cues["qualifiers"])),
         qualifier_mask_re=re.compile(_alternation(cues["qualifier_false_friends"])),
         approx_prefix=prefix,
@@ -333,14 +336,26 @@ class _Context:
     the text), and the spans whose numerals are names, titles or slogans."""
 
     def __init__(self, masked: str, rules: _Rules) -> None:
-        inside = _Spans([m.span() for m in rules.compound_re.finditer(masked)])  # 政策、规范性文件
-        self.clause_pos = [m.start() for m in rules.clause_delim_re.finditer(masked)
-                           if not inside.overlaps(m.start(), m.end())]
+        self.clause_pos = [m.start() for m in rules.clause_delim_re.finditer(masked)]
+        joined = {  # a delimiter inside a compound noun (政策、规范性文件) breaks no clause
+            m.start() + k for m in rules.compound_re.finditer(masked)
+            for k, ch in enumerate(m.group()) if ch in rules.clause_delims
+        }
+        if joined:
+            self.clause_pos = [i for i in self.clause_pos if i not in joined]
         self.sentence_pos = [m.start() for m in rules.sentence_delim_re.finditer(masked)]
         self.blocked = _Spans(
             [m.span() for m in rules.fixed_re.finditer(masked)] + [m.span() for m in _TITLE_RE.finditer(masked)]
         )
-        self.slogans = _Spans([m.span() for m in rules.slogan_re.finditer(masked)])
+        self._masked, self._slogan_re = masked, rules.slogan_re
+        self._slogans: _Spans | None = None
+
+    @property
+    def slogans(self) -> _Spans:
+        """Short quotations (only Chinese numerals ask, so built on first use)."""
+        if self._slogans is None:
+            self._slogans = _Spans([m.span() for m in self._slogan_re.finditer(self._masked)])
+        return self._slogans
 
     def clause_start(self, masked: str, pos: int) -> int:
         """Index after the nearest clause delimiter left of ``pos`` (spaces next to it ignored)."""
@@ -660,7 +675,9 @@ def _matches(masked: str, rules: _Rules) -> list[re.Match[str]]:
     """Matches of the grammar and of the bare-number and 百分之 patterns, in order, none
     overlapping an earlier one."""
     found = list(rules.count_re.finditer(masked))
-    extra = [m for r in rules.extra_res for m in r.finditer(masked)]
+    # (each extra pattern only where its anchor word occurs: a substring test is far cheaper
+    # than letting `re` try a lookbehind at every position)
+    extra = [m for r, anchor in rules.extra_res if anchor.search(masked) for m in r.finditer(masked)]
     if not extra:
         return found
     out: list[re.Match[str]] = []

@@ -17,7 +17,8 @@ from gknlp.text.normalize import normalize
 
 SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
 SIZE = 1_000_000
-RATIO = 15.0  # dense counts cost ~5x ordinary text per character; quadratic costs > 100x
+RATIO = 40.0  # a count every 5 characters costs ~5-15x ordinary text per character; quadratic, > 1000x
+GROWTH = 3.0  # per-character cost at 1 MB over that at 250 kB: 1 when linear, 4 when quadratic
 
 
 def _repeat(piece: str, size: int) -> str:
@@ -57,8 +58,11 @@ def _sections(text: str) -> object:
 def test_counts_scan_is_linear_on_pathological_shapes(func: Callable[[str], object]) -> None:
     func("预热")
     ordinary = _per_char(func, _ordinary(300_000), runs=2)
-    slow = {name: _per_char(func, text) / ordinary for name, text in SHAPES.items()}
+    full = {name: _per_char(func, text) for name, text in SHAPES.items()}
+    slow = {name: t / ordinary for name, t in full.items()}
     assert all(ratio <= RATIO for ratio in slow.values()), {k: round(v, 1) for k, v in slow.items()}
+    growth = {name: full[name] / _per_char(func, text[: SIZE // 4], runs=2) for name, text in SHAPES.items()}
+    assert all(g <= GROWTH for g in growth.values()), {k: round(v, 2) for k, v in growth.items()}
 
 
 def test_counts_long_numerals_are_not_counts() -> None:
