@@ -5,6 +5,14 @@ classifiers to nouns, so token rules miss counts. One regular expression finds
 ``[approx] numeral [多|余] unit [以上|左右]``; the clause to its left supplies the
 qualifier (共, 累计…), the change direction (增加, 减少…) and the counted noun; the
 category comes from patterns kept in ``gknlp/data/counts/categories.json``.
+What is counted is the noun after the measure word when one is written there
+(``关停3个长期未更新的政务新媒体`` → 政务新媒体), else the noun before the number without
+its verb, unless the verb is part of the noun (``不予公开3件``). Each count also looks at
+the one before it in its sentence: a change in the same unit (``较上年增加3件``) becomes
+that count's ``change``; a bare ``占40%`` is about it; items of a list it opens take its
+category. The scan is linear in the text: numbers begin only where no numeral precedes
+them and are bounded in length, and clause and sentence starts come from delimiter
+positions found once per text.
 All domain words (units, cues, categories, fixed names) are data files; this module
 holds only the engine. It never imports spaCy.
 """

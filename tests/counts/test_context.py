@@ -200,3 +200,29 @@ def test_counts_slogans_and_set_phrases_are_not_counts(text: str) -> None:
 def test_counts_quoted_digits_are_still_counts() -> None:
     (c,) = find_counts("做到“3个工作日”内答复的申请12件")
     assert (c.text, c.counted) == ("12件", "申请")
+
+
+# data, not code ----------------------------------------------------------------------
+
+def test_counts_new_unit_and_category_are_data_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A measure word and a category added to the data files need no code change."""
+    from gknlp.counts import grammar
+
+    real = grammar._load
+
+    def patched(name: str) -> object:
+        data = real(name)
+        if name == "units.json":
+            data["units"].append({"unit": "座", "kind": "count"})
+        if name == "categories.json":
+            data["categories"].insert(0, {"name": "buildings", "counted": "公厕|驿站"})
+        return data
+
+    monkeypatch.setattr(grammar, "_load", patched)
+    grammar._rules.cache_clear()
+    try:
+        assert _rows("新建城市驿站12座") == [("12座", "座", "城市驿站", "buildings")]
+    finally:
+        monkeypatch.undo()
+        grammar._rules.cache_clear()
+    assert find_counts("新建城市驿站12座") == []
