@@ -173,7 +173,7 @@ _COMPARISON_TAIL_RE: Final[re.Pattern[str]] = re.compile(
 _TITLE_RE: Final[re.Pattern[str]] = re.compile(r"《[^《》]{0,80}》")
 
 
-_PASSES: Final[tuple[str, ...]] = ("strong_verb", "counted", "verb", "clause", "sentence")
+_PASSES: Final[tuple[str, ...]] = ("verb_and_counted", "strong_verb", "counted", "verb", "clause", "sentence")
 """Category passes, narrowest evidence first (see categories.json)."""
 
 
@@ -656,7 +656,8 @@ def _analyse(
     head = counted or ""
     if right and head.endswith(rules.generic_heads):
         head = next(h for h in rules.generic_heads if head.endswith(h))
-    scopes = {"strong_verb": verb or "", "counted": head, "verb": verb or "",
+    scopes = {"verb_and_counted": f"{verb}+{head}" if verb and head else "",
+              "strong_verb": verb or "", "counted": head, "verb": verb or "",
               "clause": "" if right else clause, "sentence": "" if right else sentence}
     category = _category(scopes, unit, rules)
     if category == rules.fallback and not right and full and full != head:  # 做客电台等活动: cues before 等
