@@ -420,18 +420,19 @@ def _strip_verbs(s: str, rules: _Rules) -> tuple[str, str | None]:
 
 
 def _head(noun: str, rules: _Rules) -> str:
-    """The head of a noun phrase written left of the number: after its last 的 (产品质量的监督
-    检查情况 → 监督检查情况), then after the last ``head_after`` word (医用耗材价格等信息 → 信息)."""
+    """The head of a noun phrase written left of the number: after the last ``head_after`` word
+    (医用耗材价格等信息 → 信息), then after its last 的 (产品质量的监督检查情况 → 监督检查情况),
+    without an owner (我区各级单位政府信息 → 政府信息)."""
+    for word in rules.head_after:
+        k = noun.rfind(word)
+        if k >= 0 and len(noun) - k - len(word) >= 2:
+            noun = noun[k + len(word):]
     k = noun.rfind("的")
     if 0 <= k < len(noun) - 3 or k == 0:
         noun = noun[k + 1:]
     owner = rules.owner_re.match(noun)
     if owner and len(noun) - owner.end() >= 2:
         noun = noun[owner.end():]
-    for word in rules.head_after:
-        k = noun.rfind(word)
-        if k >= 0 and len(noun) - k - len(word) >= 2:
-            noun = noun[k + len(word):]
     return noun
 
 
@@ -612,6 +613,11 @@ def _analyse(
     # clause to the left: qualifier, delta, counted noun
     left_edge = start
     c0 = max(ctx.clause_start(masked, left_edge), min(prev_end, left_edge), left_edge - rules.clause_window)
+    if c0 == left_edge and left_edge > 0 and masked[left_edge - 1] in "）)":
+        # 制作政府信息（文件）617份: the noun goes on before a parenthesis that closes just here
+        k = max(masked.rfind("（", max(0, left_edge - 20), left_edge), masked.rfind("(", max(0, left_edge - 20), left_edge))
+        if k > 0:
+            c0 = max(ctx.clause_start(masked, k), min(prev_end, k), k - rules.clause_window)
     clause = masked[c0:left_edge].rstrip(" \u3000\xa0")
     s0 = max(ctx.sentence_start(left_edge), left_edge - rules.sentence_window)
     sentence = masked[s0:left_edge]
