@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, fields
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -104,6 +104,7 @@ class _Rules:
     verbs_re: re.Pattern[str]
     verbs: frozenset[str]
     compound_re: re.Pattern[str]
+    joined_re: re.Pattern[str]
     short_rest_verbs: dict[str, re.Pattern[str]]
     then_verb_re: re.Pattern[str]
     right_stop_re: re.Pattern[str]
@@ -270,6 +271,7 @@ def _rules() -> _Rules:
         verbs_re=re.compile(_alternation(cues["verbs"])),
         verbs=frozenset(cues["verbs"]),
         compound_re=re.compile(_alternation(cues["compound_nouns"])),
+        joined_re=re.compile(_alternation([w for w in cues["compound_nouns"] if set(w) & clause_delims] or ["\ue001"])),
         short_rest_verbs={k: re.compile(v) for k, v in cues["short_rest_verbs"].items()},
         then_verb_re=re.compile(rf"(?:并且|并|后)(?:{_alternation(cues['verbs'])})"),
         right_stop_re=re.compile(_alternation(cues["right_noun_stop"])),
@@ -339,43 +341,46 @@ class _Spans:
 
 
 class _Context:
-    """What one paragraph offers every count in it, computed once: the delimiters' positions
-    (so finding a clause or sentence start is a bisection, not a scan back to the start of
-    the text), and the spans whose numerals are names, titles or slogans."""
+    """What one paragraph offers every count in it, computed once: the text reversed (so a
+    clause or sentence start is one bounded search back from the number, never a scan back to
+    the start of the text), and the spans whose numerals are names, titles or slogans."""
 
     def __init__(self, masked: str, rules: _Rules) -> None:
-        self.clause_pos = [m.start() for m in rules.clause_delim_re.finditer(masked)]
-        joined = {  # a delimiter inside a compound noun (政策、规范性文件) breaks no clause
-            m.start() + k for m in rules.compound_re.finditer(masked)
-            for k, ch in enumerate(m.group()) if ch in rules.clause_delims
-        }
-        if joined:
-            self.clause_pos = [i for i in self.clause_pos if i not in joined]
-        self.sentence_pos = [m.start() for m in rules.sentence_delim_re.finditer(masked)]
+        # a delimiter inside a compound noun (政策、规范性文件) breaks no clause
+        joined = rules.joined_re.sub(lambda x: _MASK * len(x.group()), masked) if rules.joined_re.search(masked) else masked
+        self._reversed = joined[::-1]
+        self._n = len(masked)
+        self._rules = rules
         self.blocked = _Spans(
             [m.span() for m in rules.fixed_re.finditer(masked)] + [m.span() for m in _TITLE_RE.finditer(masked)]
         )
-        self._masked, self._slogan_re = masked, rules.slogan_re
+        self._masked = masked
         self._slogans: _Spans | None = None
 
     @property
     def slogans(self) -> _Spans:
         """Short quotations (only Chinese numerals ask, so built on first use)."""
         if self._slogans is None:
-            self._slogans = _Spans([m.span() for m in self._slogan_re.finditer(self._masked)])
+            self._slogans = _Spans([m.span() for m in self._rules.slogan_re.finditer(self._masked)])
         return self._slogans
+
+    def _after_last(self, delim_re: re.Pattern[str], pos: int, window: int) -> int:
+        """Index after the last delimiter in the ``window`` characters before ``pos``
+        (``pos - window`` when there is none there: callers never look further)."""
+        r = self._n - pos
+        m = delim_re.search(self._reversed, r, r + window)
+        return self._n - m.start() if m else max(0, pos - window)
 
     def clause_start(self, masked: str, pos: int) -> int:
         """Index after the nearest clause delimiter left of ``pos`` (spaces next to it ignored)."""
         i = pos
         while i > 0 and masked[i - 1] in " \u3000\xa0":
             i -= 1
-        k = bisect_left(self.clause_pos, i) - 1
-        return self.clause_pos[k] + 1 if k >= 0 else 0
+        return self._after_last(self._rules.clause_delim_re, i, self._rules.clause_window)
 
     def sentence_start(self, pos: int) -> int:
-        k = bisect_left(self.sentence_pos, pos) - 1
-        return self.sentence_pos[k] + 1 if k >= 0 else 0
+        """Index after the nearest sentence delimiter left of ``pos``."""
+        return self._after_last(self._rules.sentence_delim_re, pos, self._rules.sentence_window)
 
 
 def _parse_value(num: str) -> tuple[Decimal, Decimal | None]:
