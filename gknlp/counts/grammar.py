@@ -226,7 +226,7 @@ def _rules() -> _Rules:
         rf"(?<={cues['bare_number_nouns']})(?:{_alternation(cues['bare_number_links'])})?\s?"
         rf"(?P<prefix>{_alternation([w for w in prefix if w not in cues['bare_only_prefixes']])})?\s?"
         rf"(?P<num>{not_num}{num_ar})(?P<inner>)(?P<unit>)(?P<outer>{_alternation(list(outer))})?"
-        rf"(?![{_DIGITS}.．%％年月日时号十百千{_LARGE}]|\s?(?:{unit_alt}|{_alternation(list(inner))}))"
+        rf"(?![{_DIGITS}.．、）)%％年月日时号十百千{_LARGE}]|\s?(?:{unit_alt}|{_alternation(list(inner))}))"
     )
     percent_re = re.compile(
         rf"(?P<prefix>{_alternation(list(prefix))})?(?P<pct>{_alternation(cues['percent_words'])})"

@@ -33,8 +33,9 @@ def test_counts_request_outcomes_keep_their_verbs() -> None:
         ("全年主动公开政府信息120条", "120条", "政府信息", "info_published"),
         ("因不掌握等原因无法提供6件", "6件", "无法提供", "applications_handled"),
         ("信息公开类行政复议2件", "2件", "信息公开类行政复议", "appeals_cases"),
+        ("其中不予公开信息数79条", "79条", "不予公开信息数", "info_published"),
     ],
-    ids=["press", "x-shu", "verb-stripped", "deng-yuanyin", "compound"],
+    ids=["press", "x-shu", "verb-stripped", "deng-yuanyin", "compound", "outcome-info"],
 )
 def test_counts_verbs_inside_nouns(text: str, span: str, counted: str, category: str) -> None:
     (c,) = find_counts(text)
@@ -167,7 +168,7 @@ def test_counts_number_shapes(text: str, span: str, value: str, approx: str, uni
     assert text[c.start : c.end] == c.text
 
 
-@pytest.mark.parametrize("text", ["惠及万人", "投资亿元以上", "覆盖万家企业", "信息数2020年"])
+@pytest.mark.parametrize("text", ["惠及万人", "投资亿元以上", "覆盖万家企业", "信息数2020年", "提高公开质量1、健全制度"])
 def test_counts_bare_wan_yi_is_never_a_number(text: str) -> None:
     assert find_counts(text) == []
 
