@@ -179,8 +179,8 @@ def test_counts_bare_wan_yi_is_never_a_number(text: str) -> None:
     "text,span,counted,category",
     [
         ("开通公众号41个", "41个", "公众号", "new_media_accounts"),
-        ("开设视频号3个", "3个", "视频号", "other"),
-        ("开设抖音号1个", "1个", "抖音号", "other"),
+        ("开设视频号3个", "3个", "视频号", "new_media_accounts"),
+        ("开设抖音号1个", "1个", "抖音号", "new_media_accounts"),
         ("注销2家维护不及时的网站", "2家", "网站", "other"),
     ],
 )

@@ -12,7 +12,7 @@ from typing import Callable
 import pytest
 
 from gknlp.counts.grammar import count_dicts
-from gknlp.report.sections import find_sections
+from gknlp.report.sections import find_sections, split_paragraphs
 from gknlp.text.normalize import normalize
 
 SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
@@ -51,10 +51,12 @@ def _per_char(func: Callable[[str], object], text: str, runs: int = 1) -> float:
 
 
 def _sections(text: str) -> object:
-    return find_sections(normalize(text).text)
+    normal = normalize(text).text
+    sections = find_sections(normal)
+    return [split_paragraphs(normal, s) for s in sections.values() if s is not None]
 
 
-@pytest.mark.parametrize("func", [count_dicts, _sections], ids=["counts", "normalize+sections"])
+@pytest.mark.parametrize("func", [count_dicts, _sections], ids=["counts", "normalize+sections+paragraphs"])
 def test_counts_scan_is_linear_on_pathological_shapes(func: Callable[[str], object]) -> None:
     func("预热")
     ordinary = _per_char(func, _ordinary(300_000), runs=2)
