@@ -126,7 +126,7 @@ class _Plan:
 
 def _total(values: list[int | Decimal | None], indices: tuple[int, ...]) -> int | Decimal | None:
     """The exact sum of the indexed values; None when any is blank (blanks are never zero)."""
-    total = 0
+    total: int | Decimal = 0
     for i in indices:
         v = values[i]
         if v is None:  # not `None in values`: comparing a Decimal with None is slow (an ABC check)
@@ -178,7 +178,7 @@ def check_appeals(t: TableResult) -> list[Check]:
 
 def check_types(tables: list[TableResult]) -> list[Check]:
     """R6: counts are integers >= 0; the 2019 change column may be negative; money may be decimal."""
-    checks = []
+    checks: list[Check] = []
     for t in tables:
         if not t.found:
             continue

@@ -131,17 +131,17 @@ class _Builder:
             return
         if pos < len(self.text):
             keep.append((pos, len(self.text)))
-        starts: list[int] = []
+        run_starts: list[int] = []
         sources: list[int] = []
         length = 0
         for a, b in keep:
             for src, n in self._source_runs(a, b):
-                if not sources or src != sources[-1] + length - starts[-1]:
-                    starts.append(length)
+                if not sources or src != sources[-1] + length - run_starts[-1]:
+                    run_starts.append(length)
                     sources.append(src)
                 length += n
         self.text = "".join(self.text[a:b] for a, b in keep)
-        self.run_starts, self.run_sources = starts, sources
+        self.run_starts, self.run_sources = run_starts, sources
 
     def delete_chars(self, chars: str) -> None:
         """Delete every occurrence of these characters."""
