@@ -116,9 +116,8 @@ class CrawlerHeader(dict):
     """Key/value lines a crawler wrote above the page text (标题: …, 发布时间: …)."""
 
 
-# ===== 正文 ===== on a line of its own. The "=" comes first (the look-behind checks it opens
-# the line) so that a scan skips to the "=" signs.
-_HEADER_SEP = re.compile(r"=(?<![^\n]=)=*\s*正文\s*=+\s*$", re.M)
+# ===== 正文 ===== on a line of its own.
+_HEADER_SEP = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
 
 
 def split_crawler_header(text: str) -> tuple[CrawlerHeader, int]:

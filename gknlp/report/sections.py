@@ -308,10 +308,9 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
 # --- paragraphs -------------------------------------------------------------------------
 
 _SUB_MARK = re.compile(r"[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]")
-# 1. / 2、 not inside a number, and 一是 / 二是 not in 统一是, 唯一是: the look-behind follows the
-# first character so that a scan skips to the digits and numerals.
-_NUM_MARK = re.compile(r"(\d(?<![\d.]\d)\d?)\s*[.、．](?!\d)")
-_SHI_MARK = re.compile(r"[一二三四五六七八九十](?<![统唯之][一二三四五六七八九十])是")
+# 1. / 2、 not inside a number, and 一是 / 二是 not in 统一是, 唯一是.
+_NUM_MARK = re.compile(r"(?<![\d.])(\d{1,2})\s*[.、．](?!\d)")
+_SHI_MARK = re.compile(r"(?<![统唯之])[一二三四五六七八九十]是")
 _LINE_ENUM = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d)|[一二三四五六七八九十]、)")
 _INLINE_HEAD = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d))[^。：:；;\n]{2,30}?[。：:](?=.)")
 

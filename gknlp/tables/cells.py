@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import cast
 
+from gknlp.types import to_json_number
+
 __all__ = ["Cell", "parse_cell", "is_value_token", "PLACEHOLDER"]
 
 PLACEHOLDER = re.compile(r"^(?:[/／\\—–\-－―_~～·.。]+|无|不适用|空|暂无|未统计|/无)$")
@@ -49,7 +51,7 @@ class Cell:
         object.__setattr__(self, "integral", integral)
         object.__setattr__(self, "exact", exact)
         object.__setattr__(self, "natural", integral and v >= 0)  # type: ignore[operator]
-        object.__setattr__(self, "number", exact if integral or v is None else float(v))  # as to_json_number
+        object.__setattr__(self, "number", to_json_number(v))
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
 
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from gknlp.tables.cells import Cell
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, requests_template
+from gknlp.types import to_json_number
 
 __all__ = ["Check", "check_tables", "check_narrative"]
 
@@ -53,7 +54,7 @@ def _json_number(d: Decimal) -> int | float:
     """Decimal → int when integral, else float; cached (a table's figures recur in many checks).
 
     Equal Decimals (3, 3.0) give the same answer, so sharing a cache entry is safe."""
-    return int(d) if d == d.to_integral_value() else float(d)
+    return to_json_number(d)
 
 
 def _sum(values: list[Decimal | None]) -> Decimal | None:

@@ -37,6 +37,7 @@ from gknlp.tables.templates import (
     proactive_templates,
     requests_template,
 )
+from gknlp.types import to_json_number
 
 if TYPE_CHECKING:
     import numpy as np
@@ -785,7 +786,7 @@ def _json_value(table: TableResult, row: str, col: str, raw: str) -> int | float
         return raw
     if table.money_unit.get(f"{row}.{col}") == "yuan" or cell.unit == "元":
         v = v / Decimal(10000)
-    return int(v) if v == v.to_integral_value() else float(v)
+    return to_json_number(v)
 
 
 _FIT_CODES = {"run", "missing_cells", "misaligned", "extra_cells"}
