@@ -93,15 +93,19 @@ def _longest_first(headings: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(headings, key=len, reverse=True))
 
 
+def _spec(key: str) -> SectionSpec:
+    return next(s for s in _specs() if s.key == key)
+
+
 @cache
 def _heading_pattern(key: str) -> re.Pattern[str]:
-    spec = next(s for s in _specs() if s.key == key)
+    spec = _spec(key)
     return re.compile(rf"{_ENUM}\s*(?P<pre>{_PRE})(?P<head>{_alternation(_longest_first(spec.headings))})")
 
 
 @cache
 def _bare_pattern(key: str) -> re.Pattern[str]:
-    spec = next(s for s in _specs() if s.key == key)
+    spec = _spec(key)
     return re.compile(rf"(?m)^[ \t]*(?P<head>{_alternation(spec.headings)})[ \t:：]*$")
 
 
@@ -109,7 +113,7 @@ def _bare_pattern(key: str) -> re.Pattern[str]:
 def _numeral_pattern(key: str) -> re.Pattern[str]:
     """A Chinese numeral run straight into the heading with no separator (一总体情况), at a line
     or sentence start: kept only when the numeral is the section's own ordinal."""
-    spec = next(s for s in _specs() if s.key == key)
+    spec = _spec(key)
     return re.compile(rf"(?:^|(?<=[。；;：:\n]))[ \t\u3000]*(?P<enum>[{_NUMERALS}])"
                       rf"(?P<head>{_alternation(_longest_first(spec.headings))})", re.M)
 
@@ -310,12 +314,15 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
 
 # --- paragraphs -------------------------------------------------------------------------
 
-_SUB_MARK = re.compile(r"[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]")
+# The enumerators of sub-headings: （一） (12), and 1. 2、 (not 3.5).
+_PAREN_ENUM = rf"[(（]\s*(?:[{_NUMERALS}]{{1,2}}|\d{{1,2}})\s*[)）]"
+_DIGIT_ENUM = r"\d{1,2}\s*[.、．](?!\d)"
+_SUB_MARK = re.compile(_PAREN_ENUM)
 # 1. / 2、 not inside a number, and 一是 / 二是 not in 统一是, 唯一是.
 _NUM_MARK = re.compile(r"(?<![\d.])(\d{1,2})\s*[.、．](?!\d)")
 _SHI_MARK = re.compile(r"(?<![统唯之])[一二三四五六七八九十]是")
-_LINE_ENUM = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d)|[一二三四五六七八九十]、)")
-_INLINE_HEAD = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d))[^。：:；;\n]{2,30}?[。：:](?=.)")
+_LINE_ENUM = re.compile(rf"^\s*(?:{_PAREN_ENUM}|{_DIGIT_ENUM}|[{_NUMERALS}]、)")
+_INLINE_HEAD = re.compile(rf"^\s*(?:{_PAREN_ENUM}|{_DIGIT_ENUM})[^。：:；;\n]{{2,30}}?[。：:](?=.)")
 
 
 class Paragraph(NamedTuple):
