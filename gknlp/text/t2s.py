@@ -14,7 +14,6 @@ not trusted: a warning is given once and every text goes to OpenCC (slower, stil
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import re
 import warnings
@@ -65,6 +64,8 @@ def built_with() -> str | None:
 
 def installed_opencc_version() -> str | None:
     """The installed OpenCC's version (from its package metadata: OpenCC is not imported)."""
+    import importlib.metadata  # here: it imports zipfile, email and csv, unneeded otherwise
+
     try:
         return importlib.metadata.version("opencc")
     except importlib.metadata.PackageNotFoundError:
