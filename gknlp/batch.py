@@ -134,12 +134,12 @@ def process_chunk(paths: Sequence[str], opts: dict[str, Any] | None = None) -> l
     clocks = [_Clock(timeout) for _ in paths]
     results: list[Any] = []  # per file: a Draft, a Report (read error), or an error record
     for path, clock in zip(paths, clocks):
-        draft, error = clock.run(lambda path=path: pipeline.draft_of(path))
+        draft, error = clock.run(lambda path=path: pipeline.draft_of(path))  # type: ignore[misc]
         results.append(draft if error is None else {"source": _source_of(path), "error": error})
     for step in pipeline.STEPS:
         for i, (draft, clock) in enumerate(zip(results, clocks)):
             if isinstance(draft, pipeline.Draft) and draft.report.error is None:
-                _, error = clock.run(lambda step=step, draft=draft: step(draft))
+                _, error = clock.run(lambda step=step, draft=draft: step(draft))  # type: ignore[misc]
                 if error is not None:
                     results[i] = {"source": _source_of(paths[i]), "error": error}
     results = [r.report if isinstance(r, pipeline.Draft) else r for r in results]
@@ -149,7 +149,7 @@ def process_chunk(paths: Sequence[str], opts: dict[str, Any] | None = None) -> l
         if error is not None:  # find the report that causes it
             for i, r in enumerate(results):
                 if isinstance(r, Report) and r.error is None:
-                    _, error = _guarded(timeout, lambda r=r: annotate_reports(annotators, [r]))
+                    _, error = _guarded(timeout, lambda r=r: annotate_reports(annotators, [r]))  # type: ignore[misc]
                     if error is not None:
                         results[i] = {"source": r.source, "error": error}
     out = []

@@ -249,9 +249,9 @@ def summary(records: Iterable[dict[str, Any]], top: int = 20) -> dict[str, "pd.D
         for rule in {c.get("rule") for c in rec.get("checks") or []}:
             rule_checked[rule] += 1
         rule_failed.update(failed_rules)
-        cats = [c.get("category") or "uncategorised" for c in rec.get("counts") or []]
-        cat_n.update(cats)
-        cat_reports.update(set(cats))
+        categories = [c.get("category") or "uncategorised" for c in rec.get("counts") or []]
+        cat_n.update(categories)
+        cat_reports.update(set(categories))
 
     order = sorted(labels)
 

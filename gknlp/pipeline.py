@@ -72,8 +72,8 @@ def _region(sections: dict[str, Section | None], key: str, body_start: int, text
     i = order.index(key)
     before = [sections[k] for k in order[:i] if sections.get(k) is not None]
     after = [sections[k] for k in order[i + 1:] if sections.get(k) is not None]
-    start = before[-1].body_start if before else body_start
-    end = after[0].start if after else text_len
+    start = before[-1].body_start if before else body_start  # type: ignore[union-attr]  # not None
+    end = after[0].start if after else text_len  # type: ignore[union-attr]
     return start, end
 
 
@@ -91,6 +91,12 @@ class Draft:
 
     __slots__ = ("doc", "report", "recover", "header", "norm", "text", "body_start", "sections",
                  "tables")
+    header: dict[str, str]
+    norm: NormalizedText
+    text: str
+    body_start: int
+    sections: dict[str, Section | None]
+    tables: tuple[TableResult, TableResult, TableResult]
 
     def __init__(self, doc: Document, recover: Callable[..., None] | None) -> None:
         self.doc = doc
@@ -185,10 +191,10 @@ def _assemble(d: Draft) -> None:
 
 
 def _paragraphs(d: Draft) -> None:
-    paragraphs = []
+    paragraphs: list[dict[str, Any]] = []
     for key in NARRATIVE_SECTIONS:
         if d.sections.get(key) is not None:
-            paragraphs.extend(p.to_dict() for p in split_paragraphs(d.text, d.sections[key]))
+            paragraphs.extend(p.to_dict() for p in split_paragraphs(d.text, d.sections[key]))  # type: ignore[arg-type]
     d.report.paragraphs = paragraphs
 
 

@@ -102,7 +102,7 @@ def count_dicts(text: str) -> list[dict[str, Any]]:
 def annotate_counts(report: Report) -> None:
     """Counts per paragraph, and all of them in `report.counts`; every offset indexes the
     report's normalised text (CONTRACT.md: one offset convention), in both places."""
-    all_counts = []
+    all_counts: list[dict[str, Any]] = []
     for p in report.paragraphs:
         shift = p["start"]
         local = [{**c, "start": c["start"] + shift, "end": c["end"] + shift} for c in count_dicts(p["text"])]

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 __all__ = ["Report", "ReportWarning", "Where", "to_json_number", "PARAGRAPH_ANNOTATIONS"]
 
 
+@overload
+def to_json_number(value: Decimal) -> int | float: ...
+@overload
+def to_json_number(value: None) -> None: ...
+
+
 def to_json_number(value: Decimal | None) -> int | float | None:
-    """Decimal → int when integral, else float (money keeps its printed digits)."""
+    """Decimal → int when integral (exact), else float; the one JSON form of every figure
+    (table cells, check sums, counts). The printed text is kept beside it where it matters."""
     if value is None:
         return None
     if value == value.to_integral_value():

@@ -30,6 +30,8 @@ from typing import Any, Final
 
 from gknlp.counts.numerals import parse_number
 from gknlp.data import data_path
+from gknlp.text.pinyin import BRACKETED_LATIN
+from gknlp.types import to_json_number
 
 __all__ = ["Count", "find_counts", "count_dicts", "APPROX_VALUES", "DELTA_VALUES"]
 
@@ -76,9 +78,7 @@ def _json_form(d: dict[str, Any]) -> dict[str, Any]:
 
 def _json_number(value: Decimal) -> int | float:
     """Integral Decimals become ints (exact); others floats (``value_text`` keeps digits)."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
+    return to_json_number(value)
 
 
 # --------------------------------------------------------------------------- data
@@ -153,9 +153,7 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
-_DEBRIS_RE: Final[re.Pattern[str]] = re.compile(
-    r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,40}[)）]"
-)
+_DEBRIS_RE: Final[re.Pattern[str]] = BRACKETED_LATIN
 """Pinyin annotations left by crawled pages (``鄉(xiāng)``); masked before matching."""
 _MASK: Final[str] = "\ue000"
 

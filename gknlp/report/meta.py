@@ -4,39 +4,77 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import NamedTuple
 
 from gknlp.data import load_toml
 
-__all__ = ["find_title", "issuer_from_title", "level_of", "year_of", "published_date", "CrawlerHeader",
-           "split_crawler_header"]
+__all__ = ["find_title", "clean_page_title", "issuer_from_title", "issuer_from_signature", "level_of", "year_of",
+           "published_date", "CrawlerHeader", "split_crawler_header"]
 
-_TITLE_LINE = re.compile(r"(政府信息公开|政务公开)[^\n]{0,12}?(年度报告|年报|工作报告)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
 _GOV_SUFFIX = re.compile(r"(人民政府|政府)$")
 # Compiled once here rather than looked up in re's cache on every call.
 _CLAUSE_MARK = re.compile(r"[。；，,:：]")
 _SENTENCE_MARK = re.compile(r"[。；，,]")
-_TITLE_IN_TEXT = re.compile(r"[^\s，。；]{0,40}?(?:19|20)\d{2}\s*年度?(?:政府信息公开|政务公开)[^\s，。；]{0,12}?(?:年度报告|年报)")
 _LEADING_GUANYU = re.compile(r"^(?:关于)?")
 _TRAILING_PAREN = re.compile(r"[（(][^）)]*[）)]$")
 _STATS_PERIOD = re.compile(r"统计期限?为?(?:自|从)?\s*((?:19|20)\d{2})\s*年")
-_YEAR_OF_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?(?:政府信息公开|政务公开)")
 _HEADER_LINE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$")
+
+
+class _TitlePatterns(NamedTuple):
+    line: re.Pattern[str]           # a title line: subject, then the kind of document
+    in_text: re.Pattern[str]        # a title inside running text, with its year
+    year_of_report: re.Pattern[str]  # 2020年(度)政府信息公开…: the year the report covers
+    document: re.Pattern[str]       # the kind of document alone (a page title's part)
+    separator: re.Pattern[str]      # between a page title's parts
+
+
+def _either(words: list[str]) -> str:
+    return "|".join(map(re.escape, words))
+
+
+@cache
+def _titles() -> _TitlePatterns:
+    """The title patterns, built from the words in data/titles.toml."""
+    words = load_toml("titles.toml")
+    subject, document = _either(words["subject"]), _either(words["document"])
+    return _TitlePatterns(
+        line=re.compile(rf"({subject})[^\n]{{0,12}}?({document})"),
+        in_text=re.compile(rf"[^\s，。；]{{0,40}}?(?:19|20)\d{{2}}\s*年度?(?:{subject})[^\s，。；]{{0,12}}?"
+                           rf"(?:{_either(words['document_in_text'])})"),
+        year_of_report=re.compile(rf"((?:19|20)\d{{2}})\s*年度?(?:{subject})"),
+        document=re.compile(document),
+        separator=re.compile(_either(words["page_title_separators"])),
+    )
 
 
 def find_title(text: str, limit: int = 2000) -> str | None:
     """The first line near the top that reads like a report title."""
     head = text[:limit]
+    titles = _titles()
     lines = [ln.strip() for ln in head.split("\n")]
     for i, line in enumerate(lines):
-        if 6 <= len(line) <= 80 and _TITLE_LINE.search(line):
+        if 6 <= len(line) <= 80 and titles.line.search(line):
             prev = next((p for p in reversed(lines[:i]) if p), "")
             if _YEAR.match(line) and 2 <= len(prev) <= 30 and not _CLAUSE_MARK.search(prev):
                 return prev + line  # the body's name on the line above: 云阳县人和街道办事处 / 2020年…
             return line
-    m = _TITLE_IN_TEXT.search(head)
+    m = titles.in_text.search(head)
     return m.group() if m else None
+
+
+def clean_page_title(title: str | None) -> str | None:
+    """The part of a page title that names the report (site names and separators dropped)."""
+    if not title:
+        return None
+    titles = _titles()
+    parts = [p.strip() for p in titles.separator.split(title) if p.strip()]
+    for p in parts:
+        if titles.document.search(p):
+            return p
+    return parts[0] if parts else None
 
 
 def issuer_from_title(title: str | None) -> str | None:
@@ -93,7 +131,7 @@ def year_of(title: str | None, text: str) -> int | None:
     m = _STATS_PERIOD.search(text)
     if m:
         return int(m.group(1))
-    m = _YEAR_OF_REPORT.search(text, 0, 3000)
+    m = _titles().year_of_report.search(text, 0, 3000)
     if m:
         return int(m.group(1))
     years = [int(y) for y in _YEAR.findall(text[:5000])]
@@ -116,9 +154,8 @@ class CrawlerHeader(dict):
     """Key/value lines a crawler wrote above the page text (标题: …, 发布时间: …)."""
 
 
-# ===== 正文 ===== on a line of its own. The "=" comes first (the look-behind checks it opens
-# the line) so that a scan skips to the "=" signs.
-_HEADER_SEP = re.compile(r"=(?<![^\n]=)=*\s*正文\s*=+\s*$", re.M)
+# ===== 正文 ===== on a line of its own.
+_HEADER_SEP = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
 
 
 def split_crawler_header(text: str) -> tuple[CrawlerHeader, int]:

@@ -17,7 +17,8 @@ from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
 from gknlp.text.labels import gap_tolerant, squash
 
-__all__ = ["Section", "Paragraph", "SECTION_KEYS", "find_sections", "split_paragraphs", "ordinal"]
+__all__ = ["Section", "Paragraph", "SECTION_KEYS", "ROLES", "find_sections", "split_paragraphs", "ordinal",
+           "sections_with_role"]
 
 _CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _NUMERALS = "一二三四五六七八九十"
@@ -45,18 +46,31 @@ class SectionSpec:
     ordinal: int
     headings: tuple[str, ...]
     boundary: bool = False  # not reported: its heading only ends the section before it
+    roles: frozenset[str] = frozenset()  # see ROLES
 
 
 @cache
 def _specs() -> tuple[SectionSpec, ...]:
     """The sections in the order a report gives them, boundary sections included."""
     data = load_toml("sections.toml")
-    specs = tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"]), bool(s.get("boundary", False)))
+    specs = tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"]), bool(s.get("boundary", False)),
+                              frozenset(s.get("roles", ())))
                   for s in data["sections"])
     reported = tuple(s.key for s in specs if not s.boundary)
     if reported != SECTION_KEYS:
         raise ValueError(f"sections.toml: the reported sections are {reported}, expected {SECTION_KEYS}")
+    unknown = frozenset().union(*(s.roles for s in specs)) - ROLES
+    if unknown:
+        raise ValueError(f"sections.toml: unknown roles {sorted(unknown)}, expected some of {sorted(ROLES)}")
     return specs
+
+
+def sections_with_role(role: str) -> tuple[str, ...]:
+    """The keys of the sections with this role (data/sections.toml), in report order:
+    ``sections_with_role("narrative")`` → ("overall", "problems", "other")."""
+    if role not in ROLES:
+        raise ValueError(f"unknown section role {role!r}, expected one of {sorted(ROLES)}")
+    return tuple(s.key for s in _specs() if role in s.roles)
 
 
 @cache
@@ -65,6 +79,9 @@ def _boundary_keys() -> frozenset[str]:
 
 
 SECTION_KEYS = ("overall", "proactive", "requests", "appeals", "problems", "other")
+ROLES = frozenset({"table", "narrative", "themed"})
+"""What the pipeline does with a section: reads a standard table from it, splits it into
+paragraphs, or also gives those paragraphs themes."""
 
 
 def _alternation(headings: tuple[str, ...]) -> str:
@@ -76,15 +93,19 @@ def _longest_first(headings: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(headings, key=len, reverse=True))
 
 
+def _spec(key: str) -> SectionSpec:
+    return next(s for s in _specs() if s.key == key)
+
+
 @cache
 def _heading_pattern(key: str) -> re.Pattern[str]:
-    spec = next(s for s in _specs() if s.key == key)
+    spec = _spec(key)
     return re.compile(rf"{_ENUM}\s*(?P<pre>{_PRE})(?P<head>{_alternation(_longest_first(spec.headings))})")
 
 
 @cache
 def _bare_pattern(key: str) -> re.Pattern[str]:
-    spec = next(s for s in _specs() if s.key == key)
+    spec = _spec(key)
     return re.compile(rf"(?m)^[ \t]*(?P<head>{_alternation(spec.headings)})[ \t:：]*$")
 
 
@@ -92,7 +113,7 @@ def _bare_pattern(key: str) -> re.Pattern[str]:
 def _numeral_pattern(key: str) -> re.Pattern[str]:
     """A Chinese numeral run straight into the heading with no separator (一总体情况), at a line
     or sentence start: kept only when the numeral is the section's own ordinal."""
-    spec = next(s for s in _specs() if s.key == key)
+    spec = _spec(key)
     return re.compile(rf"(?:^|(?<=[。；;：:\n]))[ \t\u3000]*(?P<enum>[{_NUMERALS}])"
                       rf"(?P<head>{_alternation(_longest_first(spec.headings))})", re.M)
 
@@ -131,22 +152,6 @@ def _heading_score(text: str, m: re.Match[str], spec: SectionSpec) -> float:
     score += 2 if at_line_start else 0
     score -= len(m["pre"]) * 0.2
     return score
-
-
-def _candidates_by_scan(text: str) -> dict[str, list[_Candidate]]:
-    """The reference form of `_candidates`: every pattern scans the whole text (18 scans).
-    Kept for the tests, which check that `_candidates` gives exactly the same list."""
-    out: dict[str, list[_Candidate]] = {}
-    for spec in _specs():
-        cands = [_Candidate(spec.key, m.start(), m.end(), _heading_score(text, m, spec))
-                 for m in _heading_pattern(spec.key).finditer(text)]
-        for m in _bare_pattern(spec.key).finditer(text):
-            cands.append(_Candidate(spec.key, m.start("head"), m.end(), 8.0))
-        for m in _numeral_pattern(spec.key).finditer(text):
-            if ordinal(m["enum"]) == spec.ordinal:
-                cands.append(_Candidate(spec.key, m.start("enum"), m.end(), 9.0))
-        out[spec.key] = sorted(cands, key=lambda c: c.start)
-    return out
 
 
 # --- where a heading can start ------------------------------------------------------------
@@ -244,7 +249,9 @@ def _finders() -> _Finders:
 
 
 def _candidates(text: str) -> dict[str, list[_Candidate]]:
-    """Every heading candidate of each section, in text order: `_candidates_by_scan`, faster."""
+    """Every heading candidate of each section, in text order. Each pattern is only matched
+    where a heading can start (the finders); tests/equivalence/ checks that a scan of the whole
+    text with every pattern gives the same list."""
     f = _finders()
     enum_starts = f.enum_heading.starts(text)
     lines = f.lines.starts(text)
@@ -307,13 +314,15 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
 
 # --- paragraphs -------------------------------------------------------------------------
 
-_SUB_MARK = re.compile(r"[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]")
-# 1. / 2、 not inside a number, and 一是 / 二是 not in 统一是, 唯一是: the look-behind follows the
-# first character so that a scan skips to the digits and numerals.
-_NUM_MARK = re.compile(r"(\d(?<![\d.]\d)\d?)\s*[.、．](?!\d)")
-_SHI_MARK = re.compile(r"[一二三四五六七八九十](?<![统唯之][一二三四五六七八九十])是")
-_LINE_ENUM = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d)|[一二三四五六七八九十]、)")
-_INLINE_HEAD = re.compile(r"^\s*(?:[(（]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[)）]|\d{1,2}\s*[.、．](?!\d))[^。：:；;\n]{2,30}?[。：:](?=.)")
+# The enumerators of sub-headings: （一） (12), and 1. 2、 (not 3.5).
+_PAREN_ENUM = rf"[(（]\s*(?:[{_NUMERALS}]{{1,2}}|\d{{1,2}})\s*[)）]"
+_DIGIT_ENUM = r"\d{1,2}\s*[.、．](?!\d)"
+_SUB_MARK = re.compile(_PAREN_ENUM)
+# 1. / 2、 not inside a number, and 一是 / 二是 not in 统一是, 唯一是.
+_NUM_MARK = re.compile(r"(?<![\d.])(\d{1,2})\s*[.、．](?!\d)")
+_SHI_MARK = re.compile(r"(?<![统唯之])[一二三四五六七八九十]是")
+_LINE_ENUM = re.compile(rf"^\s*(?:{_PAREN_ENUM}|{_DIGIT_ENUM}|[{_NUMERALS}]、)")
+_INLINE_HEAD = re.compile(rf"^\s*(?:{_PAREN_ENUM}|{_DIGIT_ENUM})[^。：:；;\n]{{2,30}}?[。：:](?=.)")
 
 
 class Paragraph(NamedTuple):

@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import cast
+
+from gknlp.types import to_json_number
 
 __all__ = ["Cell", "parse_cell", "is_value_token", "PLACEHOLDER"]
 
@@ -42,13 +45,13 @@ class Cell:
     def __post_init__(self) -> None:
         v = self.value
         integral = v is not None and v == v.to_integral_value()
-        exact = int(v) if integral else v
+        exact = int(v) if integral else v  # type: ignore[arg-type]  # integral: not None
         raw = self.raw.strip() if self.raw else ""
         differs = self.kind == "placeholder" or self.note or self.unit or (raw and raw != str(v))
         object.__setattr__(self, "integral", integral)
         object.__setattr__(self, "exact", exact)
-        object.__setattr__(self, "natural", integral and v >= 0)
-        object.__setattr__(self, "number", exact if integral or v is None else float(v))  # as to_json_number
+        object.__setattr__(self, "natural", integral and v >= 0)  # type: ignore[operator]
+        object.__setattr__(self, "number", to_json_number(v))
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
 
 
@@ -61,8 +64,9 @@ def parse_cell(raw: str | None) -> Cell:
     if not text:
         return Cell(raw or "", None, "empty")
     if PLACEHOLDER.match(text):
-        return Cell(raw, None, "placeholder")
+        return Cell(cast(str, raw), None, "placeholder")  # text is not empty: raw is a str
     m = _VALUE.match(text)
+    raw = cast(str, raw)
     if not m:
         return Cell(raw, None, "placeholder", note=text)
     try:

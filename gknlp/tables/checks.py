@@ -15,6 +15,7 @@ from typing import NamedTuple
 from gknlp.tables.cells import Cell
 from gknlp.tables.parse import TableResult
 from gknlp.tables.templates import appeals_template, requests_template
+from gknlp.types import to_json_number
 
 __all__ = ["Check", "check_tables", "check_narrative"]
 
@@ -53,7 +54,7 @@ def _json_number(d: Decimal) -> int | float:
     """Decimal → int when integral, else float; cached (a table's figures recur in many checks).
 
     Equal Decimals (3, 3.0) give the same answer, so sharing a cache entry is safe."""
-    return int(d) if d == d.to_integral_value() else float(d)
+    return to_json_number(d)
 
 
 def _sum(values: list[Decimal | None]) -> Decimal | None:
@@ -126,7 +127,7 @@ class _Plan:
 
 def _total(values: list[int | Decimal | None], indices: tuple[int, ...]) -> int | Decimal | None:
     """The exact sum of the indexed values; None when any is blank (blanks are never zero)."""
-    total = 0
+    total: int | Decimal = 0
     for i in indices:
         v = values[i]
         if v is None:  # not `None in values`: comparing a Decimal with None is slow (an ABC check)
@@ -178,7 +179,7 @@ def check_appeals(t: TableResult) -> list[Check]:
 
 def check_types(tables: list[TableResult]) -> list[Check]:
     """R6: counts are integers >= 0; the 2019 change column may be negative; money may be decimal."""
-    checks = []
+    checks: list[Check] = []
     for t in tables:
         if not t.found:
             continue

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from gknlp.tables.align import LabelMatch, Tokens, find_label, label_finder, row_tokens
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
@@ -348,6 +348,7 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
     table.layout = layout
     # The values are the first run of value cells; narrative after the table is not part of it.
     values = list(tokens.values)
+    fitted: Sequence[str | None] | None
     if tokens.delimited and len(values) >= n:
         fitted, problem = values[:n], None
     else:

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from gknlp.tables.cells import PLACEHOLDER, Cell, parse_cell
 from gknlp.tables.parse import TableResult
@@ -37,6 +37,7 @@ from gknlp.tables.templates import (
     proactive_templates,
     requests_template,
 )
+from gknlp.types import to_json_number
 
 if TYPE_CHECKING:
     import numpy as np
@@ -336,7 +337,7 @@ def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, 
         vals = choice.get(row)
         if vals is None or vals[ci] is None:
             return None
-        total += vals[ci]
+        total += vals[ci]  # type: ignore[operator]  # checked not None above
     return total
 
 
@@ -366,6 +367,7 @@ def _solve_rows(rows: dict[str, RowSolution], identities: Sequence[Identity],
             rows[k].status = "ambiguous"
         return None
     shape = [len(rows[k].raws) for k in open_rows]
+    bad: Any  # a list of ints, or an int array
     if n_combos <= _FEW_COMBOS:
         bad = _violations_by_loop(open_rows, shape, values, fixed, identities)
         best = min(bad)
@@ -460,7 +462,7 @@ def _linear(identities: tuple[Identity, ...]) -> _Linear:
     used = np.zeros(shape, dtype=np.int64)
     used[cells] = 1
     rows = tuple(index)
-    return _Linear(rows, index, coef, used, used.any(axis=1))
+    return _Linear(rows, index, coef, used, used.any(axis=1))  # type: ignore[arg-type]  # an array
 
 
 def _violations_by_array(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
@@ -514,8 +516,8 @@ def _violations_by_array(open_rows: list[str], shape: list[int], values: dict[st
         if None in splits:
             return None
         view[j] = shape[j]
-        split_ints = np.array([s[0] for s in splits], dtype=np.int64)
-        split_blanks = np.array([s[1] for s in splits], dtype=np.int64)
+        split_ints = np.array([s[0] for s in splits], dtype=np.int64)  # type: ignore[index]  # no None
+        split_blanks = np.array([s[1] for s in splits], dtype=np.int64)  # type: ignore[index]
         diff = diff + (split_ints @ lin.coef[r][:, varying]).reshape(view)
         blank = blank | ((split_blanks @ lin.used[r][:, varying]) > 0).reshape(view)
         view[j] = 1
@@ -571,7 +573,7 @@ def _sum_check(total_index: int, part_indices: Sequence[int]) -> Callable[[tuple
         vals = _values(cells)
         if vals[total_index] is None or any(vals[i] is None for i in part_indices):
             return True
-        return vals[total_index] == sum((vals[i] for i in part_indices), Decimal(0))
+        return vals[total_index] == sum((vals[i] for i in part_indices), Decimal(0))  # type: ignore[type-var]  # checked not None above
     return ok
 
 
@@ -635,7 +637,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
                 continue
         cells = table.rows.get(key)
         if cells and any(c is not None and c.value is not None for c in cells.values()):
-            rows[key] = RowSolution(key, (), [tuple((cells[c].raw if cells.get(c) else "") for c in cols)], "fixed")
+            rows[key] = RowSolution(key, (), [tuple((cells[c].raw if cells.get(c) else "") for c in cols)], "fixed")  # type: ignore[union-attr]
     present = {k for k, s in rows.items() if s.raws}
     identities = _requests_identities(table.template or "2019", cols, present)
     solution = TableSolution(rows, {k: cols for k in rows})
@@ -692,7 +694,7 @@ def _block_sum_check(width: int, t: int, parts: tuple[int, ...]) -> Callable[[tu
         vals = _values(block)
         if vals[t] is None or any(vals[i] is None for i in parts):
             return True
-        return vals[t] == sum((vals[i] for i in parts), Decimal(0))
+        return vals[t] == sum((vals[i] for i in parts), Decimal(0))  # type: ignore[type-var]  # checked not None above
     return r5
 
 
@@ -784,7 +786,7 @@ def _json_value(table: TableResult, row: str, col: str, raw: str) -> int | float
         return raw
     if table.money_unit.get(f"{row}.{col}") == "yuan" or cell.unit == "元":
         v = v / Decimal(10000)
-    return int(v) if v == v.to_integral_value() else float(v)
+    return to_json_number(v)
 
 
 _FIT_CODES = {"run", "missing_cells", "misaligned", "extra_cells"}
@@ -826,12 +828,12 @@ def _apply(table: TableResult, solution: TableSolution) -> None:
                 table.money_unit[f"{key}.{cols[i]}"] = "yuan"
             continue
         cells = solution.cells(key)
-        new_row = {}
+        new_row: dict[str, Cell | None] = {}
         listed = {}
         for col, (raw, cands) in cells.items():
             if raw is not None:
                 new_row[col] = parse_cell(raw)
-                if new_row[col].unit == "元":
+                if new_row[col].unit == "元":  # type: ignore[union-attr]  # just parsed
                     table.money_unit[f"{key}.{col}"] = "yuan"
             else:
                 new_row[col] = None
@@ -900,6 +902,6 @@ def cross_year_constraints(previous: dict, template: str) -> dict[str, Callable[
             issued, repealed, in_force = (_value(c) for c in cells)
             if None in (issued, repealed, in_force):
                 return True
-            return in_force == last + issued - repealed
+            return in_force == last + issued - repealed  # type: ignore[operator]  # checked not None above
         checks[key] = ok
     return checks

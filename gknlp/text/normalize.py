@@ -16,14 +16,11 @@ from itertools import chain
 
 from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
+from gknlp.text.pinyin import GLOSS
 from gknlp.text.t2s import may_change, t2s
 
 __all__ = ["NormalizedText", "normalize", "detect_script", "to_simplified"]
 
-# Pinyin that some sites print after each character: 鄉(xiāng), 數(shù). The "(" comes first
-# (the preceding character is checked by a look-behind) so that a scan skips to each "(".
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
-_PINYIN = re.compile(rf"\((?<=[\u3400-\u9fff]\()(?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
 # Word/HTML conversion debris.
 _DEBRIS = re.compile(
     r"\[bookmark:[^\]]*\]"
@@ -31,15 +28,11 @@ _DEBRIS = re.compile(
     r"|<!--.*?-->",
     re.S,
 )
-_DEBRIS_OPENINGS = ("[bookmark:", "<!--")  # every _DEBRIS match opens with one of them
 # Page footers on a line of their own: —6—, - 4 -, — 12 —, 第3页, 第 3 页 共 9 页.
 _PAGE_MARK = re.compile(
     r"(?m)^[ \t\u3000]*(?:[—–\-－]{1,2}[ \t\u3000]*\d{1,3}[ \t\u3000]*[—–\-－]{1,2}"
     r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t\u3000]*$\n?"
 )
-# Where a page footer can start: the text start, or after a break before a dash or 第. (The
-# footer's opening ^ makes re try it at every character; this finder skips to the breaks.)
-_PAGE_LINE = re.compile(r"\n(?=[ \t\u3000]*[—–\-－第])")
 _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
@@ -131,22 +124,21 @@ class _Builder:
             return
         if pos < len(self.text):
             keep.append((pos, len(self.text)))
-        starts: list[int] = []
+        run_starts: list[int] = []
         sources: list[int] = []
         length = 0
         for a, b in keep:
             for src, n in self._source_runs(a, b):
-                if not sources or src != sources[-1] + length - starts[-1]:
-                    starts.append(length)
+                if not sources or src != sources[-1] + length - run_starts[-1]:
+                    run_starts.append(length)
                     sources.append(src)
                 length += n
         self.text = "".join(self.text[a:b] for a, b in keep)
-        self.run_starts, self.run_sources = starts, sources
+        self.run_starts, self.run_sources = run_starts, sources
 
     def delete_chars(self, chars: str) -> None:
         """Delete every occurrence of these characters."""
-        if any(c in self.text for c in chars):
-            self.delete(_char_class(chars))
+        self.delete(_char_class(chars))
 
     def replace_same_length(self, new_text: str) -> None:
         if len(new_text) != len(self.text):
@@ -241,13 +233,12 @@ def normalize(text: str) -> NormalizedText:
     b = _Builder(text)
     b.delete_chars(_WIDTH_DELETE)
     b.replace_same_length(_translate(b.text, _WIDTH_REPLACE))
-    if any(opening in b.text for opening in _DEBRIS_OPENINGS):
-        b.delete(_DEBRIS)
+    b.delete(_DEBRIS)
     for pattern, contains in _chrome():
         if contains in b.text:
             b.delete(pattern, _blank_led_starts(b.text, contains) if _is_blank_led(pattern, contains) else None)
-    b.delete(_PINYIN)
-    b.delete(_PAGE_MARK, [0, *(m.end() for m in _PAGE_LINE.finditer(b.text))])
+    b.delete(GLOSS)
+    b.delete(_PAGE_MARK)
     b.replace_same_length(_FULLWIDTH_POINT.sub(".", b.text))
     script = detect_script(b.text)
     if script == "traditional":

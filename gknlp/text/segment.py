@@ -74,7 +74,8 @@ def _jieba_cut() -> Callable[[str], list[str]]:
     tk.cache_file = "jieba.cache"
     tk.initialize()
     if USERDICT.is_file():
-        tk.load_userdict(str(USERDICT))
+        with USERDICT.open("rb") as fh:  # a path would be left open by jieba
+            tk.load_userdict(fh)
     return lambda text: list(tk.cut(text, HMM=False))
 
 

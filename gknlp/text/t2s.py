@@ -6,14 +6,17 @@ theme model sees comes back from OpenCC unchanged, and the call is most of
 entry's first value and passes every other character through, so a text holding no
 character of a changing entry's key (:func:`changing_characters`) is returned as it is.
 The characters are data (``data/themes/t2s_changes.txt``), built from the dictionaries of
-the installed OpenCC with ``python -m gknlp.text.t2s``; tests/test_theme_features.py
-rebuilds them and checks the test against OpenCC itself.
+the installed OpenCC with ``python -m gknlp.text.t2s``; tests/themes/test_features.py
+rebuilds them and checks the test against OpenCC itself. Another OpenCC version may have
+other dictionaries, so when the installed one is not the one the file names, the test is
+not trusted: a warning is given once and every text goes to OpenCC (slower, still exact).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -21,7 +24,8 @@ from typing import Any
 
 from gknlp.data import data_path
 
-__all__ = ["T2S_CHANGES", "t2s", "may_change", "changing_characters", "opencc_t2s_entries", "build"]
+__all__ = ["T2S_CHANGES", "t2s", "may_change", "changing_characters", "opencc_t2s_entries", "build",
+           "built_with", "installed_opencc_version"]
 
 T2S_CHANGES = data_path("themes", "t2s_changes.txt")
 
@@ -48,8 +52,36 @@ def changing_characters(entries: Iterable[tuple[str, str]]) -> set[str]:
     return out
 
 
+_HEADER = re.compile(r"^# Characters of OpenCC (\S+) t2s")
+
+
+def built_with() -> str | None:
+    """The OpenCC version the characters file was built from (its first line names it)."""
+    with T2S_CHANGES.open(encoding="utf-8") as fh:
+        m = _HEADER.match(fh.readline())
+    return m.group(1) if m else None
+
+
+def installed_opencc_version() -> str | None:
+    """The installed OpenCC's version (from its package metadata: OpenCC is not imported)."""
+    import importlib.metadata  # here: it imports zipfile, email and csv, unneeded otherwise
+
+    try:
+        return importlib.metadata.version("opencc")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 @cache
 def _pattern() -> re.Pattern[str]:
+    """A character class of the characters file; when the file was built from another OpenCC
+    than the installed one, the empty pattern, which finds a match in every text."""
+    built, installed = built_with(), installed_opencc_version()
+    if built != installed:
+        warnings.warn(f"{T2S_CHANGES.name} was built from OpenCC {built}, but OpenCC {installed} is installed: "
+                      "every text goes through OpenCC t2s (correct, slower); rebuild the file with "
+                      "`python -m gknlp.text.t2s`", RuntimeWarning, stacklevel=3)
+        return re.compile("")
     lines = T2S_CHANGES.read_text(encoding="utf-8").splitlines()
     chars = "".join(ch for line in lines if not line.startswith("#") for ch in line
                     if ord(ch) < 0x10000)
@@ -68,7 +100,8 @@ def t2s() -> Any:
 
 
 def may_change(text: str) -> bool:
-    """False when OpenCC ``t2s`` certainly returns ``text`` unchanged."""
+    """False when OpenCC ``t2s`` certainly returns ``text`` unchanged (always True when the
+    characters file is not from the installed OpenCC)."""
     return _pattern().search(text) is not None
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -55,7 +55,7 @@ class AnalyzerColumns:
             found = set(map(self.vocabulary.get, set(self.analyzer(text))))
             found.discard(None)
             rows += [i] * len(found)
-            cols += found
+            cols += cast("set[int]", found)
         return _pairs(rows, cols)
 
 

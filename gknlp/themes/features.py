@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from gknlp.data import data_path
+from gknlp.text.pinyin import drop_glosses
 from gknlp.text.segment import segmenter
 from gknlp.text.t2s import may_change, t2s
 
@@ -25,8 +26,6 @@ __all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "jieba_cut_j
 THEME_CUES = data_path("themes", "theme_cues.json")
 
 
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
-_PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{_TONED}]*[{_TONED}])[a-z{_TONED}]{{1,7}}\)")
 _NUMBER = re.compile(r"^[\d.,%％]+$")
 
 
@@ -36,8 +35,7 @@ def normalize_text(text: str) -> str:
     OpenCC only sees texts it may change (:mod:`gknlp.text.t2s`): the pipeline has
     already converted traditional reports, and most paragraphs are simplified ones.
     """
-    if "(" in text:  # every pinyin gloss has one; the regex is slow to scan for nothing
-        text = _PINYIN.sub("", text)
+    text = drop_glosses(text)
     if may_change(text):
         text = t2s().convert(text)
     text = nfkc(text)

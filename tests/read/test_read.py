@@ -17,7 +17,6 @@ from lxml import etree
 from gknlp import read
 from gknlp.read import html as read_html
 
-REPO = Path(__file__).resolve().parents[2]
 
 _HTML = [
     "<html><body><p>a\x00b</p><p>c</p></body></html>",
@@ -45,8 +44,9 @@ def test_read_parse_html_gives_lxml_html_tree(html: str) -> None:
     assert etree.tostring(read_html._parse_html(html), encoding=str) == expected
 
 
-def test_read_parse_html_gives_lxml_html_tree_on_pages(request: pytest.FixtureRequest) -> None:
-    corpus = Path(request.config.getoption("--corpus") or REPO.parent / "shared" / "corpus")
+@pytest.mark.corpus
+def test_read_parse_html_gives_lxml_html_tree_on_pages(corpus_dir: Path) -> None:
+    corpus = corpus_dir
     for html in _pages(corpus):
         root = read_html._parse_html(html)
         reference = lxml.html.fromstring(html)
@@ -162,8 +162,9 @@ def test_read_html_to_text_equals_reference(html: str) -> None:
     assert _outcome(read.html_to_text, html) == _outcome(_reference_html_to_text, html)
 
 
-def test_read_html_to_text_equals_reference_on_pages(request: pytest.FixtureRequest) -> None:
-    corpus = Path(request.config.getoption("--corpus") or REPO.parent / "shared" / "corpus")
+@pytest.mark.corpus
+def test_read_html_to_text_equals_reference_on_pages(corpus_dir: Path) -> None:
+    corpus = corpus_dir
     pages = _all_pages(corpus)
     for html in pages:
         assert read.html_to_text(html) == _reference_html_to_text(html)

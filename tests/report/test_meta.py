@@ -1,18 +1,58 @@
-"""meta.py's crawler-header separator finds what the ^-anchored form finds."""
+"""Report metadata on small texts: the crawler header, the title (words from data/titles.toml),
+the page title's report part, the year covered."""
 
 from __future__ import annotations
 
-import random
-import re
+import pytest
 
 from gknlp.report import meta
 
+_LONG = "根据《中华人民共和国政府信息公开条例》规定，" * 3
 
-def test_meta_header_separator_equals_the_anchored_form() -> None:
-    anchored = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
-    rng = random.Random(11)
-    pieces = ["=", "==", "=====", " ", "\n", "正文", "标题: x", "a", "\t", "\u3000"]
-    for _ in range(20000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
-        assert [m.span() for m in meta._HEADER_SEP.finditer(text)] == \
-               [m.span() for m in anchored.finditer(text)], text
+
+@pytest.mark.parametrize("text, header, body", [
+    ("标题: 2021年政府信息公开工作年度报告\n发布时间：2022-01-20\n===== 正文 =====\n一、总体情况",
+     {"标题": "2021年政府信息公开工作年度报告", "发布时间": "2022-01-20"}, "\n一、总体情况"),
+    ("标题: x\n==正文==  \n正文", {"标题": "x"}, "\n正文"),
+    ("标题: x\n  ==正文==\n正文", {}, None),
+    ("标题: x\n说明 ===== 正文 =====\n一、总体情况", {}, None),
+    ("一、总体情况\n本年度……", {}, None),
+], ids=["header", "trailing-blanks", "indented-separator", "separator-not-on-its-own-line", "no-header"])
+def test_meta_split_crawler_header(text: str, header: dict[str, str], body: str | None) -> None:
+    found, start = meta.split_crawler_header(text)
+    assert dict(found) == header
+    assert (text[start:] if start else None) == body
+
+
+@pytest.mark.parametrize("text, title", [
+    ("\n 某县人民政府\n2020年政府信息公开工作年度报告\n根据……", "某县人民政府2020年政府信息公开工作年度报告"),
+    ("某市交通运输局2021年政务公开工作报告\n一、总体情况", "某市交通运输局2021年政务公开工作报告"),
+    # a line too long for a title: the title is looked for inside the running text
+    (_LONG + "现公布某镇2022年度政府信息公开工作年度报告。" + _LONG, "现公布某镇2022年度政府信息公开工作年度报告"),
+    (_LONG + "某镇2022年度政府信息公开工作报告的编制说明。" + _LONG, None),
+    ("一、总体情况\n本年度工作平稳。", None),
+], ids=["issuer-on-line-above", "title-line", "in-text", "in-text-needs-annual-report", "none"])
+def test_meta_find_title(text: str, title: str | None) -> None:
+    assert meta.find_title(text) == title
+
+
+@pytest.mark.parametrize("page_title, part", [
+    ("2021年政府信息公开工作年度报告_某县人民政府", "2021年政府信息公开工作年度报告"),
+    ("某市门户网站 | 某局2020年政务公开年报", "某局2020年政务公开年报"),
+    ("首页 - 信息公开", "首页"),
+    ("", None),
+    (None, None),
+], ids=["underscore", "pipe", "no-report-word", "empty", "none"])
+def test_meta_clean_page_title(page_title: str | None, part: str | None) -> None:
+    assert meta.clean_page_title(page_title) == part
+
+
+@pytest.mark.parametrize("title, text, year", [
+    ("某县2020年政府信息公开工作年度报告", "统计期限为2019年1月1日至12月31日", 2020),
+    (None, "本报告统计期限为2021年1月1日至2021年12月31日。", 2021),
+    (None, "现将2019年度政务公开工作情况报告如下。2020年计划……", 2019),
+    (None, "2018年……2018年……2017年", 2018),
+    (None, "本年度", None),
+], ids=["title", "stats-period", "year-of-report", "most-frequent", "none"])
+def test_meta_year_of(title: str | None, text: str, year: int | None) -> None:
+    assert meta.year_of(title, text) == year

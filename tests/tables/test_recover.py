@@ -17,12 +17,9 @@ from gknlp.tables.recover import (cross_year_constraints, recover_tables, solve_
                                   value_run)
 from gknlp.types import to_json_number
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tables"
 DEV_PAIRS = ["001_pingtan-main-2019", "013_pingtan-zrz-2020", "014_pingtan-jinjing-2020",
              "019_pingtan-nyn-2021", "023_pingtan-hzs-2022"]
-needs_corpus = pytest.mark.skipif(not (CORPUS / "raw").is_dir(),
-                                  reason="../shared/corpus is absent: the flattened reports are not in the repo")
 
 
 # --- runs and splits ---------------------------------------------------------------------
@@ -191,10 +188,10 @@ def _tables_of(path: Path):
     return gknlp.extract(path, annotators=[]).table_results
 
 
-def _compare(name: str) -> dict[str, dict[str, list[str]]]:
+def _compare(corpus: Path, name: str) -> dict[str, dict[str, list[str]]]:
     fixture = json.loads((FIXTURES / f"html_{name}.json").read_text(encoding="utf-8"))
     out: dict[str, dict[str, list[str]]] = {}
-    for t in _tables_of(CORPUS / "raw" / f"{name}.txt"):
+    for t in _tables_of(corpus / "raw" / f"{name}.txt"):
         res = out.setdefault(t.key, {"exact": [], "ambiguous": [], "wrong": []})
         for row, cols in fixture["tables"][t.key].items():
             for col, expected in cols.items():
@@ -209,21 +206,19 @@ def _compare(name: str) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-@needs_corpus
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", DEV_PAIRS)
-def test_recover_dev_pair_no_wrong_value_is_certain(name: str) -> None:
-    result = _compare(name)
+def test_recover_dev_pair_no_wrong_value_is_certain(corpus_dir: Path, name: str) -> None:
+    result = _compare(corpus_dir, name)
     for table, res in result.items():
         assert res["wrong"] == [], f"{name} table {table}"
 
 
-@needs_corpus
 @pytest.mark.corpus
-def test_recover_dev_pairs_rate() -> None:
+def test_recover_dev_pairs_rate(corpus_dir: Path) -> None:
     exact = total = 0
     for name in DEV_PAIRS:
-        for table, res in _compare(name).items():
+        for table, res in _compare(corpus_dir, name).items():
             if table in ("requests", "appeals"):
                 exact += len(res["exact"])
                 total += len(res["exact"]) + len(res["ambiguous"]) + len(res["wrong"])
@@ -231,12 +226,11 @@ def test_recover_dev_pairs_rate() -> None:
     assert exact / total >= 0.98
 
 
-@needs_corpus
 @pytest.mark.corpus
-def test_recover_raw_corpus_runs_everywhere() -> None:
+def test_recover_raw_corpus_runs_everywhere(corpus_dir: Path) -> None:
     """Every raw file (both splits), without labels: no traceback, and the tables found mostly read."""
     values = cells = 0
-    for path in sorted((CORPUS / "raw").glob("*.txt")):
+    for path in sorted((corpus_dir / "raw").glob("*.txt")):
         tables = _tables_of(path)
         check_tables(*tables)
         for t in tables[1:]:
@@ -248,12 +242,11 @@ def test_recover_raw_corpus_runs_everywhere() -> None:
     assert cells and values / cells > 0.9
 
 
-@needs_corpus
 @pytest.mark.corpus
-def test_recover_through_pipeline() -> None:
+def test_recover_through_pipeline(corpus_dir: Path) -> None:
     import gknlp
 
-    report = gknlp.extract(CORPUS / "raw" / "023_pingtan-hzs-2022.txt").to_dict()
+    report = gknlp.extract(corpus_dir / "raw" / "023_pingtan-hzs-2022.txt").to_dict()
     assert report["tables"]["proactive"]["normative_docs"] == {"issued": 2, "repealed": 0, "in_force": 25}
     assert report["table_info"]["proactive"]["layout"] == "recovered"
 
@@ -473,9 +466,8 @@ def test_recover_cells_gives_the_candidates_split_by_split() -> None:
         assert solution.cells("r") == _cells_reference(solution, "r")
 
 
-@needs_corpus
 @pytest.mark.corpus
-def test_recover_violations_counted_on_demand_equal_the_solved_count() -> None:
+def test_recover_violations_counted_on_demand_equal_the_solved_count(corpus_dir: Path) -> None:
     """A requests table where no row has a choice skips `_solve_rows`; the count it would have
     given (broken identities of the one combination) is given when `violations` is read."""
     import copy
@@ -483,7 +475,7 @@ def test_recover_violations_counted_on_demand_equal_the_solved_count() -> None:
     from gknlp.tables.recover import _requests_identities, _solve_rows, _targets, solve_requests
 
     skipped = 0
-    for path in sorted((CORPUS / "raw").glob("*.txt")):
+    for path in sorted((corpus_dir / "raw").glob("*.txt")):
         text = normalize(path.read_text(encoding="utf-8")).text
         t = extract_requests(text, 0, len(text))
         targets = _targets(t)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gknlp.text.pinyin import drop_glosses
 from gknlp.text import t2s as t2s_changes
 from gknlp.themes import features as theme_features
 from gknlp.themes.features import nfkc, normalize_text
@@ -68,7 +69,7 @@ def test_theme_features_whitespace_fold_is_the_regex():
 
 
 def _reference_normalize(text: str) -> str:
-    text = theme_features._PINYIN.sub("", text)
+    text = drop_glosses(text)
     text = unicodedata.normalize("NFKC", t2s_changes.t2s().convert(text))
     return re.sub(r"\s+", " ", text).strip()
 
