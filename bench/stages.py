@@ -75,16 +75,16 @@ def main() -> None:
     docs = [read_bytes(d, f) for f, d in datas]
     texts = [normalize(doc.text).text for doc in docs]
     recover = _default_recover()
-    reports = [extract_document(read_bytes(d, f), annotators=[], recover=recover) for f, d in datas]
+    reports = [extract_document(read_bytes(d, f), themes=False, counts=False, recover=recover) for f, d in datas]
     themes = ThemesAnnotator()
     stages: list[tuple[str, Callable[[], Any]]] = [
         ("read (decode, html)", lambda: [read_bytes(d, f) for f, d in datas]),
         ("normalise", lambda: [normalize(doc.text) for doc in docs]),
         ("sections", lambda: [find_sections(t) for t in texts]),
         ("pipeline, no recovery/annotators",
-         lambda: [extract_document(read_bytes(d, f), annotators=[]) for f, d in datas]),
+         lambda: [extract_document(read_bytes(d, f), themes=False, counts=False) for f, d in datas]),
         ("pipeline, with recovery",
-         lambda: [extract_document(read_bytes(d, f), annotators=[], recover=recover) for f, d in datas]),
+         lambda: [extract_document(read_bytes(d, f), themes=False, counts=False, recover=recover) for f, d in datas]),
         ("themes", lambda: [themes(r) for r in reports]),
         ("counts", lambda: [annotate_counts(r) for r in reports]),
         ("JSON", lambda: [dumps_line(r.to_dict()) for r in reports]),

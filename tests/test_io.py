@@ -181,7 +181,7 @@ def test_read_docx_paragraphs_and_tables(tmp_path: Path) -> None:
     d.add_paragraph("三、收到和处理政府信息公开申请情况")
     p = tmp_path / "r.docx"
     d.save(p)
-    out = gknlp.extract(p, annotators=[]).to_dict()
+    out = gknlp.extract(p, themes=False, counts=False).to_dict()
     assert out["source"]["format"] == "docx"
     assert out["tables"]["proactive"]["normative_docs"] == {"issued": 4, "repealed": 1, "in_force": 12}
     assert out["meta"]["issuer"] == "测试镇人民政府" and out["meta"]["level"] == "township"
@@ -194,7 +194,7 @@ def test_raw_crawled_pages_yield_sections_metadata_and_paragraphs(corpus_dir: Pa
     dev = [r for r in rows if r["year_of_report"].isdigit() and int(r["year_of_report"]) <= 2022]
     assert len(dev) >= 50
     for r in dev:
-        out = gknlp.extract(corpus_dir / "raw" / r["file"], annotators=[]).to_dict()
+        out = gknlp.extract(corpus_dir / "raw" / r["file"], themes=False, counts=False).to_dict()
         assert "error" not in out, r["file"]
         assert out["meta"]["year"] == int(r["year_of_report"]), r["file"]
         assert out["paragraphs"], r["file"]
@@ -235,8 +235,8 @@ def test_html_page_and_crawled_text_give_the_same_narrative(corpus_dir: Path, na
 
     from gknlp.pipeline import extract
 
-    html = extract(corpus_dir / "html" / f"{name}.html", annotators=[])
-    raw = extract(corpus_dir / "raw" / f"{name}.txt", annotators=[])
+    html = extract(corpus_dir / "html" / f"{name}.html", themes=False, counts=False)
+    raw = extract(corpus_dir / "raw" / f"{name}.txt", themes=False, counts=False)
     narrative = [re.sub(r"\s", "", "".join(p["text"] for p in r.paragraphs
                                            if p["section"] in ("overall", "problems")))
                  for r in (html, raw)]
