@@ -227,12 +227,21 @@ _PIPELINES: dict[tuple, Any] = {}
 
 
 def _pipeline_for(opts: dict[str, Any]):
-    """The pipeline for these options, built once per process."""
+    """The pipeline for these options, built once per process. ``opts["add_steps"]`` inserts
+    steps of one's own: ``[(name, "module:function", after)]`` (names, so they reach workers on
+    any engine)."""
     from gknlp.pipeline import default_pipeline
 
-    key = (opts.get("model"), opts.get("themes", True), opts.get("counts", True))
+    extra = tuple(tuple(s) for s in opts.get("add_steps") or ())
+    key = (opts.get("model"), opts.get("themes", True), opts.get("counts", True), extra)
     if key not in _PIPELINES:
-        _PIPELINES[key] = default_pipeline(opts.get("model"), themes=key[1], counts=key[2])
+        pipeline = default_pipeline(opts.get("model"), themes=key[1], counts=key[2])
+        for name, target, after in extra:
+            import importlib
+
+            module, _, attr = target.partition(":")
+            pipeline.add_step(name, getattr(importlib.import_module(module), attr), after=after)
+        _PIPELINES[key] = pipeline
     return _PIPELINES[key]
 
 

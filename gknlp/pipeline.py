@@ -402,10 +402,10 @@ class CountsStep(FunctionStep):
     def __init__(self) -> None:
         super().__init__(counts)
 
-STEP_NAMES = ("read", "normalise", "sections", "metadata", "tables", "recovery", "checks",
-              "paragraphs", "themes", "counts")
-"""The default steps, in order. ``checks`` runs after ``paragraphs`` in fact (it compares the
-narrative's figures with the tables); the names are listed in the order a reader meets them."""
+STEP_NAMES = ("read", "normalise", "sections", "metadata", "tables", "recovery", "paragraphs",
+              "checks", "themes", "counts")
+"""The default steps, in order (``checks`` after ``paragraphs``: it compares the figures of the
+narrative's paragraphs with the tables)."""
 
 
 class Pipeline:
@@ -496,9 +496,7 @@ def default_pipeline(model: str | Path | None = None, *, themes: bool = True, co
                      recover: bool = True) -> Pipeline:
     """The standard pipeline; ``themes=False`` / ``counts=False`` disable those steps."""
     g = globals()
-    steps: list[tuple[str, Step | Callable[[Draft], None]]] = [
-        (name, g[name]) for name in ("read", "normalise", "sections", "metadata", "tables", "recovery",
-                                     "paragraphs", "checks")]
+    steps: list[tuple[str, Step | Callable[[Draft], None]]] = [(name, g[name]) for name in STEP_NAMES[:-2]]
     steps += [("themes", ThemesStep(model)), ("counts", CountsStep())]
     off = [n for n, on in (("themes", themes), ("counts", counts), ("recovery", recover)) if not on]
     return Pipeline(steps, disabled=off)

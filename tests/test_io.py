@@ -1,4 +1,4 @@
-"""Reading, normalising, sections, bad inputs, the JSON Schema and the CLI."""
+"""Reading, normalising, sections, the JSON Schema and the CLI (bad inputs: tests/test_pipeline.py)."""
 
 from __future__ import annotations
 
@@ -91,38 +91,6 @@ def test_sections_sub_heading_in_overall_does_not_end_it() -> None:
     overall = [p for p in out["paragraphs"] if p["section"] == "overall"]
     assert [p["heading"] for p in overall][:2] == ["（一）基层政务公开标准化规范化推进情况：", "（二）主动公开情况："]
     assert any(p["heading"] == "（五）平台建设情况：" and "公示栏" in p["text"] for p in overall)
-
-
-@pytest.mark.parametrize("name,content,kind", [
-    ("empty.txt", b"", "empty"),
-    ("binary.txt", bytes(range(256)) * 40, "binary"),
-    ("note.txt", "今天天气很好，我们去公园散步。明天也许会下雨。".encode() * 10, "not_a_report"),
-])
-def test_bad_inputs_give_an_error_not_a_traceback(tmp_path: Path, name: str, content: bytes, kind: str) -> None:
-    p = tmp_path / name
-    p.write_bytes(content)
-    out = gknlp.extract(p).to_dict()
-    assert out["error"]["type"] == kind and out["error"]["message"]
-
-
-def test_bad_inputs_cut_mid_table_warns(tmp_path: Path) -> None:
-    text = SEED_004.read_text(encoding="utf-8")
-    p = tmp_path / "cut.txt"
-    p.write_text(text[: text.index("4.保护第三方合法权益")], encoding="utf-8")
-    out = gknlp.extract(p).to_dict()
-    assert "error" not in out
-    assert out["tables"]["requests"]["new"]["total"] == 2
-    assert out["tables"]["requests"]["total"]["total"] is None
-    assert {"row_not_found", "table_not_found"} & {w["code"] for w in out["warnings"]}
-
-
-def test_bad_inputs_huge_file_is_cut_with_a_warning(tmp_path: Path) -> None:
-    p = tmp_path / "huge.txt"
-    p.write_bytes(SEED_004.read_bytes() * 3700)  # about 52 MB
-    out = gknlp.extract(p).to_dict()
-    codes = {w["code"] for w in out["warnings"]}
-    assert "truncated_input" in codes and "text_truncated" in codes
-    assert out["tables"]["proactive"]["procurement"]["amount_wan_yuan"] == 1732.633648
 
 
 def _schema() -> dict:

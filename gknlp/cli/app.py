@@ -36,7 +36,7 @@ def extract(
     retry_errors: Annotated[bool, typer.Option("--retry-errors", is_flag=True, metavar="",
                                                help="With --resume: run again the inputs whose record is an error.")] = False,
     timeout: Annotated[int, typer.Option("--timeout", help="Per-file time limit in seconds; the worker is killed past it (0: none).")] = 120,
-    max_memory: Annotated[int, typer.Option("--max-memory", help="Address space per worker process in MB (0: none).")] = 8192,
+    max_memory: Annotated[int, typer.Option("--max-memory", help="Address space per worker process in MB (0: none).")] = 4096,
     engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
     address: Annotated[Optional[str], typer.Option("--address", help="Dask scheduler address (tcp://…).")] = None,
     no_themes: Annotated[bool, typer.Option("--no-themes", is_flag=True, metavar="", help="Skip theme tagging (the themes step disabled).")] = False,
