@@ -503,14 +503,17 @@ def _dask_results(names: list[str], opts: dict[str, Any], address: str | None,
                                dashboard_address=None)
         client = Client(cluster)
 
-    def lines_of(future: Any, paths: list[str]) -> list[tuple[str, Outcome]]:
+    def lines_of(future: Any, paths: list[str], tries: int = 2) -> list[tuple[str, Outcome]]:
         try:
             return future.result()
         except Exception as exc:  # noqa: BLE001 - KilledWorker and the like
-            if len(paths) == 1:
+            if len(paths) == 1 and tries <= 1:
                 return [_error_line(paths[0], "worker_died", f"the Dask task failed: {type(exc).__name__}")]
-            singles = [(client.submit(process_chunk, [p], opts, pure=False), [p]) for p in paths]
-            return [line for f, p in singles for line in lines_of(f, p)]
+            # each file again on its own, one at a time, so that a file that kills its worker
+            # takes no other file's task with it (a task queued on the same worker)
+            return [line for p in paths
+                    for line in lines_of(client.submit(process_chunk, [p], opts, pure=False), [p],
+                                         tries - 1 if len(paths) == 1 else 2)]
 
     try:
         window = max(jobs, 1) * 2
