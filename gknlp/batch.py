@@ -23,7 +23,7 @@ import re
 import stat
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -351,8 +351,10 @@ def _worker_main(conn: Any, opts: dict[str, Any], memory_mb: int) -> None:  # pr
     if memory_mb:
         import resource
 
+        # the data segment (heap and private writable mappings: what a file's text, tree and
+        # tables take), not the address space, which thread pools reserve by the gigabyte
         limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(getattr(resource, "RLIMIT_DATA", resource.RLIMIT_AS), (limit, limit))
     gc.freeze()  # what the parent loaded (models, patterns) is kept for good: out of the collector's sight
     while True:
         try:
@@ -677,7 +679,7 @@ def run_batch(paths: Iterable[str | Path], out: Path | None, *, jobs: int = 1, r
     """Process every input and write one JSON line each, in input order.
 
     ``opts``: ``model``, ``themes``, ``counts``, ``timeout`` (seconds per file, 0: none),
-    ``memory_mb`` (address space per worker, 0: none). Raises :class:`BatchError` when the batch
+    ``memory_mb`` (data segment per worker in MB, 0: none). Raises :class:`BatchError` when the batch
     cannot start or go on."""
     if engine not in ENGINES:
         raise BatchError(2, f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
@@ -736,7 +738,7 @@ def _still_to_do(inputs: list[Input], output: _Output, retry_errors: bool, summa
 
 
 def _results(inputs: list[Input], jobs: int, opts: dict[str, Any], engine: str,
-             address: str | None) -> Iterator[tuple[str, Outcome]]:
+             address: str | None) -> Generator[tuple[str, Outcome], None, None]:
     """Each input's line in order: a record of its problem, or its file's line from a worker."""
     names = [i.path for i in inputs if i.problem is None]
     lines: Iterator[tuple[str, Outcome]] = iter(())

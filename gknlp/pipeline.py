@@ -303,7 +303,7 @@ def _assemble(d: Draft) -> None:
 def paragraphs(d: Draft) -> None:
     """The narrative split into paragraphs (and the report's sections and tables written)."""
     _assemble(d)
-    out = []
+    out: list[dict[str, Any]] = []
     for key in NARRATIVE_SECTIONS:
         sec = d.sections.get(key)
         if sec is not None:

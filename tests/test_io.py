@@ -210,3 +210,21 @@ def test_html_page_and_crawled_text_give_the_same_narrative(corpus_dir: Path, na
                  for r in (html, raw)]
     assert len(narrative[0]) > 1000 and narrative[0] == narrative[1]
     assert "友情链接" not in html.text and "扫一扫" not in html.text and "热门搜索" not in html.text
+
+
+def test_cli_extract_boolean_options_are_flags() -> None:
+    result = CliRunner().invoke(app, ["extract", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    lines = {line.split()[1]: line for line in result.stdout.splitlines() if line.startswith("│ --")}
+    for flag in ("--resume", "--overwrite", "--retry-errors", "--no-themes", "--no-counts"):
+        assert "<" not in lines[flag].split(flag, 1)[1].split("  ")[0], lines[flag]  # no value shown
+    assert "<int>" in lines["--timeout"]
+
+
+def test_cli_extract_existing_output_needs_resume_or_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("{}\n")
+    result = CliRunner().invoke(app, ["extract", str(SEED_004), "-o", str(out), "--no-themes"])
+    assert result.exit_code == 2 and "--overwrite" in result.stderr and out.read_text() == "{}\n"
+    result = CliRunner().invoke(app, ["extract", str(SEED_004), "-o", str(out), "--no-themes", "--overwrite"])
+    assert result.exit_code == 0 and len(out.read_text().splitlines()) == 1
