@@ -11,6 +11,7 @@ from gknlp.read.document import MAX_BYTES, Document, ReadError
 from gknlp.read.docx import DocxTooLarge, docx_to_text
 from gknlp.read.html import html_to_text
 from gknlp.read.text import BOM, decode, looks_binary
+from gknlp.types import ReportWarning
 
 __all__ = ["read_bytes", "read_file", "read_capped", "format_of"]
 
@@ -31,11 +32,9 @@ def format_of(path: str | None, data: bytes) -> str:
 
 def read_bytes(data: bytes, path: str | None = None) -> Document:
     """Turn a file's bytes into a Document, or raise ReadError for what cannot be a report."""
-    warnings: list[dict] = []
+    warnings: list[ReportWarning | dict] = []
     if len(data) > MAX_BYTES:
-        warnings.append({"code": "truncated_input",
-                         "message": f"file of {len(data)} bytes cut to the first {MAX_BYTES} "
-                                    f"(sha256 is of those)", "raw": None})
+        warnings.append(_truncated(len(data)))
         data = data[:MAX_BYTES]
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -92,6 +91,10 @@ def read_file(path: str | Path) -> Document:
         raise ReadError("unreadable", f"cannot read {path}: {exc.strerror or exc}") from exc
     doc = read_bytes(data, str(path))
     if size > len(data):  # the warning gives the file's size, not the bytes read
-        doc.warnings = [{**w, "message": f"file of {size} bytes cut to the first {MAX_BYTES} (sha256 is of those)"}
-                        if w.get("code") == "truncated_input" else w for w in doc.warnings]
+        doc.warnings = [_truncated(size) if isinstance(w, ReportWarning) and w.code == "truncated_input" else w
+                        for w in doc.warnings]
     return doc
+
+
+def _truncated(size: int) -> ReportWarning:
+    return ReportWarning("truncated_input", f"file of {size} bytes cut to the first {MAX_BYTES} (sha256 is of those)")
