@@ -33,7 +33,7 @@ import orjson
 from gknlp.data import data_path
 
 __all__ = ["Input", "list_inputs", "iter_inputs", "run_batch", "BatchSummary", "BatchError", "Outcome",
-           "outcome_of", "process_one", "process_chunk", "dumps_line", "json_path", "input_sha256",
+           "outcome_of", "pipeline_for", "process_one", "process_chunk", "dumps_line", "json_path", "input_sha256",
            "CHUNK", "SUFFIXES", "ENGINES", "EXIT_CODES"]
 
 SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md")
@@ -226,7 +226,7 @@ the time per report against one file at a time."""
 _PIPELINES: dict[tuple, Any] = {}
 
 
-def _pipeline_for(opts: dict[str, Any]):
+def pipeline_for(opts: dict[str, Any]):
     """The pipeline for these options, built once per process. ``opts["add_steps"]`` inserts
     steps of one's own: ``[(name, "module:function", after)]`` (names, so they reach workers on
     any engine)."""
@@ -255,7 +255,7 @@ def process_chunk(paths: Sequence[str], opts: dict[str, Any] | None = None) -> l
 
     opts = opts or {}
     try:
-        reports = _pipeline_for(opts).pipe([Draft.of_path(p) for p in paths])
+        reports = pipeline_for(opts).pipe([Draft.of_path(p) for p in paths])
     except Exception as exc:  # noqa: BLE001 - a bug in a step's pipe: each file on its own
         if len(paths) > 1:
             return [line for p in paths for line in process_chunk([p], opts)]

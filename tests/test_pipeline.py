@@ -213,3 +213,32 @@ def test_pipeline_bad_inputs_huge_file_is_cut_with_a_warning(tmp_path: Path) -> 
     codes = {w["code"] for w in out["warnings"]}
     assert "truncated_input" in codes and "text_truncated" in codes
     assert out["tables"]["proactive"]["procurement"]["amount_wan_yuan"] == 1732.633648
+
+
+def test_pipeline_pipe_hands_each_step_the_whole_chunk() -> None:
+    """A step's ``pipe`` gets all live drafts at once (the themes step scores them in one call)."""
+
+    class Counting:
+        def __init__(self) -> None:
+            self.piped: list[int] = []
+
+        def __call__(self, draft: Draft) -> None:
+            raise AssertionError("pipe, not call, in a chunk")
+
+        def pipe(self, drafts) -> None:
+            self.piped.append(len(drafts))
+
+    step = Counting()
+    nlp = default_pipeline(themes=False)
+    nlp.add_step("count", step, after="counts")
+    seeds = sorted(SEEDS.glob("*.txt"))
+    reports = nlp.pipe([*seeds, SEEDS / "missing.txt"])
+    assert step.piped == [len(seeds)]  # one call, the unreadable file left out
+    assert reports[-1].error["type"] == "unreadable"
+
+
+def test_pipeline_batch_workers_reuse_one_pipeline() -> None:
+    from gknlp.batch import pipeline_for
+
+    assert pipeline_for({"themes": False}) is pipeline_for({"themes": False})
+    assert pipeline_for({"themes": False}).disabled == {"themes"}
