@@ -33,7 +33,7 @@ import orjson
 from gknlp.data import data_path
 
 __all__ = ["Input", "list_inputs", "iter_inputs", "run_batch", "BatchSummary", "BatchError", "Outcome",
-           "outcome_of", "pipeline_for", "process_one", "process_chunk", "dumps_line", "json_path", "input_sha256",
+           "outcome_of", "pipeline_for", "process_one", "process_chunk", "isolated_chunk", "dumps_line", "json_path", "input_sha256",
            "CHUNK", "SUFFIXES", "ENGINES", "EXIT_CODES"]
 
 SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md")
@@ -343,18 +343,29 @@ def _json_safe(value: Any, big: list[str]) -> Any:
 # --- the worker processes ------------------------------------------------------------------
 
 
+def _limit_memory(memory_mb: int) -> None:
+    """Cap this process's data segment (heap and private writable mappings: what a file's text,
+    tree and tables take), not its address space, which thread pools reserve by the gigabyte."""
+    if memory_mb:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(getattr(resource, "RLIMIT_DATA", resource.RLIMIT_AS), (limit, limit))
+
+
+def _chunk_lines(paths: Sequence[str], opts: dict[str, Any], memory_mb: int) -> list[tuple[str, Outcome]]:
+    try:
+        return process_chunk(paths, opts)
+    except MemoryError:
+        return [_error_line(p, "too_large", f"over the memory limit of {memory_mb} MB") for p in paths]
+
+
 def _worker_main(conn: Any, opts: dict[str, Any], memory_mb: int) -> None:  # pragma: no cover - a child
     """A worker: chunks in, lines out, until told to stop."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles ^C and kills its workers
-    if memory_mb:
-        import resource
-
-        # the data segment (heap and private writable mappings: what a file's text, tree and
-        # tables take), not the address space, which thread pools reserve by the gigabyte
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(getattr(resource, "RLIMIT_DATA", resource.RLIMIT_AS), (limit, limit))
+    _limit_memory(memory_mb)
     gc.freeze()  # what the parent loaded (models, patterns) is kept for good: out of the collector's sight
     while True:
         try:
@@ -364,12 +375,80 @@ def _worker_main(conn: Any, opts: dict[str, Any], memory_mb: int) -> None:  # pr
         if task is None:
             break
         task_id, paths = task
-        try:
-            lines = process_chunk(paths, opts)
-        except MemoryError:
-            lines = [_error_line(p, "too_large", f"over the memory limit of {memory_mb} MB") for p in paths]
-        conn.send((task_id, lines))
+        conn.send((task_id, _chunk_lines(paths, opts, memory_mb)))
     conn.close()
+
+
+def _death(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit status {os.WEXITSTATUS(status) if os.WIFEXITED(status) else status}"
+
+
+_WARM: set[str] = set()
+
+
+def isolated_chunk(paths: Sequence[str], opts: dict[str, Any]) -> list[tuple[str, Outcome]]:
+    """:func:`process_chunk` in a child process forked for it and killed past the time limit
+    (``opts["timeout"]``), with the memory limit (``opts["memory_mb"]``): what a Dask task runs,
+    as the batch does not own Dask's workers. A chunk that fails runs again file by file; the
+    file that fails alone gets ``timeout``, ``worker_died`` or ``too_large``."""
+    timeout, memory_mb = float(opts.get("timeout") or 0), int(opts.get("memory_mb") or 0)
+    key = repr(sorted(opts.items()))
+    if key not in _WARM:  # this process loads the models once; each child starts with them
+        _warm_up(opts)
+        _WARM.add(key)
+    lines, failure = _forked(paths, opts, timeout, memory_mb)
+    if lines is not None:
+        return lines
+    assert failure is not None
+    if len(paths) == 1:
+        return [_error_line(paths[0], *failure)]
+    return [line for p in paths for line in isolated_chunk([p], opts)]
+
+
+def _forked(paths: Sequence[str], opts: dict[str, Any], timeout: float,
+            memory_mb: int) -> tuple[list[tuple[str, Outcome]] | None, tuple[str, str] | None]:
+    """The chunk's lines from a forked child, or (None, (error type, message))."""
+    import pickle
+    import select
+    import signal
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(r)
+            _limit_memory(memory_mb)
+            view = memoryview(pickle.dumps(_chunk_lines(paths, opts, memory_mb)))
+            while view:
+                view = view[os.write(w, view):]
+        finally:
+            os._exit(0)
+    os.close(w)
+    blocks, timed_out = [], False
+    deadline = time.monotonic() + timeout if timeout else None
+    try:
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and (left <= 0 or not select.select([r], [], [], left)[0]):
+                timed_out = True
+                break
+            block = os.read(r, 1 << 20)
+            if not block:
+                break
+            blocks.append(block)
+    finally:
+        os.close(r)
+        if timed_out:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if timed_out:
+        return None, ("timeout", f"processing took longer than {timeout:g} s (the worker was killed)")
+    try:
+        return pickle.loads(b"".join(blocks)), None  # our own child's answer, never a user's file
+    except Exception:  # noqa: BLE001 - it died before answering in full
+        return None, ("worker_died", f"the worker process died ({_death(status)}) while reading this file")
 
 
 @dataclass
@@ -489,9 +568,10 @@ def _warm_up(opts: dict[str, Any]) -> None:
 
 def _dask_results(names: list[str], opts: dict[str, Any], address: str | None,
                   jobs: int) -> Iterator[tuple[str, Outcome]]:
-    """The same chunks on a Dask cluster (local when no address), in input order. A chunk whose
-    task fails (a lost worker, after Dask's own retries) runs again file by file; a file that
-    fails alone gets a ``worker_died`` record."""
+    """The same chunks on a Dask cluster (local when no address), in input order, each in a
+    child process of its Dask worker (:func:`isolated_chunk`: the time and memory limits hold). A
+    chunk whose task fails (a lost Dask worker, after Dask's own retries) runs again file by file;
+    a file that fails alone twice gets a ``worker_died`` record."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
@@ -514,7 +594,7 @@ def _dask_results(names: list[str], opts: dict[str, Any], address: str | None,
             # each file again on its own, one at a time, so that a file that kills its worker
             # takes no other file's task with it (a task queued on the same worker)
             return [line for p in paths
-                    for line in lines_of(client.submit(process_chunk, [p], opts, pure=False), [p],
+                    for line in lines_of(client.submit(isolated_chunk, [p], opts, pure=False), [p],
                                          tries - 1 if len(paths) == 1 else 2)]
 
     try:
@@ -522,7 +602,7 @@ def _dask_results(names: list[str], opts: dict[str, Any], address: str | None,
         futures: deque[tuple[Any, list[str]]] = deque()
         for i in range(0, len(names), CHUNK):
             chunk = names[i:i + CHUNK]
-            futures.append((client.submit(process_chunk, chunk, opts, pure=False, retries=1), chunk))
+            futures.append((client.submit(isolated_chunk, chunk, opts, pure=False, retries=1), chunk))
             if len(futures) >= window:
                 yield from lines_of(*futures.popleft())
         while futures:

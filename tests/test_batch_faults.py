@@ -337,17 +337,39 @@ def test_faults_dev_full_is_a_write_error(tmp_path: Path, good) -> None:
 # --- dask ---------------------------------------------------------------------------------------
 
 
-def test_faults_dask_survives_a_lost_worker(tmp_path: Path, good) -> None:
+def kill_dask_worker(draft) -> None:
+    """Kill the Dask worker process itself (the parent of the child that runs the chunk)."""
+    if "lost_" in (draft.path or ""):
+        os.kill(os.getppid(), signal.SIGKILL)
+        os._exit(1)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
     pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed")
     import dask
     from dask.distributed import LocalCluster
 
-    bad = hostile_copies(tmp_path, "die_")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        recs = run_mixed(tmp_path, good, bad, {"add_steps": [("die", f"{__name__}:die", "tables")]},
-                         engine="dask", address=cluster.scheduler_address)
+        yield cluster
+
+
+def test_faults_dask_survives_a_lost_worker(tmp_path: Path, good, dask_cluster) -> None:
+    bad = hostile_copies(tmp_path, "lost_")
+    recs = run_mixed(tmp_path, good, bad, {"add_steps": [("lost", f"{__name__}:kill_dask_worker", "tables")]},
+                     engine="dask", address=dask_cluster.scheduler_address)
     assert recs[str(bad[0])]["error"]["type"] == "worker_died"
+
+
+def test_faults_dask_enforces_the_time_limit_and_a_dying_file(tmp_path: Path, good, dask_cluster) -> None:
+    bad = [*hostile_copies(tmp_path, "hang_"), *hostile_copies(tmp_path, "die_")]
+    t0 = time.monotonic()
+    recs = run_mixed(tmp_path, good, bad, {"timeout": 2, "add_steps": [("hang", f"{__name__}:hang", "read"),
+                                                                         ("die", f"{__name__}:die", "tables")]},
+                     engine="dask", address=dask_cluster.scheduler_address)
+    assert time.monotonic() - t0 < 30
+    assert [recs[str(p)]["error"]["type"] for p in bad] == ["timeout", "worker_died"]
 
 
 # --- what a batch never does ---------------------------------------------------------------------
