@@ -24,10 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from gknlp.batch import dumps_line  # noqa: E402
 from gknlp.text.normalize import normalize  # noqa: E402
-from gknlp.pipeline import _default_recover, extract, extract_document  # noqa: E402
+from gknlp.pipeline import Draft, default_pipeline, extract_document  # noqa: E402
 from gknlp.read import read_bytes  # noqa: E402
 from gknlp.report.sections import find_sections  # noqa: E402
-from gknlp.tagging import ThemesAnnotator, annotate_counts  # noqa: E402
 
 
 def corpus_files(corpus: Path) -> list[Path]:
@@ -74,22 +73,31 @@ def main() -> None:
     n = len(datas)
     docs = [read_bytes(d, f) for f, d in datas]
     texts = [normalize(doc.text).text for doc in docs]
-    recover = _default_recover()
-    reports = [extract_document(read_bytes(d, f), annotators=[], recover=recover) for f, d in datas]
-    themes = ThemesAnnotator()
+    tables_only = default_pipeline(themes=False, counts=False)
+    no_recovery = default_pipeline(themes=False, counts=False, recover=False)
+    whole = default_pipeline()
+    themes, counts = whole.get_step("themes"), whole.get_step("counts")
+
+    def drafts() -> list[Draft]:
+        """Drafts through the steps before themes (paragraphs and checks done)."""
+        ds = [Draft.of_document(read_bytes(d, f)) for f, d in datas]
+        tables_only.pipe(ds)
+        return ds
+
+    ready = drafts()
     stages: list[tuple[str, Callable[[], Any]]] = [
         ("read (decode, html)", lambda: [read_bytes(d, f) for f, d in datas]),
         ("normalise", lambda: [normalize(doc.text) for doc in docs]),
         ("sections", lambda: [find_sections(t) for t in texts]),
-        ("pipeline, no recovery/annotators",
-         lambda: [extract_document(read_bytes(d, f), annotators=[]) for f, d in datas]),
+        ("pipeline, no recovery/themes/counts",
+         lambda: [extract_document(read_bytes(d, f), no_recovery) for f, d in datas]),
         ("pipeline, with recovery",
-         lambda: [extract_document(read_bytes(d, f), annotators=[], recover=recover) for f, d in datas]),
-        ("themes", lambda: [themes(r) for r in reports]),
-        ("counts", lambda: [annotate_counts(r) for r in reports]),
-        ("JSON", lambda: [dumps_line(r.to_dict()) for r in reports]),
-        ("full (extract + JSON)",
-         lambda: [dumps_line(extract(f, data=d).to_dict()) for f, d in datas]),
+         lambda: [extract_document(read_bytes(d, f), tables_only) for f, d in datas]),
+        ("themes (one call for all: pipe)", lambda: themes.pipe(ready)),
+        ("counts", lambda: counts.pipe(ready)),
+        ("JSON", lambda: [dumps_line(d.report.to_dict()) for d in ready]),
+        ("full (pipe + JSON)",
+         lambda: [dumps_line(r.to_dict()) for r in whole.pipe([Draft.of_path(f, d) for f, d in datas])]),
     ]
     print(f"{n} reports, {sum(len(t) for t in texts):,} characters; best of {args.reps} runs")
     for name, fn in stages:

@@ -70,6 +70,13 @@ def peak_rss_mb() -> tuple[float, float]:
     return own, children
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the batch's workers): on a
+    shared machine, reports per CPU-second is the per-core figure that load does not skew."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=None, help="number of reports (default: the corpus once)")
@@ -87,11 +94,12 @@ def main() -> None:
         print(f"corpus: {len(files)} reports, {chars:,} characters; themes={opts['themes']} counts={opts['counts']}")
         for jobs in args.jobs:
             out = tmp_path / f"out{jobs}.jsonl"
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), cpu_seconds()
             summary = run_batch([tmp_path / "in"], out, jobs=jobs, opts=opts)
-            dt = time.perf_counter() - t0
+            dt, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
             own, children = peak_rss_mb()
-            print(f"jobs={jobs}: {len(files) / dt:,.1f} reports/s, {chars / dt:,.0f} chars/s, "
+            print(f"jobs={jobs}: {len(files) / cpu:,.1f} reports per CPU-second (per core, whatever the load); "
+                  f"{len(files) / dt:,.1f} reports/s, {chars / dt:,.0f} chars/s, "
                   f"{dt:.2f} s; ok={summary.ok} errors={summary.errors} identity failures={summary.failed_checks}; "
                   f"peak RSS main {own:.0f} MB, largest worker {children:.0f} MB")
     print(f"cpu count: {os.cpu_count()}")

@@ -23,7 +23,7 @@ def __getattr__(name: str):
 
         return Report
     if name == "tag":
-        from gknlp.tagging import tag
+        from gknlp.pipeline import tag
 
         return tag
     raise AttributeError(f"module 'gknlp' has no attribute {name!r}")

@@ -343,9 +343,8 @@ def render_file(path: str | Path, index: int = 0, themes: bool = True) -> str:
             text = _text_from_source(rec)
         return render_record(rec, text)
     from gknlp.pipeline import extract
-    from gknlp.tagging import default_annotators
 
-    report = extract(path, annotators=default_annotators(themes=themes))
+    report = extract(path, themes=themes)
     if report.error is not None:
         raise RenderError(f"{path}: cannot be extracted ({report.error['type']}: {report.error['message']})")
     return render_record(report.to_dict(with_text=True))
@@ -358,5 +357,5 @@ def _text_from_source(rec: dict[str, Any]) -> str | None:
         return None
     from gknlp.pipeline import extract
 
-    report = extract(src["path"], annotators=[])
+    report = extract(src["path"], themes=False, counts=False)
     return report.text if report.ok and report.source.get("sha256") == src.get("sha256") else None

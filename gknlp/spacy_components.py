@@ -113,7 +113,7 @@ class ThemesComponent:
             Doc.set_extension("gknlp_themes", default=None)
 
     def __call__(self, doc: Doc) -> Doc:
-        from gknlp.tagging import load_theme_model
+        from gknlp.pipeline import load_theme_model
 
         pred = load_theme_model(self.model_path).predict([doc.text])[0]
         doc.cats = dict(pred["scores"])

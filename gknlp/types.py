@@ -77,7 +77,7 @@ class Report:
     checks: list[dict[str, Any]] = field(default_factory=list)
     paragraphs: list[dict[str, Any]] = field(default_factory=list)
     counts: list[dict[str, Any]] | None = None  # None until the counts step runs (null in the JSON)
-    warnings: list[Any] = field(default_factory=list)  # ReportWarning (dicts from older code)
+    warnings: list[ReportWarning | dict[str, Any]] = field(default_factory=list)  # ReportWarning (dicts from older code)
     error: dict[str, str] | None = None
     versions: dict[str, Any] = field(default_factory=dict)
     text: str | None = field(default=None, repr=False)

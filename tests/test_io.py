@@ -1,4 +1,4 @@
-"""Reading, normalising, sections, bad inputs, the JSON Schema and the CLI."""
+"""Reading, normalising, sections, the JSON Schema and the CLI (bad inputs: tests/test_pipeline.py)."""
 
 from __future__ import annotations
 
@@ -93,38 +93,6 @@ def test_sections_sub_heading_in_overall_does_not_end_it() -> None:
     assert any(p["heading"] == "（五）平台建设情况：" and "公示栏" in p["text"] for p in overall)
 
 
-@pytest.mark.parametrize("name,content,kind", [
-    ("empty.txt", b"", "empty"),
-    ("binary.txt", bytes(range(256)) * 40, "binary"),
-    ("note.txt", "今天天气很好，我们去公园散步。明天也许会下雨。".encode() * 10, "not_a_report"),
-])
-def test_bad_inputs_give_an_error_not_a_traceback(tmp_path: Path, name: str, content: bytes, kind: str) -> None:
-    p = tmp_path / name
-    p.write_bytes(content)
-    out = gknlp.extract(p).to_dict()
-    assert out["error"]["type"] == kind and out["error"]["message"]
-
-
-def test_bad_inputs_cut_mid_table_warns(tmp_path: Path) -> None:
-    text = SEED_004.read_text(encoding="utf-8")
-    p = tmp_path / "cut.txt"
-    p.write_text(text[: text.index("4.保护第三方合法权益")], encoding="utf-8")
-    out = gknlp.extract(p).to_dict()
-    assert "error" not in out
-    assert out["tables"]["requests"]["new"]["total"] == 2
-    assert out["tables"]["requests"]["total"]["total"] is None
-    assert {"row_not_found", "table_not_found"} & {w["code"] for w in out["warnings"]}
-
-
-def test_bad_inputs_huge_file_is_cut_with_a_warning(tmp_path: Path) -> None:
-    p = tmp_path / "huge.txt"
-    p.write_bytes(SEED_004.read_bytes() * 3700)  # about 52 MB
-    out = gknlp.extract(p).to_dict()
-    codes = {w["code"] for w in out["warnings"]}
-    assert "truncated_input" in codes and "text_truncated" in codes
-    assert out["tables"]["proactive"]["procurement"]["amount_wan_yuan"] == 1732.633648
-
-
 def _schema() -> dict:
     return json.loads(resources.files("gknlp.data").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
@@ -181,7 +149,7 @@ def test_read_docx_paragraphs_and_tables(tmp_path: Path) -> None:
     d.add_paragraph("三、收到和处理政府信息公开申请情况")
     p = tmp_path / "r.docx"
     d.save(p)
-    out = gknlp.extract(p, annotators=[]).to_dict()
+    out = gknlp.extract(p, themes=False, counts=False).to_dict()
     assert out["source"]["format"] == "docx"
     assert out["tables"]["proactive"]["normative_docs"] == {"issued": 4, "repealed": 1, "in_force": 12}
     assert out["meta"]["issuer"] == "测试镇人民政府" and out["meta"]["level"] == "township"
@@ -194,7 +162,7 @@ def test_raw_crawled_pages_yield_sections_metadata_and_paragraphs(corpus_dir: Pa
     dev = [r for r in rows if r["year_of_report"].isdigit() and int(r["year_of_report"]) <= 2022]
     assert len(dev) >= 50
     for r in dev:
-        out = gknlp.extract(corpus_dir / "raw" / r["file"], annotators=[]).to_dict()
+        out = gknlp.extract(corpus_dir / "raw" / r["file"], themes=False, counts=False).to_dict()
         assert "error" not in out, r["file"]
         assert out["meta"]["year"] == int(r["year_of_report"]), r["file"]
         assert out["paragraphs"], r["file"]
@@ -235,10 +203,28 @@ def test_html_page_and_crawled_text_give_the_same_narrative(corpus_dir: Path, na
 
     from gknlp.pipeline import extract
 
-    html = extract(corpus_dir / "html" / f"{name}.html", annotators=[])
-    raw = extract(corpus_dir / "raw" / f"{name}.txt", annotators=[])
+    html = extract(corpus_dir / "html" / f"{name}.html", themes=False, counts=False)
+    raw = extract(corpus_dir / "raw" / f"{name}.txt", themes=False, counts=False)
     narrative = [re.sub(r"\s", "", "".join(p["text"] for p in r.paragraphs
                                            if p["section"] in ("overall", "problems")))
                  for r in (html, raw)]
     assert len(narrative[0]) > 1000 and narrative[0] == narrative[1]
     assert "友情链接" not in html.text and "扫一扫" not in html.text and "热门搜索" not in html.text
+
+
+def test_cli_extract_boolean_options_are_flags() -> None:
+    result = CliRunner().invoke(app, ["extract", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.lstrip().startswith("--")}
+    for flag in ("--resume", "--overwrite", "--retry-errors", "--no-themes", "--no-counts", "--with-text"):
+        assert "<" not in lines[flag].split(flag, 1)[1].split("  ")[0], lines[flag]  # no value shown
+    assert "<int>" in lines["--timeout"]
+
+
+def test_cli_extract_existing_output_needs_resume_or_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("{}\n")
+    result = CliRunner().invoke(app, ["extract", str(SEED_004), "-o", str(out), "--no-themes"])
+    assert result.exit_code == 2 and "--overwrite" in result.stderr and out.read_text() == "{}\n"
+    result = CliRunner().invoke(app, ["extract", str(SEED_004), "-o", str(out), "--no-themes", "--overwrite"])
+    assert result.exit_code == 0 and len(out.read_text().splitlines()) == 1

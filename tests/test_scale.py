@@ -1,19 +1,16 @@
-"""Corpus scale: tidy exports, deterministic and resumable batches, Dask, the exploration notebook."""
+"""Corpus scale: tidy exports, the exploration notebook, the CLI outside the tree (batches: tests/test_batch.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from gknlp.batch import done_hashes, run_batch
+from gknlp.batch import run_batch
 from gknlp.cli.app import app
 from gknlp.export import read_records, summary, tidy_tables, write_tables
 
@@ -145,205 +142,6 @@ def test_scale_summary_tables(seed_results: Path) -> None:
     assert ((fail["failure_rate"] >= 0) & (fail["failure_rate"] <= 1)).all()
     cats = figures["count_categories"]
     assert cats["n_counts"].is_monotonic_decreasing and len(cats) > 0
-
-
-# --- determinism and resume ------------------------------------------------------------------------------
-
-
-def _copies(dest: Path, n: int) -> list[Path]:
-    """n variants of the seeds, a trailing line differing so every sha256 differs."""
-    dest.mkdir(parents=True, exist_ok=True)
-    seeds = sorted(SEEDS.glob("*.txt"))
-    made = []
-    for i in range(n):
-        src = seeds[i % len(seeds)]
-        p = dest / f"{i:03d}_{src.name}"
-        p.write_bytes(src.read_bytes() + f"\n附：副本 {i}\n".encode("utf-8"))
-        made.append(p)
-    return made
-
-
-def test_scale_batch_is_deterministic(tmp_path: Path) -> None:
-    files = _copies(tmp_path / "in", 8)
-    a, b, c = (tmp_path / f"{x}.jsonl" for x in "abc")
-    run_batch(files, a, jobs=1, opts=FAST)
-    run_batch(files, b, jobs=1, opts=FAST)
-    run_batch(files, c, jobs=2, opts=FAST)
-    assert a.read_bytes() == b.read_bytes() == c.read_bytes()
-
-
-def test_scale_resume_after_kill(tmp_path: Path) -> None:
-    files = _copies(tmp_path / "in", 40)
-    want = {hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-    assert len(want) == 40
-    out = tmp_path / "out.jsonl"
-    cmd = [sys.executable, "-m", "gknlp.cli.app", "extract", str(tmp_path / "in"), "-o", str(out), "--jobs", "1",
-           "--no-themes"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if out.exists() and out.stat().st_size > 0:
-                break
-            time.sleep(0.01)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
-    killed_early = proc.returncode == -signal.SIGKILL
-    # a torn last line, as a kill in the middle of a write would leave
-    with out.open("ab") as fh:
-        fh.write(b'{"source": {"path": "half')
-    done = done_hashes(out)
-    data = out.read_bytes()
-    assert data == b"" or data.endswith(b"\n")
-    lines = data.decode("utf-8").splitlines()
-    assert all(json.loads(x) for x in lines)
-    assert len(done) == len(lines)
-    if killed_early:
-        assert len(lines) < 40
-    print(f"killed={killed_early} after {len(lines)} lines")
-
-    result = subprocess.run(cmd + ["--resume"], capture_output=True, cwd=ROOT, timeout=300)
-    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
-    shas = [json.loads(x)["source"]["sha256"] for x in out.read_text(encoding="utf-8").splitlines()]
-    assert sorted(shas) == sorted(want)  # every input exactly once
-
-
-def test_scale_batch_mixes_good_and_bad_files(tmp_path: Path) -> None:
-    # tests/test_io.py covers one empty file through the CLI; here several kinds of bad input.
-    files = _copies(tmp_path / "in", 3)
-    (tmp_path / "in" / "bad_binary.txt").write_bytes(bytes(range(256)) * 4)
-    (tmp_path / "in" / "bad_empty.txt").write_bytes(b"")
-    missing = tmp_path / "in" / "missing.txt"
-    out = tmp_path / "out.jsonl"
-    summary_ = run_batch([tmp_path / "in", missing], out, jobs=2, opts=FAST)
-    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    by_path = {Path(r["source"]["path"]).name: r for r in records}
-    assert all("error" not in by_path[f.name] for f in files)
-    bad = [n for n in by_path if n.startswith("bad_") or n == "missing.txt"]
-    assert sorted(bad) == ["bad_binary.txt", "bad_empty.txt", "missing.txt"]
-    assert all("error" in by_path[n] and by_path[n]["error"]["type"] for n in bad)
-    assert summary_.errors == 3 and summary_.ok == 3
-    result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "cli.jsonl"),
-                                      "--jobs", "1", "--no-themes"])
-    assert result.exit_code != 0
-
-
-def test_scale_parent_warms_up_before_forking_workers() -> None:
-    """Workers forked from a warmed parent inherit the loaded theme model and compiled
-    patterns instead of loading them each (checked in a fresh interpreter)."""
-    code = ("import gc, sys\n"
-            "from gknlp import batch, tagging\n"
-            "assert tagging.load_theme_model.cache_info().currsize == 0\n"
-            "batch._warm_up({'themes': True, 'counts': True})\n"
-            "print(tagging.load_theme_model.cache_info().currsize, 'gknlp.tables.recover' in sys.modules,"
-            " gc.get_freeze_count() > 10000)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert out.stdout.split() == ["1", "True", "True"]
-
-
-def test_scale_chunk_gives_the_lines_of_one_file_at_a_time() -> None:
-    """Themes are scored for a whole chunk in one call; every line equals the file's own."""
-    from gknlp.batch import process_chunk, process_one
-
-    seeds = [str(p) for p in sorted(SEEDS.glob("*.txt"))]
-    opts = {"timeout": 60}
-    chunk = [line for line, _ in process_chunk(seeds, opts)]
-    alone = [process_one(s, opts) for s in seeds]
-    assert chunk == alone
-    assert sum('"themes":["' in line for line in chunk) >= 5  # themes really were scored
-
-
-def test_scale_chunk_isolates_a_file_whose_annotation_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import gknlp.tagging
-    from gknlp.batch import process_chunk
-
-    files = _copies(tmp_path / "in", 4)
-    bad = files[2].rename(files[2].with_name("bad_" + files[2].name))
-    files[2] = bad
-    real = gknlp.tagging.annotate_counts
-
-    def failing(report):
-        if "bad_" in report.source["path"]:
-            raise RuntimeError("counts blew up")
-        real(report)
-
-    monkeypatch.setattr(gknlp.tagging, "annotate_counts", failing)
-    records = [json.loads(line) for line, _ in process_chunk([str(f) for f in files], FAST)]
-    assert [("error" in r) for r in records] == [False, False, True, False]
-    assert records[2]["error"] == {"type": "RuntimeError", "message": "counts blew up"}
-    assert records[2]["source"]["path"] == str(bad)
-    assert all(r["counts"] for i, r in enumerate(records) if i != 2)
-
-
-def _slow_steps(slow: Path, seconds: float, every_step: bool) -> tuple:
-    """gknlp.pipeline.STEPS with a sleep for one file: in its first step or in every step."""
-    import gknlp.pipeline
-
-    def slowed(step, sleep: bool):
-        def run(draft):
-            if sleep and draft.doc.path == str(slow):
-                time.sleep(seconds)
-            step(draft)
-        return run
-
-    return tuple(slowed(step, every_step or i == 0) for i, step in enumerate(gknlp.pipeline.STEPS))
-
-
-@pytest.mark.parametrize("every_step", [False, True], ids=["one_slow_step", "limit_spent_across_steps"])
-def test_scale_file_over_the_time_limit_is_one_error_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                          every_step: bool) -> None:
-    """A file's limit bounds one slow step, and also the sum of its steps (8 x 0.3 s > 1 s)."""
-    import gknlp.pipeline
-    from gknlp.batch import process_chunk
-
-    files = _copies(tmp_path / "in", 3)
-    slow = files[1]
-    monkeypatch.setattr(gknlp.pipeline, "STEPS", _slow_steps(slow, 0.3 if every_step else 5, every_step))
-    t0 = time.monotonic()
-    records = [json.loads(line) for line, _ in process_chunk([str(f) for f in files], {**FAST, "timeout": 1})]
-    assert time.monotonic() - t0 < 4
-    assert records[1]["error"] == {"type": "timeout", "message": "processing took longer than 1 s"}
-    assert records[1]["source"]["path"] == str(slow)
-    assert "error" not in records[0] and "error" not in records[2]
-    assert len(gknlp.pipeline.STEPS) == 8  # so that every_step sleeps 2.4 s in all
-
-
-def test_scale_chunk_runs_each_step_over_all_files_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Step by step across the chunk, each file's steps in pipeline order."""
-    import gknlp.pipeline
-    from gknlp.batch import process_chunk
-
-    calls: list[tuple[int, str]] = []
-
-    def logged(i, step):
-        def run(draft):
-            calls.append((i, Path(draft.doc.path).name))
-            step(draft)
-        return run
-
-    monkeypatch.setattr(gknlp.pipeline, "STEPS", tuple(logged(i, s) for i, s in enumerate(gknlp.pipeline.STEPS)))
-    files = _copies(tmp_path / "in", 3)
-    process_chunk([str(f) for f in files], FAST)
-    assert calls == [(i, f.name) for i in range(8) for f in files]
-
-
-# --- Dask ------------------------------------------------------------------------------------------------
-
-
-def test_scale_dask_matches_single_process(tmp_path: Path) -> None:
-    pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed")
-    from dask.distributed import LocalCluster
-
-    files = _copies(tmp_path / "in", 6)
-    local, dist = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
-    run_batch(files, local, jobs=1, opts=FAST)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        assert len(cluster.workers) == 2
-        run_batch(files, dist, jobs=2, opts=FAST, engine="dask", address=cluster.scheduler_address)
-    load = lambda p: [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines()]  # noqa: E731
-    assert load(dist) == load(local)
 
 
 # --- the notebook ------------------------------------------------------------------------------------------

@@ -30,37 +30,54 @@ def extract(
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Write JSON Lines here (one report per line).")] = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Theme model directory (default: the bundled one).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = 0,
-    resume: Annotated[bool, typer.Option("--resume", help="Skip files whose sha256 is already in OUT.")] = False,
-    timeout: Annotated[int, typer.Option("--timeout", help="Per-file time limit in seconds (0: none).")] = 120,
+    resume: Annotated[bool, typer.Option("--resume", metavar="",
+                                         help="Carry on after the records already in OUT (same path, same content).")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", metavar="", help="Replace an existing OUT.")] = False,
+    retry_errors: Annotated[bool, typer.Option("--retry-errors", metavar="",
+                                               help="With --resume: run again the inputs whose record is an error.")] = False,
+    timeout: Annotated[int, typer.Option("--timeout", help="Per-file time limit in seconds; the worker is killed past it (0: none).")] = 120,
+    max_memory: Annotated[int, typer.Option("--max-memory", help="Memory (data segment) per worker process in MB (0: none).")] = 4096,
     engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
     address: Annotated[Optional[str], typer.Option("--address", help="Dask scheduler address (tcp://…).")] = None,
-    no_themes: Annotated[bool, typer.Option("--no-themes", help="Skip theme tagging.")] = False,
-    no_counts: Annotated[bool, typer.Option("--no-counts", help="Skip quoted counts.")] = False,
+    no_themes: Annotated[bool, typer.Option("--no-themes", metavar="", help="Skip theme tagging (the themes step disabled).")] = False,
+    no_counts: Annotated[bool, typer.Option("--no-counts", metavar="", help="Skip quoted counts (the counts step disabled).")] = False,
     indent: Annotated[Optional[int], typer.Option("--indent", help="Indent a single JSON document.")] = 2,
-    with_text: Annotated[bool, typer.Option("--with-text", help="Add `text`, the normalised text all offsets index.")] = False,
+    with_text: Annotated[bool, typer.Option("--with-text", metavar="", help="Add `text`, the normalised text all offsets index.")] = False,
 ) -> None:
-    """Extract reports: one file prints one JSON document; several write JSON Lines."""
-    from gknlp.batch import iter_inputs
+    """Extract reports: one file prints one JSON document; several write JSON Lines.
+
+    Exit status: 0 all reports, 1 some inputs gave error records, 2 bad arguments, 3 the output
+    could not be written (disk full), 4 the output is locked by another batch, 5 the output has
+    a corrupt line (--resume refuses)."""
+    from gknlp.batch import BatchError, list_inputs
 
     opts = {"model": str(model) if model else None, "themes": not no_themes, "counts": not no_counts,
-            "timeout": timeout, "with_text": with_text}
-    files = list(iter_inputs(paths))
-    if not files:
+            "timeout": timeout, "memory_mb": max_memory,
+            "with_text": with_text}
+    inputs, _ = list_inputs(paths)
+    if not inputs:
         typer.echo("no input files", err=True)
         raise typer.Exit(2)
-    single = len(files) == 1 and out is None and not Path(paths[0]).is_dir()
-    if single:
-        from gknlp.batch import process_one
+    single = len(inputs) == 1 and out is None and not Path(paths[0]).is_dir()
+    lines: list[str] = []
+    try:
+        if single:
+            from gknlp.batch import run_batch
 
-        record = json.loads(process_one(str(files[0]), opts))
-        typer.echo(json.dumps(record, ensure_ascii=False, indent=indent))
-        raise typer.Exit(1 if "error" in record else 0)
-    summary = _run_with_progress(files, out, jobs or _default_jobs(), resume, opts, engine, address)
+            run_batch(paths, None, jobs=1, opts=opts, engine=engine, address=address, write=lines.append)
+            record = json.loads(lines[0])
+            typer.echo(json.dumps(record, ensure_ascii=False, indent=indent))
+            raise typer.Exit(1 if "error" in record else 0)
+        summary = _run_with_progress(paths, len(inputs), out, jobs or _default_jobs(), opts, engine, address,
+                                     resume=resume, overwrite=overwrite, retry_errors=retry_errors)
+    except BatchError as exc:
+        typer.echo(f"gknlp extract: {exc}", err=True)
+        raise typer.Exit(exc.code) from None
     _print_summary(summary)
     raise typer.Exit(1 if summary.errors else 0)
 
 
-def _run_with_progress(files, out, jobs, resume, opts, engine, address):
+def _run_with_progress(paths, total, out, jobs, opts, engine, address, **flags):
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -79,18 +96,20 @@ def _run_with_progress(files, out, jobs, resume, opts, engine, address):
     with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[rate]:.1f} files/s"), TimeElapsedColumn(), TextColumn("ETA"),
                   TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
-        task = bar.add_task("extract", total=len(files), rate=0.0)
+        task = bar.add_task("extract", total=total, rate=0.0)
 
         def progress(done: int, total: int) -> None:
             rate = done / max(time.perf_counter() - started, 1e-9)
             bar.update(task, completed=done, total=total, rate=rate)
 
-        return run_batch(files, out, jobs=jobs, resume=resume, opts=opts, engine=engine, address=address,
-                         progress=progress, write=write)
+        return run_batch(paths, out, jobs=jobs, opts=opts, engine=engine, address=address,
+                         progress=progress, write=write, **flags)
 
 
 def _print_summary(summary) -> None:
     from rich.console import Console
+
+    from gknlp.batch import json_path
     from rich.table import Table
 
     table = Table(title="gknlp extract")
@@ -98,9 +117,14 @@ def _print_summary(summary) -> None:
         table.add_column(col, justify="right")
     table.add_row(str(summary.ok), str(summary.warnings), str(summary.errors), str(summary.failed_checks),
                   str(summary.skipped))
-    Console(stderr=True).print(table)
+    console = Console(stderr=True)
+    console.print(table)
     for kind, n in sorted(summary.error_types.items()):
-        Console(stderr=True).print(f"  error {kind}: {n}")
+        console.print(f"  error {kind}: {n}")
+    if summary.not_inputs:
+        console.print(f"  not inputs ({len(summary.not_inputs)}):")
+        for path, why in summary.not_inputs:
+            console.print(f"    {json_path(path)}\t{why}", markup=False, highlight=False)
 
 
 @app.command()
@@ -136,7 +160,7 @@ def tag(
 ) -> None:
     """Tag paragraphs from elsewhere with themes, scores and counts."""
     from gknlp.cli.themes import tag_cmd
-    from gknlp.tagging import count_dicts
+    from gknlp.pipeline import count_dicts
 
     _check_paragraphs_file(paragraphs)
     tag_cmd(paragraphs, out, model, extra_annotators=[lambda text: {"counts": count_dicts(text)}])

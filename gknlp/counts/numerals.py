@@ -169,5 +169,7 @@ def parse_number(text: str) -> Decimal:
 def _normalize(value: Decimal) -> Decimal:
     """Drop a meaningless exponent (``3.5E+4`` → ``35000``) while keeping the digits."""
     if value == value.to_integral_value():
+        if value.adjusted() >= 27:  # quantize needs the digits within the context's 28
+            return Decimal(int(value))  # (the context has already rounded it to 28 digits)
         return value.quantize(Decimal(1))
     return value.normalize()

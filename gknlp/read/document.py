@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gknlp.types import ReportWarning
+
 __all__ = ["Document", "ReadError", "MAX_BYTES"]
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -28,5 +30,5 @@ class Document:
     sha256: str | None = None
     encoding: str | None = None
     title: str | None = None
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[ReportWarning | dict] = field(default_factory=list)  # dicts from older readers
 

@@ -4,7 +4,27 @@ from __future__ import annotations
 
 from gknlp.read.html import SPACES
 
-__all__ = ["docx_to_text"]
+__all__ = ["docx_to_text", "MAX_UNZIPPED"]
+
+MAX_UNZIPPED = 200 * 1024 * 1024
+"""A .docx whose parts would unzip to more than this is refused (a zip bomb): a real report's
+parts are a few MB."""
+
+
+class DocxTooLarge(ValueError):
+    """The parts of a .docx unzip to more than :data:`MAX_UNZIPPED`."""
+
+
+def check_unzipped_size(data: bytes) -> None:
+    """Refuse a zip whose parts' declared sizes add up beyond :data:`MAX_UNZIPPED` (zipfile
+    stops reading a part at its declared size and checks its CRC, so the declaration holds)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        total = sum(info.file_size for info in zf.infolist())
+    if total > MAX_UNZIPPED:
+        raise DocxTooLarge(f"its parts unzip to {total:,} bytes, over the limit of {MAX_UNZIPPED:,}")
 
 
 def docx_to_text(data: bytes) -> str:
@@ -15,6 +35,7 @@ def docx_to_text(data: bytes) -> str:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_unzipped_size(data)
     document = docx.Document(io.BytesIO(data))
     lines: list[str] = []
     for child in document.element.body.iterchildren():

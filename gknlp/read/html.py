@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import cache, partial
 
+from gknlp.read.document import ReadError
+
 __all__ = ["html_to_text", "squeeze_spaces", "SPACES"]
 
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
@@ -64,8 +66,18 @@ def _parse_html(html: str, utf8: bytes | None = None):
         except UnicodeEncodeError:  # a lone surrogate: parse the str as it is
             pass
         else:
-            return lxml.html.document_fromstring(data, parser=utf8_parser)
-    return lxml.html.fromstring(html, parser=plain)
+            return _within_limits(lxml.html.document_fromstring(data, parser=utf8_parser), utf8_parser)
+    return _within_limits(lxml.html.fromstring(html, parser=plain), plain)
+
+
+def _within_limits(root, parser):
+    """The tree, unless libxml2 hit one of its limits (nesting over 256 levels, a text or
+    attribute over 10 MB): it then cuts the page silently, so the page is refused instead."""
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            raise ReadError("too_large", f"HTML beyond the parser's limits ({entry.message.strip()}): "
+                                         "not read, as it would be cut silently")
+    return root
 
 
 def _text_content(el) -> str:

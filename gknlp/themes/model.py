@@ -63,7 +63,7 @@ __all__ = [
     "train",
     "evaluate",
     "load_model",
-    "tag",
+    "tag_with_shipped_model",
     "tag_records",
     "paragraph_kind",
     "normalize_text",
@@ -495,7 +495,7 @@ def _load_pipeline(d: Path, meta: Mapping[str, Any]) -> Any:
     return sio.load(d / MODEL_FILE, trusted=list(TRUSTED_TYPES))
 
 
-def tag(texts: Sequence[str]) -> list[dict[str, Any]]:
+def tag_with_shipped_model(texts: Sequence[str]) -> list[dict[str, Any]]:
     """Tag paragraphs with the shipped model: ``[{"themes", "scores"}]``."""
     return load_model().predict(texts)
 

@@ -139,7 +139,7 @@ def test_tables_grid_gives_what_value_gives() -> None:
     """TableResult.grid (one pass) equals value() cell by cell, 元 amounts included."""
     from gknlp.pipeline import extract
 
-    tables = [t for p in sorted(SEEDS.glob("*.txt")) for t in extract(p, annotators=[]).table_results]
+    tables = [t for p in sorted(SEEDS.glob("*.txt")) for t in extract(p, themes=False, counts=False).table_results]
     proactive = tables[0]
     row, col = next((r, c) for r, cells in proactive.rows.items() for c, cell in cells.items()
                     if cell is not None and cell.value)
@@ -189,7 +189,7 @@ def _reference_checks(t) -> list[tuple]:
 def _seed_tables() -> list:
     from gknlp.pipeline import extract
 
-    return [t for p in sorted(SEEDS.glob("*.txt")) for t in extract(p, annotators=[]).table_results]
+    return [t for p in sorted(SEEDS.glob("*.txt")) for t in extract(p, themes=False, counts=False).table_results]
 
 
 def _shuffled(t, rng):

@@ -153,7 +153,7 @@ def test_themes_normalized_once_gives_the_same_kinds_and_scores():
 
     texts = []
     for path in sorted((REPO / "gknlp" / "data" / "samples").glob("*.txt")):
-        texts += [p["text"] for p in extract(path, annotators=[]).paragraphs]
+        texts += [p["text"] for p in extract(path, themes=False, counts=False).paragraphs]
     texts.append("宣傳展板、懸掛條幅，仍需加強。")
     normalized = [themes.normalize_text(t) for t in texts]
     assert ([themes.paragraph_kind(t, normalized=True) for t in normalized]
@@ -374,7 +374,7 @@ def test_themes_seed_paragraphs(seed, prefix, expected):
 
 @needs_model
 def test_themes_tag_uses_the_shipped_model():
-    [pred] = themes.tag(["稳步推进政府公示栏和便民服务站建设。"])
+    [pred] = themes.tag_with_shipped_model(["稳步推进政府公示栏和便民服务站建设。"])
     assert "platform" in pred["themes"]
     assert themes.load_model() is themes.load_model(SHIPPED)  # loaded once
 
