@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -54,6 +55,10 @@ def extract(
     opts = {"model": str(model) if model else None, "themes": not no_themes, "counts": not no_counts,
             "timeout": timeout, "memory_mb": max_memory,
             "with_text": with_text}
+    missing = [p for p in paths if not any(ch in p for ch in "*?[") and not os.path.lexists(p)]
+    if missing:
+        typer.echo(f"error: no such file or directory: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
     inputs, _ = list_inputs(paths)
     if not inputs:
         typer.echo("no input files", err=True)
@@ -67,6 +72,8 @@ def extract(
             run_batch(paths, None, jobs=1, opts=opts, engine=engine, address=address, write=lines.append)
             record = json.loads(lines[0])
             typer.echo(json.dumps(record, ensure_ascii=False, indent=indent))
+            if "error" in record:
+                typer.echo(f"error: {paths[0]}: {record['error']['message']} ({record['error']['type']})", err=True)
             raise typer.Exit(1 if "error" in record else 0)
         summary = _run_with_progress(paths, len(inputs), out, jobs or _default_jobs(), opts, engine, address,
                                      resume=resume, overwrite=overwrite, retry_errors=retry_errors)

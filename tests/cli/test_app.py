@@ -115,10 +115,18 @@ def test_app_extract_without_input_files(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no input files" in result.output
 
 
-def test_app_extract_missing_file_is_an_error_record_exit_1(tmp_path: Path) -> None:
+def test_app_extract_missing_file_is_a_clear_error_exit_2(tmp_path: Path) -> None:
     result = run("extract", tmp_path / "missing.html", "--no-themes")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "no such file or directory" in result.stderr and "missing.html" in result.stderr
+
+
+def test_app_extract_unreadable_file_is_an_error_record_and_a_line_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    result = run("extract", tmp_path / "empty.txt", "--no-themes")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["error"]["type"] == "unreadable"
+    assert json.loads(result.stdout)["error"]["type"] == "empty"
+    assert result.stderr.startswith("error: ") and "the file is empty" in result.stderr
 
 
 @pytest.mark.parametrize("to", ["csv", "parquet", "xlsx"])
