@@ -141,7 +141,7 @@ def _tables(d: Draft) -> None:
     """The three standard tables, each read from its own section."""
     text, sections = d.text, d.sections
     regions = {k: _region(sections, k, d.body_start, len(text)) for k in ("proactive", "requests", "appeals")}
-    layout = "html" if d.doc.format == "html" else "delimited"  # recovery may later set "recovered"
+    layout = d.doc.layout or ("html" if d.doc.format == "html" else "delimited")  # recovery may later set "recovered"
     d.tables = (extract_proactive(text, *regions["proactive"], year=d.report.meta["year"], layout=layout),
                 extract_requests(text, *regions["requests"], layout=layout),
                 extract_appeals(text, *regions["appeals"], layout=layout))

@@ -28,5 +28,7 @@ class Document:
     sha256: str | None = None
     encoding: str | None = None
     title: str | None = None
+    layout: str | None = None
+    """How the tables were read when the format says it (pdf_lines, pdf_text, ocr, doc); else the pipeline's default."""
     warnings: list[dict] = field(default_factory=list)
 

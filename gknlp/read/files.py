@@ -4,17 +4,66 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 from gknlp.read.document import MAX_BYTES, Document, ReadError
 from gknlp.read.docx import docx_to_text
 from gknlp.read.html import html_to_text
 from gknlp.read.text import BOM, decode, looks_binary
 
-__all__ = ["read_bytes", "read_file", "format_of"]
+__all__ = ["read_bytes", "read_file", "format_of", "BINARY_READERS", "Read"]
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8", b"RIFF")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
+
+
+class Read(NamedTuple):
+    """What a binary format's reader gives: text, how its tables were read, warnings."""
+
+    text: str
+    layout: str | None
+    warnings: list[dict]
+
+
+def _read_pdf(data: bytes) -> Read:
+    from gknlp.read.pdf import read_pdf
+
+    got = read_pdf(data)
+    if got.needs_ocr:
+        from gknlp.read.ocr import ocr_pdf
+
+        return ocr_pdf(data, got.warnings)
+    return Read(got.text, got.layout, got.warnings)
+
+
+def _read_doc(data: bytes) -> Read:
+    from gknlp.read.doc import doc_to_text
+
+    return Read(doc_to_text(data), "doc", [])
+
+
+def _read_image(data: bytes) -> Read:
+    from gknlp.read.ocr import ocr_image
+
+    return ocr_image(data)
+
+
+BINARY_READERS: dict[str, Callable[[bytes], Read]] = {
+    "pdf": _read_pdf, "doc": _read_doc, "wps": _read_doc, "image": _read_image}
+"""Formats read from their bytes (not decoded as text), by `format_of`'s name."""
 
 
 def format_of(path: str | None, data: bytes) -> str:
     suffix = Path(path).suffix.lower() if path else ""
+    if data[:1024].lstrip()[:5] == b"%PDF-" or suffix == ".pdf":
+        return "pdf"
+    if data[:8] == _OLE:
+        return "wps" if suffix == ".wps" else "doc"
+    if suffix in (".doc", ".wps"):
+        return suffix[1:]
+    if data.startswith(_IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
+        return "image"
     if suffix in (".html", ".htm", ".xhtml"):
         return "html"
     if suffix == ".docx" or data[:2] == b"PK":
@@ -33,14 +82,19 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
     warnings: list[dict] = []
     if not data.strip():
         raise ReadError("empty", "the file is empty")
-    if len(data) > MAX_BYTES:
+    fmt = format_of(path, data)
+    if len(data) > MAX_BYTES and fmt not in BINARY_READERS:  # a cut PDF or .doc cannot be read at all
         warnings.append({"code": "truncated_input",
                          "message": f"file of {len(data)} bytes cut to the first {MAX_BYTES}", "raw": None})
         data = data[:MAX_BYTES]
-    fmt = format_of(path, data)
+        fmt = format_of(path, data)
     title = None
     encoding = None
-    if fmt == "docx":
+    layout = None
+    if fmt in BINARY_READERS:
+        text, layout, more = BINARY_READERS[fmt](data)
+        warnings.extend(more)
+    elif fmt == "docx":
         try:
             text = docx_to_text(data)
         except Exception as exc:  # python-docx raises many kinds on a broken zip
@@ -54,7 +108,7 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
             exact_utf8 = encoding == "utf-8" and not warnings_dec  # decoded without replacement
             text, title = html_to_text(text, utf8=data.removeprefix(BOM) if exact_utf8 else None)
     return Document(text=text, format=fmt, path=path, sha256=sha, encoding=encoding, title=title,
-                    warnings=warnings)
+                    layout=layout, warnings=warnings)
 
 
 def read_file(path: str | Path) -> Document:

@@ -1,0 +1,401 @@
+"""PDF with a text layer → text: paragraphs unwrapped, tables read from the page geometry.
+
+pypdfium2 (PDFium, Apache/BSD) does the parsing: it is several times faster than pdfminer
+and its licence lets users ship it (PyMuPDF's AGPL does not). The steps are plain functions:
+
+- ``page_rulings``: thin filled rectangles and stroked paths → horizontal and vertical segments;
+- ``find_grids``: segments that touch → one table; the x and y of its lines → a grid, and a
+  missing line between two grid boxes → a merged cell (``Grid.cells``);
+- cell text: PDFium's text inside each cell's box, its wrapped lines joined;
+- the lines outside tables, ordered by position; running headers and page-number footers
+  (a line at the top or bottom of most pages, digits aside) dropped;
+- printed line breaks joined back into paragraphs (:mod:`gknlp.text.unwrap`).
+
+Tables come out as rows of tab-separated cells, the shape the HTML reader gives, so the one
+template engine reads them. A table that runs on over a page break gives adjacent rows; a
+header row repeated on the new page is dropped. A page with text but no ruling lines has its
+table rows found from gaps between words (``layout`` ``pdf_text``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from gknlp.read.document import ReadError
+from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
+
+__all__ = ["PdfText", "read_pdf", "Line", "Grid", "Segment", "find_grids", "cell_text",
+           "MAX_PAGES", "drop_running_lines"]
+
+MAX_PAGES = 200
+"""Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
+MIN_CHARS_PER_PAGE = 10
+"""Fewer characters than this on average: no text layer (a scan), so OCR."""
+
+_TOL = 2.0  # points: lines this close are one line; a segment this near a box edge touches it
+_THIN = 2.5  # points: a filled rectangle thinner than this is a ruling line
+
+
+@dataclass
+class Line:
+    """One printed line outside tables, with its box in page points (y grows upwards)."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    page: int
+    table: bool = False
+    """A table row (tab-separated cells), never joined to its neighbours."""
+
+    @property
+    def height(self) -> float:
+        return self.top - self.bottom
+
+
+@dataclass
+class Segment:
+    """A ruling line: horizontal when ``y0 == y1`` (then x0 < x1), else vertical (y0 < y1)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def horizontal(self) -> bool:
+        return self.y1 - self.y0 < self.x1 - self.x0
+
+
+@dataclass
+class Grid:
+    """A ruled table: its column x's (left to right), row y's (top to bottom) and cells as
+    (row, col, last_row, last_col) boxes of the grid, merged cells spanning several."""
+
+    xs: list[float]
+    ys: list[float]
+    cells: list[tuple[int, int, int, int]]
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return self.xs[0], self.ys[-1], self.xs[-1], self.ys[0]
+
+    def contains(self, x: float, y: float) -> bool:
+        left, bottom, right, top = self.bbox
+        return left - _TOL <= x <= right + _TOL and bottom - _TOL <= y <= top + _TOL
+
+    def box(self, cell: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) of a cell."""
+        r0, c0, r1, c1 = cell
+        return self.xs[c0], self.ys[r1 + 1], self.xs[c1 + 1], self.ys[r0]
+
+
+@dataclass
+class PdfText:
+    """What a PDF gave: the text, how its tables were read, warnings, and whether it needs OCR."""
+
+    text: str
+    layout: str | None
+    pages: int
+    warnings: list[dict] = field(default_factory=list)
+    needs_ocr: bool = False
+
+
+def _cluster(values: list[float], tol: float = _TOL) -> list[float]:
+    """Sorted values with near neighbours merged (their mean)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def page_rulings(page: Any) -> list[Segment]:
+    """The ruling lines of a page: thin filled rectangles and the edges of stroked paths."""
+    import pypdfium2.raw as pdfium_c
+
+    segs: list[Segment] = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
+        raw = obj.raw
+        if not pdfium_c.FPDFPageObj_GetBounds(raw, left, bottom, right, top):
+            continue
+        x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+        w, h = x1 - x0, y1 - y0
+        if w <= _THIN and h > _THIN:
+            segs.append(Segment((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+        elif h <= _THIN and w > _THIN:
+            segs.append(Segment(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
+        elif w > _THIN and h > _THIN:
+            pdfium_c.FPDFPath_GetDrawMode(raw, fill, stroke)
+            if stroke.value and pdfium_c.FPDFPath_CountSegments(raw) <= 6:  # a stroked box: its 4 edges
+                segs += [Segment(x0, y0, x1, y0), Segment(x0, y1, x1, y1),
+                         Segment(x0, y0, x0, y1), Segment(x1, y0, x1, y1)]
+    return segs
+
+
+def _touch(a: Segment, b: Segment) -> bool:
+    return (a.x0 - _TOL <= b.x1 and b.x0 - _TOL <= a.x1 and a.y0 - _TOL <= b.y1 and b.y0 - _TOL <= a.y1)
+
+
+def _groups(segs: list[Segment]) -> list[list[Segment]]:
+    """Segments that touch, directly or through others (union-find)."""
+    parent = list(range(len(segs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    hs = [i for i, s in enumerate(segs) if s.horizontal]
+    vs = [i for i, s in enumerate(segs) if not s.horizontal]
+    for i in hs:
+        for j in vs:
+            if _touch(segs[i], segs[j]):
+                parent[root(i)] = root(j)
+    out: dict[int, list[Segment]] = {}
+    for i, s in enumerate(segs):
+        out.setdefault(root(i), []).append(s)
+    return list(out.values())
+
+
+def _covered(intervals: list[tuple[float, float]], a: float, b: float) -> bool:
+    """Whether the middle of [a, b] lies on one of the intervals."""
+    mid = (a + b) / 2
+    return any(lo - _TOL <= mid <= hi + _TOL for lo, hi in intervals)
+
+
+def _grid_of(segs: list[Segment]) -> Grid | None:
+    hs = [s for s in segs if s.horizontal]
+    vs = [s for s in segs if not s.horizontal]
+    if len(hs) < 2 or len(vs) < 2:
+        return None
+    xs = _cluster([s.x0 for s in vs])
+    ys = _cluster([s.y0 for s in hs])[::-1]  # top to bottom
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    v_at: dict[int, list[tuple[float, float]]] = {}
+    for s in vs:
+        k = min(range(len(xs)), key=lambda i: abs(xs[i] - s.x0))
+        v_at.setdefault(k, []).append((s.y0, s.y1))
+    h_at: dict[int, list[tuple[float, float]]] = {}
+    for s in hs:
+        k = min(range(len(ys)), key=lambda i: abs(ys[i] - s.y0))
+        h_at.setdefault(k, []).append((s.x0, s.x1))
+    nr, nc = len(ys) - 1, len(xs) - 1
+    parent = list(range(nr * nc))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(nr):
+        for c in range(nc):
+            if c + 1 < nc and not _covered(v_at.get(c + 1, []), ys[r + 1], ys[r]):
+                parent[root(r * nc + c + 1)] = root(r * nc + c)
+            if r + 1 < nr and not _covered(h_at.get(r + 1, []), xs[c], xs[c + 1]):
+                parent[root((r + 1) * nc + c)] = root(r * nc + c)
+    spans: dict[int, list[int]] = {}
+    for i in range(nr * nc):
+        r, c = divmod(i, nc)
+        box = spans.setdefault(root(i), [r, c, r, c])
+        box[0], box[1] = min(box[0], r), min(box[1], c)
+        box[2], box[3] = max(box[2], r), max(box[3], c)
+    cells = sorted((b[0], b[1], b[2], b[3]) for b in spans.values())
+    return Grid(xs, ys, cells)
+
+
+def find_grids(segs: list[Segment]) -> list[Grid]:
+    """The ruled tables among a page's segments, top to bottom."""
+    grids = [g for g in (_grid_of(group) for group in _groups(segs)) if g is not None]
+    return sorted(grids, key=lambda g: -g.ys[0])
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+
+
+def cell_text(raw: str) -> str:
+    """A cell's text on one line: its wrapped lines joined as :func:`joiner` says."""
+    parts = [_SPACES.sub(" ", p).strip() for p in re.split(r"\r?\n", raw)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    out = parts[0]
+    for p in parts[1:]:
+        out += joiner(out, p) + p
+    return out
+
+
+def _lines_of(textpage: Any, page_no: int, grids: list[Grid]) -> list[Line]:
+    """The page's printed lines outside the ruled tables (PDFium's own line breaks)."""
+    import pypdfium2.raw as pdfium_c
+
+    text = textpage.get_text_range()
+    raw = textpage.raw
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    lines: list[Line] = []
+    pos = 0
+    for piece in text.split("\r\n"):
+        start, pos = pos, pos + len(piece) + 2
+        s = piece.strip()
+        if not s:
+            continue
+        a = start + (len(piece) - len(piece.lstrip()))
+        b = start + len(piece.rstrip()) - 1
+        if not pdfium_c.FPDFText_GetCharBox(raw, a, left, right, bottom, top):
+            continue
+        x0, y_top, y_bottom = left.value, top.value, bottom.value
+        if grids and any(g.contains((left.value + right.value) / 2, (y_top + y_bottom) / 2) for g in grids):
+            continue
+        pdfium_c.FPDFText_GetCharBox(raw, b, left, right, bottom, top)
+        lines.append(Line(_SPACES.sub(" ", s), x0, right.value, max(y_top, top.value),
+                          min(y_bottom, bottom.value), page_no))
+    return lines
+
+
+def _grid_rows(textpage: Any, grid: Grid) -> list[str]:
+    """A ruled table's rows as tab-separated cells (a merged cell in its first row only)."""
+    rows: dict[int, list[tuple[int, str]]] = {}
+    for cell in grid.cells:
+        x0, y0, x1, y1 = grid.box(cell)
+        inset = 0.5
+        txt = cell_text(textpage.get_text_bounded(x0 + inset, y0 + inset, x1 - inset, y1 - inset))
+        rows.setdefault(cell[0], []).append((cell[1], txt))
+    return ["\t".join(t for _, t in sorted(cells)) for _, cells in sorted(rows.items())]
+
+
+_PAGE_NUMBER = re.compile(r"^[-－—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*(?:页|共\s*\d+\s*页))?[-－—–\s]*$")
+
+
+def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
+    """Each page without its running header and footer: the top and bottom lines that recur
+    (digits aside) on half the pages or more, and lines that are only a page number."""
+    def key(line: Line) -> str:
+        return re.sub(r"\d+", "#", line.text)
+
+    edge: Counter[str] = Counter()
+    for lines in pages:
+        if lines:
+            ends = {key(ln) for ln in lines[:2] + lines[-2:]}
+            edge.update(ends)
+    recurring = {k for k, n in edge.items() if len(pages) >= 2 and n >= max(2, (len(pages) + 1) // 2)}
+    out = []
+    for lines in pages:
+        keep = []
+        for i, ln in enumerate(lines):
+            at_edge = i < 2 or i >= len(lines) - 2
+            if at_edge and (key(ln) in recurring or _PAGE_NUMBER.match(ln.text)):
+                continue
+            keep.append(ln)
+        out.append(keep)
+    return out
+
+
+def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tuple[list[str], list[bool]]:
+    """Texts of the lines and, for each but the last, whether the next line continues it."""
+    texts = [ln.text for ln in lines]
+    joins: list[bool] = []
+    for cur, nxt in zip(lines, lines[1:]):
+        if cur.table or nxt.table:
+            joins.append(False)
+            continue
+        em = max(cur.height, 1.0)
+        full = cur.x1 >= measure_right - 1.6 * em
+        same_page = cur.page == nxt.page
+        gap_ok = not same_page or (cur.bottom - nxt.top) < 1.2 * em
+        indented = nxt.x0 > body_left + 1.5 * em
+        joins.append(full and gap_ok and not indented and not ends_paragraph(cur.text)
+                     and not starts_heading(nxt.text))
+    return texts, joins
+
+
+def read_pdf(data: bytes) -> PdfText:
+    """A PDF's text with tables as tab-separated rows; ReadError when it cannot be read."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc)
+        if "password" in msg.lower():
+            raise ReadError("encrypted", "the PDF is encrypted (password protected)") from exc
+        raise ReadError("unreadable", f"not a readable PDF: {msg}") from exc
+    try:
+        n_pages = len(pdf)
+        if n_pages == 0:
+            raise ReadError("empty", "the PDF has no pages")
+        warnings: list[dict] = []
+        if n_pages > MAX_PAGES:
+            warnings.append({"code": "pages_truncated",
+                             "message": f"PDF of {n_pages} pages read up to page {MAX_PAGES}", "raw": None})
+        pages: list[list[Line]] = []
+        blocks: list[dict[float, list[str]]] = []
+        chars = 0
+        ruled = False
+        for i in range(min(n_pages, MAX_PAGES)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            chars += textpage.count_chars()
+            grids = find_grids(page_rulings(page))
+            grids = [g for g in grids if len(g.cells) >= 2]
+            tables = {g.ys[0]: _grid_rows(textpage, g) for g in grids}
+            ruled = ruled or bool(tables)
+            lines = _lines_of(textpage, i, grids)
+            lines.sort(key=lambda ln: (-round(ln.top), ln.x0))
+            pages.append(lines)
+            blocks.append(tables)
+            textpage.close()
+            page.close()
+        if chars < MIN_CHARS_PER_PAGE * min(n_pages, MAX_PAGES):
+            return PdfText("", None, n_pages, warnings, needs_ocr=True)
+        pages = drop_running_lines(pages)
+        text = _assemble(pages, blocks)
+    finally:
+        pdf.close()
+    return PdfText(text, "pdf_lines" if ruled else "pdf_text", n_pages, warnings)
+
+
+def _assemble(pages: list[list[Line]], blocks: list[dict[float, list[str]]]) -> str:
+    """Lines and table rows of every page in reading order, paragraphs joined."""
+    seq: list[Line] = []
+    last_header: str | None = None
+    for lines, tables in zip(pages, blocks):
+        pending = sorted(tables.items(), key=lambda kv: -kv[0])
+        for ln in lines:
+            while pending and pending[0][0] >= ln.top:
+                rows = pending.pop(0)[1]
+                last_header = _add_rows(seq, rows, ln.page, last_header)
+            seq.append(ln)
+        while pending:
+            rows = pending.pop(0)[1]
+            last_header = _add_rows(seq, rows, lines[0].page if lines else -1, last_header)
+    body = [ln for ln in seq if not ln.table]
+    right = max((ln.x1 for ln in body), default=0.0)
+    left = min((ln.x0 for ln in body), default=0.0)
+    texts, joins = _paragraphs(seq, right, left)
+    return join_lines(texts, joins).text
+
+
+def _add_rows(seq: list[Line], rows: list[str], page: int, last_header: str | None) -> str | None:
+    """Table rows after the lines; a first row equal to the last table's header (a header
+    repeated on the next page) dropped."""
+    if not rows:
+        return last_header
+    continued = bool(seq) and seq[-1].table
+    start = 1 if continued and rows[0] == last_header else 0
+    if not continued:
+        last_header = rows[0]
+    for row in rows[start:]:
+        seq.append(Line(row, 0, 0, 0, 0, page, table=True))
+    return last_header
