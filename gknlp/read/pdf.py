@@ -80,6 +80,10 @@ class Grid:
     xs: list[float]
     ys: list[float]
     cells: list[tuple[int, int, int, int]]
+    open_top: bool = False
+    """The first row has no top line: a row that began on the page before."""
+    open_bottom: bool = False
+    """The last row has no bottom line: it goes on on the next page."""
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -146,6 +150,27 @@ def _touch(a: Segment, b: Segment) -> bool:
     return (a.x0 - _TOL <= b.x1 and b.x0 - _TOL <= a.x1 and a.y0 - _TOL <= b.y1 and b.y0 - _TOL <= a.y1)
 
 
+def merge_collinear(segs: list[Segment]) -> list[Segment]:
+    """Segments on one line that meet or overlap as one (a cell border drawn cell by cell)."""
+    out: list[Segment] = []
+    hs = sorted((s for s in segs if s.horizontal), key=lambda s: (round(s.y0 / _TOL), s.x0))
+    for s in hs:
+        last = out[-1] if out and out[-1].horizontal else None
+        if last is not None and abs(last.y0 - s.y0) <= _TOL and s.x0 <= last.x1 + _TOL:
+            last.x1 = max(last.x1, s.x1)
+        else:
+            out.append(Segment(s.x0, s.y0, s.x1, s.y0))
+    n_h = len(out)
+    vs = sorted((s for s in segs if not s.horizontal), key=lambda s: (round(s.x0 / _TOL), s.y0))
+    for s in vs:
+        last = out[-1] if len(out) > n_h else None
+        if last is not None and abs(last.x0 - s.x0) <= _TOL and s.y0 <= last.y1 + _TOL:
+            last.y1 = max(last.y1, s.y1)
+        else:
+            out.append(Segment(s.x0, s.y0, s.x0, s.y1))
+    return out
+
+
 def _groups(segs: list[Segment]) -> list[list[Segment]]:
     """Segments that touch, directly or through others (union-find)."""
     parent = list(range(len(segs)))
@@ -183,6 +208,15 @@ def _grid_of(segs: list[Segment]) -> Grid | None:
     ys = _cluster([s.y0 for s in hs])[::-1]  # top to bottom
     if len(xs) < 2 or len(ys) < 2:
         return None
+    # Verticals that run on past the first or last line: a row cut by the page break.
+    v_top, v_bottom = max(s.y1 for s in vs), min(s.y0 for s in vs)
+    open_top, open_bottom = v_top > ys[0] + 3 * _TOL, v_bottom < ys[-1] - 3 * _TOL
+    if open_top:
+        ys.insert(0, v_top)
+        hs = [*hs, Segment(xs[0], v_top, xs[-1], v_top)]
+    if open_bottom:
+        ys.append(v_bottom)
+        hs = [*hs, Segment(xs[0], v_bottom, xs[-1], v_bottom)]
     v_at: dict[int, list[tuple[float, float]]] = {}
     for s in vs:
         k = min(range(len(xs)), key=lambda i: abs(xs[i] - s.x0))
@@ -213,12 +247,12 @@ def _grid_of(segs: list[Segment]) -> Grid | None:
         box[0], box[1] = min(box[0], r), min(box[1], c)
         box[2], box[3] = max(box[2], r), max(box[3], c)
     cells = sorted((b[0], b[1], b[2], b[3]) for b in spans.values())
-    return Grid(xs, ys, cells)
+    return Grid(xs, ys, cells, open_top, open_bottom)
 
 
 def find_grids(segs: list[Segment]) -> list[Grid]:
     """The ruled tables among a page's segments, top to bottom."""
-    grids = [g for g in (_grid_of(group) for group in _groups(segs)) if g is not None]
+    grids = [g for g in (_grid_of(group) for group in _groups(merge_collinear(segs))) if g is not None]
     return sorted(grids, key=lambda g: -g.ys[0])
 
 
@@ -264,15 +298,25 @@ def _lines_of(textpage: Any, page_no: int, grids: list[Grid]) -> list[Line]:
     return lines
 
 
-def _grid_rows(textpage: Any, grid: Grid) -> list[str]:
-    """A ruled table's rows as tab-separated cells (a merged cell in its first row only)."""
+@dataclass
+class TableBlock:
+    """A ruled table's rows (cell texts; a merged cell in its first row only) on one page."""
+
+    top: float
+    rows: list[list[str]]
+    open_top: bool
+    open_bottom: bool
+
+
+def _grid_rows(textpage: Any, grid: Grid) -> TableBlock:
     rows: dict[int, list[tuple[int, str]]] = {}
     for cell in grid.cells:
         x0, y0, x1, y1 = grid.box(cell)
         inset = 0.5
         txt = cell_text(textpage.get_text_bounded(x0 + inset, y0 + inset, x1 - inset, y1 - inset))
         rows.setdefault(cell[0], []).append((cell[1], txt))
-    return ["\t".join(t for _, t in sorted(cells)) for _, cells in sorted(rows.items())]
+    return TableBlock(grid.ys[0], [[t for _, t in sorted(cells)] for _, cells in sorted(rows.items())],
+                      grid.open_top, grid.open_bottom)
 
 
 _PAGE_NUMBER = re.compile(r"^[-－—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*(?:页|共\s*\d+\s*页))?[-－—–\s]*$")
@@ -340,7 +384,7 @@ def read_pdf(data: bytes) -> PdfText:
             warnings.append({"code": "pages_truncated",
                              "message": f"PDF of {n_pages} pages read up to page {MAX_PAGES}", "raw": None})
         pages: list[list[Line]] = []
-        blocks: list[dict[float, list[str]]] = []
+        blocks: list[list[TableBlock]] = []
         chars = 0
         ruled = False
         for i in range(min(n_pages, MAX_PAGES)):
@@ -349,7 +393,7 @@ def read_pdf(data: bytes) -> PdfText:
             chars += textpage.count_chars()
             grids = find_grids(page_rulings(page))
             grids = [g for g in grids if len(g.cells) >= 2]
-            tables = {g.ys[0]: _grid_rows(textpage, g) for g in grids}
+            tables = [_grid_rows(textpage, g) for g in grids]
             ruled = ruled or bool(tables)
             lines = _lines_of(textpage, i, grids)
             lines.sort(key=lambda ln: (-round(ln.top), ln.x0))
@@ -366,20 +410,19 @@ def read_pdf(data: bytes) -> PdfText:
     return PdfText(text, "pdf_lines" if ruled else "pdf_text", n_pages, warnings)
 
 
-def _assemble(pages: list[list[Line]], blocks: list[dict[float, list[str]]]) -> str:
+def _assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
     """Lines and table rows of every page in reading order, paragraphs joined."""
     seq: list[Line] = []
-    last_header: str | None = None
+    state = _TableState()
     for lines, tables in zip(pages, blocks):
-        pending = sorted(tables.items(), key=lambda kv: -kv[0])
+        pending = sorted(tables, key=lambda t: -t.top)
         for ln in lines:
-            while pending and pending[0][0] >= ln.top:
-                rows = pending.pop(0)[1]
-                last_header = _add_rows(seq, rows, ln.page, last_header)
+            while pending and pending[0].top >= ln.top:
+                state.add(seq, pending.pop(0), ln.page)
             seq.append(ln)
+        page = lines[-1].page if lines else -1
         while pending:
-            rows = pending.pop(0)[1]
-            last_header = _add_rows(seq, rows, lines[0].page if lines else -1, last_header)
+            state.add(seq, pending.pop(0), page)
     body = [ln for ln in seq if not ln.table]
     right = max((ln.x1 for ln in body), default=0.0)
     left = min((ln.x0 for ln in body), default=0.0)
@@ -387,15 +430,32 @@ def _assemble(pages: list[list[Line]], blocks: list[dict[float, list[str]]]) -> 
     return join_lines(texts, joins).text
 
 
-def _add_rows(seq: list[Line], rows: list[str], page: int, last_header: str | None) -> str | None:
-    """Table rows after the lines; a first row equal to the last table's header (a header
-    repeated on the next page) dropped."""
-    if not rows:
-        return last_header
-    continued = bool(seq) and seq[-1].table
-    start = 1 if continued and rows[0] == last_header else 0
-    if not continued:
-        last_header = rows[0]
-    for row in rows[start:]:
-        seq.append(Line(row, 0, 0, 0, 0, page, table=True))
-    return last_header
+class _TableState:
+    """Joins a table that runs on over a page break: the header row repeated on the new page
+    is dropped, and a row cut by the break (open bottom, then open top) is one row again."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.open_bottom = False
+        self.last_row: Line | None = None
+        self.last_cells: list[str] = []
+
+    def add(self, seq: list[Line], block: TableBlock, page: int) -> None:
+        rows = block.rows
+        if not rows:
+            return
+        continued = bool(seq) and seq[-1].table
+        if not continued:
+            self.header = rows[0]
+        elif rows[0] == self.header:
+            rows = rows[1:]
+        elif block.open_top and self.open_bottom and self.last_row is not None \
+                and len(rows[0]) == len(self.last_cells):
+            merged = [a + joiner(a, b) + b for a, b in zip(self.last_cells, rows[0])]
+            self.last_row.text = "\t".join(merged)
+            rows = rows[1:]
+        for cells in rows:
+            seq.append(Line("\t".join(cells), 0, 0, 0, 0, page, table=True))
+            self.last_cells = cells
+        self.last_row = seq[-1]
+        self.open_bottom = block.open_bottom
