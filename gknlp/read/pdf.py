@@ -347,20 +347,35 @@ def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
 
 
 def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tuple[list[str], list[bool]]:
-    """Texts of the lines and, for each but the last, whether the next line continues it."""
+    """Texts of the lines and, for each but the last, whether the next line continues it.
+
+    A line continues into the next when it fills the measure, the next line does not start a
+    heading, is not indented and does not stand apart by a paragraph gap, and the line does not
+    end a sentence. Where the document marks every paragraph start by an indent or a gap, a
+    full line ending a sentence is not taken as a paragraph end either (a sentence may end
+    at the margin)."""
     texts = [ln.text for ln in lines]
+    pairs = list(zip(lines, lines[1:]))
+    pitch = sorted(c.bottom - n.top for c, n in pairs if c.page == n.page and not c.table and not n.table)
+    usual_gap = pitch[len(pitch) // 4] if pitch else 0.0  # most pairs are lines of one paragraph
+
+    def marked(cur: Line, nxt: Line) -> bool:
+        em = max(cur.height, 1.0)
+        return (nxt.x0 > body_left + 1.5 * em
+                or (cur.page == nxt.page and cur.bottom - nxt.top > usual_gap + 0.5 * em))
+
+    def full(cur: Line) -> bool:
+        return cur.x1 >= measure_right - 2.2 * max(cur.height, 1.0)
+
+    ends = [marked(c, n) for c, n in pairs if not c.table and not n.table and not full(c)]
+    geometric = len(ends) >= 3 and sum(ends) >= 0.9 * len(ends)
     joins: list[bool] = []
-    for cur, nxt in zip(lines, lines[1:]):
+    for cur, nxt in pairs:
         if cur.table or nxt.table:
             joins.append(False)
             continue
-        em = max(cur.height, 1.0)
-        full = cur.x1 >= measure_right - 1.6 * em
-        same_page = cur.page == nxt.page
-        gap_ok = not same_page or (cur.bottom - nxt.top) < 1.2 * em
-        indented = nxt.x0 > body_left + 1.5 * em
-        joins.append(full and gap_ok and not indented and not ends_paragraph(cur.text)
-                     and not starts_heading(nxt.text))
+        joins.append(full(cur) and not marked(cur, nxt) and not starts_heading(nxt.text)
+                     and (geometric or not ends_paragraph(cur.text)))
     return texts, joins
 
 
@@ -424,7 +439,10 @@ def _assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
         while pending:
             state.add(seq, pending.pop(0), page)
     body = [ln for ln in seq if not ln.table]
-    right = max((ln.x1 for ln in body), default=0.0)
+    widest = max((ln.x1 - ln.x0 for ln in body), default=0.0)
+    rights = sorted(ln.x1 for ln in body if ln.x1 - ln.x0 > 0.6 * widest)
+    # The right margin: the median right edge of long lines (most of them are full).
+    right = rights[len(rights) // 2] if rights else 0.0
     left = min((ln.x0 for ln in body), default=0.0)
     texts, joins = _paragraphs(seq, right, left)
     return join_lines(texts, joins).text
@@ -455,6 +473,8 @@ class _TableState:
             self.last_row.text = "\t".join(merged)
             rows = rows[1:]
         for cells in rows:
+            if not any(cells):  # an empty row gives an empty line, which no reader keeps
+                continue
             seq.append(Line("\t".join(cells), 0, 0, 0, 0, page, table=True))
             self.last_cells = cells
         self.last_row = seq[-1]
