@@ -353,7 +353,7 @@ def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tu
     heading, is not indented and does not stand apart by a paragraph gap, and the line does not
     end a sentence. Where the document marks every paragraph start by an indent or a gap, a
     full line ending a sentence is not taken as a paragraph end either (a sentence may end
-    at the margin)."""
+    at the margin) — except over a page break, where the gap cannot be seen."""
     texts = [ln.text for ln in lines]
     pairs = list(zip(lines, lines[1:]))
     pitch = sorted(c.bottom - n.top for c, n in pairs if c.page == n.page and not c.table and not n.table)
@@ -367,15 +367,15 @@ def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tu
     def full(cur: Line) -> bool:
         return cur.x1 >= measure_right - 2.2 * max(cur.height, 1.0)
 
-    ends = [marked(c, n) for c, n in pairs if not c.table and not n.table and not full(c)]
-    geometric = len(ends) >= 3 and sum(ends) >= 0.9 * len(ends)
+    ends = [marked(c, n) for c, n in pairs if not c.table and not n.table and c.page == n.page and not full(c)]
+    geometric = len(ends) >= 3 and sum(ends) >= 0.75 * len(ends)
     joins: list[bool] = []
     for cur, nxt in pairs:
         if cur.table or nxt.table:
             joins.append(False)
             continue
         joins.append(full(cur) and not marked(cur, nxt) and not starts_heading(nxt.text)
-                     and (geometric or not ends_paragraph(cur.text)))
+                     and ((geometric and cur.page == nxt.page) or not ends_paragraph(cur.text)))
     return texts, joins
 
 
