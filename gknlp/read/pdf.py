@@ -28,8 +28,8 @@ from typing import Any
 from gknlp.read.document import ReadError
 from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
 
-__all__ = ["PdfText", "read_pdf", "Line", "Grid", "Segment", "find_grids", "cell_text",
-           "MAX_PAGES", "drop_running_lines"]
+__all__ = ["PdfText", "read_pdf", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
+           "MAX_PAGES", "drop_running_lines", "assemble", "merge_collinear", "page_rulings"]
 
 MAX_PAGES = 200
 """Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
@@ -419,13 +419,13 @@ def read_pdf(data: bytes) -> PdfText:
         if chars < MIN_CHARS_PER_PAGE * min(n_pages, MAX_PAGES):
             return PdfText("", None, n_pages, warnings, needs_ocr=True)
         pages = drop_running_lines(pages)
-        text = _assemble(pages, blocks)
+        text = assemble(pages, blocks)
     finally:
         pdf.close()
     return PdfText(text, "pdf_lines" if ruled else "pdf_text", n_pages, warnings)
 
 
-def _assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
+def assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
     """Lines and table rows of every page in reading order, paragraphs joined."""
     seq: list[Line] = []
     state = _TableState()

@@ -1,0 +1,191 @@
+"""Scans and images → text and tables by OCR (optional extra ``gknlp[ocr]``).
+
+RapidOCR (rapidocr-onnxruntime, Apache-2.0) runs the PP-OCRv4 Chinese detection and
+recognition models, which ship inside its wheel: nothing is downloaded at run time. The page
+image gives the ruling lines (long dark runs, found by a morphological opening with OpenCV,
+which RapidOCR already needs); they make the grid as in :mod:`gknlp.read.pdf`, and each text
+box goes to the cell holding its centre. The rest of the page becomes lines and paragraphs
+the way a PDF's do.
+
+Every table read this way has ``layout: "ocr"``. A cell holding a box the recogniser scored
+below :data:`MIN_SCORE` is left empty (its value null) with an ``ocr_uncertain`` warning:
+a doubtful digit is never given as certain. Without the extra, a scan gives a ``needs_ocr``
+error for that file.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from gknlp.read.document import ReadError
+from gknlp.read.pdf import (
+    Grid,
+    Line,
+    Segment,
+    TableBlock,
+    assemble,
+    drop_running_lines,
+    find_grids,
+)
+from gknlp.text.unwrap import joiner
+
+__all__ = ["ocr_pdf", "ocr_image", "MIN_SCORE", "MAX_OCR_PAGES", "DPI", "available"]
+
+MIN_SCORE = 0.8
+"""Recognition scores below this make a table cell uncertain (null, with a warning)."""
+MAX_OCR_PAGES = 30
+"""Pages OCR'd from one scan (each takes seconds); beyond, a warning and the rest skipped."""
+DPI = 150
+MAX_PIXELS = 40_000_000
+"""An image larger than this is scaled down before OCR (bounded memory and time)."""
+
+
+def available() -> bool:
+    """Whether the OCR extra is installed."""
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@cache
+def _engine() -> Any:
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR()
+
+
+def _need_ocr() -> None:
+    if not available():
+        raise ReadError("needs_ocr", "no text layer (a scan or an image): install the OCR extra, "
+                                     "pip install 'gknlp[ocr]', to read it")
+
+
+def image_rulings(gray: Any, min_len: int = 50) -> list[Segment]:
+    """Ruling lines of a page image (y grows upwards, as in a PDF): long dark runs."""
+    import cv2
+    import numpy as np
+
+    height = gray.shape[0]
+    dark = (gray < 160).astype(np.uint8)
+    segs: list[Segment] = []
+    for kernel, horizontal in (((min_len, 1), True), ((1, min_len), False)):
+        mask = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for x, y, w, h, _area in stats[1:n]:
+            if horizontal and h <= 6:
+                yy = height - (y + h / 2)
+                segs.append(Segment(float(x), yy, float(x + w), yy))
+            elif not horizontal and w <= 6:
+                xx = x + w / 2
+                segs.append(Segment(xx, float(height - (y + h)), xx, float(height - y)))
+    return segs
+
+
+def _boxes(gray: Any) -> list[tuple[float, float, float, float, str, float]]:
+    """OCR text boxes as (x0, bottom, x1, top, text, score), y upwards."""
+    result, _ = _engine()(gray)
+    height = gray.shape[0]
+    out = []
+    for points, text, score in result or []:
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        out.append((min(xs), height - max(ys), max(xs), height - min(ys), str(text), float(score)))
+    return out
+
+
+def _in(grid: Grid, box: tuple[float, float, float, float, str, float]) -> bool:
+    return grid.contains((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def _page(gray: Any, page_no: int, warnings: list[dict]) -> tuple[list[Line], list[TableBlock]]:
+    """One page image's lines outside tables and its tables."""
+    boxes = _boxes(gray)
+    grids = [g for g in find_grids(image_rulings(gray)) if len(g.cells) >= 2]
+    blocks: list[TableBlock] = []
+    for grid in grids:
+        rows: dict[int, list[tuple[int, str]]] = {}
+        for cell in grid.cells:
+            x0, y0, x1, y1 = grid.box(cell)
+            inside = sorted((b for b in boxes if x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1),
+                            key=lambda b: (-round(b[3] / 8), b[0]))
+            text = ""
+            for b in inside:
+                text += joiner(text, b[4]) + b[4]
+            if inside and min(b[5] for b in inside) < MIN_SCORE:
+                warnings.append({"code": "ocr_uncertain",
+                                 "message": f"page {page_no + 1}: OCR unsure of a table cell (score "
+                                            f"{min(b[5] for b in inside):.2f}); its value left empty",
+                                 "raw": text})
+                text = ""
+            rows.setdefault(cell[0], []).append((cell[1], text))
+        blocks.append(TableBlock(grid.ys[0], [[t for _, t in sorted(c)] for _, c in sorted(rows.items())],
+                                 grid.open_top, grid.open_bottom))
+    lines: list[Line] = []
+    for b in sorted((b for b in boxes if not any(_in(g, b) for g in grids)), key=lambda b: (-b[3], b[0])):
+        last = lines[-1] if lines else None
+        if last is not None and abs((last.top + last.bottom) / 2 - (b[1] + b[3]) / 2) < 0.5 * (b[3] - b[1]):
+            last.text += " " + b[4]
+            last.x1 = max(last.x1, b[2])
+        else:
+            lines.append(Line(b[4], b[0], b[2], b[3], b[1], page_no))
+    lines.sort(key=lambda ln: (-round(ln.top), ln.x0))
+    return lines, blocks
+
+
+def _read(images: list[Any], warnings: list[dict]):
+    from gknlp.read.files import Read
+
+    pages, blocks = [], []
+    for i, gray in enumerate(images):
+        lines, tables = _page(gray, i, warnings)
+        pages.append(lines)
+        blocks.append(tables)
+    text = assemble(drop_running_lines(pages), blocks)
+    if not text.strip():
+        raise ReadError("no_text", "OCR found no text in the image (not a report page)")
+    warnings.append({"code": "ocr", "message": "text read by OCR: check the values marked in table_info",
+                     "raw": None})
+    return Read(text, "ocr", warnings)
+
+
+def ocr_pdf(data: bytes, warnings: list[dict]):
+    """A PDF without a text layer, page by page through OCR."""
+    _need_ocr()
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        n = len(pdf)
+        if n > MAX_OCR_PAGES:
+            warnings.append({"code": "pages_truncated",
+                             "message": f"scanned PDF of {n} pages: OCR of the first {MAX_OCR_PAGES} only",
+                             "raw": None})
+        images = []
+        for i in range(min(n, MAX_OCR_PAGES)):
+            page = pdf[i]
+            w, h = page.get_size()
+            scale = min(DPI / 72, (MAX_PIXELS / max(w * h, 1.0)) ** 0.5)
+            images.append(page.render(scale=scale, grayscale=True).to_numpy())
+            page.close()
+    finally:
+        pdf.close()
+    images = [im if im.ndim == 2 else im[:, :, 0] for im in images]
+    return _read(images, warnings)
+
+
+def ocr_image(data: bytes):
+    """A .png/.jpg (or other) image of a report page."""
+    _need_ocr()
+    import cv2
+    import numpy as np
+
+    gray = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+    if gray is None:
+        raise ReadError("unreadable", "not a readable image")
+    if gray.size > MAX_PIXELS:
+        f = (MAX_PIXELS / gray.size) ** 0.5
+        gray = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return _read([gray], [])
