@@ -25,7 +25,7 @@ from gknlp.types import Report
 __all__ = ["iter_inputs", "run_batch", "BatchSummary", "Outcome", "outcome_of", "process_one",
            "process_with_outcome", "process_chunk", "CHUNK", "done_hashes", "SUFFIXES"]
 
-SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md")
+SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md", ".pdf", ".doc", ".wps", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 def iter_inputs(paths: Iterable[str | Path]) -> Iterator[Path]:

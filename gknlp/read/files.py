@@ -10,6 +10,7 @@ from gknlp.read.document import MAX_BYTES, Document, ReadError
 from gknlp.read.docx import docx_to_text
 from gknlp.read.html import html_to_text
 from gknlp.read.text import BOM, decode, looks_binary
+from gknlp.text.unwrap import unwrap_text
 
 __all__ = ["read_bytes", "read_file", "format_of", "BINARY_READERS", "Read"]
 
@@ -104,6 +105,10 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
             raise ReadError("binary", "binary data, not a text, HTML or docx report")
         text, encoding, warnings_dec = decode(data)
         warnings.extend(warnings_dec)
+        if fmt == "txt" and (unwrapped := unwrap_text(text)) is not None:  # text made from a PDF
+            text = unwrapped.text
+            warnings.append({"code": "lines_joined", "message": "hard-wrapped lines joined into paragraphs",
+                             "raw": None})
         if fmt == "html":
             exact_utf8 = encoding == "utf-8" and not warnings_dec  # decoded without replacement
             text, title = html_to_text(text, utf8=data.removeprefix(BOM) if exact_utf8 else None)
