@@ -379,6 +379,9 @@ def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tu
     return texts, joins
 
 
+_NO_PAGES = re.compile(rb"<<(?=[^<>]*/Type\s*/Pages\b)[^<>]*/Count\s*0(?![\d.])[^<>]*>>")
+
+
 def read_pdf(data: bytes) -> PdfText:
     """A PDF's text with tables as tab-separated rows; ReadError when it cannot be read."""
     import pypdfium2 as pdfium
@@ -389,6 +392,8 @@ def read_pdf(data: bytes) -> PdfText:
         msg = str(exc)
         if "password" in msg.lower():
             raise ReadError("encrypted", "the PDF is encrypted (password protected)") from exc
+        if _NO_PAGES.search(data[:1 << 20]):  # a page tree of /Count 0: PDFium will not open it
+            raise ReadError("empty", "the PDF has no pages") from exc
         raise ReadError("unreadable", f"not a readable PDF: {msg}") from exc
     try:
         n_pages = len(pdf)
