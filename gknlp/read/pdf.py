@@ -122,14 +122,21 @@ def _cluster(values: list[float], tol: float = _TOL) -> list[float]:
 
 
 def page_rulings(page: Any) -> list[Segment]:
-    """The ruling lines of a page: thin filled rectangles and the edges of stroked paths."""
+    """The ruling lines of a page: thin filled rectangles and the edges of stroked paths
+    (top-level path objects: tables drawn inside form XObjects are not seen)."""
     import pypdfium2.raw as pdfium_c
 
     segs: list[Segment] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
-        raw = obj.raw
+    path_type = pdfium_c.FPDF_PAGEOBJ_PATH
+    get_object, get_type = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
+    handle = page.raw
+    # The raw calls: pypdfium2's get_objects wraps every object (text ones too) in Python.
+    for k in range(pdfium_c.FPDFPage_CountObjects(handle)):
+        raw = get_object(handle, k)
+        if get_type(raw) != path_type:
+            continue
         if not pdfium_c.FPDFPageObj_GetBounds(raw, left, bottom, right, top):
             continue
         x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
