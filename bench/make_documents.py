@@ -62,19 +62,21 @@ def _cells(line: str) -> list[str] | None:
     return None
 
 
-def seed_html(text: str, title: str) -> str:
-    """A seed's text as an HTML page: a paragraph per line, runs of table rows as ruled tables."""
+def seed_html(text: str, title: str, ruled: bool = True) -> str:
+    """A seed's text as an HTML page: a paragraph per line, runs of table rows as tables, ruled
+    or (``ruled=False``) printed without any line, their columns kept apart by padding."""
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'>",
            f"<title>{html.escape(title)}</title>",
            "<style>body{font-family:'Noto Serif CJK SC','Noto Sans CJK SC';font-size:12pt}"
-           "table{border-collapse:collapse}td{border:1px solid #000;padding:2px}</style>",
+           "table{border-collapse:collapse}" + ("td{border:1px solid #000;padding:2px}" if ruled else
+                                                "td{border:none;padding:2px 18pt 2px 2px}") + "</style>",
            "</head><body>"]
     in_table = False
     for line in text.splitlines():
         cells = _cells(line)
         if cells is not None:
             if not in_table:
-                out.append("<table border='1' cellspacing='0'>")
+                out.append("<table border='1' cellspacing='0'>" if ruled else "<table border='0' cellspacing='0'>")
                 in_table = True
             out.append("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in cells) + "</tr>")
             continue

@@ -100,8 +100,41 @@ def _in(grid: Grid, box: tuple[float, float, float, float, str, float]) -> bool:
     return grid.contains((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 
 
+def _ordered(boxes: list[tuple[float, float, float, float, str, float]]) -> str:
+    """The text of boxes in reading order: lines by vertical overlap, left to right in each."""
+    lines: list[list[tuple[float, float, float, float, str, float]]] = []
+    for b in sorted(boxes, key=lambda b: -b[3]):
+        mid = (b[1] + b[3]) / 2
+        if lines and lines[-1][0][1] <= mid <= lines[-1][0][3]:
+            lines[-1].append(b)
+        else:
+            lines.append([b])
+    text = ""
+    for line in lines:
+        for b in sorted(line, key=lambda b: b[0]):
+            text += joiner(text, b[4]) + b[4]
+    return text
+
+
+def _ink(gray: Any, box: tuple[float, float, float, float]) -> Any:
+    """The cell's image inside its ruling lines (a margin cut off), or None when blank."""
+    height = gray.shape[0]
+    x0, y0, x1, y1 = box
+    m = 4
+    crop = gray[max(int(height - y1) + m, 0):max(int(height - y0) - m, 0), max(int(x0) + m, 0):max(int(x1) - m, 0)]
+    if crop.size == 0 or (crop < 128).sum() < 12:
+        return None
+    import numpy as np
+
+    rows, cols = np.nonzero(crop < 128)  # cut to the ink, with a white margin (as the recogniser expects)
+    crop = crop[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    return np.pad(crop, 8, constant_values=255)
+
+
 def _page(gray: Any, page_no: int, warnings: list[dict]) -> tuple[list[Line], list[TableBlock]]:
     """One page image's lines outside tables and its tables."""
+    from gknlp.tables.cells import is_value_token
+
     boxes = _boxes(gray)
     grids = [g for g in find_grids(image_rulings(gray)) if len(g.cells) >= 2]
     blocks: list[TableBlock] = []
@@ -109,16 +142,20 @@ def _page(gray: Any, page_no: int, warnings: list[dict]) -> tuple[list[Line], li
         rows: dict[int, list[tuple[int, str]]] = {}
         for cell in grid.cells:
             x0, y0, x1, y1 = grid.box(cell)
-            inside = sorted((b for b in boxes if x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1),
-                            key=lambda b: (-round(b[3] / 8), b[0]))
-            text = ""
-            for b in inside:
-                text += joiner(text, b[4]) + b[4]
-            if inside and min(b[5] for b in inside) < MIN_SCORE:
+            inside = [b for b in boxes if x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1]
+            if not inside and (crop := _ink(gray, (x0, y0, x1, y1))) is not None:
+                # Ink but no box: the detector missed a short text (a lone 0); recognise the cell.
+                got, _ = _engine()(crop, use_det=False, use_cls=False)
+                if got:
+                    inside = [(x0, y0, x1, y1, str(got[0][0]), float(got[0][1]))]
+                else:
+                    inside = [(x0, y0, x1, y1, "", 0.0)]
+            text = _ordered(inside)
+            score = min((b[5] for b in inside), default=1.0)
+            if inside and score < MIN_SCORE and (is_value_token(text) or not text.strip()):
                 warnings.append({"code": "ocr_uncertain",
                                  "message": f"page {page_no + 1}: OCR unsure of a table cell (score "
-                                            f"{min(b[5] for b in inside):.2f}); its value left empty",
-                                 "raw": text})
+                                            f"{score:.2f}); its value left empty", "raw": text or None})
                 text = ""
             rows.setdefault(cell[0], []).append((cell[1], text))
         blocks.append(TableBlock(grid.ys[0], [[t for _, t in sorted(c)] for _, c in sorted(rows.items())],

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gknlp.read.document import ReadError
+from gknlp.tables.cells import is_value_token
 from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
 
 __all__ = ["PdfText", "read_pdf", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
@@ -300,9 +301,38 @@ def _lines_of(textpage: Any, page_no: int, grids: list[Grid]) -> list[Line]:
         if grids and any(g.contains((left.value + right.value) / 2, (y_top + y_bottom) / 2) for g in grids):
             continue
         pdfium_c.FPDFText_GetCharBox(raw, b, left, right, bottom, top)
-        lines.append(Line(_SPACES.sub(" ", s), x0, right.value, max(y_top, top.value),
-                          min(y_bottom, bottom.value), page_no))
+        line = Line(_SPACES.sub(" ", s), x0, right.value, max(y_top, top.value), min(y_bottom, bottom.value),
+                    page_no)
+        if not grids and " " in s:
+            cells = _split_on_gaps(raw, piece, start, line.height)
+            # A row: three cells or more, or a label and a value (one wide gap in prose is not one).
+            if len(cells) > 2 or (len(cells) == 2 and is_value_token(cells[1])):
+                line.text, line.table = "\t".join(cells), True
+        lines.append(line)
     return lines
+
+
+def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]:
+    """A line's text cut where two characters stand wider apart than 0.9 character height:
+    the columns of a table printed without ruling lines (``layout`` ``pdf_text``)."""
+    import pypdfium2.raw as pdfium_c
+
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    cells: list[str] = []
+    cur = 0
+    stripped_end = len(piece.rstrip())
+    for m in re.finditer(r"[ \u00a0\u3000]+", piece):
+        p, q = m.start() - 1, m.end()
+        if p < 0 or q >= stripped_end:
+            continue
+        pdfium_c.FPDFText_GetCharBox(raw, start + p, left, right, bottom, top)
+        x_end = right.value
+        pdfium_c.FPDFText_GetCharBox(raw, start + q, left, right, bottom, top)
+        if left.value - x_end > 0.9 * max(height, 1.0):
+            cells.append(piece[cur:m.start()])
+            cur = q
+    cells.append(piece[cur:])
+    return [_SPACES.sub(" ", c).strip() for c in cells]
 
 
 @dataclass
@@ -332,8 +362,8 @@ _PAGE_NUMBER = re.compile(r"^[-－—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[
 def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     """Each page without its running header and footer: the top and bottom lines that recur
     (digits aside) on half the pages or more, and lines that are only a page number."""
-    def key(line: Line) -> str:
-        return re.sub(r"\d+", "#", line.text)
+    def key(line: Line) -> str:  # digits and spaces aside (OCR spaces them as it likes)
+        return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text))
 
     edge: Counter[str] = Counter()
     for lines in pages:
@@ -363,16 +393,19 @@ def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tu
     at the margin) — except over a page break, where the gap cannot be seen."""
     texts = [ln.text for ln in lines]
     pairs = list(zip(lines, lines[1:]))
-    pitch = sorted(c.bottom - n.top for c, n in pairs if c.page == n.page and not c.table and not n.table)
-    usual_gap = pitch[len(pitch) // 4] if pitch else 0.0  # most pairs are lines of one paragraph
+
+    def full(cur: Line) -> bool:
+        return cur.x1 >= measure_right - 2.2 * max(cur.height, 1.0)
+
+    # The usual gap between two lines of a paragraph: the median after a full line.
+    pitch = sorted(c.bottom - n.top for c, n in pairs
+                   if c.page == n.page and not c.table and not n.table and full(c))
+    usual_gap = pitch[len(pitch) // 2] if pitch else 0.0
 
     def marked(cur: Line, nxt: Line) -> bool:
         em = max(cur.height, 1.0)
         return (nxt.x0 > body_left + 1.5 * em
                 or (cur.page == nxt.page and cur.bottom - nxt.top > usual_gap + 0.5 * em))
-
-    def full(cur: Line) -> bool:
-        return cur.x1 >= measure_right - 2.2 * max(cur.height, 1.0)
 
     ends = [marked(c, n) for c, n in pairs if not c.table and not n.table and c.page == n.page and not full(c)]
     geometric = len(ends) >= 3 and sum(ends) >= 0.75 * len(ends)
@@ -434,7 +467,7 @@ def read_pdf(data: bytes) -> PdfText:
         text = assemble(pages, blocks)
     finally:
         pdf.close()
-    return PdfText(text, "pdf_lines" if ruled else "pdf_text", n_pages, warnings)
+    return PdfText(text, "pdf_lines" if ruled else "pdf_text", n_pages, warnings)  # pdf_text: by gaps
 
 
 def assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
