@@ -303,13 +303,24 @@ def _lines_of(textpage: Any, page_no: int, grids: list[Grid]) -> list[Line]:
         pdfium_c.FPDFText_GetCharBox(raw, b, left, right, bottom, top)
         line = Line(_SPACES.sub(" ", s), x0, right.value, max(y_top, top.value), min(y_bottom, bottom.value),
                     page_no)
-        if not grids and " " in s:
+        if not grids and (" " in s or "\u3000" in s):
             cells = _split_on_gaps(raw, piece, start, line.height)
-            # A row: three cells or more, or a label and a value (one wide gap in prose is not one).
-            if len(cells) > 2 or (len(cells) == 2 and is_value_token(cells[1])):
+            if _is_row(cells):
                 line.text, line.table = "\t".join(cells), True
         lines.append(line)
     return lines
+
+
+_PROSE_END = re.compile(r"[。，；、,;]$|^[。，；、,;：:！？!?）)]+$")
+
+
+def _is_row(cells: list[str]) -> bool:
+    """Cells cut from one line make a table row: two values or more, or three cells none of
+    which ends a clause (a wide gap inside prose, as justified text leaves, is not a column)."""
+    if any(_PROSE_END.search(c) for c in cells):
+        return False
+    values = sum(is_value_token(c) for c in cells)
+    return values >= 2 or (len(cells) >= 3) or (len(cells) == 2 and values == 1)
 
 
 def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]:
@@ -332,7 +343,18 @@ def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]
             cells.append(piece[cur:m.start()])
             cur = q
     cells.append(piece[cur:])
-    return [_SPACES.sub(" ", c).strip() for c in cells]
+    out: list[str] = []
+    for cell in (_SPACES.sub(" ", c).strip() for c in cells):
+        # Numbers never hold a space: values printed close together are still cells of their own.
+        tokens = cell.split(" ")
+        k = len(tokens)
+        while k > 0 and is_value_token(tokens[k - 1]):
+            k -= 1
+        if k == 0 or len(tokens) - k >= 2:
+            out += ([" ".join(tokens[:k])] if k else []) + tokens[k:]
+        else:
+            out.append(cell)
+    return out
 
 
 @dataclass

@@ -42,6 +42,19 @@ def seed_documents(tmp_path_factory: pytest.TempPathFactory, maker: ModuleType) 
 
 
 @pytest.fixture(scope="session")
+def borderless_documents(tmp_path_factory: pytest.TempPathFactory, maker: ModuleType) -> dict[Path, Path]:
+    """The five seeds with their tables printed without ruling lines (LibreOffice PDF): HTML → PDF."""
+    _need(maker, ("pdf",))
+    out = tmp_path_factory.mktemp("borderless")
+    pages = []
+    for seed in sorted(SAMPLES.glob("*.txt")):
+        page = out / f"bare-{seed.stem}.html"
+        page.write_text(maker.seed_html(seed.read_text(encoding="utf-8"), seed.stem, ruled=False), encoding="utf-8")
+        pages.append(page)
+    return dict(zip(pages, maker.soffice_convert(pages, "pdf", out)))
+
+
+@pytest.fixture(scope="session")
 def page_documents(tmp_path_factory: pytest.TempPathFactory, maker: ModuleType,
                    corpus_dir: Path) -> dict[str, dict[str, Path]]:
     """The development-split HTML pages printed by Chromium and converted by LibreOffice."""
