@@ -69,7 +69,7 @@ def image_rulings(gray: Any, min_len: int = 50) -> list[Segment]:
     import numpy as np
 
     height = gray.shape[0]
-    dark = (gray < 160).astype(np.uint8)
+    dark = (gray < 200).astype(np.uint8)  # thin rules print light grey once rasterised
     segs: list[Segment] = []
     for kernel, horizontal in (((min_len, 1), True), ((1, min_len), False)):
         mask = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
@@ -131,12 +131,36 @@ def _ink(gray: Any, box: tuple[float, float, float, float]) -> Any:
     return np.pad(crop, 8, constant_values=255)
 
 
+Box = tuple[float, float, float, float, str, float]
+
+
+def _split_at_rulings(box: Box, grid: Grid) -> list[Box]:
+    """A text box running over a column line of the grid (the detector joins close cells, as
+    ``0  0``), cut there: its characters placed evenly across its width."""
+    x0, y0, x1, y1, text, score = box
+    if not _in(grid, box) or len(text) < 2:
+        return [box]
+    cuts = [x for x in grid.xs[1:-1] if x0 + 4 < x < x1 - 4]
+    if not cuts:
+        return [box]
+    step = (x1 - x0) / len(text)
+    pieces: list[Box] = []
+    edges = [x0, *cuts, x1]
+    for a, b in zip(edges, edges[1:]):
+        part = "".join(ch for i, ch in enumerate(text) if a <= x0 + (i + 0.5) * step < b).strip()
+        if part:
+            pieces.append((a, y0, b, y1, part, score))
+    return pieces or [box]
+
+
 def _page(gray: Any, page_no: int, warnings: list[dict]) -> tuple[list[Line], list[TableBlock]]:
     """One page image's lines outside tables and its tables."""
     from gknlp.tables.cells import is_value_token
 
     boxes = _boxes(gray)
     grids = [g for g in find_grids(image_rulings(gray)) if len(g.cells) >= 2]
+    for grid in grids:
+        boxes = [piece for b in boxes for piece in _split_at_rulings(b, grid)]
     blocks: list[TableBlock] = []
     for grid in grids:
         rows: dict[int, list[tuple[int, str]]] = {}
