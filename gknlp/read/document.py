@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gknlp.text.unwrap import Unwrapped
+
 __all__ = ["Document", "ReadError", "MAX_BYTES"]
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -30,5 +32,8 @@ class Document:
     title: str | None = None
     layout: str | None = None
     """How the tables were read when the format says it (pdf_lines, pdf_text, ocr, doc); else the pipeline's default."""
+    unwrapped: Unwrapped | None = None
+    """Set when hard-wrapped lines were joined: ``unwrapped.to_source(i)`` is where character i
+    of `text` stands in the decoded file."""
     warnings: list[dict] = field(default_factory=list)
 

@@ -92,6 +92,7 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
     title = None
     encoding = None
     layout = None
+    unwrapped = None
     if fmt in BINARY_READERS:
         text, layout, more = BINARY_READERS[fmt](data)
         warnings.extend(more)
@@ -113,7 +114,7 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
             exact_utf8 = encoding == "utf-8" and not warnings_dec  # decoded without replacement
             text, title = html_to_text(text, utf8=data.removeprefix(BOM) if exact_utf8 else None)
     return Document(text=text, format=fmt, path=path, sha256=sha, encoding=encoding, title=title,
-                    layout=layout, warnings=warnings)
+                    layout=layout, unwrapped=unwrapped, warnings=warnings)
 
 
 def read_file(path: str | Path) -> Document:

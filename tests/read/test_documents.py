@@ -113,3 +113,13 @@ def test_read_pdf_drops_running_header_and_footer(page_documents) -> None:
     text = extract(files["pdf"], annotators=[]).text
     assert "file://" not in text
     assert not re.search(r"^\d{1,3}/\d{1,3}$", text, re.M)
+
+
+def test_read_wps_is_read_as_the_word_binary_it_is(seed_documents, tmp_path: Path) -> None:
+    """WPS 文字 writes .wps in the Word 97 binary format: the same reader, `source.format` wps."""
+    files = seed_documents["seed-000_f6f884fffa850788"]
+    wps = tmp_path / "report.wps"
+    wps.write_bytes(files["doc"].read_bytes())
+    got, want = extract(wps, annotators=[]), extract(files["doc"], annotators=[])
+    assert got.source["format"] == "wps"
+    assert got.tables == want.tables and len(_cells(got)) >= 150

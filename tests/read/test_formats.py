@@ -84,6 +84,11 @@ def test_unwrap_text_rejoins_a_hard_wrapped_seed() -> None:
     got = extract(SEED.name, annotators=[], data=wrapped.encode("utf-8"))
     assert got.tables == want.tables
     assert any(w["code"] == "lines_joined" for w in got.warnings)
+    doc = read_bytes(wrapped.encode("utf-8"), "wrapped.txt")
+    assert doc.unwrapped is not None and doc.text == out.text
+    for para in paragraphs:  # every joined paragraph maps back to where it starts in the file
+        i = doc.text.index(para)
+        assert wrapped[doc.unwrapped.to_source(i):].startswith(para[:30])
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
