@@ -148,10 +148,58 @@ def page_rulings(page: Any) -> list[Segment]:
             segs.append(Segment(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
         elif w > _THIN and h > _THIN:
             pdfium_c.FPDFPath_GetDrawMode(raw, fill, stroke)
-            if stroke.value and pdfium_c.FPDFPath_CountSegments(raw) <= 6:  # a stroked box: its 4 edges
-                segs += [Segment(x0, y0, x1, y0), Segment(x0, y1, x1, y1),
-                         Segment(x0, y0, x0, y1), Segment(x1, y0, x1, y1)]
+            segs += _subpath_rulings(raw, bool(stroke.value))
     return segs
+
+
+_MAX_PATH_SEGMENTS = 5000
+
+
+def _subpath_rulings(raw: Any, stroked: bool) -> list[Segment]:
+    """Ruling lines inside one path that draws many (a whole grid as one path, as some
+    producers write it): each subpath thin enough to be a line (a filled thin rectangle, a
+    stroked line), and, when stroked, each straight axis-parallel edge (a stroked cell box)."""
+    import pypdfium2.raw as pdfium_c
+
+    n = pdfium_c.FPDFPath_CountSegments(raw)
+    if n <= 0 or n > _MAX_PATH_SEGMENTS:
+        return []
+    m = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(raw, m):
+        return []
+    px, py = ctypes.c_float(), ctypes.c_float()
+    subpaths: list[list[tuple[float, float]]] = []
+    for i in range(n):
+        seg = pdfium_c.FPDFPath_GetPathSegment(raw, i)
+        if not pdfium_c.FPDFPathSegment_GetPoint(seg, px, py):
+            continue
+        x, y = m.a * px.value + m.c * py.value + m.e, m.b * px.value + m.d * py.value + m.f
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
+            subpaths.append([(x, y)])
+        elif kind == pdfium_c.FPDF_SEGMENT_LINETO:
+            subpaths[-1].append((x, y))
+        else:  # a curve: not a ruling line
+            subpaths[-1].append((float("nan"), float("nan")))
+        if pdfium_c.FPDFPathSegment_GetClose(seg):
+            subpaths[-1].append(subpaths[-1][0])
+    out: list[Segment] = []
+    for pts in subpaths:
+        if len(pts) < 2 or any(x != x for x, _ in pts):
+            continue
+        xs, ys = [x for x, _ in pts], [y for _, y in pts]
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        if x1 - x0 <= _THIN < y1 - y0:
+            out.append(Segment((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+        elif y1 - y0 <= _THIN < x1 - x0:
+            out.append(Segment(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
+        elif stroked:
+            for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+                if abs(ay - by) <= 0.5 and abs(ax - bx) > _THIN:
+                    out.append(Segment(min(ax, bx), ay, max(ax, bx), ay))
+                elif abs(ax - bx) <= 0.5 and abs(ay - by) > _THIN:
+                    out.append(Segment(ax, min(ay, by), ax, max(ay, by)))
+    return out
 
 
 def _touch(a: Segment, b: Segment) -> bool:
