@@ -6,7 +6,9 @@ directory (a session fixture) and the speed bench into a cache directory.
 - a development-split page of ``corpus/html/`` (report year 2022 or earlier, by its
   MANIFEST.tsv) is printed to PDF by headless Chromium, the way a browser user saves it
   (running header with date and title, footer with address and page ``n/m``);
-- it is converted to ``.docx`` and ``.doc`` (Word 97) by LibreOffice;
+- it is converted to ``.docx`` and ``.doc`` (Word 97) by LibreOffice, and that .docx printed to PDF
+  by LibreOffice Writer (``word_pdf``: a second PDF producer, with Writer's table layout and page
+  breaks);
 - a seed (plain text: tab- or ``|``-separated table rows) becomes a small HTML page with ruled
   tables, rendered to PDF and ``.doc`` by LibreOffice;
 - a PDF's pages are rasterised by ``pdftoppm`` and put back together as an image-only PDF
@@ -107,10 +109,11 @@ def soffice_convert(files: list[Path], target: str, out_dir: Path) -> list[Path]
 
     `target` is ``pdf``, ``docx`` or ``doc``; HTML is opened in Writer (not Writer/Web)."""
     filters = {"pdf": "pdf:writer_pdf_Export", "docx": "docx:MS Word 2007 XML", "doc": "doc:MS Word 97"}
+    html = all(f.suffix.lower() in (".html", ".htm") for f in files)
     with tempfile.TemporaryDirectory(prefix="gknlp-lo-") as profile:
         _run(["soffice", f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-              "--infilter=HTML (StarWriter)", "--convert-to", filters[target], "--outdir", str(out_dir),
-              *map(str, files)], timeout=600)
+              *(["--infilter=HTML (StarWriter)"] if html else []), "--convert-to", filters[target],
+              "--outdir", str(out_dir), *map(str, files)], timeout=600)
     return [out_dir / f"{f.stem}.{target}" for f in files]
 
 
@@ -153,6 +156,12 @@ def make_documents(out: Path, corpus: Path | None, seeds: Path | None,
         if target in kinds and pages:
             for f in soffice_convert(pages, target, lo_dir):
                 made[f.stem][target] = f
+    if "word_pdf" in kinds and pages:  # a second producer: the .docx laid out and printed by Writer
+        word_dir = out / "word-pdf"
+        word_dir.mkdir(exist_ok=True)
+        docx = [made[p.stem]["docx"] for p in pages]
+        for f in soffice_convert(docx, "pdf", word_dir):
+            made[f.stem]["word_pdf"] = f
     for target in ("pdf", "doc"):
         if target in kinds and seed_pages:
             for f in soffice_convert(seed_pages, target, lo_dir):

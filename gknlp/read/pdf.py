@@ -261,6 +261,9 @@ def _grid_of(segs: list[Segment]) -> Grid | None:
     if len(hs) < 2 or len(vs) < 2:
         return None
     xs = _cluster([s.x0 for s in vs])
+    # A rule spans a whole column at least; shorter strokes touching the grid are text
+    # decoration (an underline, a dash drawn as a bar), not cell borders.
+    hs = [h for h in hs if any(h.x0 - _TOL <= a and b <= h.x1 + _TOL for a, b in zip(xs, xs[1:]))]
     ys = _cluster([s.y0 for s in hs])[::-1]  # top to bottom
     if len(xs) < 2 or len(ys) < 2:
         return None
@@ -413,17 +416,20 @@ class TableBlock:
     rows: list[list[str]]
     open_top: bool
     open_bottom: bool
+    spans: list[list[tuple[float, float]]] | None = None
+    """Each cell's left and right x, row by row (to join a row cut by a page break by column)."""
 
 
 def _grid_rows(textpage: Any, grid: Grid) -> TableBlock:
-    rows: dict[int, list[tuple[int, str]]] = {}
+    rows: dict[int, list[tuple[int, str, tuple[float, float]]]] = {}
     for cell in grid.cells:
         x0, y0, x1, y1 = grid.box(cell)
         inset = 0.5
         txt = cell_text(textpage.get_text_bounded(x0 + inset, y0 + inset, x1 - inset, y1 - inset))
-        rows.setdefault(cell[0], []).append((cell[1], txt))
-    return TableBlock(grid.ys[0], [[t for _, t in sorted(cells)] for _, cells in sorted(rows.items())],
-                      grid.open_top, grid.open_bottom)
+        rows.setdefault(cell[0], []).append((cell[1], txt, (x0, x1)))
+    ordered = [sorted(cells) for _, cells in sorted(rows.items())]
+    return TableBlock(grid.ys[0], [[t for _, t, _ in cells] for cells in ordered],
+                      grid.open_top, grid.open_bottom, [[x for _, _, x in cells] for cells in ordered])
 
 
 _PAGE_NUMBER = re.compile(r"^[-－—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*(?:页|共\s*\d+\s*页))?[-－—–\s]*$")
@@ -565,32 +571,73 @@ def assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
 
 class _TableState:
     """Joins a table that runs on over a page break: the header row repeated on the new page
-    is dropped, and a row cut by the break (open bottom, then open top) is one row again."""
+    is dropped, and a row cut by the break (the new page's table opens without a top line) is
+    one row again, its pieces joined cell by cell by their columns."""
 
     def __init__(self) -> None:
         self.header: list[str] | None = None
-        self.open_bottom = False
         self.last_row: Line | None = None
         self.last_cells: list[str] = []
+        self.last_spans: list[tuple[float, float]] | None = None
+        self.open_bottom = False
+
+    def _join_cut_row(self, cells: list[str], spans: list[tuple[float, float]] | None) -> bool:
+        """The first row of a page joined to the last row before the break; False if it does not fit."""
+        if self.last_row is None:
+            return False
+        last = list(self.last_cells)
+        if spans is None or self.last_spans is None:
+            if len(cells) != len(last):
+                return False
+            merged = [a + joiner(a, b) + b for a, b in zip(last, cells)]
+        else:
+            merged = last
+            for (x0, x1), text in zip(spans, cells):
+                if not text:
+                    continue
+                overlap = [min(x1, b) - max(x0, a) for a, b in self.last_spans]
+                k = max(range(len(overlap)), key=overlap.__getitem__)
+                if overlap[k] <= 0:
+                    return False
+                merged[k] = merged[k] + joiner(merged[k], text) + text
+        self.last_row.text = "\t".join(merged)
+        self.last_cells = merged
+        return True
+
+    def _label_rest(self, cells: list[str], spans: list[tuple[float, float]] | None) -> bool:
+        """A row with no value, whose text all lies under label cells of the row before the
+        break: the end of labels wrapped over the page break (some producers close the cut
+        row with lines on both pages)."""
+        if spans is None or self.last_spans is None or any(map(is_value_token, cells)) or not any(cells):
+            return False
+        for (x0, x1), text in zip(spans, cells):
+            if not text:
+                continue
+            overlap = [min(x1, b) - max(x0, a) for a, b in self.last_spans]
+            k = max(range(len(overlap)), key=overlap.__getitem__)
+            if overlap[k] <= 0 or not self.last_cells[k] or is_value_token(self.last_cells[k]):
+                return False
+        return True
 
     def add(self, seq: list[Line], block: TableBlock, page: int) -> None:
         rows = block.rows
+        spans = block.spans or [None] * len(rows)  # type: ignore[list-item]
         if not rows:
             return
         continued = bool(seq) and seq[-1].table
         if not continued:
             self.header = rows[0]
         elif rows[0] == self.header:
-            rows = rows[1:]
-        elif block.open_top and self.open_bottom and self.last_row is not None \
-                and len(rows[0]) == len(self.last_cells):
-            merged = [a + joiner(a, b) + b for a, b in zip(self.last_cells, rows[0])]
-            self.last_row.text = "\t".join(merged)
-            rows = rows[1:]
-        for cells in rows:
+            rows, spans = rows[1:], spans[1:]
+        elif ((block.open_top and self.open_bottom) or self._label_rest(rows[0], spans[0])) \
+                and self._join_cut_row(rows[0], spans[0]):
+            # Cut by the break: the last row had no bottom line and the new page's table no
+            # top line, or the new page's first row holds only the rest of a wrapped label.
+            rows, spans = rows[1:], spans[1:]
+        for cells, span in zip(rows, spans):
             if not any(cells):  # an empty row gives an empty line, which no reader keeps
                 continue
             seq.append(Line("\t".join(cells), 0, 0, 0, 0, page, table=True))
-            self.last_cells = cells
+            self.last_cells, self.last_spans = cells, span
         self.last_row = seq[-1]
         self.open_bottom = block.open_bottom

@@ -60,7 +60,7 @@ def page_documents(tmp_path_factory: pytest.TempPathFactory, maker: ModuleType,
     """The development-split HTML pages printed by Chromium and converted by LibreOffice."""
     _need(maker, ("pdf", "docx", "doc"))
     out = tmp_path_factory.mktemp("page-documents")
-    made = maker.make_documents(out, corpus_dir, None, kinds=("pdf", "docx", "doc"))
+    made = maker.make_documents(out, corpus_dir, None, kinds=("pdf", "docx", "doc", "word_pdf"))
     if not made:
         pytest.skip("no development-split page in corpus/html")
     return made

@@ -26,15 +26,17 @@ def _cells(report: Report) -> dict[str, object]:
             for col, v in cols.items()}
 
 
-def _narrative(report: Report, section: str) -> str:
-    return _WS.sub("", "".join(p["text"] for p in report.paragraphs if p["section"] == section))
+def _narrative(report: Report, section: str, drop: str = "") -> str:
+    text = _WS.sub("", "".join(p["text"] for p in report.paragraphs if p["section"] == section))
+    return text.translate(str.maketrans("", "", drop))
 
 
 def _paragraphs(report: Report, section: str) -> list[str]:
     return [_WS.sub("", p["text"]) for p in report.paragraphs if p["section"] == section]
 
 
-def _same_report(source: Path, document: Path, layout: str, fmt: str, *, trailing_chrome: bool) -> Report:
+def _same_report(source: Path, document: Path, layout: str, fmt: str, *, trailing_chrome: bool,
+                 paragraphs: bool = True, drop: str = "") -> Report:
     want = extract(source, annotators=[])
     got = extract(document, annotators=[])
     assert got.error is None, got.error
@@ -45,8 +47,9 @@ def _same_report(source: Path, document: Path, layout: str, fmt: str, *, trailin
     assert [k for k in SECTION_KEYS if got.sections.get(k) is None] == []
     assert {info["layout"] for info in got.table_info.values()} == {layout}
     for section in ("overall", "problems"):
-        assert _narrative(got, section) == _narrative(want, section)
-        assert _paragraphs(got, section) == _paragraphs(want, section)
+        assert _narrative(got, section, drop) == _narrative(want, section, drop)
+        if paragraphs:
+            assert _paragraphs(got, section) == _paragraphs(want, section)
     # A printed web page keeps the site's footer (links, QR-code box) after the report; the
     # HTML reader drops it by its markup, so there only the report's own text must match: the
     # first paragraph of the last section (the signature and the footer follow it).
@@ -85,6 +88,18 @@ def test_read_page_document_matches_html(page_documents, kind: str, layout: str,
     assert len(page_documents) >= 5
     for name, files in sorted(page_documents.items()):
         _same_report(files["source"], files[kind], layout, fmt, trailing_chrome=True)
+
+
+@pytest.mark.corpus
+def test_read_page_printed_by_writer_matches_html(page_documents) -> None:
+    """The pages' .docx printed by LibreOffice Writer: another producer (rows cut by page breaks
+    and closed on both pages, underlines drawn as thin rectangles). Tables, sections and text
+    must match; paragraph breaks are not asserted here (Writer's spacing after the .docx import
+    does not mark every paragraph). Writer leaves a 、，。 that falls at the end of a line out of the
+    PDF altogether (pdftotext does not find it either), so such marks are set aside here."""
+    for name, files in sorted(page_documents.items()):
+        _same_report(files["source"], files["word_pdf"], "pdf_lines", "pdf", trailing_chrome=True,
+                     paragraphs=False, drop="、，。；：")
 
 
 def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None:
