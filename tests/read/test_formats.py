@@ -216,3 +216,15 @@ def test_bad_scan_without_ocr_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     report = _timed("scan.pdf", blank)
     assert report.error is not None and report.error["type"] == "needs_ocr"
     assert "gknlp[ocr]" in report.error["message"]
+
+
+@pytest.mark.parametrize("cut", [4096, 20000], ids=["header-only", "half"])
+def test_bad_doc_truncated(seed_documents, cut: int) -> None:
+    data = seed_documents["seed-000_f6f884fffa850788"]["doc"].read_bytes()
+    report = _timed("broken.doc", data[:cut])
+    assert report.error is not None and report.error["type"] in ("unreadable", "not_a_report")
+
+
+def test_bad_doc_garbage_after_ole_magic() -> None:
+    report = _timed("fake.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 64)
+    assert report.error is not None and report.error["type"] == "unreadable"
