@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,6 +256,15 @@ def _covered(intervals: list[tuple[float, float]], a: float, b: float) -> bool:
     return any(lo - _TOL <= mid <= hi + _TOL for lo, hi in intervals)
 
 
+def _nearest(values: list[float], v: float, reverse: bool = False) -> int:
+    """Index of the value nearest v in ascending `values`; with `reverse`, the index it has in
+    the same list descending."""
+    i = bisect_left(values, v)
+    if i == len(values) or (i > 0 and v - values[i - 1] <= values[i] - v):
+        i -= 1
+    return len(values) - 1 - i if reverse else i
+
+
 def _grid_of(segs: list[Segment]) -> Grid | None:
     hs = [s for s in segs if s.horizontal]
     vs = [s for s in segs if not s.horizontal]
@@ -276,13 +286,14 @@ def _grid_of(segs: list[Segment]) -> Grid | None:
     if open_bottom:
         ys.append(v_bottom)
         hs = [*hs, Segment(xs[0], v_bottom, xs[-1], v_bottom)]
+    ys_up = ys[::-1]
     v_at: dict[int, list[tuple[float, float]]] = {}
     for s in vs:
-        k = min(range(len(xs)), key=lambda i: abs(xs[i] - s.x0))
+        k = _nearest(xs, s.x0)
         v_at.setdefault(k, []).append((s.y0, s.y1))
     h_at: dict[int, list[tuple[float, float]]] = {}
     for s in hs:
-        k = min(range(len(ys)), key=lambda i: abs(ys[i] - s.y0))
+        k = _nearest(ys_up, s.y0, reverse=True)
         h_at.setdefault(k, []).append((s.x0, s.x1))
     nr, nc = len(ys) - 1, len(xs) - 1
     parent = list(range(nr * nc))
