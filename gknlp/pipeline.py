@@ -233,7 +233,7 @@ def tables(d: Draft) -> None:
     A text with no section heading and no standard table is not a report: it stops here."""
     text, secs = d.text, d.sections
     regions = {k: _region(secs, k, d.body_start, len(text)) for k in sections_with_role("table")}
-    layout = "html" if d.doc is not None and d.doc.format == "html" else "delimited"  # recovery may set "recovered"
+    layout = (d.doc.layout if d.doc is not None else None) or ("html" if d.doc is not None and d.doc.format == "html" else "delimited")  # recovery may set "recovered"
     proactive, requests, appeals = d.tables = (
         extract_proactive(text, *regions["proactive"], year=d.meta["year"], layout=layout),
         extract_requests(text, *regions["requests"], layout=layout),

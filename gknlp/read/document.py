@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gknlp.types import ReportWarning
+from gknlp.text.unwrap import Unwrapped
 
 __all__ = ["Document", "ReadError", "MAX_BYTES"]
 
@@ -30,5 +31,10 @@ class Document:
     sha256: str | None = None
     encoding: str | None = None
     title: str | None = None
+    layout: str | None = None
+    """How the tables were read when the format says it (pdf_lines, pdf_text, ocr, doc); else the pipeline's default."""
+    unwrapped: Unwrapped | None = None
+    """Set when hard-wrapped lines were joined: ``unwrapped.to_source(i)`` is where character i
+    of `text` stands in the decoded file."""
     warnings: list[ReportWarning | dict] = field(default_factory=list)  # dicts from older readers
 

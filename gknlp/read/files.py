@@ -6,18 +6,72 @@ import hashlib
 import os
 import stat
 from pathlib import Path
+from typing import Any, Callable, NamedTuple
 
 from gknlp.read.document import MAX_BYTES, Document, ReadError
 from gknlp.read.docx import DocxTooLarge, docx_to_text
 from gknlp.read.html import html_to_text
 from gknlp.read.text import BOM, decode, looks_binary
+from gknlp.text.unwrap import unwrap_text
 from gknlp.types import ReportWarning
 
-__all__ = ["read_bytes", "read_file", "read_capped", "format_of"]
+__all__ = ["read_bytes", "read_file", "read_capped", "format_of", "BINARY_READERS", "Read", "MAX_BINARY_BYTES"]
+
+MAX_BINARY_BYTES = 200 * 1024 * 1024
+"""PDF, .doc and image files up to this size are read whole (a cut one cannot be read at all);
+larger ones are refused as too_large."""
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8", b"RIFF")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
+
+
+class Read(NamedTuple):
+    """What a binary format's reader gives: text, how its tables were read, warnings."""
+
+    text: str
+    layout: str | None
+    warnings: list[Any]  # ReportWarning or legacy dicts
+
+
+def _read_pdf(data: bytes) -> Read:
+    from gknlp.read.pdf import read_pdf
+
+    got = read_pdf(data)
+    if got.needs_ocr:
+        from gknlp.read.ocr import ocr_pdf
+
+        return ocr_pdf(data, got.warnings)
+    return Read(got.text, got.layout, got.warnings)
+
+
+def _read_doc(data: bytes) -> Read:
+    from gknlp.read.doc import doc_to_text
+
+    return Read(doc_to_text(data), "doc", [])
+
+
+def _read_image(data: bytes) -> Read:
+    from gknlp.read.ocr import ocr_image
+
+    return ocr_image(data)
+
+
+BINARY_READERS: dict[str, Callable[[bytes], Read]] = {
+    "pdf": _read_pdf, "doc": _read_doc, "wps": _read_doc, "image": _read_image}
+"""Formats read from their bytes (not decoded as text), by `format_of`'s name."""
 
 
 def format_of(path: str | None, data: bytes) -> str:
     suffix = Path(path).suffix.lower() if path else ""
+    if data[:1024].lstrip()[:5] == b"%PDF-" or suffix == ".pdf":
+        return "pdf"
+    if data[:8] == _OLE:
+        return "wps" if suffix == ".wps" else "doc"
+    if suffix in (".doc", ".wps"):
+        return suffix[1:]
+    if data.startswith(_IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
+        return "image"
     if suffix in (".html", ".htm", ".xhtml"):
         return "html"
     if suffix == ".docx" or data[:2] == b"PK":
@@ -33,16 +87,24 @@ def format_of(path: str | None, data: bytes) -> str:
 def read_bytes(data: bytes, path: str | None = None) -> Document:
     """Turn a file's bytes into a Document, or raise ReadError for what cannot be a report."""
     warnings: list[ReportWarning | dict] = []
-    if len(data) > MAX_BYTES:
+    fmt = format_of(path, data[:4096])
+    if fmt in BINARY_READERS:
+        if len(data) > MAX_BINARY_BYTES:  # a cut PDF or .doc cannot be read at all
+            raise ReadError("too_large", f"a {fmt} file over {MAX_BINARY_BYTES} bytes: not read")
+    elif len(data) > MAX_BYTES:
         warnings.append(_truncated(len(data)))
         data = data[:MAX_BYTES]
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise ReadError("empty", "the file is empty")
-    fmt = format_of(path, data)
     title = None
     encoding = None
-    if fmt == "docx":
+    layout = None
+    unwrapped = None
+    if fmt in BINARY_READERS:
+        text, layout, more = BINARY_READERS[fmt](data)
+        warnings.extend(more)
+    elif fmt == "docx":
         try:
             text = docx_to_text(data)
         except DocxTooLarge as exc:
@@ -54,25 +116,31 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
             raise ReadError("binary", "binary data, not a text, HTML or docx report")
         text, encoding, warnings_dec = decode(data)
         warnings.extend(warnings_dec)
+        if fmt == "txt" and (unwrapped := unwrap_text(text)) is not None:  # text made from a PDF
+            text = unwrapped.text
+            warnings.append({"code": "lines_joined", "message": "hard-wrapped lines joined into paragraphs",
+                             "raw": None})
         if fmt == "html":
             exact_utf8 = encoding == "utf-8" and not warnings_dec  # decoded without replacement
             text, title = html_to_text(text, utf8=data.removeprefix(BOM) if exact_utf8 else None)
     return Document(text=text, format=fmt, path=path, sha256=sha, encoding=encoding, title=title,
-                    warnings=warnings)
+                    layout=layout, unwrapped=unwrapped, warnings=warnings)
 
 
 def read_capped(path: str | Path) -> tuple[bytes, int]:
-    """At most ``MAX_BYTES + 1`` bytes of a regular file (never the whole of a huge one), and its
-    size. A FIFO, device or socket is refused before it is read (reading one can block or never
-    end)."""
+    """At most ``MAX_BYTES + 1`` bytes of a regular file (``MAX_BINARY_BYTES + 1`` for a PDF, .doc
+    or image, which cannot be read cut), never the whole of a huge one, and its size. A FIFO,
+    device or socket is refused before it is read (reading one can block or never end)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ReadError("not_a_file", f"{path} is not a regular file: not read")
         os.set_blocking(fd, True)
-        chunks, want = [], MAX_BYTES + 1
-        while want > 0:
+        head = os.read(fd, 4096)
+        limit = MAX_BINARY_BYTES if format_of(str(path), head) in BINARY_READERS else MAX_BYTES
+        chunks, want = [head], limit + 1 - len(head)
+        while want > 0 and head:
             block = os.read(fd, min(want, 1 << 20))
             if not block:
                 break

@@ -1,8 +1,8 @@
-"""Plain text in any Chinese encoding: UTF-8 (BOM or not), GB18030, Big5."""
+"""Plain text in any Chinese encoding: UTF-8 (BOM or not), UTF-16 (BOM or not), GB18030, Big5."""
 
 from __future__ import annotations
 
-__all__ = ["decode", "looks_binary", "BOM"]
+__all__ = ["decode", "looks_binary", "BOM", "utf16_of"]
 
 # Frequent characters of these reports, in both scripts: used to choose an encoding.
 _COMMON = set("的政府信息公开開年报報告工作情况況申请請行国國一二三四五六本")
@@ -17,9 +17,41 @@ def _score(text: str) -> float:
 BOM = b"\xef\xbb\xbf"
 
 
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
+def utf16_of(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the bytes are UTF-16 text: a byte-order mark, or (without one)
+    NUL bytes in most odd (LE) or even (BE) places and almost never in the others — CJK and
+    ASCII text in UTF-16 look so, binary data does not."""
+    if data[:2] in _UTF16_BOMS:
+        return _UTF16_BOMS[data[:2]]
+    head = data[:8192]
+    if len(head) < 16:
+        return None
+    half = len(head) // 2
+    even = head[0::2].count(0) / half
+    odd = head[1::2].count(0) / half
+    for zeros, other, enc in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros > 0.05 and other < zeros / 4:
+            try:
+                text = data[:len(data) // 2 * 2].decode(enc)
+            except UnicodeDecodeError:
+                return None
+            return enc if _score(text[:4000]) > 0.02 else None
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str, list[dict]]:
-    """Decode bytes as UTF-8 (BOM or not), GB18030 or Big5; replace bad bytes with a warning."""
+    """Decode bytes as UTF-8 (BOM or not), UTF-16, GB18030 or Big5; replace bad bytes with a warning."""
     warnings: list[dict] = []
+    if (enc16 := utf16_of(data)) is not None:
+        body = data[2:] if data[:2] in _UTF16_BOMS else data
+        text = body[:len(body) // 2 * 2].decode(enc16, errors="replace")
+        if "\ufffd" in text:
+            warnings.append({"code": "bad_bytes", "message": f"{text.count(chr(0xFFFD))} undecodable "
+                             f"sequence(s) replaced ({enc16})", "raw": None})
+        return text, enc16, warnings
     data = data.removeprefix(BOM)
     try:
         return data.decode("utf-8"), "utf-8", warnings
@@ -51,6 +83,8 @@ _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 
 
 def looks_binary(data: bytes) -> bool:
+    if utf16_of(data) is not None:
+        return False
     head = data[:8192]
     if b"\x00" in head:
         return True

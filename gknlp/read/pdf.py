@@ -1,0 +1,654 @@
+"""PDF with a text layer → text: paragraphs unwrapped, tables read from the page geometry.
+
+pypdfium2 (PDFium, Apache/BSD) does the parsing: it is several times faster than pdfminer
+and its licence lets users ship it (PyMuPDF's AGPL does not). The steps are plain functions:
+
+- ``page_rulings``: thin filled rectangles and stroked paths → horizontal and vertical segments;
+- ``find_grids``: segments that touch → one table; the x and y of its lines → a grid, and a
+  missing line between two grid boxes → a merged cell (``Grid.cells``);
+- cell text: PDFium's text inside each cell's box, its wrapped lines joined;
+- the lines outside tables, ordered by position; running headers and page-number footers
+  (a line at the top or bottom of most pages, digits aside) dropped;
+- printed line breaks joined back into paragraphs (:mod:`gknlp.text.unwrap`).
+
+Tables come out as rows of tab-separated cells, the shape the HTML reader gives, so the one
+template engine reads them. A table that runs on over a page break gives adjacent rows; a
+header row repeated on the new page is dropped. A page with text but no ruling lines has its
+table rows found from gaps between words (``layout`` ``pdf_text``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from gknlp.read.document import ReadError
+from gknlp.tables.cells import is_value_token
+from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
+
+__all__ = ["PdfText", "read_pdf", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
+           "MAX_PAGES", "drop_running_lines", "assemble", "merge_collinear", "page_rulings"]
+
+MAX_PAGES = 200
+"""Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
+MIN_CHARS_PER_PAGE = 10
+"""Fewer characters than this on average: no text layer (a scan), so OCR."""
+
+_TOL = 2.0  # points: lines this close are one line; a segment this near a box edge touches it
+_THIN = 2.5  # points: a filled rectangle thinner than this is a ruling line
+
+
+@dataclass
+class Line:
+    """One printed line outside tables, with its box in page points (y grows upwards)."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    page: int
+    table: bool = False
+    """A table row (tab-separated cells), never joined to its neighbours."""
+
+    @property
+    def height(self) -> float:
+        return self.top - self.bottom
+
+
+@dataclass
+class Segment:
+    """A ruling line: horizontal when ``y0 == y1`` (then x0 < x1), else vertical (y0 < y1)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def horizontal(self) -> bool:
+        return self.y1 - self.y0 < self.x1 - self.x0
+
+
+@dataclass
+class Grid:
+    """A ruled table: its column x's (left to right), row y's (top to bottom) and cells as
+    (row, col, last_row, last_col) boxes of the grid, merged cells spanning several."""
+
+    xs: list[float]
+    ys: list[float]
+    cells: list[tuple[int, int, int, int]]
+    open_top: bool = False
+    """The first row has no top line: a row that began on the page before."""
+    open_bottom: bool = False
+    """The last row has no bottom line: it goes on on the next page."""
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return self.xs[0], self.ys[-1], self.xs[-1], self.ys[0]
+
+    def contains(self, x: float, y: float) -> bool:
+        left, bottom, right, top = self.bbox
+        return left - _TOL <= x <= right + _TOL and bottom - _TOL <= y <= top + _TOL
+
+    def box(self, cell: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) of a cell."""
+        r0, c0, r1, c1 = cell
+        return self.xs[c0], self.ys[r1 + 1], self.xs[c1 + 1], self.ys[r0]
+
+
+@dataclass
+class PdfText:
+    """What a PDF gave: the text, how its tables were read, warnings, and whether it needs OCR."""
+
+    text: str
+    layout: str | None
+    pages: int
+    warnings: list[dict] = field(default_factory=list)
+    needs_ocr: bool = False
+
+
+def _cluster(values: list[float], tol: float = _TOL) -> list[float]:
+    """Sorted values with near neighbours merged (their mean)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def page_rulings(page: Any) -> list[Segment]:
+    """The ruling lines of a page: thin filled rectangles and the edges of stroked paths
+    (top-level path objects: tables drawn inside form XObjects are not seen)."""
+    import pypdfium2.raw as pdfium_c
+
+    segs: list[Segment] = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    path_type = pdfium_c.FPDF_PAGEOBJ_PATH
+    get_object, get_type = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
+    handle = page.raw
+    # The raw calls: pypdfium2's get_objects wraps every object (text ones too) in Python.
+    for k in range(pdfium_c.FPDFPage_CountObjects(handle)):
+        raw = get_object(handle, k)
+        if get_type(raw) != path_type:
+            continue
+        if not pdfium_c.FPDFPageObj_GetBounds(raw, left, bottom, right, top):
+            continue
+        x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+        w, h = x1 - x0, y1 - y0
+        if w <= _THIN and h > _THIN:
+            segs.append(Segment((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+        elif h <= _THIN and w > _THIN:
+            segs.append(Segment(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
+        elif w > _THIN and h > _THIN:
+            pdfium_c.FPDFPath_GetDrawMode(raw, fill, stroke)
+            segs += _subpath_rulings(raw, bool(stroke.value))
+    return segs
+
+
+_MAX_PATH_SEGMENTS = 5000
+
+
+def _subpath_rulings(raw: Any, stroked: bool) -> list[Segment]:
+    """Ruling lines inside one path that draws many (a whole grid as one path, as some
+    producers write it): each subpath thin enough to be a line (a filled thin rectangle, a
+    stroked line), and, when stroked, each straight axis-parallel edge (a stroked cell box)."""
+    import pypdfium2.raw as pdfium_c
+
+    n = pdfium_c.FPDFPath_CountSegments(raw)
+    if n <= 0 or n > _MAX_PATH_SEGMENTS:
+        return []
+    m = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(raw, m):
+        return []
+    px, py = ctypes.c_float(), ctypes.c_float()
+    subpaths: list[list[tuple[float, float]]] = []
+    for i in range(n):
+        seg = pdfium_c.FPDFPath_GetPathSegment(raw, i)
+        if not pdfium_c.FPDFPathSegment_GetPoint(seg, px, py):
+            continue
+        x, y = m.a * px.value + m.c * py.value + m.e, m.b * px.value + m.d * py.value + m.f
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
+            subpaths.append([(x, y)])
+        elif kind == pdfium_c.FPDF_SEGMENT_LINETO:
+            subpaths[-1].append((x, y))
+        else:  # a curve: not a ruling line
+            subpaths[-1].append((float("nan"), float("nan")))
+        if pdfium_c.FPDFPathSegment_GetClose(seg):
+            subpaths[-1].append(subpaths[-1][0])
+    out: list[Segment] = []
+    for pts in subpaths:
+        if len(pts) < 2 or any(x != x for x, _ in pts):
+            continue
+        xs, ys = [x for x, _ in pts], [y for _, y in pts]
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        if x1 - x0 <= _THIN < y1 - y0:
+            out.append(Segment((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+        elif y1 - y0 <= _THIN < x1 - x0:
+            out.append(Segment(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
+        elif stroked:
+            for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+                if abs(ay - by) <= 0.5 and abs(ax - bx) > _THIN:
+                    out.append(Segment(min(ax, bx), ay, max(ax, bx), ay))
+                elif abs(ax - bx) <= 0.5 and abs(ay - by) > _THIN:
+                    out.append(Segment(ax, min(ay, by), ax, max(ay, by)))
+    return out
+
+
+def _touch(a: Segment, b: Segment) -> bool:
+    return (a.x0 - _TOL <= b.x1 and b.x0 - _TOL <= a.x1 and a.y0 - _TOL <= b.y1 and b.y0 - _TOL <= a.y1)
+
+
+def merge_collinear(segs: list[Segment]) -> list[Segment]:
+    """Segments on one line that meet or overlap as one (a cell border drawn cell by cell)."""
+    out: list[Segment] = []
+    hs = sorted((s for s in segs if s.horizontal), key=lambda s: (round(s.y0 / _TOL), s.x0))
+    for s in hs:
+        last = out[-1] if out and out[-1].horizontal else None
+        if last is not None and abs(last.y0 - s.y0) <= _TOL and s.x0 <= last.x1 + _TOL:
+            last.x1 = max(last.x1, s.x1)
+        else:
+            out.append(Segment(s.x0, s.y0, s.x1, s.y0))
+    n_h = len(out)
+    vs = sorted((s for s in segs if not s.horizontal), key=lambda s: (round(s.x0 / _TOL), s.y0))
+    for s in vs:
+        last = out[-1] if len(out) > n_h else None
+        if last is not None and abs(last.x0 - s.x0) <= _TOL and s.y0 <= last.y1 + _TOL:
+            last.y1 = max(last.y1, s.y1)
+        else:
+            out.append(Segment(s.x0, s.y0, s.x0, s.y1))
+    return out
+
+
+def _groups(segs: list[Segment]) -> list[list[Segment]]:
+    """Segments that touch, directly or through others (union-find)."""
+    parent = list(range(len(segs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    hs = [i for i, s in enumerate(segs) if s.horizontal]
+    vs = [i for i, s in enumerate(segs) if not s.horizontal]
+    for i in hs:
+        for j in vs:
+            if _touch(segs[i], segs[j]):
+                parent[root(i)] = root(j)
+    out: dict[int, list[Segment]] = {}
+    for i, s in enumerate(segs):
+        out.setdefault(root(i), []).append(s)
+    return list(out.values())
+
+
+def _covered(intervals: list[tuple[float, float]], a: float, b: float) -> bool:
+    """Whether the middle of [a, b] lies on one of the intervals."""
+    mid = (a + b) / 2
+    return any(lo - _TOL <= mid <= hi + _TOL for lo, hi in intervals)
+
+
+def _nearest(values: list[float], v: float, reverse: bool = False) -> int:
+    """Index of the value nearest v in ascending `values`; with `reverse`, the index it has in
+    the same list descending."""
+    i = bisect_left(values, v)
+    if i == len(values) or (i > 0 and v - values[i - 1] <= values[i] - v):
+        i -= 1
+    return len(values) - 1 - i if reverse else i
+
+
+def _grid_of(segs: list[Segment]) -> Grid | None:
+    hs = [s for s in segs if s.horizontal]
+    vs = [s for s in segs if not s.horizontal]
+    if len(hs) < 2 or len(vs) < 2:
+        return None
+    xs = _cluster([s.x0 for s in vs])
+    # A rule spans a whole column at least; shorter strokes touching the grid are text
+    # decoration (an underline, a dash drawn as a bar), not cell borders.
+    hs = [h for h in hs if any(h.x0 - _TOL <= a and b <= h.x1 + _TOL for a, b in zip(xs, xs[1:]))]
+    ys = _cluster([s.y0 for s in hs])[::-1]  # top to bottom
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    # Verticals that run on past the first or last line: a row cut by the page break.
+    v_top, v_bottom = max(s.y1 for s in vs), min(s.y0 for s in vs)
+    open_top, open_bottom = v_top > ys[0] + 3 * _TOL, v_bottom < ys[-1] - 3 * _TOL
+    if open_top:
+        ys.insert(0, v_top)
+        hs = [*hs, Segment(xs[0], v_top, xs[-1], v_top)]
+    if open_bottom:
+        ys.append(v_bottom)
+        hs = [*hs, Segment(xs[0], v_bottom, xs[-1], v_bottom)]
+    ys_up = ys[::-1]
+    v_at: dict[int, list[tuple[float, float]]] = {}
+    for s in vs:
+        k = _nearest(xs, s.x0)
+        v_at.setdefault(k, []).append((s.y0, s.y1))
+    h_at: dict[int, list[tuple[float, float]]] = {}
+    for s in hs:
+        k = _nearest(ys_up, s.y0, reverse=True)
+        h_at.setdefault(k, []).append((s.x0, s.x1))
+    nr, nc = len(ys) - 1, len(xs) - 1
+    parent = list(range(nr * nc))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(nr):
+        for c in range(nc):
+            if c + 1 < nc and not _covered(v_at.get(c + 1, []), ys[r + 1], ys[r]):
+                parent[root(r * nc + c + 1)] = root(r * nc + c)
+            if r + 1 < nr and not _covered(h_at.get(r + 1, []), xs[c], xs[c + 1]):
+                parent[root((r + 1) * nc + c)] = root(r * nc + c)
+    spans: dict[int, list[int]] = {}
+    for i in range(nr * nc):
+        r, c = divmod(i, nc)
+        box = spans.setdefault(root(i), [r, c, r, c])
+        box[0], box[1] = min(box[0], r), min(box[1], c)
+        box[2], box[3] = max(box[2], r), max(box[3], c)
+    cells = sorted((b[0], b[1], b[2], b[3]) for b in spans.values())
+    return Grid(xs, ys, cells, open_top, open_bottom)
+
+
+def find_grids(segs: list[Segment]) -> list[Grid]:
+    """The ruled tables among a page's segments, top to bottom."""
+    grids = [g for g in (_grid_of(group) for group in _groups(merge_collinear(segs))) if g is not None]
+    return sorted(grids, key=lambda g: -g.ys[0])
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+
+
+def cell_text(raw: str) -> str:
+    """A cell's text on one line: its wrapped lines joined as :func:`joiner` says."""
+    parts = [_SPACES.sub(" ", p).strip() for p in re.split(r"\r?\n", raw)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    out = parts[0]
+    for p in parts[1:]:
+        out += joiner(out, p) + p
+    return out
+
+
+def _lines_of(textpage: Any, page_no: int, grids: list[Grid]) -> list[Line]:
+    """The page's printed lines outside the ruled tables (PDFium's own line breaks)."""
+    import pypdfium2.raw as pdfium_c
+
+    text = textpage.get_text_range()
+    raw = textpage.raw
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    lines: list[Line] = []
+    pos = 0
+    for piece in text.split("\r\n"):
+        start, pos = pos, pos + len(piece) + 2
+        s = piece.strip()
+        if not s:
+            continue
+        a = start + (len(piece) - len(piece.lstrip()))
+        b = start + len(piece.rstrip()) - 1
+        if not pdfium_c.FPDFText_GetCharBox(raw, a, left, right, bottom, top):
+            continue
+        x0, y_top, y_bottom = left.value, top.value, bottom.value
+        if grids and any(g.contains((left.value + right.value) / 2, (y_top + y_bottom) / 2) for g in grids):
+            continue
+        pdfium_c.FPDFText_GetCharBox(raw, b, left, right, bottom, top)
+        line = Line(_SPACES.sub(" ", s), x0, right.value, max(y_top, top.value), min(y_bottom, bottom.value),
+                    page_no)
+        if not grids and (" " in s or "\u3000" in s):
+            cells = _split_on_gaps(raw, piece, start, line.height)
+            if _is_row(cells):
+                line.text, line.table = "\t".join(cells), True
+        lines.append(line)
+    return lines
+
+
+_PROSE_END = re.compile(r"[。，；、,;]$|^[。，；、,;：:！？!?）)]+$")
+
+
+def _is_row(cells: list[str]) -> bool:
+    """Cells cut from one line make a table row: two values or more, or three cells none of
+    which ends a clause (a wide gap inside prose, as justified text leaves, is not a column)."""
+    if any(_PROSE_END.search(c) for c in cells):
+        return False
+    values = sum(is_value_token(c) for c in cells)
+    return values >= 2 or (len(cells) >= 3) or (len(cells) == 2 and values == 1)
+
+
+def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]:
+    """A line's text cut where two characters stand wider apart than 0.9 character height:
+    the columns of a table printed without ruling lines (``layout`` ``pdf_text``)."""
+    import pypdfium2.raw as pdfium_c
+
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    cells: list[str] = []
+    cur = 0
+    stripped_end = len(piece.rstrip())
+    for m in re.finditer(r"[ \u00a0\u3000]+", piece):
+        p, q = m.start() - 1, m.end()
+        if p < 0 or q >= stripped_end:
+            continue
+        pdfium_c.FPDFText_GetCharBox(raw, start + p, left, right, bottom, top)
+        x_end = right.value
+        pdfium_c.FPDFText_GetCharBox(raw, start + q, left, right, bottom, top)
+        if left.value - x_end > 0.9 * max(height, 1.0):
+            cells.append(piece[cur:m.start()])
+            cur = q
+    cells.append(piece[cur:])
+    out: list[str] = []
+    for cell in (_SPACES.sub(" ", c).strip() for c in cells):
+        # Numbers never hold a space: values printed close together are still cells of their own.
+        tokens = cell.split(" ")
+        k = len(tokens)
+        while k > 0 and is_value_token(tokens[k - 1]):
+            k -= 1
+        if k == 0 or len(tokens) - k >= 2:
+            out += ([" ".join(tokens[:k])] if k else []) + tokens[k:]
+        else:
+            out.append(cell)
+    return out
+
+
+@dataclass
+class TableBlock:
+    """A ruled table's rows (cell texts; a merged cell in its first row only) on one page."""
+
+    top: float
+    rows: list[list[str]]
+    open_top: bool
+    open_bottom: bool
+    spans: list[list[tuple[float, float]]] | None = None
+    """Each cell's left and right x, row by row (to join a row cut by a page break by column)."""
+
+
+def _grid_rows(textpage: Any, grid: Grid) -> TableBlock:
+    rows: dict[int, list[tuple[int, str, tuple[float, float]]]] = {}
+    for cell in grid.cells:
+        x0, y0, x1, y1 = grid.box(cell)
+        inset = 0.5
+        txt = cell_text(textpage.get_text_bounded(x0 + inset, y0 + inset, x1 - inset, y1 - inset))
+        rows.setdefault(cell[0], []).append((cell[1], txt, (x0, x1)))
+    ordered = [sorted(cells) for _, cells in sorted(rows.items())]
+    return TableBlock(grid.ys[0], [[t for _, t, _ in cells] for cells in ordered],
+                      grid.open_top, grid.open_bottom, [[x for _, _, x in cells] for cells in ordered])
+
+
+_PAGE_NUMBER = re.compile(r"^[-－—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*(?:页|共\s*\d+\s*页))?[-－—–\s]*$")
+
+
+def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
+    """Each page without its running header and footer: the top and bottom lines that recur
+    (digits aside) on half the pages or more, and lines that are only a page number."""
+    def key(line: Line) -> str:  # digits and spaces aside (OCR spaces them as it likes)
+        return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text))
+
+    edge: Counter[str] = Counter()
+    for lines in pages:
+        if lines:
+            ends = {key(ln) for ln in lines[:2] + lines[-2:]}
+            edge.update(ends)
+    recurring = {k for k, n in edge.items() if len(pages) >= 2 and n >= max(2, (len(pages) + 1) // 2)}
+    out = []
+    for lines in pages:
+        keep = []
+        for i, ln in enumerate(lines):
+            at_edge = i < 2 or i >= len(lines) - 2
+            if at_edge and (key(ln) in recurring or _PAGE_NUMBER.match(ln.text)):
+                continue
+            keep.append(ln)
+        out.append(keep)
+    return out
+
+
+def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tuple[list[str], list[bool]]:
+    """Texts of the lines and, for each but the last, whether the next line continues it.
+
+    A line continues into the next when it fills the measure, the next line does not start a
+    heading, is not indented and does not stand apart by a paragraph gap, and the line does not
+    end a sentence. Where the document marks every paragraph start by an indent or a gap, a
+    full line ending a sentence is not taken as a paragraph end either (a sentence may end
+    at the margin) — except over a page break, where the gap cannot be seen."""
+    texts = [ln.text for ln in lines]
+    pairs = list(zip(lines, lines[1:]))
+
+    def full(cur: Line) -> bool:
+        return cur.x1 >= measure_right - 2.2 * max(cur.height, 1.0)
+
+    # The usual gap between two lines of a paragraph: the median after a full line.
+    pitch = sorted(c.bottom - n.top for c, n in pairs
+                   if c.page == n.page and not c.table and not n.table and full(c))
+    usual_gap = pitch[len(pitch) // 2] if pitch else 0.0
+
+    def marked(cur: Line, nxt: Line) -> bool:
+        em = max(cur.height, 1.0)
+        return (nxt.x0 > body_left + 1.5 * em
+                or (cur.page == nxt.page and cur.bottom - nxt.top > usual_gap + 0.5 * em))
+
+    ends = [marked(c, n) for c, n in pairs if not c.table and not n.table and c.page == n.page and not full(c)]
+    geometric = len(ends) >= 3 and sum(ends) >= 0.75 * len(ends)
+    joins: list[bool] = []
+    for cur, nxt in pairs:
+        if cur.table or nxt.table:
+            joins.append(False)
+            continue
+        joins.append(full(cur) and not marked(cur, nxt) and not starts_heading(nxt.text)
+                     and ((geometric and cur.page == nxt.page) or not ends_paragraph(cur.text)))
+    return texts, joins
+
+
+_NO_PAGES = re.compile(rb"<<(?=[^<>]*/Type\s*/Pages\b)[^<>]*/Count\s*0(?![\d.])[^<>]*>>")
+
+
+def read_pdf(data: bytes) -> PdfText:
+    """A PDF's text with tables as tab-separated rows; ReadError when it cannot be read."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc)
+        if "password" in msg.lower():
+            raise ReadError("encrypted", "the PDF is encrypted (password protected)") from exc
+        if _NO_PAGES.search(data[:1 << 20]):  # a page tree of /Count 0: PDFium will not open it
+            raise ReadError("empty", "the PDF has no pages") from exc
+        raise ReadError("unreadable", f"not a readable PDF: {msg}") from exc
+    try:
+        n_pages = len(pdf)
+        if n_pages == 0:
+            raise ReadError("empty", "the PDF has no pages")
+        warnings: list[dict] = []
+        if n_pages > MAX_PAGES:
+            warnings.append({"code": "pages_truncated",
+                             "message": f"PDF of {n_pages} pages read up to page {MAX_PAGES}", "raw": None})
+        pages: list[list[Line]] = []
+        blocks: list[list[TableBlock]] = []
+        chars = 0
+        ruled = False
+        for i in range(min(n_pages, MAX_PAGES)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            chars += textpage.count_chars()
+            grids = find_grids(page_rulings(page))
+            grids = [g for g in grids if len(g.cells) >= 2]
+            tables = [_grid_rows(textpage, g) for g in grids]
+            ruled = ruled or bool(tables)
+            lines = _lines_of(textpage, i, grids)
+            lines.sort(key=lambda ln: (-round(ln.top), ln.x0))
+            pages.append(lines)
+            blocks.append(tables)
+            textpage.close()
+            page.close()
+        if chars < MIN_CHARS_PER_PAGE * min(n_pages, MAX_PAGES):
+            return PdfText("", None, n_pages, warnings, needs_ocr=True)
+        pages = drop_running_lines(pages)
+        text = assemble(pages, blocks)
+    finally:
+        pdf.close()
+    return PdfText(text, "pdf_lines" if ruled else "pdf_text", n_pages, warnings)  # pdf_text: by gaps
+
+
+def assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
+    """Lines and table rows of every page in reading order, paragraphs joined."""
+    seq: list[Line] = []
+    state = _TableState()
+    for lines, tables in zip(pages, blocks):
+        pending = sorted(tables, key=lambda t: -t.top)
+        for ln in lines:
+            while pending and pending[0].top >= ln.top:
+                state.add(seq, pending.pop(0), ln.page)
+            seq.append(ln)
+        page = lines[-1].page if lines else -1
+        while pending:
+            state.add(seq, pending.pop(0), page)
+    body = [ln for ln in seq if not ln.table]
+    widest = max((ln.x1 - ln.x0 for ln in body), default=0.0)
+    rights = sorted(ln.x1 for ln in body if ln.x1 - ln.x0 > 0.6 * widest)
+    # The right margin: the median right edge of long lines (most of them are full).
+    right = rights[len(rights) // 2] if rights else 0.0
+    left = min((ln.x0 for ln in body), default=0.0)
+    texts, joins = _paragraphs(seq, right, left)
+    return join_lines(texts, joins).text
+
+
+class _TableState:
+    """Joins a table that runs on over a page break: the header row repeated on the new page
+    is dropped, and a row cut by the break (the new page's table opens without a top line) is
+    one row again, its pieces joined cell by cell by their columns."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.last_row: Line | None = None
+        self.last_cells: list[str] = []
+        self.last_spans: list[tuple[float, float]] | None = None
+        self.open_bottom = False
+
+    def _join_cut_row(self, cells: list[str], spans: list[tuple[float, float]] | None) -> bool:
+        """The first row of a page joined to the last row before the break; False if it does not fit."""
+        if self.last_row is None:
+            return False
+        last = list(self.last_cells)
+        if spans is None or self.last_spans is None:
+            if len(cells) != len(last):
+                return False
+            merged = [a + joiner(a, b) + b for a, b in zip(last, cells)]
+        else:
+            merged = last
+            for (x0, x1), text in zip(spans, cells):
+                if not text:
+                    continue
+                overlap = [min(x1, b) - max(x0, a) for a, b in self.last_spans]
+                k = max(range(len(overlap)), key=overlap.__getitem__)
+                if overlap[k] <= 0:
+                    return False
+                merged[k] = merged[k] + joiner(merged[k], text) + text
+        self.last_row.text = "\t".join(merged)
+        self.last_cells = merged
+        return True
+
+    def _label_rest(self, cells: list[str], spans: list[tuple[float, float]] | None) -> bool:
+        """A row with no value, whose text all lies under label cells of the row before the
+        break: the end of labels wrapped over the page break (some producers close the cut
+        row with lines on both pages)."""
+        if spans is None or self.last_spans is None or any(map(is_value_token, cells)) or not any(cells):
+            return False
+        for (x0, x1), text in zip(spans, cells):
+            if not text:
+                continue
+            overlap = [min(x1, b) - max(x0, a) for a, b in self.last_spans]
+            k = max(range(len(overlap)), key=overlap.__getitem__)
+            if overlap[k] <= 0 or not self.last_cells[k] or is_value_token(self.last_cells[k]):
+                return False
+        return True
+
+    def add(self, seq: list[Line], block: TableBlock, page: int) -> None:
+        rows = block.rows
+        spans = block.spans or [None] * len(rows)  # type: ignore[list-item]
+        if not rows:
+            return
+        continued = bool(seq) and seq[-1].table
+        if not continued:
+            self.header = rows[0]
+        elif rows[0] == self.header:
+            rows, spans = rows[1:], spans[1:]
+        elif ((block.open_top and self.open_bottom) or self._label_rest(rows[0], spans[0])) \
+                and self._join_cut_row(rows[0], spans[0]):
+            # Cut by the break: the last row had no bottom line and the new page's table no
+            # top line, or the new page's first row holds only the rest of a wrapped label.
+            rows, spans = rows[1:], spans[1:]
+        for cells, span in zip(rows, spans):
+            if not any(cells):  # an empty row gives an empty line, which no reader keeps
+                continue
+            seq.append(Line("\t".join(cells), 0, 0, 0, 0, page, table=True))
+            self.last_cells, self.last_spans = cells, span
+        self.last_row = seq[-1]
+        self.open_bottom = block.open_bottom

@@ -1,0 +1,123 @@
+"""Hard-wrapped lines joined back into paragraphs, with a map from the joined text to the source.
+
+A printer (or a PDF-to-text tool) breaks lines where the page ends, not where the sentence
+ends: `常务会议 7⏎期`. Sections, paragraphs and counts are found on lines, so the breaks
+must go before them. The rule (issue 13): a line that fills the measure, ends without
+``。；：！？!?`` and is followed by a line that does not start a heading continues its
+paragraph. CJK text is joined with nothing between; only two Latin letters or digits that
+meet at a join get a space.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+__all__ = ["Unwrapped", "join_lines", "ends_paragraph", "starts_heading", "joiner", "unwrap_text",
+           "looks_hard_wrapped"]
+
+_END_MARKS = "。；：！？!?;:"
+_CLOSERS = "”’」』）)】》\"' \u3000"
+HEADING = re.compile(
+    r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)"
+    r"|第[一二三四五六七八九十\d]{1,3}[章节部分条]|附件|附表|表\d)")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def ends_paragraph(line: str) -> bool:
+    """A line whose last mark (closing quotes and brackets aside) ends a sentence or a list."""
+    stripped = line.rstrip(_CLOSERS)
+    return not stripped or stripped[-1] in _END_MARKS
+
+
+def starts_heading(line: str) -> bool:
+    """A line opening with an enumeration mark (一、 （二） 3. 第四部分 附件)."""
+    return bool(HEADING.match(line))
+
+
+def joiner(left: str, right: str) -> str:
+    """What goes between two joined lines: a space only between two Latin letters or digits."""
+    if left and right and _ASCII_WORD.match(left[-1]) and _ASCII_WORD.match(right[0]):
+        return " "
+    return ""
+
+
+@dataclass
+class Unwrapped:
+    """Joined text and where each stretch of it came from in the source.
+
+    `starts[k]` is an offset in `text` where a copied stretch begins, `sources[k]` the source
+    offset of that same character; characters inside a stretch map one to one."""
+
+    text: str
+    starts: list[int] = field(default_factory=list)
+    sources: list[int] = field(default_factory=list)
+
+    def to_source(self, offset: int) -> int:
+        """The source offset of a character of `text` (an inserted joiner maps to the next one)."""
+        k = bisect_right(self.starts, offset) - 1
+        if k < 0:
+            return offset
+        return self.sources[k] + (offset - self.starts[k])
+
+
+def join_lines(lines: Sequence[str], joins: Sequence[bool], source_starts: Sequence[int] | None = None) -> Unwrapped:
+    """Lines into text: line i and i+1 joined where ``joins[i]``, else a line break between them.
+
+    `source_starts[i]` is where line i begins in the source (default: the lines as written
+    one after another with a "\\n" between them)."""
+    if source_starts is None:
+        pos, source_starts = 0, []
+        for line in lines:
+            source_starts.append(pos)
+            pos += len(line) + 1
+    out: list[str] = []
+    starts: list[int] = []
+    sources: list[int] = []
+    n = 0
+    for i, line in enumerate(lines):
+        if i:
+            sep = joiner(lines[i - 1], line) if joins[i - 1] else "\n"
+            out.append(sep)
+            n += len(sep)
+        starts.append(n)
+        sources.append(source_starts[i])
+        out.append(line)
+        n += len(line)
+    return Unwrapped("".join(out), starts, sources)
+
+
+def looks_hard_wrapped(lines: Sequence[str]) -> int | None:
+    """The measure (characters per full line) of text broken at a fixed width, or None.
+
+    Hard-wrapped text has many lines of the same, longest length; text written one paragraph
+    to a line has lengths all over the place. A quarter of the long lines at one length
+    (±1) is taken as the sign."""
+    lengths = [len(line.strip()) for line in lines if len(line.strip()) >= 15 and "\t" not in line]
+    if len(lengths) < 8:
+        return None
+    counts = Counter(lengths)
+    best, _ = max(counts.items(), key=lambda kv: (counts[kv[0] - 1] + kv[1] + counts[kv[0] + 1], kv[0]))
+    near = counts[best - 1] + counts[best] + counts[best + 1]
+    longer = sum(v for k, v in counts.items() if k > best + 1)
+    if near >= max(6, len(lengths) // 4) and longer <= near // 3:
+        return best
+    return None
+
+
+def unwrap_text(text: str) -> Unwrapped | None:
+    """Plain text made from a PDF, with its printed line breaks joined; None when it is not
+    hard-wrapped (then the text is left exactly as it is)."""
+    lines = text.split("\n")
+    measure = looks_hard_wrapped(lines)
+    if measure is None:
+        return None
+    joins = []
+    for cur, nxt in zip(lines, lines[1:]):
+        s, t = cur.strip(), nxt.strip()
+        joins.append(bool(s and t) and "\t" not in cur and "\t" not in nxt and len(s) >= measure - 1
+                     and not ends_paragraph(s) and not starts_heading(t))
+    return join_lines(lines, joins)

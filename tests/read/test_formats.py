@@ -1,0 +1,230 @@
+"""The readers of published formats: dispatch, hard-wrapped text, UTF-16, .doc, and bad input."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from gknlp.pipeline import extract
+from gknlp.read import read_bytes
+from gknlp.read.files import format_of
+from gknlp.read.text import utf16_of
+from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, looks_hard_wrapped, starts_heading, unwrap_text
+
+SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
+SEED = SAMPLES / "000_f6f884fffa850788.txt"
+
+
+@pytest.mark.parametrize(("name", "head", "fmt"), [
+    ("a.pdf", b"%PDF-1.7\n", "pdf"),
+    ("a.bin", b"%PDF-1.4\n", "pdf"),
+    ("a.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(8), "doc"),
+    ("a.wps", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(8), "wps"),
+    ("a.png", b"\x89PNG\r\n\x1a\n", "image"),
+    ("scan", b"\xff\xd8\xff\xe0", "image"),
+    ("a.txt", "一、总体情况".encode(), "txt"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_files_format_by_magic_or_suffix(name: str, head: bytes, fmt: str) -> None:
+    assert format_of(name, head) == fmt
+
+
+def test_unwrap_joins_cjk_without_space_and_keeps_offsets() -> None:
+    lines = ["本年度召开常务会议 7", "期，研究政务公开工作。", "二、主动公开情况", "word", "wrap"]
+    out = join_lines(lines, [True, False, False, True])
+    assert out.text == "本年度召开常务会议 7期，研究政务公开工作。\n二、主动公开情况\nword wrap"
+    i = out.text.index("期")
+    assert out.to_source(i) == len(lines[0]) + 1  # the 期 after the printed break
+    j = out.text.index("wrap")
+    src = "\n".join(lines)
+    assert src[out.to_source(j):out.to_source(j) + 4] == "wrap"
+    assert joiner("7", "期") == "" and joiner("abc", "def") == " "
+
+
+@pytest.mark.parametrize(("line", "ends"), [("研究工作。", True), ("情况如下：", True), ("“很好。”", True),
+                                            ("常务会议 7", False), ("主动公开", False)])
+def test_unwrap_ends_paragraph(line: str, ends: bool) -> None:
+    assert ends_paragraph(line) is ends
+
+
+@pytest.mark.parametrize(("line", "heading"), [("一、总体情况", True), ("（二）主动公开", True), ("3. 行政复议", True),
+                                               ("2020年，本局", False), ("一是加强领导", False)])
+def test_unwrap_starts_heading(line: str, heading: bool) -> None:
+    assert starts_heading(line) is heading
+
+
+def _hard_wrap(text: str, width: int = 30) -> str:
+    out = []
+    for line in text.split("\n"):
+        if "\t" in line or len(line) <= width:
+            out.append(line)
+        else:
+            out += [line[i:i + width] for i in range(0, len(line), width)]
+    return "\n".join(out)
+
+
+def test_unwrap_text_rejoins_a_hard_wrapped_seed() -> None:
+    """A seed broken at 30 characters (as pdftotext gives) reads back into its own paragraphs
+    wherever a break fell before a sentence end; the same tables come out."""
+    text = SEED.read_text(encoding="utf-8")
+    wrapped = _hard_wrap(text)
+    assert looks_hard_wrapped(text.split("\n")) is None  # one paragraph a line: left alone
+    assert unwrap_text(text) is None
+    out = unwrap_text(wrapped)
+    assert out is not None
+    rejoined = set(out.text.split("\n"))
+    paragraphs = [p for p in text.split("\n") if len(p) > 30 and "\t" not in p
+                  and not any(ends_paragraph(p[:k]) or starts_heading(p[k:]) for k in range(30, len(p), 30))]
+    assert len(paragraphs) >= 3
+    assert all(p in rejoined for p in paragraphs)
+    want = extract(SEED, annotators=[])
+    got = extract(SEED.name, annotators=[], data=wrapped.encode("utf-8"))
+    assert got.tables == want.tables
+    assert any(w["code"] == "lines_joined" for w in got.warnings)
+    doc = read_bytes(wrapped.encode("utf-8"), "wrapped.txt")
+    assert doc.unwrapped is not None and doc.text == out.text
+    for para in paragraphs:  # every joined paragraph maps back to where it starts in the file
+        i = doc.text.index(para)
+        assert wrapped[doc.unwrapped.to_source(i):].startswith(para[:30])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_text_reads_utf16_with_or_without_bom(encoding: str) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    doc = read_bytes(text.encode(encoding), "report.txt")
+    assert doc.text == text
+    assert doc.encoding in ("utf-16-le", "utf-16-be")
+    assert utf16_of(bytes(range(256)) * 8) is None
+    assert extract("r.txt", annotators=[], data=text.encode(encoding)).tables == extract(SEED, annotators=[]).tables
+
+
+# --- bad input: a clear error or warning, bounded time, never a traceback -------------------------
+
+def _pdf(pages: list[str]) -> bytes:
+    """A small valid PDF, one line of Helvetica text a page, written by hand."""
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for text in pages:
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objs)} 0 R "
+                    "/Resources << /Font << /F1 3 0 R >> >> >>")
+        kids.append(f"{len(objs)} 0 R")
+    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _timed(name: str, data: bytes, limit: float = 20.0):
+    start = time.perf_counter()
+    report = extract(name, annotators=[], data=data)
+    assert time.perf_counter() - start < limit
+    return report
+
+
+def test_bad_pdf_zero_pages() -> None:
+    import pypdfium2 as pdfium
+
+    blank = pdfium.PdfDocument.new()
+    import io
+    buf = io.BytesIO()
+    blank.save(buf)
+    assert _timed("empty.pdf", buf.getvalue()).error == {"type": "empty", "message": "the PDF has no pages"}
+    hand_made = _timed("empty.pdf", _pdf([]))  # /Count 0: PDFium refuses to load it at all
+    assert hand_made.error is not None and hand_made.error["type"] in ("empty", "unreadable")
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.7\n" + bytes(range(256)) * 40, _pdf(["a"] * 3)[:300]],
+                         ids=["garbage", "truncated"])
+def test_bad_pdf_corrupt(data: bytes) -> None:
+    report = _timed("broken.pdf", data)
+    assert report.error is not None and report.error["type"] in ("unreadable", "needs_ocr", "no_text", "not_a_report")
+
+
+def test_bad_pdf_500_pages_read_up_to_the_limit() -> None:
+    from gknlp.read.pdf import MAX_PAGES
+
+    report = _timed("long.pdf", _pdf([f"Section {chr(65 + i % 26)}{chr(65 + i // 26)} of a very long document" for i in range(500)]))
+    assert report.error == {"type": "not_a_report",
+                            "message": "no section heading and no standard table found: not an annual report"}
+    doc = read_bytes(_pdf([f"Section {chr(65 + i % 26)}{chr(65 + i // 26)} of a very long document" for i in range(500)]), "long.pdf")
+    assert any(w["code"] == "pages_truncated" for w in doc.warnings)
+    assert doc.text.count("Section") == MAX_PAGES
+
+
+def test_bad_pdf_encrypted(tmp_path: Path) -> None:
+    if shutil.which("soffice") is None:
+        pytest.skip("needs soffice (apt: libreoffice-writer-nogui) to make an encrypted PDF")
+    src = tmp_path / "secret.txt"
+    src.write_text("一、总体情况\n机密。\n", encoding="utf-8")
+    opts = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+            '"DocumentOpenPassword":{"type":"string","value":"gknlp"}}')
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", opts, "--outdir", str(tmp_path), str(src)], check=True, timeout=180,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    report = _timed("secret.pdf", (tmp_path / "secret.pdf").read_bytes())
+    assert report.error is not None and report.error["type"] == "encrypted"
+
+
+def _cat_png() -> bytes:
+    """A drawing of a cat (head, ears, eyes, whiskers): an image with no text."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("L", (400, 400), 255)
+    d = ImageDraw.Draw(img)
+    d.ellipse((80, 120, 320, 360), outline=0, width=6)
+    d.polygon([(100, 180), (120, 60), (180, 130)], outline=0, width=6)
+    d.polygon([(300, 180), (280, 60), (220, 130)], outline=0, width=6)
+    d.ellipse((140, 200, 180, 240), fill=0)
+    d.ellipse((220, 200, 260, 240), fill=0)
+    for dy in (0, 15):
+        d.line((60, 280 + dy, 170, 270), fill=0, width=3)
+        d.line((230, 270, 340, 280 + dy), fill=0, width=3)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_bad_image_of_a_cat() -> None:
+    pytest.importorskip("PIL")
+    from gknlp.read.ocr import available
+
+    report = _timed("cat.png", _cat_png(), limit=60)
+    assert report.error is not None
+    assert report.error["type"] in (("no_text", "not_a_report") if available() else ("needs_ocr",))
+
+
+def test_bad_scan_without_ocr_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without gknlp[ocr], a PDF with no text layer is a needs_ocr error for that file."""
+    import gknlp.read.ocr as ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    blank = _pdf([""] * 2)
+    report = _timed("scan.pdf", blank)
+    assert report.error is not None and report.error["type"] == "needs_ocr"
+    assert "gknlp[ocr]" in report.error["message"]
+
+
+@pytest.mark.parametrize("cut", [4096, 20000], ids=["header-only", "half"])
+def test_bad_doc_truncated(seed_documents, cut: int) -> None:
+    data = seed_documents["seed-000_f6f884fffa850788"]["doc"].read_bytes()
+    report = _timed("broken.doc", data[:cut])
+    assert report.error is not None and report.error["type"] in ("unreadable", "not_a_report")
+
+
+def test_bad_doc_garbage_after_ole_magic() -> None:
+    report = _timed("fake.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 64)
+    assert report.error is not None and report.error["type"] == "unreadable"
