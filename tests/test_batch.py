@@ -152,14 +152,14 @@ def test_batch_unknown_engine_is_refused(tmp_path: Path) -> None:
 def test_batch_lists_inputs_without_repeats_and_says_what_it_skipped(tmp_path: Path) -> None:
     d = tmp_path / "in"
     files = copies(d, 2)
-    (d / "notes.pdf").write_bytes(b"%PDF")
+    (d / "notes.xls").write_bytes(b"\xd0\xcf")
     (d / ".hidden.txt").write_text("x")
     (d / "sub").mkdir()
     (d / "sub" / "loop").symlink_to(d)  # a symlink loop
     inputs, skipped = list_inputs([d, files[0], str(d / "*.txt")])
     assert [i.path for i in inputs] == [str(f) for f in files]
     why = {Path(p).name: w for p, w in skipped}
-    assert why["notes.pdf"] == "unsupported suffix .pdf" and why[".hidden.txt"] == "hidden"
+    assert why["notes.xls"] == "unsupported suffix .xls" and why[".hidden.txt"] == "hidden"
     assert "loop" in why and "already listed" in why["loop"]
 
 

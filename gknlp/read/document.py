@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gknlp.types import ReportWarning
 from gknlp.text.unwrap import Unwrapped
+from gknlp.types import ReportWarning
 
 __all__ = ["Document", "ReadError", "MAX_BYTES"]
 

@@ -118,8 +118,8 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
         warnings.extend(warnings_dec)
         if fmt == "txt" and (unwrapped := unwrap_text(text)) is not None:  # text made from a PDF
             text = unwrapped.text
-            warnings.append({"code": "lines_joined", "message": "hard-wrapped lines joined into paragraphs",
-                             "raw": None})
+            warnings.append(ReportWarning("lines_joined", "hard-wrapped lines joined into paragraphs",
+                             None))
         if fmt == "html":
             exact_utf8 = encoding == "utf-8" and not warnings_dec  # decoded without replacement
             text, title = html_to_text(text, utf8=data.removeprefix(BOM) if exact_utf8 else None)

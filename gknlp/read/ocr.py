@@ -29,6 +29,7 @@ from gknlp.read.pdf import (
     find_grids,
 )
 from gknlp.text.unwrap import joiner
+from gknlp.types import ReportWarning
 
 __all__ = ["ocr_pdf", "ocr_image", "MIN_SCORE", "MAX_OCR_PAGES", "DPI", "available"]
 
@@ -153,7 +154,7 @@ def _split_at_rulings(box: Box, grid: Grid) -> list[Box]:
     return pieces or [box]
 
 
-def _page(gray: Any, page_no: int, warnings: list[dict]) -> tuple[list[Line], list[TableBlock]]:
+def _page(gray: Any, page_no: int, warnings: list[ReportWarning]) -> tuple[list[Line], list[TableBlock]]:
     """One page image's lines outside tables and its tables."""
     from gknlp.tables.cells import is_value_token
 
@@ -177,9 +178,9 @@ def _page(gray: Any, page_no: int, warnings: list[dict]) -> tuple[list[Line], li
             text = _ordered(inside)
             score = min((b[5] for b in inside), default=1.0)
             if inside and score < MIN_SCORE and (is_value_token(text) or not text.strip()):
-                warnings.append({"code": "ocr_uncertain",
-                                 "message": f"page {page_no + 1}: OCR unsure of a table cell (score "
-                                            f"{score:.2f}); its value left empty", "raw": text or None})
+                warnings.append(ReportWarning("ocr_uncertain",
+                                 f"page {page_no + 1}: OCR unsure of a table cell (score "
+                                            f"{score:.2f}); its value left empty", text or None))
                 text = ""
             rows.setdefault(cell[0], []).append((cell[1], text))
         blocks.append(TableBlock(grid.ys[0], [[t for _, t in sorted(c)] for _, c in sorted(rows.items())],
@@ -196,7 +197,7 @@ def _page(gray: Any, page_no: int, warnings: list[dict]) -> tuple[list[Line], li
     return lines, blocks
 
 
-def _read(images: list[Any], warnings: list[dict]):
+def _read(images: list[Any], warnings: list[ReportWarning]):
     from gknlp.read.files import Read
 
     pages, blocks = [], []
@@ -207,12 +208,12 @@ def _read(images: list[Any], warnings: list[dict]):
     text = assemble(drop_running_lines(pages), blocks)
     if not text.strip():
         raise ReadError("no_text", "OCR found no text in the image (not a report page)")
-    warnings.append({"code": "ocr", "message": "text read by OCR: check the values marked in table_info",
-                     "raw": None})
+    warnings.append(ReportWarning("ocr", "text read by OCR: check the values marked in table_info",
+                     None))
     return Read(text, "ocr", warnings)
 
 
-def ocr_pdf(data: bytes, warnings: list[dict]):
+def ocr_pdf(data: bytes, warnings: list[ReportWarning]):
     """A PDF without a text layer, page by page through OCR."""
     _need_ocr()
     import pypdfium2 as pdfium
@@ -221,9 +222,9 @@ def ocr_pdf(data: bytes, warnings: list[dict]):
     try:
         n = len(pdf)
         if n > MAX_OCR_PAGES:
-            warnings.append({"code": "pages_truncated",
-                             "message": f"scanned PDF of {n} pages: OCR of the first {MAX_OCR_PAGES} only",
-                             "raw": None})
+            warnings.append(ReportWarning("pages_truncated",
+                             f"scanned PDF of {n} pages: OCR of the first {MAX_OCR_PAGES} only",
+                             None))
         images = []
         for i in range(min(n, MAX_OCR_PAGES)):
             page = pdf[i]

@@ -29,6 +29,7 @@ from typing import Any
 from gknlp.read.document import ReadError
 from gknlp.tables.cells import is_value_token
 from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
+from gknlp.types import ReportWarning
 
 __all__ = ["PdfText", "read_pdf", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
            "MAX_PAGES", "drop_running_lines", "assemble", "merge_collinear", "page_rulings"]
@@ -108,7 +109,7 @@ class PdfText:
     text: str
     layout: str | None
     pages: int
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[ReportWarning] = field(default_factory=list)
     needs_ocr: bool = False
 
 
@@ -526,10 +527,10 @@ def read_pdf(data: bytes) -> PdfText:
         n_pages = len(pdf)
         if n_pages == 0:
             raise ReadError("empty", "the PDF has no pages")
-        warnings: list[dict] = []
+        warnings: list[ReportWarning] = []
         if n_pages > MAX_PAGES:
-            warnings.append({"code": "pages_truncated",
-                             "message": f"PDF of {n_pages} pages read up to page {MAX_PAGES}", "raw": None})
+            warnings.append(ReportWarning("pages_truncated",
+                             f"PDF of {n_pages} pages read up to page {MAX_PAGES}", None))
         pages: list[list[Line]] = []
         blocks: list[list[TableBlock]] = []
         chars = 0

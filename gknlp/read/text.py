@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gknlp.types import ReportWarning
+
 __all__ = ["decode", "looks_binary", "BOM", "utf16_of"]
 
 # Frequent characters of these reports, in both scripts: used to choose an encoding.
@@ -42,15 +44,15 @@ def utf16_of(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes) -> tuple[str, str, list[dict]]:
+def decode(data: bytes) -> tuple[str, str, list[ReportWarning]]:
     """Decode bytes as UTF-8 (BOM or not), UTF-16, GB18030 or Big5; replace bad bytes with a warning."""
-    warnings: list[dict] = []
+    warnings: list[ReportWarning] = []
     if (enc16 := utf16_of(data)) is not None:
         body = data[2:] if data[:2] in _UTF16_BOMS else data
         text = body[:len(body) // 2 * 2].decode(enc16, errors="replace")
         if "\ufffd" in text:
-            warnings.append({"code": "bad_bytes", "message": f"{text.count(chr(0xFFFD))} undecodable "
-                             f"sequence(s) replaced ({enc16})", "raw": None})
+            warnings.append(ReportWarning("bad_bytes", f"{text.count(chr(0xFFFD))} undecodable "
+                             f"sequence(s) replaced ({enc16})", None))
         return text, enc16, warnings
     data = data.removeprefix(BOM)
     try:
@@ -74,8 +76,8 @@ def decode(data: bytes) -> tuple[str, str, list[dict]]:
     )
     text, enc = best
     bad = text.count("\ufffd")
-    warnings.append({"code": "bad_bytes", "message": f"{bad} undecodable byte sequence(s) replaced ({enc})",
-                     "raw": None})
+    warnings.append(ReportWarning("bad_bytes", f"{bad} undecodable byte sequence(s) replaced ({enc})",
+                     None))
     return text, enc, warnings
 
 

@@ -37,8 +37,8 @@ def _paragraphs(report: Report, section: str) -> list[str]:
 
 def _same_report(source: Path, document: Path, layout: str, fmt: str, *, trailing_chrome: bool,
                  paragraphs: bool = True, drop: str = "") -> Report:
-    want = extract(source, annotators=[])
-    got = extract(document, annotators=[])
+    want = extract(source, themes=False, counts=False)
+    got = extract(document, themes=False, counts=False)
     assert got.error is None, got.error
     assert got.source["format"] == fmt
     cells = _cells(want)
@@ -76,7 +76,7 @@ SEED_CASES = [pytest.param(seed, kind, layout, fmt, id=f"{kind}-{seed}",
 def test_read_seed_document_matches_html(seed_documents, seed: str, kind: str, layout: str, fmt: str) -> None:
     files = seed_documents[f"seed-{seed}"]
     got = _same_report(files["source"], files[kind], layout, fmt, trailing_chrome=False)
-    want = extract(files["source"], annotators=[])
+    want = extract(files["source"], themes=False, counts=False)
     # No page chrome in a seed: the paragraphs themselves are the same, one for one.
     assert [_WS.sub("", p["text"]) for p in got.paragraphs] == [_WS.sub("", p["text"]) for p in want.paragraphs]
 
@@ -108,7 +108,7 @@ def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None
     hold the figures measured when it was written (839 right, 139 null, 14 wrong of 992)."""
     right = null = wrong = 0
     for source, pdf in borderless_documents.items():
-        want, got = extract(source, annotators=[]), extract(pdf, annotators=[])
+        want, got = extract(source, themes=False, counts=False), extract(pdf, themes=False, counts=False)
         assert {info["layout"] for info in got.table_info.values()} <= {"pdf_text", "absent"}
         have = _cells(got)
         for key, value in _cells(want).items():
@@ -125,7 +125,7 @@ def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None
 def test_read_pdf_drops_running_header_and_footer(page_documents) -> None:
     """Chromium prints the date and title on top of every page, the address and `n/m` below."""
     files = next(iter(page_documents.values()))
-    text = extract(files["pdf"], annotators=[]).text
+    text = extract(files["pdf"], themes=False, counts=False).text
     assert "file://" not in text
     assert not re.search(r"^\d{1,3}/\d{1,3}$", text, re.M)
 
@@ -135,6 +135,6 @@ def test_read_wps_is_read_as_the_word_binary_it_is(seed_documents, tmp_path: Pat
     files = seed_documents["seed-000_f6f884fffa850788"]
     wps = tmp_path / "report.wps"
     wps.write_bytes(files["doc"].read_bytes())
-    got, want = extract(wps, annotators=[]), extract(files["doc"], annotators=[])
+    got, want = extract(wps, themes=False, counts=False), extract(files["doc"], themes=False, counts=False)
     assert got.source["format"] == "wps"
     assert got.tables == want.tables and len(_cells(got)) >= 150
