@@ -21,20 +21,15 @@ import numpy as np
 from gknlp.themes import features as theme_features
 
 __all__ = ["Columns", "AnalyzerColumns", "CharGramColumns", "WordColumns", "CueColumns",
-           "columns_for"]
+           "PartColumns", "columns_for"]
 
 #: ``(rows, cols)``: ``intp`` arrays of equal length, one entry per (text, column) pair
 #: present (possibly repeated: the scorer keeps the distinct ones).
 Pairs = tuple[Any, Any]
 Columns = Callable[[Sequence[str]], Pairs]
 
-WHITE_SPACES = re.compile(r"\s\s+")  # as in sklearn.feature_extraction.text
-
-
-def char_unigrams_bigrams(text: str) -> set[str]:
-    """The distinct tokens of scikit-learn's ``analyzer="char", ngram_range=(1, 2)``."""
-    text = WHITE_SPACES.sub(" ", text)
-    return set(text).union(map(str.__add__, text, text[1:]))
+WHITE_SPACES = theme_features.WHITE_SPACES
+char_unigrams_bigrams = theme_features.char_unigrams_bigrams
 
 
 def _pairs(rows: list[int], cols: list[int]) -> Pairs:
@@ -276,8 +271,27 @@ class CueColumns:
         return out
 
 
+class PartColumns:
+    """A batched form applied to one part of each text (its heading, or its body)."""
+
+    def __init__(self, inner: Columns, part: Callable[[str], str]) -> None:
+        self.inner = inner
+        self.part = part
+
+    def __call__(self, texts: Sequence[str]) -> Pairs:
+        return self.inner([self.part(t) for t in texts])
+
+
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:
     """The batched form of ``analyzer`` over ``vocabulary`` when there is one, else the plain."""
+    f = theme_features
+    parts: dict[Callable[[str], Any], tuple[Callable[[str], Any], Callable[[str], str]]] = {
+        f.heading_words: (f.jieba_words, f.heading_of), f.heading_cues: (f.theme_cues, f.heading_of),
+        f.body_words: (f.jieba_words, f.body_of), f.body_cues: (f.theme_cues, f.body_of),
+        f.body_chars: (char_unigrams_bigrams, f.body_of)}
+    if analyzer in parts:
+        whole, part = parts[analyzer]
+        return PartColumns(columns_for(whole, vocabulary), part)
     if analyzer is char_unigrams_bigrams:
         return CharGramColumns(vocabulary)
     if analyzer is theme_features.jieba_words:

@@ -20,7 +20,8 @@ from gknlp.text.t2s import may_change, t2s
 
 __all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "jieba_cut_joined",
            "word_feature", "theme_cues", "theme_cue_terms", "theme_cue_patterns", "file_hash",
-           "THEME_CUES"]
+           "THEME_CUES", "WHITE_SPACES", "char_unigrams_bigrams", "split_heading", "heading_of",
+           "body_of", "heading_words", "heading_cues", "body_words", "body_chars", "body_cues"]
 
 THEME_CUES = data_path("themes", "theme_cues.json")
 
@@ -169,3 +170,66 @@ def theme_cues(doc: str) -> list[str]:
     return out
 
 
+
+
+# --------------------------------------------------------------------------- heading and body
+#
+# A paragraph often opens with its sub-heading (（三）平台建设情况。, 2. 加强政策解读：, 一是加强培训。).
+# The heading and the body are separate feature blocks of the model, because a heading and a
+# body that disagree (a 监督保障 heading over a paragraph about training) were a main source of
+# errors. The split is computed from the text itself, so tagging needs nothing but the text.
+
+WHITE_SPACES = re.compile(r"\s\s+")  # as in sklearn.feature_extraction.text
+
+_MARKER = (r"(?:[（(]\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*[）)]"
+           r"|[一二三四五六七八九十]{1,3}\s*[、是]|\d{1,2}\s*[.、．]|第[一二三四五六七八九十]{1,3}[，,、])")
+_HEADING = re.compile(rf"\s*{_MARKER}\s*[^。：:；;\s]{{1,40}}?(?:[。：:；;]|\s|$)")
+
+
+@lru_cache(maxsize=1 << 14)
+def split_heading(text: str) -> tuple[str, str]:
+    """``(heading, body)``: the sub-heading that opens ``text`` (a list marker, up to 40
+    characters, then 。：；, a space or the end) and the rest; ``("", text)`` when none."""
+    m = _HEADING.match(text)
+    if not m:
+        return "", text
+    return m.group(0).strip(), text[m.end():]
+
+
+def heading_of(text: str) -> str:
+    return split_heading(text)[0]
+
+
+def body_of(text: str) -> str:
+    return split_heading(text)[1]
+
+
+def char_unigrams_bigrams(text: str) -> set[str]:
+    """The distinct tokens of scikit-learn's ``analyzer="char", ngram_range=(1, 2)``."""
+    text = WHITE_SPACES.sub(" ", text)
+    return set(text).union(map(str.__add__, text, text[1:]))
+
+
+def heading_words(doc: str) -> list[str]:
+    """Word analyzer of the heading block: :func:`jieba_words` of the sub-heading only."""
+    return jieba_words(heading_of(doc))
+
+
+def heading_cues(doc: str) -> list[str]:
+    """Cue analyzer of the heading block: :func:`theme_cues` of the sub-heading only."""
+    return theme_cues(heading_of(doc))
+
+
+def body_words(doc: str) -> list[str]:
+    """Word analyzer of the body block: :func:`jieba_words` of the text after the heading."""
+    return jieba_words(body_of(doc))
+
+
+def body_chars(doc: str) -> set[str]:
+    """Character 1-2-grams of the text after the heading."""
+    return char_unigrams_bigrams(body_of(doc))
+
+
+def body_cues(doc: str) -> list[str]:
+    """Cue analyzer of the body block: :func:`theme_cues` of the text after the heading."""
+    return theme_cues(body_of(doc))

@@ -88,6 +88,11 @@ FORMAT_VERSION = 1
 TRUSTED_TYPES = (
     "gknlp.themes.features.jieba_words",
     "gknlp.themes.features.theme_cues",
+    "gknlp.themes.features.heading_words",
+    "gknlp.themes.features.heading_cues",
+    "gknlp.themes.features.body_words",
+    "gknlp.themes.features.body_chars",
+    "gknlp.themes.features.body_cues",
     "gknlp.theme_features.jieba_words",   # models saved before the themes package (themes-v1)
     "gknlp.theme_features.theme_cues",
     "gknlp.themes.jieba_words",   # models saved before the features had their own module
@@ -106,30 +111,81 @@ MIN_GROUPS_FOR_GROUPED_CV = 5  # fewer distinct groups: each line becomes its ow
 CUE_WEIGHT = 0.3         # weight of the theme-cue block against the word and character blocks
 
 
-def _make_pipeline(seed: int):
+#: The configuration of the shipped model (themes-v2), chosen by body-grouped cross-validation
+#: (``python -m gknlp.themes.validation``; figures in models/README.md).
+DEFAULT_CONFIG: dict[str, Any] = {
+    "classifier": "logreg",  # "logreg" (LogisticRegression) or "svc" (calibrated LinearSVC)
+    "C": 4.0,
+    "heading": True,         # the sub-heading as feature blocks of its own
+    "heading_weight": 0.5,   # weight of the heading blocks against the body blocks
+    "body": "full",          # "rest": body blocks see the text after the heading; "full": all
+    "thresholds": "cv",      # "cv": per-label, on out-of-fold scores; "fixed": 0.5
+}
+#: themes-v1's configuration, for comparison.
+V1_CONFIG: dict[str, Any] = {"classifier": "svc", "C": 0.5, "heading": False,
+                             "heading_weight": 0.0, "body": "full", "thresholds": "cv"}
+
+
+def make_config(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """:data:`DEFAULT_CONFIG` updated with ``config``; unknown keys are an error."""
+    out = dict(DEFAULT_CONFIG)
+    for key, value in (config or {}).items():
+        if key not in out:
+            raise ValueError(f"unknown model option {key!r} (known: {sorted(out)})")
+        out[key] = value
+    if out["classifier"] not in ("logreg", "svc") or out["body"] not in ("rest", "full") \
+            or out["thresholds"] not in ("cv", "fixed"):
+        raise ValueError(f"bad model configuration: {out}")
+    return out
+
+
+def _make_pipeline(seed: int, config: Mapping[str, Any] | None = None):
     import numpy as np
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.svm import LinearSVC
 
+    from gknlp.themes import features as f
+
+    cfg = make_config(config)
     # Binary presence of words and character uni/bigrams (a theme is signalled by one clear
     # phrase, however long the paragraph), plus one presence feature per theme's cue terms
-    # (data/themes/theme_cues.json), down-weighted. Chosen on grouped CV of the dev labels.
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(analyzer=jieba_words, binary=True, sublinear_tf=True,
-                                  min_df=2, dtype=np.float64)),
-        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), binary=True,
-                                  sublinear_tf=True, min_df=2, lowercase=False,
-                                  dtype=np.float64)),
-        ("cues", TfidfVectorizer(analyzer=theme_cues, binary=True, use_idf=False, norm=None,
-                                 dtype=np.float64)),
-    ], transformer_weights={"words": 1.0, "chars": 1.0, "cues": CUE_WEIGHT})
-    clf = OneVsRestClassifier(CalibratedClassifierCV(
-        LinearSVC(C=0.5, class_weight="balanced", random_state=seed),
-        method="sigmoid", cv=StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS)))
+    # (data/themes/theme_cues.json), down-weighted. With ``heading``, the sub-heading gets
+    # word and cue blocks of its own and (``body="rest"``) the body blocks see the rest only.
+    rest = cfg["heading"] and cfg["body"] == "rest"
+
+    def words(analyzer):
+        return TfidfVectorizer(analyzer=analyzer, binary=True, sublinear_tf=True, min_df=2,
+                               dtype=np.float64)
+
+    def cues(analyzer):
+        return TfidfVectorizer(analyzer=analyzer, binary=True, use_idf=False, norm=None,
+                               dtype=np.float64)
+
+    chars = (TfidfVectorizer(analyzer=f.body_chars, binary=True, sublinear_tf=True, min_df=2,
+                             dtype=np.float64) if rest else
+             TfidfVectorizer(analyzer="char", ngram_range=(1, 2), binary=True, sublinear_tf=True,
+                             min_df=2, lowercase=False, dtype=np.float64))
+    blocks = [("words", words(f.body_words if rest else jieba_words)), ("chars", chars),
+              ("cues", cues(f.body_cues if rest else theme_cues))]
+    weights = {"words": 1.0, "chars": 1.0, "cues": CUE_WEIGHT}
+    if cfg["heading"]:
+        blocks += [("heading_words", words(f.heading_words)),
+                   ("heading_cues", cues(f.heading_cues))]
+        weights.update(heading_words=float(cfg["heading_weight"]),
+                       heading_cues=CUE_WEIGHT * float(cfg["heading_weight"]))
+    features = FeatureUnion(blocks, transformer_weights=weights)
+    if cfg["classifier"] == "svc":
+        clf = OneVsRestClassifier(CalibratedClassifierCV(
+            LinearSVC(C=cfg["C"], class_weight="balanced", random_state=seed),
+            method="sigmoid", cv=StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS)))
+    else:
+        clf = OneVsRestClassifier(LogisticRegression(
+            C=cfg["C"], class_weight="balanced", max_iter=5000, random_state=seed))
     return Pipeline([("features", features), ("clf", clf)])
 
 
@@ -308,7 +364,8 @@ def _trainable(y_col, groups: Sequence[str]) -> bool:
     return len(pos) >= MIN_GROUPS and len(neg) >= MIN_GROUPS
 
 
-def _fit(texts: list[str], Y, groups: list[str], seed: int):
+def _fit(texts: list[str], Y, groups: list[str], seed: int,
+         config: Mapping[str, Any] | None = None):
     """Fit the pipeline; labels without enough groups get an all-zero column (constant 0)."""
     import numpy as np
     import sklearn
@@ -317,9 +374,13 @@ def _fit(texts: list[str], Y, groups: list[str], seed: int):
     for j in range(Y.shape[1]):
         if not _trainable(Y[:, j], groups):
             Y[:, j] = 0
-    pipe = _make_pipeline(seed)
-    with sklearn.config_context(enable_metadata_routing=True):
-        pipe.fit(texts, Y, groups=np.asarray(groups))
+    cfg = make_config(config)
+    pipe = _make_pipeline(seed, cfg)
+    if cfg["classifier"] == "svc":  # the calibration folds are grouped by body
+        with sklearn.config_context(enable_metadata_routing=True):
+            pipe.fit(texts, Y, groups=np.asarray(groups))
+    else:
+        pipe.fit(texts, Y)
     return pipe
 
 
@@ -350,18 +411,21 @@ def _best_threshold(y, p) -> float:
 
 
 def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | Mapping,
-          seed: int = 0) -> ThemeModel:
+          seed: int = 0, config: Mapping[str, Any] | None = None) -> ThemeModel:
     """Fit the theme model on labelled examples (deterministic for a given data set).
 
     Per-label thresholds are chosen on out-of-fold scores of a grouped cross-validation
     (groups = issuing body) over the training examples, then the model is refit on all.
     Labels of the codebook with too few examples (positives and negatives in fewer than
     ``MIN_GROUPS`` groups) are left out and listed in ``meta["skipped_labels"]``.
+    ``config``: see :data:`DEFAULT_CONFIG`.
     """
     import numpy as np
+    import scipy
     import sklearn
     from sklearn.model_selection import GroupKFold
 
+    cfg = make_config(config)
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     examples = sorted(examples, key=lambda e: (e.source, e.start or 0, e.end or 0, e.id))
@@ -386,9 +450,10 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
     n_folds = min(OUTER_FOLDS, len(set(groups)))
     oof = np.zeros(Y.shape, dtype=float)
     for tr, te in GroupKFold(n_splits=n_folds).split(texts, Y, groups):
-        pipe = _fit([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed)
+        pipe = _fit([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed, cfg)
         oof[te] = pipe.predict_proba([texts[i] for i in te])
-    thresholds = {lab: _best_threshold(Y[:, j], oof[:, j]) for j, lab in enumerate(labels)}
+    thresholds = {lab: (_best_threshold(Y[:, j], oof[:, j]) if cfg["thresholds"] == "cv" else 0.5)
+                  for j, lab in enumerate(labels)}
     cv_f1 = {}
     for j, lab in enumerate(labels):
         pred, y = oof[:, j] >= thresholds[lab], Y[:, j].astype(bool)
@@ -396,7 +461,7 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         cv_f1[lab] = round(float(2 * tp / (2 * tp + np.sum(pred & ~y) + np.sum(~pred & y))), 4) \
             if tp else 0.0
 
-    pipe = _fit(texts, Y, groups, seed)
+    pipe = _fit(texts, Y, groups, seed, cfg)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
     meta = {
@@ -404,6 +469,9 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         "name": "",
         "gknlp_version": _gknlp_version(),
         "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "scipy_version": scipy.__version__,
+        "config": cfg,
         "date": when.date().isoformat(),
         "seed": seed,
         "data_sha256": _data_hash(examples, all_labels),
