@@ -125,7 +125,13 @@ class _SourceReader:
                     f"{where}: corpus file {path} is missing (corpus directory "
                     f"{self.corpus_dir}{'' if Path(self.corpus_dir).is_dir() else ' does not exist'})")
             raw = path.read_bytes()
-            self._cache[source] = (raw.decode("utf-8"), hashlib.sha256(raw).hexdigest())
+            if path.suffix.lower() in (".txt", ""):
+                text = raw.decode("utf-8")
+            else:  # HTML, Markdown, docx: offsets index the text gknlp reads from the file
+                from gknlp.read.files import read_bytes
+
+                text = read_bytes(raw, str(path)).text
+            self._cache[source] = (text, hashlib.sha256(raw).hexdigest())
         return self._cache[source]
 
 
