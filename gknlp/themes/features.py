@@ -21,9 +21,11 @@ from gknlp.text.t2s import may_change, t2s
 __all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "jieba_cut_joined",
            "word_feature", "theme_cues", "theme_cue_terms", "theme_cue_patterns", "file_hash",
            "THEME_CUES", "WHITE_SPACES", "char_unigrams_bigrams", "split_heading", "heading_of",
-           "body_of", "heading_words", "heading_cues", "body_words", "body_chars", "body_cues"]
+           "body_of", "heading_words", "heading_cues", "body_words", "body_chars", "body_cues",
+           "channel_acts", "CHANNEL_ACTS"]
 
 THEME_CUES = data_path("themes", "theme_cues.json")
+CHANNEL_ACTS = data_path("themes", "channel_acts.json")
 
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
@@ -233,3 +235,39 @@ def body_chars(doc: str) -> set[str]:
 def body_cues(doc: str) -> list[str]:
     """Cue analyzer of the body block: :func:`theme_cues` of the text after the heading."""
     return theme_cues(body_of(doc))
+
+
+# --------------------------------------------------------------------------- channel acts
+#
+# Whether a paragraph builds or runs a disclosure channel (platform, rule P1), only publishes
+# through one (P2) or checks one (P3 -> assessment) is said within a sentence: a channel word
+# next to a verb. Words and character grams lose which verb goes with which channel, so these
+# features keep it (terms: data/themes/channel_acts.json).
+
+_SENTENCE = re.compile(r"[。；;！!？?]")
+
+
+@cache
+def channel_act_patterns() -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+    """(channel pattern, ((kind, act pattern), ...)) from ``data/themes/channel_acts.json``."""
+    data = json.loads(CHANNEL_ACTS.read_text(encoding="utf-8"))
+
+    def alternation(terms: Sequence[str]) -> re.Pattern[str]:
+        return re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
+
+    return alternation(data["channel"]), tuple((kind, alternation(terms))
+                                               for kind, terms in data["acts"].items())
+
+
+def channel_acts(doc: str) -> list[str]:
+    """``act:<kind>`` for each kind of act named beside a channel in one sentence, and
+    ``act:<kind>:only`` when no sentence names another kind beside a channel."""
+    channel, acts = channel_act_patterns()
+    found: set[str] = set()
+    for sentence in _SENTENCE.split(doc):
+        if channel.search(sentence):
+            found |= {kind for kind, pattern in acts if pattern.search(sentence)}
+    out = [f"act:{kind}" for kind in sorted(found)]
+    if len(found) == 1:
+        out.append(f"act:{next(iter(found))}:only")
+    return out

@@ -42,6 +42,7 @@ from gknlp.themes.annotations import (
 )
 from gknlp.themes.codebook import CODEBOOK_FILE, Codebook, Theme, load_codebook
 from gknlp.themes.features import (
+    CHANNEL_ACTS,
     THEME_CUES,
     file_hash,
     jieba_words,
@@ -93,6 +94,7 @@ TRUSTED_TYPES = (
     "gknlp.themes.features.body_words",
     "gknlp.themes.features.body_chars",
     "gknlp.themes.features.body_cues",
+    "gknlp.themes.features.channel_acts",
     "gknlp.theme_features.jieba_words",   # models saved before the themes package (themes-v1)
     "gknlp.theme_features.theme_cues",
     "gknlp.themes.jieba_words",   # models saved before the features had their own module
@@ -118,12 +120,26 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "C": 4.0,
     "heading": True,         # the sub-heading as feature blocks of its own
     "heading_weight": 0.5,   # weight of the heading blocks against the body blocks
+    "channel_acts": 0.0,     # weight of the channel-act block (0: none)
     "body": "full",          # "rest": body blocks see the text after the heading; "full": all
     "thresholds": "cv",      # "cv": per-label, on out-of-fold scores; "fixed": 0.5
 }
 #: themes-v1's configuration, for comparison.
 V1_CONFIG: dict[str, Any] = {"classifier": "svc", "C": 0.5, "heading": False,
-                             "heading_weight": 0.0, "body": "full", "thresholds": "cv"}
+                             "heading_weight": 0.0, "channel_acts": 0.0, "body": "full",
+                             "thresholds": "cv"}
+
+
+def _yields_features(vectorizer: Any, texts: Sequence[str]) -> bool:
+    """Whether the vectorizer's analyzer gives a feature for at least ``min_df`` texts."""
+    analyzer = vectorizer.build_analyzer()
+    hits = 0
+    for t in texts:
+        if analyzer(t):
+            hits += 1
+            if hits >= (vectorizer.min_df if isinstance(vectorizer.min_df, int) else 1):
+                return True
+    return False
 
 
 def make_config(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -139,7 +155,8 @@ def make_config(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return out
 
 
-def _make_pipeline(seed: int, config: Mapping[str, Any] | None = None):
+def _make_pipeline(seed: int, config: Mapping[str, Any] | None = None,
+                   texts: Sequence[str] | None = None):
     import numpy as np
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -178,6 +195,13 @@ def _make_pipeline(seed: int, config: Mapping[str, Any] | None = None):
                    ("heading_cues", cues(f.heading_cues))]
         weights.update(heading_words=float(cfg["heading_weight"]),
                        heading_cues=CUE_WEIGHT * float(cfg["heading_weight"]))
+    if cfg["channel_acts"]:
+        blocks.append(("channel_acts", cues(f.channel_acts)))
+        weights["channel_acts"] = float(cfg["channel_acts"])
+    if texts is not None:  # a block that finds nothing in the training texts is left out
+        blocks = [(name, vec) for name, vec in blocks
+                  if name in ("words", "chars") or _yields_features(vec, texts)]
+        weights = {name: weights[name] for name, _ in blocks}
     features = FeatureUnion(blocks, transformer_weights=weights)
     if cfg["classifier"] == "svc":
         clf = OneVsRestClassifier(CalibratedClassifierCV(
@@ -375,7 +399,7 @@ def _fit(texts: list[str], Y, groups: list[str], seed: int,
         if not _trainable(Y[:, j], groups):
             Y[:, j] = 0
     cfg = make_config(config)
-    pipe = _make_pipeline(seed, cfg)
+    pipe = _make_pipeline(seed, cfg, texts)
     if cfg["classifier"] == "svc":  # the calibration folds are grouped by body
         with sklearn.config_context(enable_metadata_routing=True):
             pipe.fit(texts, Y, groups=np.asarray(groups))
@@ -477,6 +501,7 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         "data_sha256": _data_hash(examples, all_labels),
         "userdict_sha256": userdict_hash(),
         "theme_cues_sha256": file_hash(THEME_CUES),
+        "channel_acts_sha256": file_hash(CHANNEL_ACTS),
         "codebook_version": codebook.version,
         "n_examples": len(examples),
         "n_sources": len({e.source for e in examples}),
@@ -521,6 +546,9 @@ def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
     if meta.get("theme_cues_sha256", None) != file_hash(THEME_CUES):
         warnings.warn(f"theme model {d.name} was trained with another theme_cues.json; "
                       "cue features may not match", stacklevel=2)
+    if "channel_acts_sha256" in meta and meta["channel_acts_sha256"] != file_hash(CHANNEL_ACTS):
+        warnings.warn(f"theme model {d.name} was trained with another channel_acts.json; "
+                      "channel-act features may not match", stacklevel=2)
     scorer = _load_matching_scorer(d)
     pipeline = None if scorer is not None else _load_pipeline(d, meta)
     codebook_path = d / CODEBOOK_FILE

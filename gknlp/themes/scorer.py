@@ -193,7 +193,7 @@ def _analyzers() -> dict[str, Callable[[str], Any]]:
     named = {f"gknlp.themes.features.{fn.__name__}": fn for fn in (
         theme_features.jieba_words, theme_features.theme_cues, theme_features.heading_words,
         theme_features.heading_cues, theme_features.body_words, theme_features.body_chars,
-        theme_features.body_cues)}
+        theme_features.body_cues, theme_features.channel_acts)}
     return {**named,
             "gknlp.theme_features.jieba_words": theme_features.jieba_words,
             "gknlp.theme_features.theme_cues": theme_features.theme_cues,
