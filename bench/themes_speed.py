@@ -1,6 +1,6 @@
 """Time to load the theme model and to tag 1,000 paragraphs (target: < 1 s after start-up).
 
-    python bench/themes_speed.py [--model models/themes-v1] [-n 1000]
+    python bench/themes_speed.py [--model models/themes-v2] [-n 1000]
 
 Paragraphs are the prose lines of the bundled seed samples, repeated to ``n``; the first
 call (which builds jieba's dictionary and OpenCC) is timed as start-up, separately.

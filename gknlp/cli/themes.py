@@ -166,7 +166,7 @@ def tag_cmd(
         help="JSONL, one paragraph per line with 'text' (other fields kept); '-' = stdin.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL; '-' = stdout.")],
     model: Annotated[Optional[Path], typer.Option(
-        "--model", "-m", help="Model directory (default: the shipped themes-v1).")] = None,
+        "--model", "-m", help="Model directory (default: the shipped model).")] = None,
     extra_annotators: Sequence[Callable[[str], dict]] = (),
 ) -> int:
     """Add 'themes' and 'scores' (and 'kind' for problems paragraphs) to each paragraph.

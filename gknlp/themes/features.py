@@ -245,29 +245,43 @@ def body_cues(doc: str) -> list[str]:
 # features keep it (terms: data/themes/channel_acts.json).
 
 _SENTENCE = re.compile(r"[。；;！!？?]")
+_CLAUSE = re.compile(r"[，,、：:]")
 
 
 @cache
-def channel_act_patterns() -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
-    """(channel pattern, ((kind, act pattern), ...)) from ``data/themes/channel_acts.json``."""
+def channel_act_patterns() -> tuple[tuple[str, re.Pattern[str],
+                                          tuple[tuple[str, re.Pattern[str]], ...]], ...]:
+    """Per frame of ``data/themes/channel_acts.json``: (name, anchor pattern, ((kind, act
+    pattern), ...))."""
     data = json.loads(CHANNEL_ACTS.read_text(encoding="utf-8"))
 
     def alternation(terms: Sequence[str]) -> re.Pattern[str]:
         return re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
 
-    return alternation(data["channel"]), tuple((kind, alternation(terms))
-                                               for kind, terms in data["acts"].items())
+    return tuple((name, alternation(frame["anchor"]),
+                  tuple((kind, alternation(terms)) for kind, terms in frame["acts"].items()))
+                 for name, frame in data["frames"].items())
 
 
 def channel_acts(doc: str) -> list[str]:
-    """``act:<kind>`` for each kind of act named beside a channel in one sentence, and
-    ``act:<kind>:only`` when no sentence names another kind beside a channel."""
-    channel, acts = channel_act_patterns()
-    found: set[str] = set()
-    for sentence in _SENTENCE.split(doc):
-        if channel.search(sentence):
-            found |= {kind for kind, pattern in acts if pattern.search(sentence)}
-    out = [f"act:{kind}" for kind in sorted(found)]
-    if len(found) == 1:
-        out.append(f"act:{next(iter(found))}:only")
+    """Per frame: ``<frame>:<kind>`` for each kind of act named beside an anchor in one
+    sentence, ``<frame>:<kind>:only`` when no other kind of the frame is, and
+    ``<frame>:<kind>:clause`` when act and anchor share a clause (between commas)."""
+    out: list[str] = []
+    sentences = _SENTENCE.split(doc)
+    for name, anchor, acts in channel_act_patterns():
+        found: set[str] = set()
+        near: set[str] = set()
+        for sentence in sentences:
+            if anchor.search(sentence):
+                kinds = {kind for kind, pattern in acts if pattern.search(sentence)}
+                found |= kinds
+                for clause in _CLAUSE.split(sentence) if kinds else ():
+                    if anchor.search(clause):
+                        near |= {kind for kind, pattern in acts
+                                 if kind in kinds and pattern.search(clause)}
+        out += [f"{name}:{kind}" for kind in sorted(found)]
+        if len(found) == 1:
+            out.append(f"{name}:{next(iter(found))}:only")
+        out += [f"{name}:{kind}:clause" for kind in sorted(near)]
     return out

@@ -77,7 +77,7 @@ _lock = threading.Lock()
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-#: The shipped model (``models/themes-v1`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
+#: The shipped model (``models/themes-v2`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
 DEFAULT_MODEL_DIR = SHIPPED_THEMES_MODEL  # the package's copy when installed
 
 MODEL_FILE = "model.skops"
@@ -95,10 +95,6 @@ TRUSTED_TYPES = (
     "gknlp.themes.features.body_chars",
     "gknlp.themes.features.body_cues",
     "gknlp.themes.features.channel_acts",
-    "gknlp.theme_features.jieba_words",   # models saved before the themes package (themes-v1)
-    "gknlp.theme_features.theme_cues",
-    "gknlp.themes.jieba_words",   # models saved before the features had their own module
-    "gknlp.themes.theme_cues",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.model_selection._split.StratifiedGroupKFold",
@@ -117,12 +113,12 @@ CUE_WEIGHT = 0.3         # weight of the theme-cue block against the word and ch
 #: (``python -m gknlp.themes.validation``; figures in models/README.md).
 DEFAULT_CONFIG: dict[str, Any] = {
     "classifier": "logreg",  # "logreg" (LogisticRegression) or "svc" (calibrated LinearSVC)
-    "C": 4.0,
+    "C": 16.0,
     "heading": True,         # the sub-heading as feature blocks of its own
     "heading_weight": 0.5,   # weight of the heading blocks against the body blocks
-    "channel_acts": 0.0,     # weight of the channel-act block (0: none)
+    "channel_acts": 0.3,     # weight of the channel-act block (0: none)
     "body": "full",          # "rest": body blocks see the text after the heading; "full": all
-    "thresholds": "cv",      # "cv": per-label, on out-of-fold scores; "fixed": 0.5
+    "thresholds": "fixed",   # "cv": per-label, on out-of-fold scores; "fixed": 0.5
 }
 #: themes-v1's configuration, for comparison.
 V1_CONFIG: dict[str, Any] = {"classifier": "svc", "C": 0.5, "heading": False,
@@ -388,7 +384,7 @@ def _trainable(y_col, groups: Sequence[str]) -> bool:
     return len(pos) >= MIN_GROUPS and len(neg) >= MIN_GROUPS
 
 
-def _fit(texts: list[str], Y, groups: list[str], seed: int,
+def fit_pipeline(texts: list[str], Y, groups: list[str], seed: int,
          config: Mapping[str, Any] | None = None):
     """Fit the pipeline; labels without enough groups get an all-zero column (constant 0)."""
     import numpy as np
@@ -408,7 +404,7 @@ def _fit(texts: list[str], Y, groups: list[str], seed: int,
     return pipe
 
 
-def _best_threshold(y, p) -> float:
+def best_threshold(y, p) -> float:
     """The threshold maximising F1 on out-of-fold scores (ties: the one nearest 0.5)."""
     import numpy as np
 
@@ -474,9 +470,9 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
     n_folds = min(OUTER_FOLDS, len(set(groups)))
     oof = np.zeros(Y.shape, dtype=float)
     for tr, te in GroupKFold(n_splits=n_folds).split(texts, Y, groups):
-        pipe = _fit([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed, cfg)
+        pipe = fit_pipeline([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed, cfg)
         oof[te] = pipe.predict_proba([texts[i] for i in te])
-    thresholds = {lab: (_best_threshold(Y[:, j], oof[:, j]) if cfg["thresholds"] == "cv" else 0.5)
+    thresholds = {lab: (best_threshold(Y[:, j], oof[:, j]) if cfg["thresholds"] == "cv" else 0.5)
                   for j, lab in enumerate(labels)}
     cv_f1 = {}
     for j, lab in enumerate(labels):
@@ -485,7 +481,7 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         cv_f1[lab] = round(float(2 * tp / (2 * tp + np.sum(pred & ~y) + np.sum(~pred & y))), 4) \
             if tp else 0.0
 
-    pipe = _fit(texts, Y, groups, seed, cfg)
+    pipe = fit_pipeline(texts, Y, groups, seed, cfg)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
     meta = {
@@ -519,7 +515,7 @@ _MODELS: dict[Path, ThemeModel] = {}
 
 
 def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
-    """Load a saved model (default: the shipped ``models/themes-v1``), once per path.
+    """Load a saved model (default: the shipped ``models/themes-v2``), once per path.
 
     Tagging uses ``scorer.zip`` (numpy arrays, no pickle) when it was compiled from this very
     ``model.skops`` (its sha256 is checked), so scikit-learn is not even imported; otherwise

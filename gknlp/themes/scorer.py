@@ -194,13 +194,7 @@ def _analyzers() -> dict[str, Callable[[str], Any]]:
         theme_features.jieba_words, theme_features.theme_cues, theme_features.heading_words,
         theme_features.heading_cues, theme_features.body_words, theme_features.body_chars,
         theme_features.body_cues, theme_features.channel_acts)}
-    return {**named,
-            "gknlp.theme_features.jieba_words": theme_features.jieba_words,
-            "gknlp.theme_features.theme_cues": theme_features.theme_cues,
-            "char_1_2": char_unigrams_bigrams,
-            # names in scorers saved before the features had their own module
-            "gknlp.themes.jieba_words": theme_features.jieba_words,
-            "gknlp.themes.theme_cues": theme_features.theme_cues}
+    return {**named, "char_1_2": char_unigrams_bigrams}
 
 
 def _analyzer_name(fn: Callable[[str], Any]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from gknlp.themes.annotations import Example
 
 __all__ = ["REQUIRED", "oof_scores", "f1", "grouped_report", "compare", "learning_curve",
-           "bootstrap_ci"]
+           "bootstrap_ci", "paired_difference"]
 
 REQUIRED = ("platform", "training", "interpretation", "assessment")
 FOLDS = 5
@@ -48,7 +48,7 @@ def oof_scores(texts: Sequence[str], Y, groups: Sequence[str], config: Mapping[s
     training bodies (whole bodies, a fixed random order): the learning curve."""
     import numpy as np
 
-    from gknlp.themes.model import _fit
+    from gknlp.themes.model import fit_pipeline
 
     oof = np.zeros(Y.shape, dtype=float)
     rng = np.random.default_rng(seed)
@@ -58,7 +58,7 @@ def oof_scores(texts: Sequence[str], Y, groups: Sequence[str], config: Mapping[s
             rng.shuffle(bodies)
             keep = set(bodies[:max(3, round(fraction * len(bodies)))])
             tr = np.array([i for i in tr if groups[i] in keep])
-        pipe = _fit([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed, config)
+        pipe = fit_pipeline([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed, config)
         oof[te] = pipe.predict_proba([texts[i] for i in te])
     return oof
 
@@ -67,13 +67,13 @@ def _nested_predictions(Y, oof, folds, per_label: bool):
     """0/1 predictions: threshold 0.5, or per label chosen on the *other* folds' scores."""
     import numpy as np
 
-    from gknlp.themes.model import _best_threshold
+    from gknlp.themes.model import best_threshold
 
     pred = np.zeros(Y.shape, dtype=bool)
     for _, te in folds:
         rest = np.setdiff1d(np.arange(len(Y)), te)
         for j in range(Y.shape[1]):
-            t = _best_threshold(Y[rest, j], oof[rest, j]) if per_label else 0.5
+            t = best_threshold(Y[rest, j], oof[rest, j]) if per_label else 0.5
             pred[te, j] = oof[te, j] >= t
     return pred
 
@@ -131,6 +131,37 @@ def grouped_report(examples: Sequence[Example], labels: Sequence[str], Y, oof, f
     return out
 
 
+def paired_difference(examples: Sequence[Example], labels: Sequence[str],
+                      config_a: Mapping[str, Any], config_b: Mapping[str, Any],
+                      per_label: bool = False, n: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Macro-F1 (four themes) of B minus A on the same folds, with a 95 % interval from
+    resampling bodies (paired: both models are scored on each resample)."""
+    import numpy as np
+
+    texts, Y, groups = _matrix(examples, labels)
+    folds = _folds(groups)
+    preds = [_nested_predictions(Y, oof_scores(texts, Y, groups, cfg, folds, seed), folds, per_label)
+             for cfg in (config_a, config_b)]
+    req = [labels.index(lab) for lab in REQUIRED if lab in labels]
+    bodies = sorted(set(groups))
+    rows = {b: np.array([i for i, g in enumerate(groups) if g == b]) for b in bodies}
+    rng = np.random.default_rng(seed)
+
+    def macro(pred, pick):
+        return float(np.mean([f1(Y[pick, j], pred[pick, j]) for j in req]))
+
+    everything = np.arange(len(Y))
+    diffs = []
+    for _ in range(n):
+        pick = np.concatenate([rows[bodies[k]] for k in rng.integers(0, len(bodies), len(bodies))])
+        diffs.append(macro(preds[1], pick) - macro(preds[0], pick))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return {"a": round(macro(preds[0], everything), 4), "b": round(macro(preds[1], everything), 4),
+            "difference": round(macro(preds[1], everything) - macro(preds[0], everything), 4),
+            "difference_ci95": [round(float(lo), 4), round(float(hi), 4)],
+            "share_of_resamples_b_better": round(float(np.mean(np.array(diffs) > 0)), 3)}
+
+
 def compare(examples: Sequence[Example], labels: Sequence[str],
             configs: Mapping[str, Mapping[str, Any]], seed: int = 0) -> dict[str, Any]:
     """Each configuration's grouped report, with per-label and with 0.5 thresholds."""
@@ -150,7 +181,8 @@ def compare(examples: Sequence[Example], labels: Sequence[str],
 def learning_curve(examples: Sequence[Example], labels: Sequence[str], config: Mapping[str, Any],
                    fractions: Sequence[float] = (0.25, 0.5, 0.75, 1.0), seed: int = 0
                    ) -> list[dict[str, Any]]:
-    """Grouped-CV macro-F1 (per-label thresholds) when each fold trains on a share of bodies."""
+    """Grouped-CV macro-F1 (the configuration's thresholds) when each fold trains on a share of
+    the bodies."""
     import numpy as np
 
     texts, Y, groups = _matrix(examples, labels)
@@ -158,7 +190,7 @@ def learning_curve(examples: Sequence[Example], labels: Sequence[str], config: M
     points = []
     for frac in fractions:
         oof = oof_scores(texts, Y, groups, config, folds, seed, frac)
-        rep = grouped_report(examples, labels, Y, oof, folds, True)
+        rep = grouped_report(examples, labels, Y, oof, folds, config.get("thresholds") == "cv")
         n_train = int(np.mean([round(frac * len(tr)) for tr, _ in folds]))
         points.append({"fraction_of_bodies": frac, "approx_train_paragraphs": n_train,
                        "macro_required": rep["macro_required"],
@@ -185,24 +217,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     examples = load_annotations(ann, args.corpus or default_corpus_dir(),
                                 exclude_sources=held_out_sources(ann))
     labels = load_codebook(ann).labels
-    lr = {**DEFAULT_CONFIG, "classifier": "logreg"}
+    chosen = dict(DEFAULT_CONFIG)
+    no_acts = {**chosen, "channel_acts": 0.0}
     configs = {
-        "v1: calibrated LinearSVC, no heading block": V1_CONFIG,
-        "calibrated LinearSVC + heading block (w 0.5, body full)": {
-            **V1_CONFIG, "heading": True, "heading_weight": 0.5},
-        "logreg C=4, no heading block": {**lr, "C": 4.0, "heading": False, "body": "full"},
-        "logreg C=4 + heading block (w 0.5, body full)": {**lr, "C": 4.0, "heading_weight": 0.5,
-                                                          "body": "full"},
-        "logreg C=4 + heading block (w 1, body rest)": {**lr, "C": 4.0, "heading_weight": 1.0,
-                                                        "body": "rest"},
-        "logreg C=16 + heading block (w 0.5, body full)": {**lr, "C": 16.0, "heading_weight": 0.5,
-                                                           "body": "full"},
-        "default": dict(DEFAULT_CONFIG),
+        "v1: calibrated LinearSVC C=0.5, per-label thresholds": V1_CONFIG,
+        "logistic regression C=4, no heading block": {**no_acts, "C": 4.0, "heading": False},
+        "logistic regression C=16, no heading block": {**no_acts, "heading": False},
+        "logistic regression C=16 + heading block": no_acts,
+        "chosen: logistic regression C=16 + heading block + channel acts": chosen,
     }
     result: dict[str, Any] = {"n_examples": len(examples),
                               "n_bodies": len({e.group for e in examples}),
                               "folds": FOLDS, "grouped_by": "issuing body",
                               "configs": compare(examples, labels, configs)}
+    result["paired"] = {
+        "channel acts (chosen minus without)": paired_difference(examples, labels, no_acts, chosen),
+        "heading block (with minus without; no channel acts)": paired_difference(
+            examples, labels, {**no_acts, "heading": False}, no_acts),
+    }
     if not args.no_curve:
         result["learning_curve"] = learning_curve(examples, labels, DEFAULT_CONFIG)
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",

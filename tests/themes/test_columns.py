@@ -16,7 +16,7 @@ from gknlp.themes.features import normalize_text
 from gknlp.themes.scorer import load_scorer
 
 REPO = Path(__file__).resolve().parents[2]
-SCORER = REPO / "models" / "themes-v1" / "scorer.zip"
+SCORER = REPO / "models" / "themes-v2" / "scorer.zip"
 ODD_TEXTS = ["", " ", "a", "培训", "公开  栏\n\n公示 栏", " 两头 ", "1\t\t2", "（一）加强培训，",
              "ｅ\u0301", "𠮷野家", "2023年", "12.5%", "\x00\x00", "信息公开\n政务公开",
              "政府信息公开工作年度报告", "信息公开 信息公开 政务公开"]
