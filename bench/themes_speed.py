@@ -27,7 +27,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("-n", type=int, default=1000)
+    ap.add_argument("--fast-paths", type=Path, default=None, metavar="RESULTS",
+                    help="Instead: what each theme fast path saves per report of this results JSONL.")
     args = ap.parse_args()
+    if args.fast_paths:
+        fast_path_shares(args.model, args.fast_paths)
+        return
 
     t0 = time.perf_counter()
     from gknlp.themes import model as themes
@@ -52,6 +57,51 @@ def main() -> None:
     print(f"tag {len(texts):,} paragraphs {t_tag:7.3f} s  ({chars:,} characters, "
           f"{len(texts) / t_tag:,.0f} paragraphs/s)  target < 1 s: "
           f"{'ok' if t_tag < 1 else 'MISSED'}")
+
+
+def fast_path_shares(model_dir: Path | None = None, results: Path | None = None, reps: int = 3) -> None:
+    """Milliseconds per report that each theme fast path saves over its plain form, tagging the
+    themed paragraphs of each report of a results file one report at a time (as
+    ``bench/stages.py`` does). Compare with the end-to-end time per report of ``bench/stages.py``:
+    a fast path stays only where it saves at least 5 % of that (issue 12)."""
+    import json
+
+    from gknlp.themes import model as themes
+    from gknlp.themes.columns import AnalyzerColumns
+    from gknlp.themes.features import normalize_text
+
+    m = themes.load_model(model_dir)
+    reports = []
+    for line in open(results, encoding="utf-8"):
+        rec = json.loads(line)
+        texts = [normalize_text(p["text"]) for p in rec.get("paragraphs") or []
+                 if p.get("section") in ("overall", "problems")]
+        if texts:
+            reports.append(texts)
+
+    def run() -> float:
+        best = float("inf")
+        for _ in range(reps):
+            t = time.perf_counter()
+            for texts in reports:
+                m.predict(texts, normalized=True)
+            best = min(best, time.perf_counter() - t)
+        return best * 1000 / len(reports)
+
+    base = run()
+    print(f"themes, report by report: {base:.3f} ms per report ({len(reports)} reports)")
+    # round_4 -> round()
+    original_round = themes.round_4
+    themes.round_4 = lambda values: [[round(float(v), 4) for v in row] for row in values]
+    print(f"  round_4 -> round(): +{run() - base:.3f} ms per report")
+    themes.round_4 = original_round
+    # each batched column finder -> the analyzer called paragraph by paragraph
+    for i, block in enumerate(m.scorer.blocks):
+        batched = block.columns
+        object.__setattr__(block, "columns", AnalyzerColumns(block.analyzer, block.vocabulary))
+        name = getattr(block.analyzer, "__name__", str(block.analyzer))
+        print(f"  block {i} ({name}) batched -> plain: +{run() - base:.3f} ms per report")
+        object.__setattr__(block, "columns", batched)
 
 
 if __name__ == "__main__":
