@@ -47,8 +47,8 @@ class AnalyzerColumns:
         rows: list[int] = []
         cols: list[int] = []
         for i, text in enumerate(texts):
-            found = set(map(self.vocabulary.get, set(self.analyzer(text))))
-            found.discard(None)
+            found = {col for col in map(self.vocabulary.get, set(self.analyzer(text)))
+                     if col is not None}
             rows += [i] * len(found)
             cols += found
         return _pairs(rows, cols)
