@@ -212,27 +212,6 @@ def _make_pipeline(seed: int, config: Mapping[str, Any] | None = None,
 # --------------------------------------------------------------------------- model
 
 
-def round_4(values: Any) -> list[list[float]]:
-    """``round(float(v), 4)`` of each value of a 2-d array of probabilities, vectorised.
-
-    Why exact: ``round`` gives the float nearest to the decimal k / 10**4, k the exact
-    ``v * 10**4`` rounded half to even; ``rint(v * 1e4) / 1e4`` gives the same float (the
-    division is correctly rounded) whenever the product, off by at most 2**-53 * 1e4 for
-    0 <= v <= 1, is clear of a half. The few values near a half are redone with ``round``.
-    """
-    import numpy as np
-
-    scaled = values * 10000.0
-    rows = (np.rint(scaled) / 10000.0).tolist()
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    near_half |= (values < 0) | (values > 1)
-    for i, j in zip(*np.nonzero(near_half)):
-        rows[i][j] = round(float(values[i, j]), 4)
-    return rows
-
-
-
-
 @dataclass
 class ThemeModel:
     """A fitted pipeline plus its label set and per-label thresholds.
@@ -287,7 +266,8 @@ class ThemeModel:
         over = (probs >= np.array([self.thresholds[lab] for lab in self.labels])).tolist()
         return [{"themes": list(compress(self.labels, row_over)),
                  "scores": dict(zip(self.labels, row_scores))}
-                for row_over, row_scores in zip(over, round_4(probs))]
+                for row_over, row_scores in zip(
+                    over, ([round(v, 4) for v in row] for row in probs.tolist()))]
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``model.skops`` (canonical, byte-stable), its numpy form ``scorer.zip``,

@@ -458,14 +458,3 @@ def test_themes_only_on_the_narrative_sections():
     themed = len(by_section["overall"]) + len(by_section["problems"])
     prevalence = summary([report.to_dict()])["themes_by_year"]
     assert int(prevalence["n_paragraphs"].iloc[0]) == themed
-
-
-def test_themes_round_4_equals_round():
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    halves = rng.integers(0, 20001, 100_000) / 20000
-    values = np.concatenate([rng.random(200_000), halves, np.nextafter(halves, 0),
-                             np.nextafter(halves, 1), [0.0, 1.0, 0.03125, 5e-324, 2.0, -0.5]])
-    values = values.reshape(-1, 2)
-    assert themes.round_4(values) == [[round(float(v), 4) for v in row] for row in values]
