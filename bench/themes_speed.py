@@ -1,6 +1,6 @@
 """Time to load the theme model and to tag 1,000 paragraphs (target: < 1 s after start-up).
 
-    python bench/themes_speed.py [--model models/themes-v1] [-n 1000]
+    python bench/themes_speed.py [--model models/themes-v2] [-n 1000]
 
 Paragraphs are the prose lines of the bundled seed samples, repeated to ``n``; the first
 call (which builds jieba's dictionary and OpenCC) is timed as start-up, separately.
@@ -27,7 +27,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("-n", type=int, default=1000)
+    ap.add_argument("--fast-paths", type=Path, default=None, metavar="RESULTS",
+                    help="Instead: what each theme fast path saves per report of this results JSONL.")
     args = ap.parse_args()
+    if args.fast_paths:
+        fast_path_shares(args.model, args.fast_paths)
+        return
 
     t0 = time.perf_counter()
     from gknlp.themes import model as themes
@@ -52,6 +57,64 @@ def main() -> None:
     print(f"tag {len(texts):,} paragraphs {t_tag:7.3f} s  ({chars:,} characters, "
           f"{len(texts) / t_tag:,.0f} paragraphs/s)  target < 1 s: "
           f"{'ok' if t_tag < 1 else 'MISSED'}")
+
+
+def fast_path_shares(model_dir: Path | None = None, results: Path | None = None, reps: int = 7) -> None:
+    """Milliseconds per report that each theme fast path saves over its plain form, tagging the
+    themed paragraphs of each report of a results file one report at a time (as
+    ``bench/stages.py`` does). Compare with the end-to-end time per report of ``bench/stages.py``:
+    a fast path stays only where it saves at least 5 % of that (issue 12)."""
+    import json
+
+    from gknlp.themes import model as themes
+    from gknlp.themes.columns import AnalyzerColumns
+    from gknlp.themes.features import normalize_text
+
+    m = themes.load_model(model_dir)
+    reports = []
+    for line in open(results, encoding="utf-8"):
+        rec = json.loads(line)
+        texts = [normalize_text(p["text"]) for p in rec.get("paragraphs") or []
+                 if p.get("section") in ("overall", "problems")]
+        if texts:
+            reports.append(texts)
+
+    def once() -> float:
+        t = time.perf_counter()
+        for texts in reports:
+            m.predict(texts, normalized=True)
+        return (time.perf_counter() - t) * 1000 / len(reports)
+
+    def compare(plain_on, plain_off) -> tuple[float, float]:
+        """Best of ``reps`` for the fast and the plain form, measured alternately (a busy
+        machine slows both alike)."""
+        fast, plain = float("inf"), float("inf")
+        for _ in range(reps):
+            fast = min(fast, once())
+            plain_on()
+            plain = min(plain, once())
+            plain_off()
+        return fast, plain
+
+    print(f"themes, report by report ({len(reports)} reports), best of {reps}, fast vs plain:")
+    original_round = themes.round_4
+
+    def round_plain() -> None:
+        themes.round_4 = lambda values: [[round(float(v), 4) for v in row] for row in values]
+
+    def round_fast() -> None:
+        themes.round_4 = original_round
+
+    fast, plain = compare(round_plain, round_fast)
+    print(f"  round_4 -> round():  {fast:.3f} vs {plain:.3f} ms per report ({plain - fast:+.3f})")
+    for i, block in enumerate(m.scorer.blocks):
+        batched = block.columns
+        reference = AnalyzerColumns(block.analyzer, block.vocabulary)
+        name = getattr(block.analyzer, "__name__", str(block.analyzer))
+        fast, plain = compare(lambda b=block, r=reference: object.__setattr__(b, "columns", r),
+                              lambda b=block, c=batched: object.__setattr__(b, "columns", c))
+        print(f"  block {i} ({name}) batched -> plain: {fast:.3f} vs {plain:.3f} ms per report "
+              f"({plain - fast:+.3f})")
 
 
 if __name__ == "__main__":

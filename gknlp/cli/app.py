@@ -134,29 +134,11 @@ def _print_summary(summary) -> None:
             console.print(f"    {json_path(path)}\t{why}", markup=False, highlight=False)
 
 
-@app.command()
-def train(
-    annotations: Annotated[Path, typer.Argument(help="Annotation directory or JSONL file.")],
-    corpus: Annotated[Path, typer.Option("--corpus", help="Corpus directory the annotations refer to.")] = _DEFAULT_CORPUS,
-    out: Annotated[Path, typer.Option("-o", "--out", help="Model directory to write.")] = Path("models/themes-v1"),
-) -> None:
-    """Train the theme classifier on labelled paragraphs."""
-    from gknlp.cli.themes import train_cmd
+from gknlp.cli import themes as cli_themes  # noqa: E402  (light: typer only)
 
-    train_cmd(annotations, corpus, out)
-
-
-@app.command()
-def evaluate(
-    model: Annotated[Path, typer.Argument(help="Model directory.")],
-    test_file: Annotated[Path, typer.Argument(help="Labelled JSONL to evaluate on.")],
-    corpus: Annotated[Path, typer.Option("--corpus")] = _DEFAULT_CORPUS,
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Write the metrics as JSON.")] = None,
-) -> None:
-    """Per-label precision, recall, F1 and macro-F1 of a theme model."""
-    from gknlp.cli.themes import evaluate_cmd
-
-    evaluate_cmd(model, test_file, corpus, out)
+app.command("train")(cli_themes.train_cmd)
+app.command("evaluate")(cli_themes.evaluate_cmd)
+app.add_typer(cli_themes.annotate_app, name="annotate")
 
 
 @app.command()

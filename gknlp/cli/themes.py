@@ -1,13 +1,7 @@
-"""Thin CLI shells over :mod:`gknlp.themes.model`: ``gknlp train``, ``gknlp evaluate``, ``gknlp tag``.
+"""Thin CLI shells over :mod:`gknlp.themes`: ``gknlp train``, ``gknlp evaluate``, ``gknlp tag``
+and the ``gknlp annotate`` sub-app (export, import, suggest: :mod:`gknlp.themes.labelling`).
 
-The lead registers them in ``gknlp/cli.py``::
-
-    from gknlp.cli import themes as cli_themes
-    app.command("train")(cli_themes.train_cmd)
-    app.command("evaluate")(cli_themes.evaluate_cmd)
-    # tag: wrap tag_cmd(paragraphs, out, model, extra_annotators=[...]) in a typer command
-
-Each function is a plain Python function too.
+``gknlp/cli/app.py`` registers them; each function is a plain Python function too.
 """
 
 from __future__ import annotations
@@ -21,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 __all__ = ["train_cmd", "evaluate_cmd", "tag_cmd", "split_cmd", "tag_file",
-           "held_out_sources"]
+           "held_out_sources", "annotate_app", "export_cmd", "import_cmd", "suggest_cmd"]
 
 SPLIT_FILE = "split.json"
 TEST_FILE = "test.jsonl"
@@ -41,38 +35,65 @@ def held_out_sources(annotations: Path) -> list[str]:
     return list(data["test"] if isinstance(data, dict) else data)
 
 
-def train_cmd(
-    annotations: Annotated[Path, typer.Argument(
-        help="Annotation directory (codebook.json, labels*.jsonl, split.json) or one JSONL file.")],
-    corpus: Annotated[Optional[Path], typer.Option(
-        "--corpus", help="Corpus directory the labelled offsets point into "
-        "(default: $GKNLP_CORPUS or ../shared/corpus).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")] = Path(
-        "models/themes-new"),
-    codebook: Annotated[Optional[Path], typer.Option(
-        help="Codebook JSON (default: codebook.json beside the annotations).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-) -> None:
-    """Train a theme model; the reports listed in split.json are held out."""
+def _codebook_for(labels: Sequence[Path], codebook: Path | None, examples: Sequence) -> tuple:
+    """The codebook to train with, and where it came from: ``--codebook``, else ``codebook.json``
+    beside the first labels path, else the labels found in the data (sorted)."""
     from gknlp.themes import model as themes
 
-    annotations = Path(annotations)
-    base = annotations if annotations.is_dir() else annotations.parent
-    codebook_path = Path(codebook) if codebook else base / "codebook.json"
-    if not codebook_path.is_file():
-        _fail(f"no codebook at {codebook_path} (pass --codebook)")
-    held_out = held_out_sources(annotations)
+    if codebook is not None:
+        if not Path(codebook).is_file():
+            _fail(f"no codebook at {codebook}")
+        return themes.load_codebook(codebook), str(codebook)
+    first = Path(labels[0])
+    beside = (first if first.is_dir() else first.parent) / "codebook.json"
+    if beside.is_file():
+        return themes.load_codebook(beside), str(beside)
+    found = sorted({lab for e in examples for lab in e.labels})
+    if not found:
+        _fail("no labels in the data and no codebook (pass --codebook FILE)")
+    return themes.load_codebook({"version": "from-labels", "themes": found}), "the labels in the data"
+
+
+def train_cmd(
+    labels: Annotated[list[Path], typer.Argument(
+        help="Labelled paragraphs: JSONL files or directories of them. A line is "
+        '{"text", "labels"} (optionally "id", "section", "heading"), or points into a report by '
+        '"source", "sha256", "start", "end" (see annotations/README.md).')],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
+    codebook: Annotated[Optional[Path], typer.Option(
+        "--codebook", help="Codebook JSON: {\"themes\": [{\"label\", \"name_zh\", "
+        "\"description\"}]} (default: codebook.json beside the labels, else the labels found).")] = None,
+    corpus: Annotated[Optional[Path], typer.Option(
+        "--corpus", help="Corpus directory the offsets point into "
+        "(default: $GKNLP_CORPUS or ../shared/corpus).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace the model in an existing directory.")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Train a theme model on your labels; reports listed in split.json beside them are held out."""
+    from gknlp.themes import model as themes
+
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        _fail(f"{out} already holds files; pass --overwrite to replace them, or choose another -o")
+    held_out = held_out_sources(Path(labels[0]))
     try:
-        examples = themes.load_annotations(annotations, corpus or themes.default_corpus_dir(),
+        examples = themes.load_annotations(labels, corpus or themes.default_corpus_dir(),
                                            exclude_sources=held_out)
     except (themes.CorpusMissingError, FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
-    model = themes.train(examples, themes.load_codebook(codebook_path), seed=seed)
-    model.meta["name"] = Path(out).name
+    if not examples:
+        _fail("no labelled paragraphs found")
+    cb, cb_from = _codebook_for(labels, codebook, examples)
+    try:
+        model = themes.train(examples, cb, seed=seed)
+    except ValueError as exc:
+        _fail(str(exc))
+    model.meta["name"] = out.name
     model.meta["held_out_sources"] = len(held_out)
     model.save(out)
-    typer.echo(f"trained on {len(examples)} paragraphs from {model.meta['n_sources']} reports "
-               f"({len(held_out)} test reports held out); labels: {', '.join(model.labels)}"
+    typer.echo(f"trained on {len(examples)} paragraphs ({len(held_out)} test reports held out); "
+               f"codebook: {cb_from}; labels: {', '.join(model.labels)}"
                + (f"; skipped (too few examples): {', '.join(model.meta['skipped_labels'])}"
                   if model.meta["skipped_labels"] else ""))
     typer.echo(f"wrote {out}")
@@ -80,13 +101,14 @@ def train_cmd(
 
 def evaluate_cmd(
     model: Annotated[Path, typer.Argument(help="Model directory.")],
-    test_file: Annotated[Path, typer.Argument(help="Labelled JSONL (e.g. annotations/test.jsonl).")],
+    test_file: Annotated[list[Path], typer.Argument(
+        help="Labelled JSONL file(s) or directory (e.g. annotations/test.jsonl).")],
     corpus: Annotated[Optional[Path], typer.Option(
         "--corpus", help="Corpus directory (default: $GKNLP_CORPUS or ../shared/corpus).")] = None,
     out: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Metrics JSON (default: <model>/evaluation.json).")] = None,
+        "--out", "-o", help="Also write the metrics as JSON here (nothing is written without it).")] = None,
 ) -> dict:
-    """Per-label precision/recall/F1 and macro-F1 of a model on labelled paragraphs."""
+    """Per-label precision/recall/F1 and macro-F1 of a model on labelled paragraphs (printed)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -99,8 +121,9 @@ def evaluate_cmd(
         _fail(str(exc))
     result = themes.evaluate(m, examples)
     result["model"] = str(model)
-    result["test_file"] = str(test_file)
-    table = Table(title=f"{Path(model).name} on {Path(test_file).name} "
+    result["test_file"] = ", ".join(map(str, test_file))
+    names = ", ".join(Path(t).name for t in test_file)
+    table = Table(title=f"{Path(model).name} on {names} "
                         f"({result['n_examples']} paragraphs, {result['n_sources']} reports)")
     for col in ("label", "precision", "recall", "F1", "support", "threshold"):
         table.add_column(col, justify="left" if col == "label" else "right")
@@ -109,9 +132,10 @@ def evaluate_cmd(
                       str(r["support"]), f"{m.thresholds.get(lab, float('nan')):.3f}")
     table.add_row("macro", "", "", f"{result['macro_f1']:.3f}", "", "", style="bold")
     Console().print(table)
-    out = Path(out) if out else Path(model) / "evaluation.json"
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    typer.echo(f"wrote {out}")
+    if out is not None:
+        Path(out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
+                             encoding="utf-8")
+        typer.echo(f"wrote {out}")
     return result
 
 
@@ -142,7 +166,7 @@ def tag_cmd(
         help="JSONL, one paragraph per line with 'text' (other fields kept); '-' = stdin.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL; '-' = stdout.")],
     model: Annotated[Optional[Path], typer.Option(
-        "--model", "-m", help="Model directory (default: the shipped themes-v1).")] = None,
+        "--model", "-m", help="Model directory (default: the shipped model).")] = None,
     extra_annotators: Sequence[Callable[[str], dict]] = (),
 ) -> int:
     """Add 'themes' and 'scores' (and 'kind' for problems paragraphs) to each paragraph.
@@ -203,3 +227,121 @@ def split_cmd(
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     typer.echo(f"{len(held_out)} test reports, {len(examples)} test paragraphs -> "
                f"{annotations / TEST_FILE}")
+
+
+# --------------------------------------------------------------------------- gknlp annotate
+
+annotate_app = typer.Typer(
+    no_args_is_help=True, add_completion=False,
+    help="Label paragraphs in Label Studio, doccano, Prodigy or spaCy and bring the labels back.")
+
+_FORMAT_HELP = "label-studio, doccano, prodigy or spacy"
+
+
+def _format(fmt: str) -> str:
+    from gknlp.themes.labelling import FORMATS
+
+    if fmt not in FORMATS:
+        _fail(f"--format must be {_FORMAT_HELP}, not {fmt!r}")
+    return fmt
+
+
+@annotate_app.command("export")
+def export_cmd(
+    results: Annotated[Path, typer.Argument(
+        help="`gknlp extract` results JSONL, or paragraph records (e.g. from `annotate suggest`).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=_FORMAT_HELP)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write (JSON, JSONL or .spacy).")],
+    model: Annotated[Optional[Path], typer.Option(
+        "--model", "-m", help="Model for pre-annotations of paragraphs without scores, and "
+        "whose codebook sets the labels (default: the shipped model).")] = None,
+    codebook: Annotated[Optional[Path], typer.Option(
+        "--codebook", help="Codebook JSON (default: the model's).")] = None,
+) -> None:
+    """Write paragraphs with the model's predictions as pre-annotations, plus the labelling
+    configuration generated from the codebook (OUT's name + .config.xml/.labels.json/.labels.txt)."""
+    from gknlp.themes import labelling
+    from gknlp.themes import model as themes
+
+    fmt = _format(fmt)
+    try:
+        paragraphs = labelling.read_paragraphs(results)
+        m = themes.load_model(model)
+        cb = themes.load_codebook(codebook) if codebook else m.codebook
+        paragraphs = labelling.with_predictions(paragraphs, m)
+        config = labelling.export_paragraphs(paragraphs, fmt, out, cb,
+                                             model_version=str(m.meta.get("name", "")))
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(f"{len(paragraphs)} paragraphs -> {out}; labelling configuration -> {config}")
+
+
+@annotate_app.command("import")
+def import_cmd(
+    export_file: Annotated[Path, typer.Argument(help="The tool's export file.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=_FORMAT_HELP)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Label records JSONL for `gknlp train`.")],
+    codebook: Annotated[Optional[Path], typer.Option(
+        "--codebook", help="Refuse labels outside this codebook.")] = None,
+    no_text: Annotated[bool, typer.Option(
+        "--no-text", help="Leave the paragraph text out of records that point into a report.")] = False,
+) -> None:
+    """Read a tool's export back into label records keeping report, section, heading, offsets."""
+    from gknlp.themes import labelling
+    from gknlp.themes import model as themes
+
+    fmt = _format(fmt)
+    try:
+        cb = themes.load_codebook(codebook) if codebook else None
+        records, counts = labelling.import_labels(export_file, fmt, cb)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    with Path(out).open("w", encoding="utf-8") as fh:
+        for rec in records:
+            if no_text and rec.get("source") and rec.get("start") is not None:
+                rec = {k: v for k, v in rec.items() if k != "text"}
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    typer.echo(f"{counts['labelled']} labelled paragraphs -> {out} "
+               f"({counts['unlabelled']} not labelled yet, {counts['skipped']} rejected/ignored)")
+
+
+@annotate_app.command("suggest")
+def suggest_cmd(
+    results: Annotated[Path, typer.Argument(help="`gknlp extract` results JSONL or paragraph records.")],
+    n: Annotated[int, typer.Option("-n", help="How many paragraphs to pick.")] = 200,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Write the picked paragraphs as JSONL (for `annotate export`).")] = None,
+    model: Annotated[Optional[Path], typer.Option(
+        "--model", "-m", help="Model whose thresholds define uncertainty (default: shipped).")] = None,
+    labelled: Annotated[Optional[list[Path]], typer.Option(
+        "--labelled", help="Label files whose paragraphs are not suggested again.")] = None,
+) -> None:
+    """Pick the paragraphs worth labelling next: closest to a theme's threshold, spread over
+    reports and themes."""
+    from gknlp.themes import labelling
+    from gknlp.themes import model as themes
+
+    try:
+        m = themes.load_model(model)
+        paragraphs = labelling.with_predictions(labelling.read_paragraphs(results), m)
+        done: set[str] = set()
+        for path in labelled or []:
+            done |= {str(r.get("id")) for r in labelling.read_jsonl(path)}
+        paragraphs = [p for p in paragraphs if p.id not in done]
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    picked = labelling.suggest(paragraphs, m.thresholds, n)
+    lines = []
+    for p, theme, margin in picked:
+        rec = {"id": p.id, "text": p.text, **{k: v for k, v in p.meta().items()
+                                               if k != "gknlp_id" and v is not None},
+               "themes": list(p.themes), "scores": p.scores,
+               "suggested_for": theme, "margin": margin}
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    if out is not None:
+        Path(out).write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+        typer.echo(f"{len(lines)} paragraphs from {len({p.source for p, _, _ in picked})} "
+                   f"reports -> {out}")
+    else:
+        for x in lines:
+            typer.echo(x)

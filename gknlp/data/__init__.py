@@ -16,7 +16,7 @@ DATA_DIR = Path(__file__).resolve().parent
 #: The shipped models (``models/`` in the source tree, linked as ``gknlp/models``; a copy when installed).
 MODELS_DIR = DATA_DIR.parent / "models"
 #: The bundled theme model; ``GKNLP_THEMES_MODEL`` overrides it where a model is loaded.
-SHIPPED_THEMES_MODEL = MODELS_DIR / "themes-v1"
+SHIPPED_THEMES_MODEL = MODELS_DIR / "themes-v2"
 
 
 def data_path(*parts: str) -> Path:

@@ -2,7 +2,7 @@
 
 Why: the pipeline has already converted traditional reports, so nearly every paragraph the
 theme model sees comes back from OpenCC unchanged, and the call is most of
-:func:`gknlp.theme_features.normalize_text`. OpenCC replaces each dictionary match by the
+:func:`gknlp.themes.features.normalize_text`. OpenCC replaces each dictionary match by the
 entry's first value and passes every other character through, so a text holding no
 character of a changing entry's key (:func:`changing_characters`) is returned as it is.
 The characters are data (``data/themes/t2s_changes.txt``), built from the dictionaries of

@@ -112,21 +112,30 @@ class _SourceReader:
         self.corpus_dir = corpus_dir
         self._cache: dict[str, tuple[str, str]] = {}
 
-    def text(self, source: str, where: str) -> tuple[str, str]:
-        if source not in self._cache:
-            if self.corpus_dir is None:
+    def text(self, source: str, where: str, read: bool = False) -> tuple[str, str]:
+        key = f"{source}\0{read}"
+        if key not in self._cache:
+            path = Path(self.corpus_dir) / source if self.corpus_dir is not None else None
+            if (path is None or not path.is_file()) and Path(source).is_file():
+                path = Path(source)  # a path as `gknlp extract` wrote it
+            if path is None:
                 raise CorpusMissingError(
                     f"{where}: needs the corpus to resolve {source!r} (no text inline), "
                     "but no corpus directory was given (use --corpus or $GKNLP_CORPUS; "
                     "expected e.g. ../shared/corpus)")
-            path = Path(self.corpus_dir) / source
             if not path.is_file():
                 raise CorpusMissingError(
                     f"{where}: corpus file {path} is missing (corpus directory "
-                    f"{self.corpus_dir}{'' if Path(self.corpus_dir).is_dir() else ' does not exist'})")
+                    f"{self.corpus_dir}{'' if Path(str(self.corpus_dir)).is_dir() else ' does not exist'})")
             raw = path.read_bytes()
-            self._cache[source] = (raw.decode("utf-8"), hashlib.sha256(raw).hexdigest())
-        return self._cache[source]
+            if path.suffix.lower() in (".txt", "") and not read:
+                text = raw.decode("utf-8")
+            else:  # HTML, Markdown, docx: offsets index the text gknlp reads from the file
+                from gknlp.read.files import read_bytes
+
+                text = read_bytes(raw, str(path)).text
+            self._cache[key] = (text, hashlib.sha256(raw).hexdigest())
+        return self._cache[key]
 
 
 def _read_lines(path: Path) -> Iterable[tuple[str, dict]]:
@@ -146,7 +155,7 @@ def _resolve(rec: dict, where: str, reader: _SourceReader) -> str:
     source, start, end = rec.get("source"), rec.get("start"), rec.get("end")
     if not source or start is None or end is None:
         raise ValueError(f"{where}: a line needs either 'text' or 'source'+'start'+'end'")
-    full, file_hash = reader.text(source, where)
+    full, file_hash = reader.text(source, where, rec.get("offsets") == "gknlp.read")
     span = full[int(start):int(end)]
     expected = rec.get("sha256")
     # The recorded hash may be of the whole source file or of the paragraph itself.
@@ -158,16 +167,20 @@ def _resolve(rec: dict, where: str, reader: _SourceReader) -> str:
 
 
 def load_annotations(
-    path_or_dir: str | os.PathLike,
+    path_or_dir: str | os.PathLike | Sequence[str | os.PathLike],
     corpus_dir: str | os.PathLike | None = None,
     *,
     exclude_sources: Iterable[str] = (),
     only_sources: Iterable[str] | None = None,
     merge: str = "union",
 ) -> list[Example]:
-    """Read labelled paragraphs from a JSONL file or a directory of ``labels*.jsonl``.
+    """Read labelled paragraphs from JSONL files or directories of ``labels*.jsonl``.
 
-    Lines without inline ``text`` are resolved from ``corpus_dir/source[start:end]`` and
+    A line is ``{"text", "labels"}`` (optionally ``id``, ``section``, ``heading``…: one example
+    each), or points into a corpus file by ``source``, ``sha256``, ``start``, ``end`` (offsets
+    into the UTF-8 text of a ``.txt`` file; with ``"offsets": "gknlp.read"``, or for HTML,
+    Markdown and docx files, into the text gknlp reads from the file). Lines without inline
+    ``text`` are resolved from ``corpus_dir/source[start:end]`` and
     their ``sha256`` is checked; a missing corpus raises :class:`CorpusMissingError`.
     The same paragraph labelled in several files (two annotators) is merged into one
     example: ``merge="union"`` (default) or ``"intersection"`` of their labels.
@@ -179,7 +192,9 @@ def load_annotations(
     only = None if only_sources is None else set(only_sources)
     reader = _SourceReader(Path(corpus_dir) if corpus_dir is not None else None)
     merged: dict[tuple, Example] = {}
-    for path in _annotation_files(Path(path_or_dir)):
+    paths = ([path_or_dir] if isinstance(path_or_dir, (str, os.PathLike)) else list(path_or_dir))
+    files = [f for p in paths for f in _annotation_files(Path(p))]
+    for path in files:
         who = _annotator_name(path)
         for where, rec in _read_lines(path):
             source = str(rec.get("source") or "")
@@ -188,8 +203,12 @@ def load_annotations(
             labels = rec.get("labels")
             if labels is None:
                 continue  # not yet labelled
+            if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+                raise ValueError(f"{where}: 'labels' must be a list of theme names")
+            located = bool(source) and rec.get("start") is not None
             ex = Example(
-                id=str(rec.get("id") or f"{source}:{rec.get('start')}-{rec.get('end')}"),
+                id=str(rec.get("id") or (f"{source}:{rec.get('start')}-{rec.get('end')}"
+                                         if located else where)),
                 source=source,
                 text=_resolve(rec, where, reader),
                 labels=tuple(sorted(set(map(str, labels)))),

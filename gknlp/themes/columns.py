@@ -2,16 +2,15 @@
 
 Why: the scorer needs, per paragraph, the distinct vocabulary columns its analyzer yields.
 Calling the analyzer and a dict per paragraph and per token costs more than the rest of
-tagging together, so each known analyzer has a batched form here that gives the same
-pairs: character n-grams and cue terms looked up with numpy in tables indexed by
-character ids, jieba tokens (one cut per batch) mapped to columns through one growing
-dict. :class:`AnalyzerColumns` is the plain form, used for any other analyzer and as the
-reference in tests (tests/test_theme_columns.py).
+tagging together, so the two analyzers where it pays (bench/themes_speed.py --fast-paths)
+have a batched form here that gives the same pairs: character n-grams looked up with numpy
+in tables indexed by character ids, jieba tokens (one cut per batch) mapped to columns
+through one growing dict. :class:`AnalyzerColumns` is the plain form, used for every other
+analyzer and as the reference in tests (tests/themes/test_columns.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any, cast
@@ -20,21 +19,15 @@ import numpy as np
 
 from gknlp.themes import features as theme_features
 
-__all__ = ["Columns", "AnalyzerColumns", "CharGramColumns", "WordColumns", "CueColumns",
-           "columns_for"]
+__all__ = ["Columns", "AnalyzerColumns", "CharGramColumns", "WordColumns", "columns_for"]
 
 #: ``(rows, cols)``: ``intp`` arrays of equal length, one entry per (text, column) pair
 #: present (possibly repeated: the scorer keeps the distinct ones).
 Pairs = tuple[Any, Any]
 Columns = Callable[[Sequence[str]], Pairs]
 
-WHITE_SPACES = re.compile(r"\s\s+")  # as in sklearn.feature_extraction.text
-
-
-def char_unigrams_bigrams(text: str) -> set[str]:
-    """The distinct tokens of scikit-learn's ``analyzer="char", ngram_range=(1, 2)``."""
-    text = WHITE_SPACES.sub(" ", text)
-    return set(text).union(map(str.__add__, text, text[1:]))
+WHITE_SPACES = theme_features.WHITE_SPACES
+char_unigrams_bigrams = theme_features.char_unigrams_bigrams
 
 
 def _pairs(rows: list[int], cols: list[int]) -> Pairs:
@@ -52,8 +45,8 @@ class AnalyzerColumns:
         rows: list[int] = []
         cols: list[int] = []
         for i, text in enumerate(texts):
-            found = set(map(self.vocabulary.get, set(self.analyzer(text))))
-            found.discard(None)
+            found = {col for col in map(self.vocabulary.get, set(self.analyzer(text)))
+                     if col is not None}
             rows += [i] * len(found)
             cols += cast("set[int]", found)
         return _pairs(rows, cols)
@@ -160,128 +153,15 @@ class WordColumns:
         return rows[keep], cols[keep]
 
 
-class CueColumns:
-    """:func:`theme_features.theme_cues` of all texts: every cue term found with numpy.
-
-    A theme's ``cue:<label>`` is on when one of its terms occurs in the text. Its
-    ``cue:<label>:2+`` needs two distinct terms among the pattern's non-overlapping
-    matches. The pattern matches every occurrence that overlaps no other occurrence of
-    the theme's terms (its scan reaches that start, and only that term starts there), so
-    two distinct terms with such an occurrence decide it; only where overlaps leave that
-    open does the pattern itself decide. Terms are found by their character ids read as
-    digits (an exact key, no hashing: a key's first digit is never 0, so keys of different
-    lengths differ) where their first two characters are, for the lengths of the terms that
-    start with those two; the newline between texts has id 0, which no term holds, so no
-    window spans two texts.
-    """
-
-    def __init__(self, vocabulary: Mapping[str, int]) -> None:
-        themes = theme_features.theme_cue_terms()
-        self.patterns = [pattern for _, pattern in theme_features.theme_cue_patterns()]
-        self.col_one = np.array([vocabulary.get(f"cue:{label}", -1) for label, _ in themes],
-                                dtype=np.intp)
-        self.col_two = np.array([vocabulary.get(f"cue:{label}:2+", -1) for label, _ in themes],
-                                dtype=np.intp)
-        terms = sorted({term for _, theme_terms in themes for term in theme_terms})
-        self.ids = _CharIds("".join(terms))
-        self.longest = max(map(len, terms), default=0)
-        self.lengths = np.array([len(term) for term in terms], dtype=np.intp)
-        # term x theme: True when the theme lists the term
-        self.term_themes = np.array([[term in theme_terms for _, theme_terms in themes]
-                                     for term in terms], dtype=bool).reshape(len(terms), -1)
-        # first two characters -> the lengths of the terms that start with them (bit L - 1)
-        self.first_pairs = np.zeros(self.ids.size ** 2,
-                                    dtype=np.min_scalar_type(1 << max(self.longest - 1, 0)))
-        for term in terms:
-            self.first_pairs[self.ids.bigram(term)] |= 1 << (len(term) - 1)
-        keys = np.array([self._key(term) for term in terms], dtype=np.int64)
-        order = np.argsort(keys)
-        self.sorted_keys, self.sorted_terms = keys[order], order
-
-    def _key(self, term: str) -> int:
-        key = 0
-        for ch in term:
-            key = key * self.ids.size + int(self.ids.table[ord(ch)])
-        return key
-
-    @staticmethod
-    def applies() -> bool:
-        """Whether terms can be found this way: all have two characters or more and no
-        newline (the separator of texts), and their keys fit in an int64."""
-        terms = {term for _, theme_terms in theme_features.theme_cue_terms() for term in theme_terms}
-        if not terms:
-            return False
-        n_ids = len(set("".join(terms))) + 1
-        longest = max(map(len, terms))
-        return (min(map(len, terms)) >= 2 and not any("\n" in term for term in terms)
-                and n_ids ** longest < 2 ** 62)
-
-    def occurrences(self, texts: Sequence[str]) -> tuple[Any, Any, Any]:
-        """Every occurrence of a term, overlapping ones included: ``(text, start, term)``,
-        ``start`` in the texts joined by newlines, ``term`` an index in the sorted terms."""
-        ids = self.ids("\n".join(texts))
-        text_of = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])
-        padded = np.concatenate([ids, np.zeros(self.longest, dtype=ids.dtype)])
-        # only where a term's first two characters are can a term start
-        lengths = self.first_pairs[ids * self.ids.size + padded[1:len(ids) + 1]]
-        at = np.flatnonzero(lengths)
-        # row j: the key of the first j + 1 characters from each candidate start
-        prefix_keys = padded[np.arange(self.longest)[:, None] + at].astype(np.int64)
-        for j in range(1, self.longest):
-            prefix_keys[j] += prefix_keys[j - 1] * self.ids.size
-        # (length - 1, candidate) for the lengths its first two characters allow
-        length, candidate = np.divmod(np.flatnonzero(
-            lengths[at] & (1 << np.arange(self.longest))[:, None]), len(at))
-        keys = prefix_keys[length, candidate]
-        where = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
-        found = np.flatnonzero(self.sorted_keys[where] == keys)
-        starts = at[candidate[found]]
-        return text_of[starts], starts, self.sorted_terms[where[found]]
-
-    def __call__(self, texts: Sequence[str]) -> Pairs:
-        n_themes, n_terms = self.term_themes.shape[1], len(self.term_themes)
-        text, start, term = self.occurrences(texts)
-        found, theme = np.nonzero(self.term_themes[term])  # each occurrence once per theme
-        text, start, term = text[found], start[found], term[found]
-        # one stretch of the number line per theme (its spans overlap only each other)
-        clear = self._overlapping_none(theme * (sum(map(len, texts)) + len(texts)) + start,
-                                       self.lengths[term])
-        pair_term = (text * n_themes + theme) * n_terms + term  # (text, theme, term)
-        # distinct terms per (text, theme): all found, and those found clear of overlaps
-        n_found = np.bincount(np.unique(pair_term) // n_terms, minlength=len(texts) * n_themes)
-        n_clear = np.bincount(np.unique(pair_term[clear]) // n_terms,
-                              minlength=len(texts) * n_themes)
-        two = n_clear > 1
-        for row_theme in np.flatnonzero((n_found > 1) & ~two).tolist():
-            row, theme_index = divmod(row_theme, n_themes)
-            if self.col_two[theme_index] >= 0:
-                two[row_theme] = len(set(self.patterns[theme_index].findall(texts[row]))) > 1
-        rows_one, themes_one = np.divmod(np.flatnonzero(n_found), n_themes)
-        rows_two, themes_two = np.divmod(np.flatnonzero(two), n_themes)
-        rows = np.concatenate([rows_one, rows_two])
-        cols = np.concatenate([self.col_one[themes_one], self.col_two[themes_two]])
-        keep = cols >= 0
-        return rows[keep], cols[keep]
-
-    @staticmethod
-    def _overlapping_none(starts: Any, lengths: Any) -> Any:
-        """Per span ``[start, start + length)``, whether it overlaps no other span."""
-        order = np.argsort(starts, kind="stable")
-        begin, end = starts[order], starts[order] + lengths[order]
-        alone = np.ones(len(order), dtype=bool)
-        alone[1:] = np.maximum.accumulate(end)[:-1] <= begin[1:]  # the earlier ones end first
-        alone[:-1] &= end[:-1] <= begin[1:]  # the next one (so every later one) starts after
-        out = np.empty_like(alone)
-        out[order] = alone
-        return out
-
-
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:
-    """The batched form of ``analyzer`` over ``vocabulary`` when there is one, else the plain."""
+    """The batched form of ``analyzer`` over ``vocabulary`` when there is one, else the plain.
+
+    Only the character grams and the words keep a batched form: the others (cue terms, the
+    heading blocks, channel acts) saved under 5 % of the end-to-end time per report
+    (``python bench/themes_speed.py --fast-paths``), so the plain form does (issue 12).
+    """
     if analyzer is char_unigrams_bigrams:
         return CharGramColumns(vocabulary)
     if analyzer is theme_features.jieba_words:
         return WordColumns(vocabulary)
-    if analyzer is theme_features.theme_cues and CueColumns.applies():
-        return CueColumns(vocabulary)
     return AnalyzerColumns(analyzer, vocabulary)

@@ -21,9 +21,12 @@ from gknlp.text.t2s import may_change, t2s
 
 __all__ = ["normalize_text", "nfkc", "jieba_words", "jieba_tokens", "jieba_cut_joined",
            "word_feature", "theme_cues", "theme_cue_terms", "theme_cue_patterns", "file_hash",
-           "THEME_CUES"]
+           "THEME_CUES", "WHITE_SPACES", "char_unigrams_bigrams", "split_heading", "heading_of",
+           "body_of", "heading_words", "heading_cues", "body_words", "body_chars", "body_cues",
+           "channel_acts", "CHANNEL_ACTS"]
 
 THEME_CUES = data_path("themes", "theme_cues.json")
+CHANNEL_ACTS = data_path("themes", "channel_acts.json")
 
 
 _NUMBER = re.compile(r"^[\d.,%％]+$")
@@ -43,52 +46,12 @@ def normalize_text(text: str) -> str:
 
 
 def nfkc(text: str) -> str:
-    """``unicodedata.normalize("NFKC", text)``, about ten times faster on report text.
+    """``unicodedata.normalize("NFKC", text)`` (full-width ，：（ -> ,:( and the like).
 
-    Why it is exact: replacing characters by their own NFKC forms (full-width ，：（ -> ,:( )
-    keeps the text compatibility-equivalent, so its NFKC form is unchanged; when every
-    character is then in ``_NFKC_STABLE`` (starters that never compose) the replaced text is
-    already in NFKC and is the answer. So one scan for the characters outside that set
-    decides: when each has a form made of such characters only, the replaced text is the
-    answer; any other text takes ``unicodedata.normalize``.
+    A faster exact form lived here; ``python bench/themes_speed.py`` showed it saving about
+    4 % of the end-to-end time per report, under the 5 % a fast path must earn (issue 12).
     """
-    found = set(_NFKC_UNSTABLE.findall(text))
-    if not found:
-        return text
-    table = _nfkc_stable_table()
-    if not found <= table.keys():
-        return unicodedata.normalize("NFKC", text)
-    for ch in found:
-        text = text.replace(ch, table[ch])
-    return text
-
-
-#: Characters that NFKC leaves alone in any context: canonical combining class 0, their own
-#: NFKC form, never the second of a canonical composition (tests/test_theme_features.py
-#: checks this against the whole of ``unicodedata``). ASCII, CJK ideographs, and the
-#: punctuation that report text keeps after :func:`nfkc`'s replacements.
-_NFKC_STABLE = ("\t-\r -~\u00b7\u2014\u2018\u2019\u201c\u201d\u25cb"
-                "\u3001\u3002\u3007-\u3011\u3014-\u3017\u3400-\u4dbf\u4e00-\u9fff")
-_NFKC_UNSTABLE = re.compile(f"[^{_NFKC_STABLE}]")
-
-
-@cache
-def _nfkc_table() -> dict[str, str]:
-    """Character -> its NFKC form, for the characters it changes in the blocks of
-    punctuation, symbols and full-width forms (U+00A0-U+33FF, U+F900-U+FFFF)."""
-    out = {}
-    for start, stop in ((0xA0, 0x3400), (0xF900, 0x10000)):
-        for ch in map(chr, range(start, stop)):
-            form = unicodedata.normalize("NFKC", ch)
-            if form != ch:
-                out[ch] = form
-    return out
-
-
-@cache
-def _nfkc_stable_table() -> dict[str, str]:
-    """The entries of :func:`_nfkc_table` whose form holds only ``_NFKC_STABLE`` characters."""
-    return {ch: form for ch, form in _nfkc_table().items() if _NFKC_UNSTABLE.search(form) is None}
+    return unicodedata.normalize("NFKC", text)
 
 
 def word_feature(token: str) -> str | None:
@@ -167,3 +130,116 @@ def theme_cues(doc: str) -> list[str]:
     return out
 
 
+
+
+# --------------------------------------------------------------------------- heading and body
+#
+# A paragraph often opens with its sub-heading (（三）平台建设情况。, 2. 加强政策解读：, 一是加强培训。).
+# The heading and the body are separate feature blocks of the model, because a heading and a
+# body that disagree (a 监督保障 heading over a paragraph about training) were a main source of
+# errors. The split is computed from the text itself, so tagging needs nothing but the text.
+
+WHITE_SPACES = re.compile(r"\s\s+")  # as in sklearn.feature_extraction.text
+
+_MARKER = (r"(?:[（(]\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*[）)]"
+           r"|[一二三四五六七八九十]{1,3}\s*[、是]|\d{1,2}\s*[.、．]|第[一二三四五六七八九十]{1,3}[，,、])")
+_HEADING = re.compile(rf"\s*{_MARKER}\s*[^。：:；;\s]{{1,40}}?(?:[。：:；;]|\s|$)")
+
+
+@lru_cache(maxsize=1 << 14)
+def split_heading(text: str) -> tuple[str, str]:
+    """``(heading, body)``: the sub-heading that opens ``text`` (a list marker, up to 40
+    characters, then 。：；, a space or the end) and the rest; ``("", text)`` when none."""
+    m = _HEADING.match(text)
+    if not m:
+        return "", text
+    return m.group(0).strip(), text[m.end():]
+
+
+def heading_of(text: str) -> str:
+    return split_heading(text)[0]
+
+
+def body_of(text: str) -> str:
+    return split_heading(text)[1]
+
+
+def char_unigrams_bigrams(text: str) -> set[str]:
+    """The distinct tokens of scikit-learn's ``analyzer="char", ngram_range=(1, 2)``."""
+    text = WHITE_SPACES.sub(" ", text)
+    return set(text).union(map(str.__add__, text, text[1:]))
+
+
+def heading_words(doc: str) -> list[str]:
+    """Word analyzer of the heading block: :func:`jieba_words` of the sub-heading only."""
+    return jieba_words(heading_of(doc))
+
+
+def heading_cues(doc: str) -> list[str]:
+    """Cue analyzer of the heading block: :func:`theme_cues` of the sub-heading only."""
+    return theme_cues(heading_of(doc))
+
+
+def body_words(doc: str) -> list[str]:
+    """Word analyzer of the body block: :func:`jieba_words` of the text after the heading."""
+    return jieba_words(body_of(doc))
+
+
+def body_chars(doc: str) -> set[str]:
+    """Character 1-2-grams of the text after the heading."""
+    return char_unigrams_bigrams(body_of(doc))
+
+
+def body_cues(doc: str) -> list[str]:
+    """Cue analyzer of the body block: :func:`theme_cues` of the text after the heading."""
+    return theme_cues(body_of(doc))
+
+
+# --------------------------------------------------------------------------- channel acts
+#
+# Whether a paragraph builds or runs a disclosure channel (platform, rule P1), only publishes
+# through one (P2) or checks one (P3 -> assessment) is said within a sentence: a channel word
+# next to a verb. Words and character grams lose which verb goes with which channel, so these
+# features keep it (terms: data/themes/channel_acts.json).
+
+_SENTENCE = re.compile(r"[。；;！!？?]")
+_CLAUSE = re.compile(r"[，,、：:]")
+
+
+@cache
+def channel_act_patterns() -> tuple[tuple[str, re.Pattern[str],
+                                          tuple[tuple[str, re.Pattern[str]], ...]], ...]:
+    """Per frame of ``data/themes/channel_acts.json``: (name, anchor pattern, ((kind, act
+    pattern), ...))."""
+    data = json.loads(CHANNEL_ACTS.read_text(encoding="utf-8"))
+
+    def alternation(terms: Sequence[str]) -> re.Pattern[str]:
+        return re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
+
+    return tuple((name, alternation(frame["anchor"]),
+                  tuple((kind, alternation(terms)) for kind, terms in frame["acts"].items()))
+                 for name, frame in data["frames"].items())
+
+
+def channel_acts(doc: str) -> list[str]:
+    """Per frame: ``<frame>:<kind>`` for each kind of act named beside an anchor in one
+    sentence, ``<frame>:<kind>:only`` when no other kind of the frame is, and
+    ``<frame>:<kind>:clause`` when act and anchor share a clause (between commas)."""
+    out: list[str] = []
+    sentences = _SENTENCE.split(doc)
+    for name, anchor, acts in channel_act_patterns():
+        found: set[str] = set()
+        near: set[str] = set()
+        for sentence in sentences:
+            if anchor.search(sentence):
+                kinds = {kind for kind, pattern in acts if pattern.search(sentence)}
+                found |= kinds
+                for clause in _CLAUSE.split(sentence) if kinds else ():
+                    if anchor.search(clause):
+                        near |= {kind for kind, pattern in acts
+                                 if kind in kinds and pattern.search(clause)}
+        out += [f"{name}:{kind}" for kind in sorted(found)]
+        if len(found) == 1:
+            out.append(f"{name}:{next(iter(found))}:only")
+        out += [f"{name}:{kind}:clause" for kind in sorted(near)]
+    return out

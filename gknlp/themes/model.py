@@ -42,6 +42,7 @@ from gknlp.themes.annotations import (
 )
 from gknlp.themes.codebook import CODEBOOK_FILE, Codebook, Theme, load_codebook
 from gknlp.themes.features import (
+    CHANNEL_ACTS,
     THEME_CUES,
     file_hash,
     jieba_words,
@@ -76,7 +77,7 @@ _lock = threading.Lock()
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-#: The shipped model (``models/themes-v1`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
+#: The shipped model (``models/themes-v2`` in the source tree); ``GKNLP_THEMES_MODEL`` overrides.
 DEFAULT_MODEL_DIR = SHIPPED_THEMES_MODEL  # the package's copy when installed
 
 MODEL_FILE = "model.skops"
@@ -88,10 +89,12 @@ FORMAT_VERSION = 1
 TRUSTED_TYPES = (
     "gknlp.themes.features.jieba_words",
     "gknlp.themes.features.theme_cues",
-    "gknlp.theme_features.jieba_words",   # models saved before the themes package (themes-v1)
-    "gknlp.theme_features.theme_cues",
-    "gknlp.themes.jieba_words",   # models saved before the features had their own module
-    "gknlp.themes.theme_cues",
+    "gknlp.themes.features.heading_words",
+    "gknlp.themes.features.heading_cues",
+    "gknlp.themes.features.body_words",
+    "gknlp.themes.features.body_chars",
+    "gknlp.themes.features.body_cues",
+    "gknlp.themes.features.channel_acts",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.model_selection._split.StratifiedGroupKFold",
@@ -106,55 +109,107 @@ MIN_GROUPS_FOR_GROUPED_CV = 5  # fewer distinct groups: each line becomes its ow
 CUE_WEIGHT = 0.3         # weight of the theme-cue block against the word and character blocks
 
 
-def _make_pipeline(seed: int):
+#: The configuration of the shipped model (themes-v2), chosen by body-grouped cross-validation
+#: (``python -m gknlp.themes.validation``; figures in models/README.md).
+DEFAULT_CONFIG: dict[str, Any] = {
+    "classifier": "logreg",  # "logreg" (LogisticRegression) or "svc" (calibrated LinearSVC)
+    "C": 16.0,
+    "heading": True,         # the sub-heading as feature blocks of its own
+    "heading_weight": 0.5,   # weight of the heading blocks against the body blocks
+    "channel_acts": 0.3,     # weight of the channel-act block (0: none)
+    "body": "full",          # "rest": body blocks see the text after the heading; "full": all
+    "thresholds": "fixed",   # "cv": per-label, on out-of-fold scores; "fixed": 0.5
+}
+#: themes-v1's configuration, for comparison.
+V1_CONFIG: dict[str, Any] = {"classifier": "svc", "C": 0.5, "heading": False,
+                             "heading_weight": 0.0, "channel_acts": 0.0, "body": "full",
+                             "thresholds": "cv"}
+
+
+def _yields_features(vectorizer: Any, texts: Sequence[str]) -> bool:
+    """Whether the vectorizer's analyzer gives a feature for at least ``min_df`` texts."""
+    analyzer = vectorizer.build_analyzer()
+    hits = 0
+    for t in texts:
+        if analyzer(t):
+            hits += 1
+            if hits >= (vectorizer.min_df if isinstance(vectorizer.min_df, int) else 1):
+                return True
+    return False
+
+
+def make_config(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """:data:`DEFAULT_CONFIG` updated with ``config``; unknown keys are an error."""
+    out = dict(DEFAULT_CONFIG)
+    for key, value in (config or {}).items():
+        if key not in out:
+            raise ValueError(f"unknown model option {key!r} (known: {sorted(out)})")
+        out[key] = value
+    if out["classifier"] not in ("logreg", "svc") or out["body"] not in ("rest", "full") \
+            or out["thresholds"] not in ("cv", "fixed"):
+        raise ValueError(f"bad model configuration: {out}")
+    return out
+
+
+def _make_pipeline(seed: int, config: Mapping[str, Any] | None = None,
+                   texts: Sequence[str] | None = None):
     import numpy as np
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.svm import LinearSVC
 
+    from gknlp.themes import features as f
+
+    cfg = make_config(config)
     # Binary presence of words and character uni/bigrams (a theme is signalled by one clear
     # phrase, however long the paragraph), plus one presence feature per theme's cue terms
-    # (data/themes/theme_cues.json), down-weighted. Chosen on grouped CV of the dev labels.
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(analyzer=jieba_words, binary=True, sublinear_tf=True,
-                                  min_df=2, dtype=np.float64)),
-        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), binary=True,
-                                  sublinear_tf=True, min_df=2, lowercase=False,
-                                  dtype=np.float64)),
-        ("cues", TfidfVectorizer(analyzer=theme_cues, binary=True, use_idf=False, norm=None,
-                                 dtype=np.float64)),
-    ], transformer_weights={"words": 1.0, "chars": 1.0, "cues": CUE_WEIGHT})
-    clf = OneVsRestClassifier(CalibratedClassifierCV(
-        LinearSVC(C=0.5, class_weight="balanced", random_state=seed),
-        method="sigmoid", cv=StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS)))
+    # (data/themes/theme_cues.json), down-weighted. With ``heading``, the sub-heading gets
+    # word and cue blocks of its own and (``body="rest"``) the body blocks see the rest only.
+    rest = cfg["heading"] and cfg["body"] == "rest"
+
+    def words(analyzer):
+        return TfidfVectorizer(analyzer=analyzer, binary=True, sublinear_tf=True, min_df=2,
+                               dtype=np.float64)
+
+    def cues(analyzer):
+        return TfidfVectorizer(analyzer=analyzer, binary=True, use_idf=False, norm=None,
+                               dtype=np.float64)
+
+    chars = (TfidfVectorizer(analyzer=f.body_chars, binary=True, sublinear_tf=True, min_df=2,
+                             dtype=np.float64) if rest else
+             TfidfVectorizer(analyzer="char", ngram_range=(1, 2), binary=True, sublinear_tf=True,
+                             min_df=2, lowercase=False, dtype=np.float64))
+    blocks = [("words", words(f.body_words if rest else jieba_words)), ("chars", chars),
+              ("cues", cues(f.body_cues if rest else theme_cues))]
+    weights = {"words": 1.0, "chars": 1.0, "cues": CUE_WEIGHT}
+    if cfg["heading"]:
+        blocks += [("heading_words", words(f.heading_words)),
+                   ("heading_cues", cues(f.heading_cues))]
+        weights.update(heading_words=float(cfg["heading_weight"]),
+                       heading_cues=CUE_WEIGHT * float(cfg["heading_weight"]))
+    if cfg["channel_acts"]:
+        blocks.append(("channel_acts", cues(f.channel_acts)))
+        weights["channel_acts"] = float(cfg["channel_acts"])
+    if texts is not None:  # a block that finds nothing in the training texts is left out
+        blocks = [(name, vec) for name, vec in blocks
+                  if name in ("words", "chars") or _yields_features(vec, texts)]
+        weights = {name: weights[name] for name, _ in blocks}
+    features = FeatureUnion(blocks, transformer_weights=weights)
+    if cfg["classifier"] == "svc":
+        clf = OneVsRestClassifier(CalibratedClassifierCV(
+            LinearSVC(C=cfg["C"], class_weight="balanced", random_state=seed),
+            method="sigmoid", cv=StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS)))
+    else:
+        clf = OneVsRestClassifier(LogisticRegression(
+            C=cfg["C"], class_weight="balanced", max_iter=5000, random_state=seed))
     return Pipeline([("features", features), ("clf", clf)])
 
 
 # --------------------------------------------------------------------------- model
-
-
-def round_4(values: Any) -> list[list[float]]:
-    """``round(float(v), 4)`` of each value of a 2-d array of probabilities, vectorised.
-
-    Why exact: ``round`` gives the float nearest to the decimal k / 10**4, k the exact
-    ``v * 10**4`` rounded half to even; ``rint(v * 1e4) / 1e4`` gives the same float (the
-    division is correctly rounded) whenever the product, off by at most 2**-53 * 1e4 for
-    0 <= v <= 1, is clear of a half. The few values near a half are redone with ``round``.
-    """
-    import numpy as np
-
-    scaled = values * 10000.0
-    rows = (np.rint(scaled) / 10000.0).tolist()
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    near_half |= (values < 0) | (values > 1)
-    for i, j in zip(*np.nonzero(near_half)):
-        rows[i][j] = round(float(values[i, j]), 4)
-    return rows
-
-
 
 
 @dataclass
@@ -211,7 +266,8 @@ class ThemeModel:
         over = (probs >= np.array([self.thresholds[lab] for lab in self.labels])).tolist()
         return [{"themes": list(compress(self.labels, row_over)),
                  "scores": dict(zip(self.labels, row_scores))}
-                for row_over, row_scores in zip(over, round_4(probs))]
+                for row_over, row_scores in zip(
+                    over, ([round(v, 4) for v in row] for row in probs.tolist()))]
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``model.skops`` (canonical, byte-stable), its numpy form ``scorer.zip``,
@@ -308,7 +364,8 @@ def _trainable(y_col, groups: Sequence[str]) -> bool:
     return len(pos) >= MIN_GROUPS and len(neg) >= MIN_GROUPS
 
 
-def _fit(texts: list[str], Y, groups: list[str], seed: int):
+def fit_pipeline(texts: list[str], Y, groups: list[str], seed: int,
+         config: Mapping[str, Any] | None = None):
     """Fit the pipeline; labels without enough groups get an all-zero column (constant 0)."""
     import numpy as np
     import sklearn
@@ -317,13 +374,17 @@ def _fit(texts: list[str], Y, groups: list[str], seed: int):
     for j in range(Y.shape[1]):
         if not _trainable(Y[:, j], groups):
             Y[:, j] = 0
-    pipe = _make_pipeline(seed)
-    with sklearn.config_context(enable_metadata_routing=True):
-        pipe.fit(texts, Y, groups=np.asarray(groups))
+    cfg = make_config(config)
+    pipe = _make_pipeline(seed, cfg, texts)
+    if cfg["classifier"] == "svc":  # the calibration folds are grouped by body
+        with sklearn.config_context(enable_metadata_routing=True):
+            pipe.fit(texts, Y, groups=np.asarray(groups))
+    else:
+        pipe.fit(texts, Y)
     return pipe
 
 
-def _best_threshold(y, p) -> float:
+def best_threshold(y, p) -> float:
     """The threshold maximising F1 on out-of-fold scores (ties: the one nearest 0.5)."""
     import numpy as np
 
@@ -350,18 +411,21 @@ def _best_threshold(y, p) -> float:
 
 
 def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | Mapping,
-          seed: int = 0) -> ThemeModel:
+          seed: int = 0, config: Mapping[str, Any] | None = None) -> ThemeModel:
     """Fit the theme model on labelled examples (deterministic for a given data set).
 
     Per-label thresholds are chosen on out-of-fold scores of a grouped cross-validation
     (groups = issuing body) over the training examples, then the model is refit on all.
     Labels of the codebook with too few examples (positives and negatives in fewer than
     ``MIN_GROUPS`` groups) are left out and listed in ``meta["skipped_labels"]``.
+    ``config``: see :data:`DEFAULT_CONFIG`.
     """
     import numpy as np
+    import scipy
     import sklearn
     from sklearn.model_selection import GroupKFold
 
+    cfg = make_config(config)
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     examples = sorted(examples, key=lambda e: (e.source, e.start or 0, e.end or 0, e.id))
@@ -386,9 +450,10 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
     n_folds = min(OUTER_FOLDS, len(set(groups)))
     oof = np.zeros(Y.shape, dtype=float)
     for tr, te in GroupKFold(n_splits=n_folds).split(texts, Y, groups):
-        pipe = _fit([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed)
+        pipe = fit_pipeline([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed, cfg)
         oof[te] = pipe.predict_proba([texts[i] for i in te])
-    thresholds = {lab: _best_threshold(Y[:, j], oof[:, j]) for j, lab in enumerate(labels)}
+    thresholds = {lab: (best_threshold(Y[:, j], oof[:, j]) if cfg["thresholds"] == "cv" else 0.5)
+                  for j, lab in enumerate(labels)}
     cv_f1 = {}
     for j, lab in enumerate(labels):
         pred, y = oof[:, j] >= thresholds[lab], Y[:, j].astype(bool)
@@ -396,7 +461,7 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         cv_f1[lab] = round(float(2 * tp / (2 * tp + np.sum(pred & ~y) + np.sum(~pred & y))), 4) \
             if tp else 0.0
 
-    pipe = _fit(texts, Y, groups, seed)
+    pipe = fit_pipeline(texts, Y, groups, seed, cfg)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
     meta = {
@@ -404,11 +469,15 @@ def train(examples: Sequence[Example], codebook: Codebook | str | os.PathLike | 
         "name": "",
         "gknlp_version": _gknlp_version(),
         "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "scipy_version": scipy.__version__,
+        "config": cfg,
         "date": when.date().isoformat(),
         "seed": seed,
         "data_sha256": _data_hash(examples, all_labels),
         "userdict_sha256": userdict_hash(),
         "theme_cues_sha256": file_hash(THEME_CUES),
+        "channel_acts_sha256": file_hash(CHANNEL_ACTS),
         "codebook_version": codebook.version,
         "n_examples": len(examples),
         "n_sources": len({e.source for e in examples}),
@@ -426,7 +495,7 @@ _MODELS: dict[Path, ThemeModel] = {}
 
 
 def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
-    """Load a saved model (default: the shipped ``models/themes-v1``), once per path.
+    """Load a saved model (default: the shipped ``models/themes-v2``), once per path.
 
     Tagging uses ``scorer.zip`` (numpy arrays, no pickle) when it was compiled from this very
     ``model.skops`` (its sha256 is checked), so scikit-learn is not even imported; otherwise
@@ -453,6 +522,9 @@ def load_model(path: str | os.PathLike | None = None) -> ThemeModel:
     if meta.get("theme_cues_sha256", None) != file_hash(THEME_CUES):
         warnings.warn(f"theme model {d.name} was trained with another theme_cues.json; "
                       "cue features may not match", stacklevel=2)
+    if "channel_acts_sha256" in meta and meta["channel_acts_sha256"] != file_hash(CHANNEL_ACTS):
+        warnings.warn(f"theme model {d.name} was trained with another channel_acts.json; "
+                      "channel-act features may not match", stacklevel=2)
     scorer = _load_matching_scorer(d)
     pipeline = None if scorer is not None else _load_pipeline(d, meta)
     codebook_path = d / CODEBOOK_FILE

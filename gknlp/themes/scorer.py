@@ -1,5 +1,8 @@
 """Exact numpy form of a fitted theme pipeline's ``predict_proba``.
 
+Two classifier shapes compile: calibrated LinearSVCs (themes-v1) and binary logistic
+regressions (themes-v2), both one linear decision per label followed by a sigmoid.
+
 Why: on the few paragraphs of one report, scikit-learn spends almost all its time validating
 inputs for each of the 12 labels x 3 calibrated classifiers, not computing. The fitted
 model is linear (binary TF-IDF blocks -> LinearSVC -> Platt sigmoid, averaged over the
@@ -187,12 +190,11 @@ def _analyzers() -> dict[str, Callable[[str], Any]]:
     """Analyzers a saved scorer may name (functions of gknlp, never arbitrary code)."""
     from gknlp.themes import features as theme_features
 
-    return {"gknlp.theme_features.jieba_words": theme_features.jieba_words,
-            "gknlp.theme_features.theme_cues": theme_features.theme_cues,
-            "char_1_2": char_unigrams_bigrams,
-            # names in scorers saved before the features had their own module
-            "gknlp.themes.jieba_words": theme_features.jieba_words,
-            "gknlp.themes.theme_cues": theme_features.theme_cues}
+    named = {f"gknlp.themes.features.{fn.__name__}": fn for fn in (
+        theme_features.jieba_words, theme_features.theme_cues, theme_features.heading_words,
+        theme_features.heading_cues, theme_features.body_words, theme_features.body_chars,
+        theme_features.body_cues, theme_features.channel_acts)}
+    return {**named, "char_1_2": char_unigrams_bigrams}
 
 
 def _analyzer_name(fn: Callable[[str], Any]) -> str:
@@ -231,6 +233,7 @@ def compile_pipeline(pipeline: Any) -> LinearThemeScorer | None:
     """The exact linear form of ``pipeline``, or ``None`` when it is not of the known shape."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.svm import LinearSVC
 
@@ -254,6 +257,16 @@ def compile_pipeline(pipeline: Any) -> LinearThemeScorer | None:
     coef, intercept, slope_a, offset_b = [], [], [], []
     n_folds = None
     for est in clf.estimators_:
+        if isinstance(est, LogisticRegression) and est.coef_.shape[0] == 1:
+            # P = expit(d) = 1 / (1 + exp(-d)): one "fold" with a = -1, b = 0
+            if n_folds not in (None, 1):
+                return None
+            n_folds = 1
+            coef.append(np.asarray(est.coef_, dtype=np.float64).ravel())
+            intercept.append(float(np.ravel(est.intercept_)[0]))
+            slope_a.append(-1.0)
+            offset_b.append(0.0)
+            continue
         if not isinstance(est, CalibratedClassifierCV) or est.method != "sigmoid":
             return None
         folds = est.calibrated_classifiers_

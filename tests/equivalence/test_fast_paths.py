@@ -19,7 +19,7 @@ from gknlp.themes.columns import char_unigrams_bigrams
 from gknlp.themes.scorer import compile_pipeline, load_scorer
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED = REPO / "models" / "themes-v1"
+SHIPPED = REPO / "models" / "themes-v2"
 
 
 

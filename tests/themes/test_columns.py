@@ -3,20 +3,19 @@ gives text by text (:class:`AnalyzerColumns`, the plain form)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from gknlp.text import segment
 from gknlp.themes import features as theme_features
-from gknlp.themes.columns import (AnalyzerColumns, CharGramColumns, CueColumns, WordColumns,
+from gknlp.themes.columns import (AnalyzerColumns, CharGramColumns, WordColumns,
                                  char_unigrams_bigrams)
 from gknlp.themes.features import normalize_text
 from gknlp.themes.scorer import load_scorer
 
 REPO = Path(__file__).resolve().parents[2]
-SCORER = REPO / "models" / "themes-v1" / "scorer.zip"
+SCORER = REPO / "models" / "themes-v2" / "scorer.zip"
 ODD_TEXTS = ["", " ", "a", "培训", "公开  栏\n\n公示 栏", " 两头 ", "1\t\t2", "（一）加强培训，",
              "ｅ\u0301", "𠮷野家", "2023年", "12.5%", "\x00\x00", "信息公开\n政务公开",
              "政府信息公开工作年度报告", "信息公开 信息公开 政务公开"]
@@ -27,7 +26,7 @@ def _as_set(pairs) -> set[tuple[int, int]]:
     return set(zip(rows.tolist(), cols.tolist()))
 
 
-@pytest.mark.parametrize("kind", [CharGramColumns, WordColumns, CueColumns])
+@pytest.mark.parametrize("kind", [CharGramColumns, WordColumns])
 def test_theme_columns_batched_equal_the_analyzer(paragraphs, kind):
     scorer, _ = load_scorer(SCORER)
     [block] = [b for b in scorer.blocks if isinstance(b.columns, kind)]
@@ -58,47 +57,6 @@ def test_theme_features_jieba_tokens_joined_equal_one_by_one(paragraphs, monkeyp
         assert theme_features.jieba_tokens(texts) == [cut(t) for t in texts]
 
 
-def test_theme_columns_cues_on_made_up_terms(monkeypatch):
-    terms = (("a", ("信息公开", "公开", "政务公开", "信息")), ("b", ("公开栏", "栏目")))
-    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: terms)
-    patterns = tuple((label, re.compile("|".join(sorted(ts, key=len, reverse=True))))
-                     for label, ts in terms)
-    monkeypatch.setattr(theme_features, "theme_cue_patterns", lambda: patterns)
-    vocabulary = {"cue:a": 0, "cue:a:2+": 1, "cue:b": 2, "cue:b:2+": 3}
-    texts = ["信息公开", "信息公开栏目", "政务公开信息", "公", "", "公开\n栏目", "信息", "栏目公开栏"]
-    assert CueColumns.applies()
-    expected = _as_set(AnalyzerColumns(theme_features.theme_cues, vocabulary)(texts))
-    assert _as_set(CueColumns(vocabulary)(texts)) == expected
-    assert (0, 1) not in expected and (2, 1) in expected  # 信息公开 alone is one match
-    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("a", ("公", "信息")),))
-    assert not CueColumns.applies()
-    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("a", ("公\n开", "信息")),))
-    assert not CueColumns.applies()
-
-
-def test_theme_columns_cues_two_distinct_replay_the_pattern(monkeypatch):
-    """Random texts over a few characters, terms that overlap, nest and repeat themselves:
-    ``cue:<label>:2+`` as the regex scan of :func:`theme_features.theme_cues` gives it."""
-    import random
-
-    terms = (("a", ("ab", "abc", "bc", "cab", "abab")), ("b", ("ca", "bca", "cc")),
-             ("c", ("ba", "abc", "cb")))
-    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: terms)
-    patterns = tuple((label, re.compile("|".join(sorted(ts, key=len, reverse=True))))
-                     for label, ts in terms)
-    monkeypatch.setattr(theme_features, "theme_cue_patterns", lambda: patterns)
-    vocabulary = {f"cue:{label}{two}": 2 * i + j for i, (label, _) in enumerate(terms)
-                  for j, two in enumerate(("", ":2+"))}
-    rng = random.Random(0)
-    texts = ["".join(rng.choice("abcx") for _ in range(rng.randrange(12))) for _ in range(3000)]
-    columns, reference = CueColumns(vocabulary), AnalyzerColumns(theme_features.theme_cues,
-                                                                 vocabulary)
-    for i in range(0, len(texts), 100):
-        assert _as_set(columns(texts[i:i + 100])) == _as_set(reference(texts[i:i + 100]))
-    twos = _as_set(reference(texts)) & {(r, c) for r in range(len(texts)) for c in (1, 3, 5)}
-    assert len(twos) > 300
-
-
 def test_theme_columns_words_after_the_token_table_restarts(paragraphs, monkeypatch):
     """The newline marker survives the table's restarts (it is put back each time)."""
     from gknlp.themes.columns import _TokenColumns
@@ -120,19 +78,3 @@ def test_theme_columns_are_intp(paragraphs):
     for block in scorer.blocks:
         rows, cols = block.columns(paragraphs[:5])
         assert rows.dtype == np.intp and cols.dtype == np.intp
-
-
-def test_theme_columns_cues_spans_overlapping_none():
-    """Random spans, nested, touching and repeated among them: as a pairwise comparison."""
-    import random
-
-    import numpy as np
-
-    rng = random.Random(1)
-    for _ in range(200):
-        spans = [(rng.randrange(30), rng.randrange(1, 5)) for _ in range(rng.randrange(8))]
-        starts = np.array([s for s, _ in spans], dtype=np.intp)
-        lengths = np.array([n for _, n in spans], dtype=np.intp)
-        expected = [not any(j != i and a < c + m and c < a + n
-                            for j, (c, m) in enumerate(spans)) for i, (a, n) in enumerate(spans)]
-        assert CueColumns._overlapping_none(starts, lengths).tolist() == expected

@@ -1,7 +1,6 @@
 """The theme features' fast paths give what the reference functions give.
 
-``nfkc`` against ``unicodedata.normalize``, and ``normalize_text`` against the plain
-regex, OpenCC and NFKC steps it was written as.
+``normalize_text`` against the plain regex, OpenCC and NFKC steps it was written as.
 """
 
 from __future__ import annotations
@@ -16,50 +15,13 @@ import pytest
 from gknlp.text.pinyin import drop_glosses
 from gknlp.text import t2s as t2s_changes
 from gknlp.themes import features as theme_features
-from gknlp.themes.features import nfkc, normalize_text
+from gknlp.themes.features import normalize_text
 
 
 ODD_TEXTS = ["", " ", "a", "培训", "公开  栏\n\n公示 栏", " 两头 ", "1\t\t2", "（一）加强培训，",
              "ｅ\u0301", "e\u0301", "가\u11a8", "\u1100\u1161", "ﬁ", "…", "①②", "㈠",
              "𠮷野家", "，\u0301", "e，\u0301", "宣傳展板(biāo)、懸掛\u3000\u3000條幅",
              "\x00\x00", "信息公开\n政务公开", "政府信息公开工作年度报告"]
-
-
-def _composition_seconds() -> set[str]:
-    """Characters that canonical composition may join to the character before them."""
-    seconds = {chr(c) for c in range(0x1161, 0x1176)} | {chr(c) for c in range(0x11A8, 0x11C3)}
-    for code in range(sys.maxunicode + 1):
-        parts = unicodedata.decomposition(chr(code)).split()
-        if len(parts) == 2 and not parts[0].startswith("<"):
-            seconds.add(chr(int(parts[1], 16)))
-    return seconds
-
-
-def test_theme_features_nfkc_stable_characters_never_change():
-    stable = re.compile(f"[{theme_features._NFKC_STABLE}]")
-    seconds = _composition_seconds()
-    for code in range(sys.maxunicode + 1):
-        ch = chr(code)
-        if stable.match(ch):
-            assert unicodedata.combining(ch) == 0, hex(code)
-            assert unicodedata.normalize("NFKC", ch) == ch, hex(code)
-            assert ch not in seconds, hex(code)
-
-
-@pytest.mark.parametrize("text", ODD_TEXTS)
-def test_theme_features_nfkc_equals_unicodedata(text):
-    assert nfkc(text) == unicodedata.normalize("NFKC", text)
-
-
-def test_theme_features_nfkc_equals_unicodedata_on_samples(paragraphs):
-    for text in paragraphs:
-        assert nfkc(text) == unicodedata.normalize("NFKC", text)
-
-
-def test_theme_features_nfkc_on_every_bmp_character_after_a_letter():
-    for code in range(0x10000):
-        text = "a" + chr(code) + "，"
-        assert nfkc(text) == unicodedata.normalize("NFKC", text), hex(code)
 
 
 def test_theme_features_whitespace_fold_is_the_regex():

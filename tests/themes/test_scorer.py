@@ -14,7 +14,7 @@ from gknlp.themes.features import normalize_text
 from gknlp.themes.scorer import LinearThemeScorer, load_scorer
 
 REPO = Path(__file__).resolve().parents[2]
-SCORER = REPO / "models" / "themes-v1" / "scorer.zip"
+SCORER = REPO / "models" / "themes-v2" / "scorer.zip"
 
 
 def reference_decision(scorer: LinearThemeScorer, texts: list[str]) -> np.ndarray:
