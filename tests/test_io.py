@@ -36,7 +36,7 @@ def test_read_decodes_big5() -> None:
 def test_read_bad_byte_is_replaced_with_a_warning() -> None:
     data = SEED_004.read_bytes()
     decoded, _, warnings = decode(data[:3000] + b"\xff\xfe" + data[3000:])
-    assert "\ufffd" in decoded and warnings[0]["code"] == "bad_bytes"
+    assert "\ufffd" in decoded and warnings[0].code == "bad_bytes"
 
 
 @pytest.mark.parametrize("source,expected", [
