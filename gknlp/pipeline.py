@@ -77,15 +77,6 @@ def _region(sections: dict[str, Section | None], key: str, body_start: int, text
     return start, end
 
 
-def _table_info(t: TableResult) -> dict[str, Any]:
-    """How the table was read: template, layout, columns, printed text worth auditing, ambiguity."""
-    raw = {f"{row}.{col}": cell.shown_raw for row, cols in t.rows.items() for col, cell in cols.items()
-           if cell is not None and cell.shown_raw is not None}
-    return {"template": t.template, "layout": t.layout, "columns": list(t.columns) or None,
-            "raw": raw, "ambiguous": sum(len(v) for v in t.ambiguous.values()),
-            "ambiguous_cells": t.ambiguous or {}}
-
-
 class Draft:
     """A report in the making, handed from one step of the pipeline to the next."""
 
@@ -161,7 +152,7 @@ def _assemble(d: Draft) -> None:
     for t in tables:
         for key in t.unresolved:
             t.warn("unsplit_cells", f"row {key}: cells run together and could not be split",
-                   t.row_texts[key].segment.strip()[:200] if key in t.row_texts else None)
+                   t.row_texts[key].segment.strip()[:200] if key in t.row_texts else None, row=key)
         report.warnings.extend(t.warnings)
 
     if not any(sections.values()) and not any(t.found for t in tables):
@@ -181,7 +172,7 @@ def _assemble(d: Draft) -> None:
                                     "message": f"section {k} has no heading; taken as the text before the next section",
                                     "raw": None})
     report.tables = {t.key: t.json_values() for t in tables}
-    report.table_info = {t.key: _table_info(t) for t in tables}
+    report.table_info = {t.key: t.info() for t in tables}
 
 
 def _paragraphs(d: Draft) -> None:

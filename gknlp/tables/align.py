@@ -18,6 +18,7 @@ from gknlp.tables.cells import is_value_token
 from gknlp.text.labels import gap_tolerant, squash
 
 __all__ = ["label_pattern", "label_finder", "LabelFinder", "find_label", "LabelMatch", "row_tokens", "cut_row_tokens", "Tokens",
+           "fuzzy_label", "FuzzyMatch", "edit_bound",
            "squash"]
 
 _CN_DIGITS = "一二三四五六七八九十"
@@ -197,3 +198,84 @@ def cut_row_tokens(segment: str) -> Tokens:
 
 def li_has_multiple_lines(segment: str) -> bool:
     return segment.strip(" \t|").count("\n") > 0
+
+
+# --- tolerant labels -------------------------------------------------------------------------
+
+_CHUNK = re.compile(r"[^\W\d_](?:[^\w]*[^\W\d_])*")
+"""Label-like text: letters with non-word gaps (spaces, line breaks, pipes, punctuation)."""
+_MAX_CHUNK = 120
+
+
+def edit_bound(label: str) -> int:
+    """The most edits a printed label may differ by from its template label (0 for short ones)."""
+    return len(squash(label)) // 4
+
+
+def _best_alignment(label: str, letters: str) -> tuple[int, int, int]:
+    """(edits, start, end): the substring letters[start:end] closest to `label` (semi-global
+    Levenshtein: free start and end in `letters`)."""
+    n = len(label)
+    prev = [(0, j) for j in range(len(letters) + 1)]   # (cost, start) aligning label[:0] ending at j
+    for i in range(1, n + 1):
+        cur = [(i, 0)]
+        for j in range(1, len(letters) + 1):
+            sub = prev[j - 1][0] + (label[i - 1] != letters[j - 1])
+            best = (sub, prev[j - 1][1])
+            if prev[j][0] + 1 < best[0]:
+                best = (prev[j][0] + 1, prev[j][1])
+            if cur[j - 1][0] + 1 < best[0]:
+                best = (cur[j - 1][0] + 1, cur[j - 1][1])
+            cur.append(best)
+        prev = cur
+    cost, end = min((c, j) for j, (c, _) in enumerate(prev))
+    return cost, prev[end][1], end
+
+
+class FuzzyMatch(NamedTuple):
+    start: int
+    end: int
+    printed: str
+    edits: int
+
+
+def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
+                rivals: tuple[tuple[str, ...], ...]) -> FuzzyMatch | None:
+    """A printed label within a bounded edit distance of one of `labels` in text[start:end].
+
+    Why: a typo (其他法律行政止公开) or an OCR slip must not lose a row. It is taken only when
+    it is the one closest candidate in the region (between the row's found neighbours), and
+    strictly closer to this row's labels than to any `rivals` (the other rows' labels): a
+    label that matches two rows equally is not guessed."""
+    best: list[tuple[int, int, int]] = []   # (edits, start, end) in text
+    for m in _CHUNK.finditer(text, start, end):
+        if m.end() - m.start() > _MAX_CHUNK * 3:
+            continue
+        pos = [m.start() + i for i, ch in enumerate(m.group()) if ch.isalnum()]
+        letters = "".join(text[p] for p in pos)
+        if len(letters) > _MAX_CHUNK:
+            continue
+        found = None
+        for label in labels:
+            sq = squash(label)
+            bound = edit_bound(sq)
+            if bound == 0:
+                continue
+            cost, s, e = _best_alignment(sq, letters)
+            if cost <= bound and e > s and (found is None or cost < found[0]):
+                found = (cost, s, e)
+        if found is None:
+            continue
+        cost, s, e = found
+        piece = letters[s:e]
+        if any(_best_alignment(piece, squash(r))[0] <= cost or _best_alignment(squash(r), piece)[0] <= cost
+               for rival in rivals for r in rival if r):
+            continue
+        best.append((cost, pos[s], pos[e - 1] + 1))
+    if not best:
+        return None
+    best.sort()
+    if len(best) > 1 and best[1][0] == best[0][0]:
+        return None   # two places fit equally: not guessed
+    cost, s, e = best[0]
+    return FuzzyMatch(s, e, text[s:e], cost)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from functools import lru_cache
-from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
-from gknlp.tables.align import LabelMatch, Tokens, find_label, label_finder, row_tokens
+from gknlp.tables.align import LabelMatch, Tokens, find_label, fuzzy_label, label_finder, row_tokens
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (
     RowSpec,
@@ -18,25 +18,41 @@ from gknlp.tables.templates import (
     proactive_templates,
     requests_template,
 )
-from gknlp.types import to_json_number
+from gknlp.text.labels import squash
+from gknlp.types import ReportWarning, Where, to_json_number
 
-__all__ = ["TableResult", "RowText", "extract_proactive", "extract_requests", "extract_appeals",
-           "fit_cells"]
+__all__ = ["TableResult", "RowText", "Provenance", "Lost", "extract_proactive", "extract_requests",
+           "extract_appeals", "fit_cells"]
 
 _WAN = Decimal(10000)
 _NO_CELLS: Mapping[str, Cell | None] = MappingProxyType({})
 _YUAN_HEADER = re.compile(r"[(（:：]\s*元|单位\s*[:：]?\s*元(?!\S*万)|金额\s*[(（]?\s*元")
 
 
+class Provenance(str, Enum):
+    """How a value that was not read directly from its own printed cell was obtained."""
+
+    DERIVED = "derived"        # settled exactly by the identities (the rule is in table_info.derived)
+    RECOVERED = "recovered"    # cut from cells a crawler ran together, or placed by the identities
+    AMBIGUOUS = "ambiguous"    # null: several readings fit, or the layout lost the cell's column
+    OCR = "ocr"                # read from an OCR layer (layout "ocr")
+
+
 class RowText(NamedTuple):
-    """A row's label position and the raw text of its cells, kept for recovery and audit
-    (a tuple: built for every row of every report)."""
+    """A row's label position and the raw text of its cells, kept for recovery and audit."""
 
     key: str
     label: LabelMatch
     segment: str
     tokens: Tokens
     n_cells: int
+
+
+class Lost(NamedTuple):
+    """Printed values whose columns the layout does not prove (fewer values than cells)."""
+
+    cells: tuple[tuple[str, str], ...]   # the (row, column) cells they belong to, in order
+    values: tuple[str, ...]              # the printed values, in order
 
 
 @dataclass
@@ -52,54 +68,66 @@ class TableResult:
     unresolved: list[str] = field(default_factory=list)
     ambiguous: dict[str, list] = field(default_factory=dict)
     money_unit: dict[str, str] = field(default_factory=dict)
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[ReportWarning] = field(default_factory=list)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    """"row.col" → how a cell not read directly was obtained."""
+    derived: dict[str, str] = field(default_factory=dict)
+    """"row.col" → the identity that settled it."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """row → its printed label, when it was matched tolerantly (not exactly)."""
+    lost: dict[str, Lost] = field(default_factory=dict)
+    """row → values the layout could not place (its cells are null until the identities do)."""
+    ocr: bool = False
 
     @property
     def found(self) -> bool:
         return self.layout != "absent"
 
     def value(self, row: str, col: str) -> Decimal | None:
-        """A cell's value in the table's unit (元 amounts in 万元); None when blank.
-
-        Called for every cell by the JSON output and the checks, so kept lean."""
+        """A cell's value in the table's unit (元 amounts in 万元); None when blank."""
         cell = self.rows.get(row, _NO_CELLS).get(col)
-        if cell is None:
+        if cell is None or cell.value is None:
             return None
-        value = cell.value
-        if value is not None and self.money_unit and self.money_unit.get(f"{row}.{col}") == "yuan":
-            return value / _WAN
-        return value
+        if self.money_unit.get(f"{row}.{col}") == "yuan":
+            return cell.value / _WAN
+        return cell.value
 
-    def grid(self) -> dict[str, dict[str, int | Decimal | None]]:
-        """Every cell's value as `value` gives it, in one pass (for callers that read them all).
-
-        Whole numbers come as ints (`Cell.exact`): equal to the Decimals, and summed faster."""
-        return self._each_cell(attrgetter("exact"), lambda value: value)
+    def grid(self) -> dict[str, dict[str, Decimal | None]]:
+        """Every cell's value as `value` gives it."""
+        return {row: {col: self.value(row, col) for col in cols} for row, cols in self.rows.items()}
 
     def json_values(self) -> dict[str, dict[str, int | float | None]]:
         """Every cell's value in its JSON form (`to_json_number` of `value`)."""
-        return self._each_cell(attrgetter("number"), to_json_number)
+        return {row: {col: to_json_number(self.value(row, col)) for col in cols} for row, cols in self.rows.items()}
 
-    def _each_cell(self, of_cell: Callable[[Cell], Any],
-                   of_value: Callable[[Decimal | None], Any]) -> dict[str, dict[str, Any]]:
-        """`of_cell` of every cell, read off the parsed cell; a cell printed in 元 is the one
-        exception, given as `of_value` of its value converted to 万元."""
-        yuan = {key for key, unit in self.money_unit.items() if unit == "yuan"}
-        if not yuan:  # the usual table: every value read off its cell
-            return {row: {col: None if cell is None else of_cell(cell) for col, cell in cells.items()}
-                    for row, cells in self.rows.items()}
-        return {row: {col: None if cell is None
-                      else of_value(self.value(row, col)) if yuan and f"{row}.{col}" in yuan
-                      else of_cell(cell)
-                      for col, cell in cells.items()}
-                for row, cells in self.rows.items()}
+    def warn(self, code: str, message: str, raw: str | None = None, row: str | None = None,
+             column: str | None = None) -> None:
+        self.warnings.append(ReportWarning(code, f"table {self.key}: {message}", raw,
+                                           Where(table=self.key, row=row, column=column)))
 
-    def warn(self, code: str, message: str, raw: str | None = None) -> None:
-        self.warnings.append({"code": code, "message": f"table {self.key}: {message}", "raw": raw})
+    def info(self) -> dict[str, Any]:
+        """How the table was read (`table_info.<table>`): template, layout, columns, printed text
+        worth auditing, ambiguity, and the provenance of every value not read directly."""
+        raw = {f"{row}.{col}": cell.shown_raw for row, cols in self.rows.items() for col, cell in cols.items()
+               if cell is not None and cell.shown_raw is not None}
+        provenance = {k: p.value for k, p in self.provenance.items()}
+        if self.ocr:
+            for row, cols in self.rows.items():
+                for col, cell in cols.items():
+                    if cell is not None and cell.value is not None:
+                        provenance.setdefault(f"{row}.{col}", Provenance.OCR.value)
+        return {"template": self.template, "layout": self.layout, "columns": list(self.columns) or None,
+                "raw": raw, "ambiguous": sum(len(v) for v in self.ambiguous.values()),
+                "ambiguous_cells": self.ambiguous or {}, "derived": dict(self.derived),
+                "provenance": provenance, "labels": dict(self.labels)}
 
 
 def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | None]:
-    """Fit a row's tokens to its n cells; None when the cells run together (needs recovery)."""
+    """Fit a row's tokens to its n cells.
+
+    None when the cells run together (needs recovery). When the row has fewer (or misplaced)
+    values than cells and its delimiters do not say which cells are empty, every cell is None
+    and the problem is named: a value is never put in a column the layout does not prove."""
     values = tokens.values
     if len(values) == n:
         return list(values), None
@@ -117,48 +145,69 @@ def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | No
         cells.pop(0)
     while len(cells) > n and cells[-1] == "":
         cells.pop()
-    if len(cells) > n:
-        return list(values) + [None] * (n - len(values)), "misaligned"
-    missing = n - len(cells)
-    fitted = [c or None for c in cells] + [None] * missing
-    return fitted, ("missing_cells" if missing and values else None)
+    if len(cells) == n:
+        return [c or None for c in cells], None
+    if not values:
+        return [None] * n, None
+    return [None] * n, ("misaligned" if len(cells) > n else "missing_cells")
 
 
 def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> list[LabelMatch]:
-    """Required rows in order, then optional (subtotal) rows between their neighbours."""
-    found: dict[str, LabelMatch] = {}
+    """Rows in template order; an optional (subtotal) row only between the required rows found
+    before and after it (so an absent subtotal is not taken from a later part of the text)."""
+    found: list[LabelMatch] = []
+    pending: list[RowSpec] = []   # optional rows waiting for the next required row found
     pos = start
+
+    def place_pending(hi: int) -> None:
+        for row in pending:
+            span = row.finder.search(text, pos, hi)
+            if span:
+                found.append(LabelMatch(row.key, *span))
+        pending.clear()
+
     for row in rows:
         if row.optional:
+            pending.append(row)
             continue
         span = row.finder.search(text, pos, end)
         if span:
-            found[row.key] = LabelMatch(row.key, *span)
+            place_pending(span[0])
+            found.append(LabelMatch(row.key, *span))
             pos = span[1]
-    result = list(found.values())
-    if not any(row.optional for row in rows):
-        return result  # already in text order
-    # each optional row lies between the nearest required rows found before and after it
-    los: list[int] = []
-    lo = start
-    for row in rows:
-        los.append(lo)
-        if row.key in found:
-            lo = found[row.key].end
-    his: list[int] = []
-    hi = end
-    for row in reversed(rows):
-        his.append(hi)
-        if row.key in found:
-            hi = found[row.key].start
-    his.reverse()
-    for row, lo, hi in zip(rows, los, his):
-        if not row.optional:
+    place_pending(end)
+    return sorted(found, key=lambda m: m.start)
+
+
+def _match_tolerantly(table: TableResult, text: str, rows: tuple[RowSpec, ...], start: int, end: int,
+                      matches: list[LabelMatch]) -> list[LabelMatch]:
+    """Required rows not found exactly, looked for with a bounded edit distance between the
+    rows found before and after them (the printed label is kept in `table.labels`)."""
+    if not matches:
+        return matches
+    at = {m.key: m for m in matches}
+    order = [r for r in rows if not r.optional]
+    added: list[LabelMatch] = []
+    for i, row in enumerate(order):
+        if row.key in at:
             continue
-        span = row.finder.search(text, lo, hi)
-        if span:
-            result.append(LabelMatch(row.key, *span))
-    return sorted(result, key=lambda m: m.start)
+        before = [at[r.key] for r in order[:i] if r.key in at]
+        after = [at[r.key] for r in order[i + 1:] if r.key in at]
+        lo = before[-1].end if before else max(start, (after[0].start - 400) if after else start)
+        hi = after[0].start if after else min(end, lo + 400)
+        if hi <= lo or hi - lo > 2000:
+            continue
+        rivals = tuple(r.labels for r in rows if r.key != row.key)
+        fm = fuzzy_label(text, lo, hi, row.labels, rivals)
+        if fm is None:
+            continue
+        m = LabelMatch(row.key, fm.start, fm.end)
+        at[row.key] = m
+        added.append(m)
+        table.labels[row.key] = fm.printed
+        table.warn("label_tolerant", f"row {row.key} matched to the printed label {fm.printed!r} "
+                   f"({fm.edits} edits from {row.labels[0]})", fm.printed, row=row.key)
+    return sorted(matches + added, key=lambda m: m.start) if added else matches
 
 
 def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int]:
@@ -192,10 +241,10 @@ def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int
 
 
 @lru_cache(maxsize=1 << 12)
-def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell, ...] | None, str | None]:
+def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell | None, ...] | None, str | None]:
     """A row's tokens and its n parsed cells (None when they run together), and any fit problem.
 
-    A pure function of the row's text, cached: most rows of most reports are runs of zeros.
+    Cached (a pure function of the row's text): most rows of most reports are runs of zeros.
     `shift` is the row's grid offset (see `_grid_offsets`)."""
     tokens = row_tokens(segment)
     fit = tokens
@@ -205,6 +254,25 @@ def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell, ...]
     if fitted is None:
         return tokens, None, problem
     return tokens, tuple(map(parse_cell, fitted)), problem  # None (a missing cell) parses as ""
+
+
+def _html_cells(segment: str, n: int, label_line: bool) -> tuple[str, ...] | None:
+    """An HTML row's n cells, blank ones included, when its line holds exactly n cells.
+
+    Why: an HTML row is rendered as one line of tab-separated cells, one per <td>, blank
+    cells included (the tokenizer drops trailing blanks as borders). Its geometry proves
+    the columns; a row with another number of cells (a lost <td>) proves nothing."""
+    for i, line in enumerate(segment.split("\n")):
+        pieces = line.split("\t")
+        if label_line and i == 0:
+            pieces = pieces[1:]
+        values = [p.strip() for p in pieces]
+        if not any(values):
+            continue
+        if len(values) == n and all(not v or is_value_token(v) for v in values):
+            return tuple(values)
+        return None
+    return None
 
 
 def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tuple[str, ...]],
@@ -226,22 +294,36 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
             table.unresolved.append(key)
             table.rows[key] = dict.fromkeys(cols)
             continue
+        shift = offsets.get(key, 0)
+        if shift and not problem:
+            cells = (None,) * shift + cells[shift:]   # type: ignore[assignment]
+            lost = ", ".join(cols[:shift])
+            table.warn("lost_cells", f"row {key}: the layout lost {shift} cell(s) ({lost}); the printed values "
+                       "are placed by the grid's columns", segment.strip()[:200], row=key)
+            for c in cols[:shift]:
+                table.provenance[f"{key}.{c}"] = Provenance.AMBIGUOUS
+        if problem in ("missing_cells", "misaligned") and table.layout == "html" and not shift:
+            html_cells = _html_cells(segment, len(cols), label_line=True)
+            if html_cells is not None:
+                cells, problem = tuple(parse_cell(c or None) for c in html_cells), None
         if problem:
-            table.warn(problem, f"row {key}: expected {len(cols)} cells", segment.strip()[:200])
+            table.warn(problem, f"row {key}: expected {len(cols)} cells, {len(tokens.values)} printed",
+                       segment.strip()[:200], row=key)
+            if problem in ("missing_cells", "misaligned"):
+                table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values)
+                for c in cols:
+                    table.provenance[f"{key}.{c}"] = Provenance.AMBIGUOUS
         table.rows[key] = dict(zip(cols, cells))
     for row in rows:
         if row.optional or row.key in table.rows:
             continue
         table.rows[row.key] = dict.fromkeys(columns[row.key])
         if table.found:
-            table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found")
+            table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found", row=row.key)
 
 
 def _mentions(text: str, start: int, end: int, phrase: str) -> bool:
-    """`phrase` is in text[start:end] once spaces and punctuation are ignored (as `squash` compares).
-
-    Searched with the phrase's label pattern rather than by squashing the whole region:
-    a region is thousands of characters, and re finds the phrase's first character fast."""
+    """`phrase` is in text[start:end] once spaces and punctuation are ignored (as `squash` compares)."""
     return label_finder((phrase,)).search(text, start, end) is not None
 
 
@@ -258,7 +340,7 @@ def _choose_template(text: str, start: int, end: int, year: int | None) -> str |
 
 def extract_proactive(text: str, start: int, end: int, year: int | None = None, layout: str = "delimited") -> TableResult:
     """Table 二: template chosen by its header labels, then rows aligned."""
-    table = TableResult("proactive")
+    table = TableResult("proactive", ocr=layout == "ocr")
     name = _choose_template(text, start, end, year)
     templates = {t.name: t for t in proactive_templates()}
     template = templates.get(name) if name else None
@@ -279,6 +361,7 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
         table.rows = {r.key: {c: None for c in r.columns} for r in template.rows}
         return table
     table.layout = layout
+    matches = _match_tolerantly(table, text, template.rows, start, end, matches)
     _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text, matches, end)
     prev_end = start
     for m in matches:  # in text order
@@ -292,12 +375,53 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
     return table
 
 
+_LINE_TOKEN = re.compile(r"[^\s|]+")
+
+
+def _mask_repeated_headers(text: str, start: int, end: int, labels: tuple[str, ...]) -> str:
+    """The text with table 三's column header blanked where it is printed again mid-table (after
+    a page break), so that its 总计 / 其他 are not taken for row labels. A header is a run of
+    lines without values naming at least three applicant columns, after the first values.
+    Offsets are kept (blanked with spaces)."""
+    spans: list[tuple[int, int]] = []
+    seen_values = False
+    block: tuple[int, int] | None = None   # the current run of lines without values
+    pos = start
+
+    def close() -> None:
+        if block is not None and seen_values and sum(1 for lab in labels if lab in squash(text[block[0]:block[1]])) >= 3:
+            spans.append(block)
+
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        tokens = _LINE_TOKEN.findall(text, pos, line_end)
+        if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in tokens):
+            close()
+            block = None
+            seen_values = True
+        else:
+            block = (pos, line_end) if block is None else (block[0], line_end)
+        pos = line_end + 1
+    close()
+    if not spans:
+        return text
+    parts, last = [], 0
+    for s, e in spans:
+        parts += [text[last:s], re.sub(r"\S", " ", text[s:e])]
+        last = e
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def extract_requests(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
     """Table 三: 2019 or 2021 rows by their labels; columns by the header (总计, 小计)."""
     spec = requests_template()
-    table = TableResult("requests")
+    table = TableResult("requests", ocr=layout == "ocr")
     template = "2021" if any(_mentions(text, start, end, mk) for mk in spec.markers_2021) else "2019"
     rows = spec.rows_for(template)
+    text = _mask_repeated_headers(text, start, end, tuple(lab for c in spec.columns if not c.optional
+                                                       and c.key != "other_org" for lab in c.labels))
     matches = _match_rows(text, rows, start, end)
     if not matches:
         table.warn("table_not_found", "no row of table 三 found")
@@ -307,6 +431,7 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
         return table
     table.template = template
     table.layout = layout
+    matches = _match_tolerantly(table, text, rows, start, end, matches)
     cols = tuple(c.key for c in spec.columns
                  if not c.optional or any(_mentions(text, start, matches[0].start, lab) for lab in c.labels))
     table.columns = cols
@@ -319,16 +444,120 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     return table
 
 
-def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
-    """Table 四: fifteen cells after the header's last 总计."""
+def _column_order(text: str, start: int, end: int) -> tuple[str, ...] | None:
+    """Table 四's columns in the order a header in text[start:end] prints them (None unless all
+    five are named there once)."""
     spec = appeals_template()
-    table = TableResult("appeals", columns=spec.columns)
-    pos = start
-    anchor = find_label(text, ("行政复议",), None, start, end)
+    at = {}
+    for col, labels in spec.column_labels.items():
+        m = find_label(text, labels, None, start, end)
+        if m is None:
+            return None
+        at[col] = m.start
+    order = tuple(sorted(at, key=at.__getitem__))
+    return order if len(set(at.values())) == len(order) else None
+
+
+def _appeals_values(tokens: Tokens, n: int, last: bool) -> tuple[str, ...] | None:
+    """A block's n values: exactly n printed, or (the last block, whose text runs on into the
+    narrative) the first n of a delimited row."""
+    values = tokens.values
+    if len(values) == n or (last and tokens.delimited and len(values) > n):
+        return values[:n]
+    return None
+
+
+def _appeals_by_heading(table: TableResult, text: str, anchor: LabelMatch, end: int) -> bool:
+    """One small table per block, each under its heading with its own header: map each by its
+    heading and its header's labels. False when the text is not laid out so."""
+    spec = appeals_template()
+    heads: list[tuple[str, LabelMatch]] = []
+    pos = anchor.start
+    for block in spec.blocks:
+        m = find_label(text, spec.block_labels[block], None, pos, end)
+        if m is None:
+            return False
+        heads.append((block, m))
+        pos = m.end
+    width = len(spec.columns)
+    plans = []
+    for i, (block, m) in enumerate(heads):
+        seg_end = heads[i + 1][1].start if i + 1 < len(heads) else end
+        header_end = find_label(text, spec.column_labels["total"], None, m.end, seg_end)
+        if header_end is None:
+            return False
+        order = _column_order(text, m.end, header_end.end) or spec.columns
+        segment = text[header_end.end:seg_end]
+        tokens = row_tokens(segment)
+        if not tokens.values and i + 1 < len(heads):
+            return False   # a header with no values under it: one grid, blocks side by side
+        plans.append((block, order, segment, tokens, i + 1 == len(heads)))
+    table.layout = table.layout if table.layout != "absent" else "delimited"
+    for block, order, segment, tokens, last in plans:
+        values = _appeals_values(tokens, width, last)
+        table.row_texts[block] = RowText(block, LabelMatch(block, 0, 0), segment, tokens, width)
+        if values is None:
+            table.rows[block] = dict.fromkeys(spec.columns)
+            if tokens.values:
+                table.warn("missing_cells", f"block {block}: expected {width} cells, {len(tokens.values)} printed",
+                           segment.strip()[:200], row=block)
+                table.lost[block] = Lost(tuple((block, c) for c in order), tokens.values[:width])
+                for c in spec.columns:
+                    table.provenance[f"{block}.{c}"] = Provenance.AMBIGUOUS
+            continue
+        cells = dict(zip(order, map(parse_cell, values)))
+        table.rows[block] = {c: cells[c] for c in spec.columns}
+    return True
+
+
+def _appeals_transposed(table: TableResult, text: str, anchor: LabelMatch, end: int) -> bool:
+    """Table 四 printed transposed: one line per column (结果维持 …) with a value per block, the
+    blocks in the order the header names them. False when the text is not laid out so."""
+    spec = appeals_template()
+    found = []
+    for col, labels in spec.column_labels.items():
+        m = find_label(text, labels, None, anchor.end, end)
+        if m is None:
+            return False
+        found.append((m.start, m.end, col))
+    found.sort()
+    heads = []
+    for block in spec.blocks:
+        m = find_label(text, spec.block_labels[block], None, anchor.start, found[0][0])
+        if m is None:
+            return False
+        heads.append((m.start, block))
+    heads.sort()
+    blocks = [b for _, b in heads]
+    n = len(blocks)
+    values: dict[str, tuple[str, ...]] = {}
+    for i, (_, e, col) in enumerate(found):
+        seg_end = found[i + 1][0] if i + 1 < len(found) else end
+        got = _appeals_values(row_tokens(text[e:seg_end]), n, i + 1 == len(found))
+        if got is None:
+            return False
+        values[col] = got
+    table.layout = "transposed"
+    for bi, block in enumerate(blocks):
+        table.rows[block] = {c: parse_cell(values[c][bi]) for c in spec.columns}
+    table.rows = {b: table.rows[b] for b in spec.blocks}
+    return True
+
+
+def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
+    """Table 四: fifteen cells after the header's last 总计; or one small table per block under
+    its heading; or transposed. Blocks and columns are mapped by their labels where printed."""
+    spec = appeals_template()
+    table = TableResult("appeals", columns=spec.columns, ocr=layout == "ocr")
+    anchor = find_label(text, spec.block_labels["review"], None, start, end)
     if anchor is None:
         table.warn("table_not_found", "no 行政复议 header for table 四")
         table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}
         return table
+    table.layout = layout
+    if _appeals_by_heading(table, text, anchor, end) or _appeals_transposed(table, text, anchor, end):
+        return table
+    table.layout = "absent"
     pos = anchor.end
     count = 0
     while count < spec.header_end_count:
@@ -337,7 +566,8 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
             break
         pos = m.end
         count += 1
-    n = len(spec.blocks) * len(spec.columns)
+    width = len(spec.columns)
+    n = len(spec.blocks) * width
     tokens = row_tokens(text[pos:end])
     fake = LabelMatch("appeals", pos, pos)
     table.row_texts["appeals"] = RowText("appeals", fake, text[pos:end], tokens, n)
@@ -357,9 +587,19 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
         table.unresolved.append("appeals")
         table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}
         return table
+    if problem in ("missing_cells", "misaligned") and layout == "html":
+        html_cells = _html_cells(text[pos:end], n, label_line=False)
+        if html_cells is not None:
+            fitted, problem = [c or None for c in html_cells], None
     if problem:
-        table.warn(problem, f"expected {n} cells", text[pos:end].strip()[:200])
+        table.warn(problem, f"expected {n} cells, {len(values)} printed", text[pos:end].strip()[:200], row="appeals")
+        if problem in ("missing_cells", "misaligned"):
+            table.lost["appeals"] = Lost(tuple((b, c) for b in spec.blocks for c in spec.columns),
+                                         tuple(values[:n]))
+            for b in spec.blocks:
+                for c in spec.columns:
+                    table.provenance[f"{b}.{c}"] = Provenance.AMBIGUOUS
     for bi, block in enumerate(spec.blocks):
-        chunk = fitted[bi * len(spec.columns):(bi + 1) * len(spec.columns)]
+        chunk = fitted[bi * width:(bi + 1) * width]
         table.rows[block] = {c: parse_cell(v or "") for c, v in zip(spec.columns, chunk)}
     return table

@@ -60,16 +60,10 @@ class RequestsTemplate:
     columns: tuple[ColumnSpec, ...]
     rows: tuple[RowSpec, ...]
     markers_2021: tuple[str, ...]
-    _rows_for: dict[str, tuple[RowSpec, ...]] = field(default_factory=dict, init=False, repr=False,
-                                                       compare=False, hash=False)
 
     def rows_for(self, template: str) -> tuple[RowSpec, ...]:
-        """The rows of one template (2019 or 2021), in table order; memoised (asked per report)."""
-        rows = self._rows_for.get(template)
-        if rows is None:
-            rows = self._rows_for[template] = tuple(
-                r for r in self.rows if not r.templates or template in r.templates)
-        return rows
+        """The rows of one template (2019 or 2021), in table order."""
+        return tuple(r for r in self.rows if not r.templates or template in r.templates)
 
 
 @dataclass(frozen=True)
@@ -79,6 +73,8 @@ class AppealsTemplate:
     header_labels: tuple[str, ...]
     header_end: str
     header_end_count: int
+    block_labels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    column_labels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
 
 
 def _load(name: str) -> dict:
@@ -114,4 +110,6 @@ def requests_template() -> RequestsTemplate:
 def appeals_template() -> AppealsTemplate:
     d = _load("appeals.toml")
     return AppealsTemplate(tuple(d["blocks"]), tuple(d["columns"]), tuple(d["header_labels"]),
-                           d["header_end"], d["header_end_count"])
+                           d["header_end"], d["header_end_count"],
+                           {k: tuple(v) for k, v in d["block_labels"].items()},
+                           {k: tuple(v) for k, v in d["column_labels"].items()})

@@ -1,0 +1,178 @@
+"""Settling lost cells with the identities: place printed values whose columns the layout
+lost, and derive cells that the identities determine exactly.
+
+A row printed with fewer values than cells (a cell lost in conversion) is null and flagged
+by the parser. Here each way of placing its values in order is tried against the table's
+identities (any cell still unknown taken as a free count >= 0); a cell is placed only when
+every placement that fits gives it the same value. Then an identity with one unknown cell
+settles it, and an identity whose unknowns must sum to 0 settles them all to 0 (counts are
+never negative). Nothing is settled in a table whose printed cells break an identity, and a
+settlement that would break one is undone: a derived value is exact or absent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from gknlp.tables.cells import Cell, derived_cell, parse_cell
+from gknlp.tables.identities import Identity, appeals_identities, requests_identities
+from gknlp.tables.parse import Provenance, TableResult
+
+__all__ = ["settle_table", "MAX_PLACEMENTS"]
+
+MAX_PLACEMENTS = 5_000
+"""Placements of one lost row tried against the identities."""
+
+Key = tuple[str, str]
+
+
+def _identities(table: TableResult) -> tuple[Identity, ...]:
+    if not table.found:
+        return ()
+    if table.key == "requests":
+        return requests_identities(table.template or "2019", table.columns, tuple(table.rows))
+    if table.key == "appeals":
+        return appeals_identities()
+    return ()
+
+
+class _Cells:
+    """The table's cells as the identities read them: a whole number >= 0, None when unknown
+    (null, so a value may be placed or derived), or BLOCK (printed but not a count: a
+    placeholder, a blank cell, a decimal), which makes its identities unusable."""
+
+    BLOCK = object()
+
+    def __init__(self, table: TableResult, identities: tuple[Identity, ...]) -> None:
+        columns = set(table.columns)
+        self.values: dict[Key, object] = {}
+        for ident in identities:
+            for row, col in ident.cells:
+                cell = table.rows.get(row, {}).get(col) if col in columns else None
+                if col not in columns or row not in table.rows:
+                    self.values[(row, col)] = self.BLOCK
+                elif cell is None:
+                    self.values[(row, col)] = None
+                elif cell.natural:
+                    self.values[(row, col)] = int(cell.value)   # type: ignore[arg-type]
+                else:
+                    self.values[(row, col)] = self.BLOCK
+
+    def side(self, cells: tuple[Key, ...], extra: dict[Key, int]) -> tuple[int, list[Key]] | None:
+        """(sum of the known cells, the unknown ones); None when a cell blocks."""
+        total, unknown = 0, []
+        for key in cells:
+            v = extra.get(key, self.values.get(key))
+            if v is self.BLOCK:
+                return None
+            if v is None:
+                unknown.append(key)
+            else:
+                total += v   # type: ignore[operator]
+        return total, unknown
+
+
+def _fits(cells: _Cells, identities: tuple[Identity, ...], extra: dict[Key, int]) -> bool:
+    """No identity is broken by the known cells (unknown cells free counts >= 0)."""
+    for ident in identities:
+        lhs, rhs = cells.side(ident.lhs, extra), cells.side(ident.rhs, extra)
+        if lhs is None or rhs is None:
+            continue
+        (a, ua), (b, ub) = lhs, rhs
+        if not ua and not ub and a != b:
+            return False
+        if not ua and ub and b > a:
+            return False
+        if ua and not ub and a > b:
+            return False
+    return True
+
+
+def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) -> None:
+    """Place each lost row's values where every fitting placement agrees."""
+    for key, lost in list(table.lost.items()):
+        values = [parse_cell(v) for v in lost.values]
+        if not values or any(not v.natural for v in values) or len(values) >= len(lost.cells):
+            continue
+        n, k = len(lost.cells), len(values)
+        agreed: dict[Key, set] = {}
+        fitting = 0
+        for tried, chosen in enumerate(itertools.combinations(range(n), k)):
+            if tried >= 5_000:
+                return
+            extra = {lost.cells[i]: int(v.value) for i, v in zip(chosen, values)}   # type: ignore[arg-type]
+            if not _fits(cells, identities, extra):
+                continue
+            fitting += 1
+            for i, cell in enumerate(lost.cells):
+                agreed.setdefault(cell, set()).add(extra.get(cell))
+        if not fitting:
+            continue
+        placed = 0
+        for (row, col), seen in agreed.items():
+            if len(seen) == 1 and None not in seen:
+                value = seen.pop()
+                table.rows[row][col] = _placed_cell(lost, values, value)
+                table.provenance[f"{row}.{col}"] = Provenance.RECOVERED
+                cells.values[(row, col)] = value
+                placed += 1
+        if placed == n:
+            del table.lost[key]
+
+
+def _placed_cell(lost, values: list[Cell], value: int) -> Cell:
+    for v in values:
+        if v.value == value:
+            return v
+    return derived_cell(value)
+
+
+def _derive(cells: _Cells, identities: tuple[Identity, ...]) -> dict[Key, tuple[int, Identity]]:
+    """Cells the identities settle, to a fixed point: (value, the identity that gave it)."""
+    found: dict[Key, tuple[int, Identity]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for ident in identities:
+            extra = {k: v for k, (v, _) in found.items()}
+            lhs, rhs = cells.side(ident.lhs, extra), cells.side(ident.rhs, extra)
+            if lhs is None or rhs is None:
+                continue
+            (a, ua), (b, ub) = lhs, rhs
+            if bool(ua) == bool(ub):
+                continue   # nothing unknown, or unknowns on both sides
+            need, unknown = (b - a, ua) if ua else (a - b, ub)
+            if need < 0:
+                return {}   # the known cells contradict the identity: settle nothing
+            if len(set(unknown)) == 1:
+                found[unknown[0]] = (need, ident)
+                changed = True
+            elif need == 0:
+                for key in unknown:
+                    found[key] = (0, ident)
+                changed = True
+    return found
+
+
+def settle_table(table: TableResult) -> None:
+    """Place lost values and derive the cells the identities determine (in place)."""
+    identities = _identities(table)
+    if not identities:
+        return
+    cells = _Cells(table, identities)
+    if not _fits(cells, identities, {}):
+        return   # the printed cells break an identity: no sum here can be trusted
+    if table.lost:
+        _place(table, cells, identities)
+    found = _derive(cells, identities)
+    if not found:
+        return
+    extra = {k: v for k, (v, _) in found.items()}
+    if not _fits(cells, identities, extra):
+        return
+    for (row, col), (value, ident) in found.items():
+        table.rows[row][col] = derived_cell(value)
+        table.derived[f"{row}.{col}"] = f"{ident.rule} {ident.where}"
+        table.provenance[f"{row}.{col}"] = Provenance.DERIVED
+        table.ambiguous.pop(f"{row}.{col}", None)
