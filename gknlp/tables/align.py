@@ -178,8 +178,12 @@ def cut_row_tokens(segment: str) -> Tokens:
                 continue
             if pieces and pieces[0] == "":
                 pieces = pieces[1:]
-            while pieces and pieces[-1] == "":
-                pieces.pop()
+            if "|" in line and line.rstrip().endswith("|") and "\t" not in line:
+                if pieces and pieces[-1] == "":
+                    pieces.pop()   # a pipe row's closing border: the empty cells before it are cells
+            else:
+                while pieces and pieces[-1] == "":
+                    pieces.pop()
             for p in pieces:
                 if p == "":
                     cells.append("")

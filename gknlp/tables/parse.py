@@ -307,7 +307,7 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
             if html_cells is not None:
                 cells, problem = tuple(parse_cell(c or None) for c in html_cells), None
         if problem:
-            table.warn(problem, f"row {key}: expected {len(cols)} cells, {len(tokens.values)} printed",
+            table.warn(problem, f"row {key}: expected {len(cols)} cells",
                        segment.strip()[:200], row=key)
             if problem in ("missing_cells", "misaligned"):
                 table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values)
@@ -592,7 +592,7 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
         if html_cells is not None:
             fitted, problem = [c or None for c in html_cells], None
     if problem:
-        table.warn(problem, f"expected {n} cells, {len(values)} printed", text[pos:end].strip()[:200], row="appeals")
+        table.warn(problem, f"expected {n} cells", text[pos:end].strip()[:200], row="appeals")
         if problem in ("missing_cells", "misaligned"):
             table.lost["appeals"] = Lost(tuple((b, c) for b in spec.blocks for c in spec.columns),
                                          tuple(values[:n]))
