@@ -53,6 +53,8 @@ class Lost(NamedTuple):
 
     cells: tuple[tuple[str, str], ...]   # the (row, column) cells they belong to, in order
     values: tuple[str, ...]              # the printed values, in order
+    placed: bool = False
+    """Placed by the grid's columns (kept unless the identities refute it)."""
 
 
 @dataclass
@@ -123,7 +125,7 @@ class TableResult:
 
 
 def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | None]:
-    """Fit a row's tokens to its n cells.
+    """Fit a row's tokens to its n cells: a printed blank cell is "", a lost one None.
 
     None when the cells run together (needs recovery). When the row has fewer (or misplaced)
     values than cells and its delimiters do not say which cells are empty, every cell is None
@@ -137,7 +139,7 @@ def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | No
             return list(run), None
         return None, "run"
     if len(tokens.cells) == n:
-        return [c or None for c in tokens.cells], None
+        return list(tokens.cells), None
     if len(values) > n:
         return list(values[:n]), "extra_cells"
     cells = list(tokens.cells)
@@ -146,9 +148,11 @@ def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | No
     while len(cells) > n and cells[-1] == "":
         cells.pop()
     if len(cells) == n:
-        return [c or None for c in cells], None
-    if not values:
-        return [None] * n, None
+        return cells, None
+    if not values:   # a row printed with no cell at all lost them; blank cells are blank
+        if not tokens.cells:
+            return [None] * n, "missing_cells" if tokens.delimited else "no_values"
+        return [""] * n, None
     return [None] * n, ("misaligned" if len(cells) > n else "missing_cells")
 
 
@@ -249,11 +253,11 @@ def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell | Non
     tokens = row_tokens(segment)
     fit = tokens
     if shift and len(tokens.values) + shift <= n:
-        fit = Tokens(("",) * shift + tokens.values, tokens.delimited)
+        fit = Tokens(("",) * shift + tokens.values, tokens.delimited)   # (the shifted cells: lost, see _fill)
     fitted, problem = fit_cells(fit, n)
     if fitted is None:
         return tokens, None, problem
-    return tokens, tuple(map(parse_cell, fitted)), problem  # None (a missing cell) parses as ""
+    return tokens, tuple(None if c is None else parse_cell(c) for c in fitted), problem
 
 
 def _html_cells(segment: str, n: int, label_line: bool) -> tuple[str, ...] | None:
@@ -302,14 +306,17 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
                        "are placed by the grid's columns", segment.strip()[:200], row=key)
             for c in cols[:shift]:
                 table.provenance[f"{key}.{c}"] = Provenance.AMBIGUOUS
+            table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values, placed=True)
         if problem in ("missing_cells", "misaligned") and table.layout == "html" and not shift:
             html_cells = _html_cells(segment, len(cols), label_line=True)
             if html_cells is not None:
-                cells, problem = tuple(parse_cell(c or None) for c in html_cells), None
+                cells, problem = tuple(map(parse_cell, html_cells)), None
         if problem:
             table.warn(problem, f"row {key}: expected {len(cols)} cells",
                        segment.strip()[:200], row=key)
-            if problem in ("missing_cells", "misaligned"):
+            if problem == "extra_cells":
+                table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values[:len(cols)], placed=True)
+            if problem in ("missing_cells", "misaligned", "no_values"):
                 table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values)
                 for c in cols:
                     table.provenance[f"{key}.{c}"] = Provenance.AMBIGUOUS
@@ -378,37 +385,49 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
 _LINE_TOKEN = re.compile(r"[^\s|]+")
 
 
-def _mask_repeated_headers(text: str, start: int, end: int, labels: tuple[str, ...]) -> str:
+def _header_only(line: str, words: tuple[str, ...]) -> bool:
+    """A line made only of header words (and punctuation, spaces, separators)."""
+    rest = squash(line)
+    for w in words:
+        rest = rest.replace(w, "")
+    return not rest and bool(squash(line))
+
+
+def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[str, ...],
+                           words: tuple[str, ...]) -> str:
     """The text with table 三's column header blanked where it is printed again mid-table (after
-    a page break), so that its 总计 / 其他 are not taken for row labels. A header is a run of
-    lines without values naming at least three applicant columns, after the first values.
-    Offsets are kept (blanked with spaces)."""
+    a page break), so that its 总计 / 其他 are not taken for row labels. A repeated header is a
+    run of lines made only of header words, naming at least three applicant columns, after the
+    first values. Offsets are kept (blanked with spaces)."""
     spans: list[tuple[int, int]] = []
     seen_values = False
-    block: tuple[int, int] | None = None   # the current run of lines without values
+    block: list[tuple[int, int]] = []   # the current run of header-only lines
     pos = start
 
     def close() -> None:
-        if block is not None and seen_values and sum(1 for lab in labels if lab in squash(text[block[0]:block[1]])) >= 3:
-            spans.append(block)
+        if block and seen_values and sum(1 for lab in applicants
+                                         if any(lab in squash(text[s:e]) for s, e in block)) >= 3:
+            spans.extend(block)
+        block.clear()
 
     while pos < end:
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
-        tokens = _LINE_TOKEN.findall(text, pos, line_end)
-        if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in tokens):
+        line = text[pos:line_end]
+        if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(line)):
             close()
-            block = None
             seen_values = True
-        else:
-            block = (pos, line_end) if block is None else (block[0], line_end)
+        elif _header_only(line, words):
+            block.append((pos, line_end))
+        elif line.strip(" \t|:-"):
+            close()
         pos = line_end + 1
     close()
     if not spans:
         return text
     parts, last = [], 0
     for s, e in spans:
-        parts += [text[last:s], re.sub(r"\S", " ", text[s:e])]
+        parts += [text[last:s], " " * (e - s)]
         last = e
     parts.append(text[last:])
     return "".join(parts)
@@ -420,8 +439,10 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     table = TableResult("requests", ocr=layout == "ocr")
     template = "2021" if any(_mentions(text, start, end, mk) for mk in spec.markers_2021) else "2019"
     rows = spec.rows_for(template)
-    text = _mask_repeated_headers(text, start, end, tuple(lab for c in spec.columns if not c.optional
-                                                       and c.key != "other_org" for lab in c.labels))
+    applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
+    words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
+                         reverse=True))
+    text = _mask_repeated_headers(text, start, end, applicants, words)
     matches = _match_rows(text, rows, start, end)
     if not matches:
         table.warn("table_not_found", "no row of table 三 found")
@@ -590,7 +611,7 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
     if problem in ("missing_cells", "misaligned") and layout == "html":
         html_cells = _html_cells(text[pos:end], n, label_line=False)
         if html_cells is not None:
-            fitted, problem = [c or None for c in html_cells], None
+            fitted, problem = list(html_cells), None
     if problem:
         table.warn(problem, f"expected {n} cells", text[pos:end].strip()[:200], row="appeals")
         if problem in ("missing_cells", "misaligned"):
@@ -601,5 +622,5 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
                     table.provenance[f"{b}.{c}"] = Provenance.AMBIGUOUS
     for bi, block in enumerate(spec.blocks):
         chunk = fitted[bi * width:(bi + 1) * width]
-        table.rows[block] = {c: parse_cell(v or "") for c, v in zip(spec.columns, chunk)}
+        table.rows[block] = {c: None if v is None else parse_cell(v) for c, v in zip(spec.columns, chunk)}
     return table

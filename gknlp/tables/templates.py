@@ -60,6 +60,7 @@ class RequestsTemplate:
     columns: tuple[ColumnSpec, ...]
     rows: tuple[RowSpec, ...]
     markers_2021: tuple[str, ...]
+    header_words: tuple[str, ...] = ()
 
     def rows_for(self, template: str) -> tuple[RowSpec, ...]:
         """The rows of one template (2019 or 2021), in table order."""
@@ -103,6 +104,7 @@ def requests_template() -> RequestsTemplate:
         columns=tuple(ColumnSpec(c["key"], tuple(c["labels"]), c.get("optional", False)) for c in data["columns"]),
         rows=tuple(_row(r) for r in data["rows"]),
         markers_2021=tuple(data["markers_2021"]),
+        header_words=tuple(data.get("header_words", ())),
     )
 
 

@@ -12,6 +12,7 @@ settlement that would break one is undone: a derived value is exact or absent.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from decimal import Decimal
 
@@ -89,9 +90,23 @@ def _fits(cells: _Cells, identities: tuple[Identity, ...], extra: dict[Key, int]
     return True
 
 
-def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) -> None:
-    """Place each lost row's values where every fitting placement agrees."""
+def _unplace(table: TableResult) -> bool:
+    """Undo the grid's placement of short rows (their cells null again); whether there was any."""
+    placed = [(key, lost) for key, lost in table.lost.items() if lost.placed]
+    for key, lost in placed:
+        for row, col in lost.cells:
+            table.rows[row][col] = None
+            table.provenance[f"{row}.{col}"] = Provenance.AMBIGUOUS
+        table.lost[key] = lost._replace(placed=False)
+    return bool(placed)
+
+
+def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) -> set[str]:
+    """Place each lost row's values where every fitting placement agrees; the rows placed."""
+    rows: set[str] = set()
     for key, lost in list(table.lost.items()):
+        if lost.placed:
+            continue
         values = [parse_cell(v) for v in lost.values]
         if not values or any(not v.natural for v in values) or len(values) >= len(lost.cells):
             continue
@@ -99,8 +114,8 @@ def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) 
         agreed: dict[Key, set] = {}
         fitting = 0
         for tried, chosen in enumerate(itertools.combinations(range(n), k)):
-            if tried >= 5_000:
-                return
+            if tried >= MAX_PLACEMENTS:
+                return rows
             extra = {lost.cells[i]: int(v.value) for i, v in zip(chosen, values)}   # type: ignore[arg-type]
             if not _fits(cells, identities, extra):
                 continue
@@ -117,8 +132,8 @@ def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) 
                 table.provenance[f"{row}.{col}"] = Provenance.RECOVERED
                 cells.values[(row, col)] = value
                 placed += 1
-        if placed == n:
-            del table.lost[key]
+                rows.add(row)
+    return rows
 
 
 def _placed_cell(lost, values: list[Cell], value: int) -> Cell:
@@ -155,24 +170,66 @@ def _derive(cells: _Cells, identities: tuple[Identity, ...]) -> dict[Key, tuple[
     return found
 
 
-def settle_table(table: TableResult) -> None:
-    """Place lost values and derive the cells the identities determine (in place)."""
-    identities = _identities(table)
-    if not identities:
-        return
+def _settle(table: TableResult, identities: tuple[Identity, ...], place: bool) -> set[str]:
+    """Place (when `place`) and derive; the rows whose cells the layout or a placement decided."""
+    placed = {row for lost in table.lost.values() if lost.placed for row, _ in lost.cells}
     cells = _Cells(table, identities)
     if not _fits(cells, identities, {}):
-        return   # the printed cells break an identity: no sum here can be trusted
-    if table.lost:
-        _place(table, cells, identities)
+        return placed   # the printed cells break an identity: no sum here can be trusted
+    if place and table.lost:
+        placed |= _place(table, cells, identities)
     found = _derive(cells, identities)
     if not found:
-        return
+        return placed
     extra = {k: v for k, (v, _) in found.items()}
     if not _fits(cells, identities, extra):
-        return
+        return placed
     for (row, col), (value, ident) in found.items():
         table.rows[row][col] = derived_cell(value)
         table.derived[f"{row}.{col}"] = f"{ident.rule} {ident.where}"
         table.provenance[f"{row}.{col}"] = Provenance.DERIVED
         table.ambiguous.pop(f"{row}.{col}", None)
+    return placed
+
+
+def _verified(table: TableResult, identities: tuple[Identity, ...], placed: set[str]) -> bool:
+    """Every row whose cells were placed by the layout alone (a grid's columns, the first of
+    extra values) or by a placement is confirmed: each identity reading one of its cells is
+    fully known and holds, and one does."""
+    if not placed:
+        return True
+    cells = _Cells(table, identities)
+    confirmed = set()
+    for ident in identities:
+        rows = {row for row, _ in ident.cells} & placed
+        if not rows:
+            continue
+        lhs, rhs = cells.side(ident.lhs, {}), cells.side(ident.rhs, {})
+        if lhs is None or rhs is None:
+            continue   # reads a placeholder or a column the table lacks: cannot tell
+        (a, ua), (b, ub) = lhs, rhs
+        if ua or ub or a != b:
+            return False
+        confirmed |= rows
+    return confirmed == placed
+
+
+def settle_table(table: TableResult) -> None:
+    """Place lost values and derive the cells the identities determine (in place).
+
+    A row placed by the layout alone or by a placement is kept only when, once settled, the
+    identities confirm it; otherwise the table is settled again with those rows null (only
+    derivation, which is exact)."""
+    identities = _identities(table)
+    if not identities:
+        return
+    saved = copy.deepcopy((table.rows, table.provenance, table.derived, table.ambiguous, table.lost)) \
+        if table.lost else None
+    placed = _settle(table, identities, place=True)
+    if saved is not None and not _verified(table, identities, placed):
+        table.rows, table.provenance, table.derived, table.ambiguous, table.lost = saved
+        _unplace(table)
+        _settle(table, identities, place=False)
+    for key in [k for k, lost in table.lost.items()
+                if all(table.rows[r][c] is not None for r, c in lost.cells)]:
+        del table.lost[key]
