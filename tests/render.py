@@ -62,6 +62,11 @@ def random_tables(rng: random.Random, template: str) -> dict:
                 cells[col] = rng.randint(-50, 50)
             else:
                 cells[col] = rng.choice([0, 0, rng.randint(0, 9), rng.randint(10, 99999)])
+        if row.key in ("rules", "normative_docs"):   # the sound order of table 二 (what documents are)
+            if template == "2019":
+                cells["total"] = cells["total"] + cells["published"]
+            else:
+                cells["in_force"] = cells["in_force"] + max(0, cells["issued"] - cells["repealed"])
         proactive[row.key] = cells
     rows = [r.key for r in requests_template().rows_for(template) if not r.optional]
     outcomes = rows[2:rows.index("total")]
@@ -138,6 +143,8 @@ def _render_grid(grid: list[list[str]], layout: str) -> str:
             if i == 0:
                 out.append("|" + "---|" * len(r))
         return "\n".join(out)
+    if layout == "flattened":   # a crawler's text: every cell run together on one line
+        return "".join("".join(r) for r in grid)
     if layout == "html":
         body = []
         for r in grid:
@@ -176,6 +183,8 @@ def render_report(tables: dict, template: str, layout: str, rng: random.Random) 
 # Each kind below takes the grids of `table_rows` (or the appeals block plan) and damages them
 # the way conversions and crawlers do. `damaged_report` applies a list of kinds and renders.
 
+DAMAGE_LAYOUTS = LAYOUTS + ("flattened",)
+"""Layouts of the damage bench: the round-trip ones, and crawled text with no cell boundary."""
 DAMAGE_KINDS = ("lost_cell", "run_together", "label_typo", "label_wrap", "sub_tables", "header_repeated",
                 "change_words", "transposed")
 _CHANGE_WORDS = {1: ("增加", "增长", "上升"), -1: ("减少", "下降")}
@@ -193,10 +202,16 @@ def _data_rows(grid: list[list[str]]) -> list[int]:
     return [i for i, r in enumerate(grid) if len(r) > 1 and _is_value(r[-1]) and not _is_value(r[0])]
 
 
-def _lost_cell(grids: dict, rng: random.Random) -> None:
-    """A cell lost in conversion: one value cell of one row disappears (the row gets shorter)."""
-    table = rng.choice(["proactive", "requests", "requests"])
+def _lost_cell(grids: dict, rng: random.Random, flattened: bool = False) -> None:
+    """A cell lost in conversion: one value cell of one row disappears (the row gets shorter).
+
+    Not in table 二 of flattened text: with no boundary and no identity, a run that lost a
+    cell is another valid run (`0 41 5` → `415` reads 4, 1, 5), which nothing can detect."""
+    table = rng.choice(["requests", "requests", "appeals"] + ([] if flattened else ["proactive"]))
     grid = grids[table]
+    if table == "appeals":
+        del grid[-1][rng.randrange(len(grid[-1]))]
+        return
     i = rng.choice(_data_rows(grid))
     values = [j for j, c in enumerate(grid[i]) if _is_value(c)]
     del grid[i][rng.choice(values)]
@@ -292,10 +307,12 @@ def _transposed(grids: dict, tables: dict, rng: random.Random) -> None:
     grids["appeals"] = grid
 
 
-def damage(grids: dict, tables: dict, kinds: list[str], rng: random.Random) -> None:
+def damage(grids: dict, tables: dict, kinds: list[str], rng: random.Random, layout: str = "") -> None:
     """Apply the damage kinds to the grids (in place); the ones that change the tables' shape last."""
     for kind in sorted(kinds, key=lambda k: k in ("sub_tables", "transposed")):
-        if kind in ("sub_tables", "transposed"):
+        if kind == "lost_cell":
+            _lost_cell(grids, rng, flattened=layout == "flattened")
+        elif kind in ("sub_tables", "transposed"):
             {"sub_tables": _sub_tables, "transposed": _transposed}[kind](grids, tables, rng)
         else:
             {"lost_cell": _lost_cell, "run_together": _run_together, "label_typo": _label_typo,
@@ -315,7 +332,7 @@ def _render_parts(parts, layout: str) -> list[tuple[str, bool]]:
 def damaged_report(tables: dict, template: str, layout: str, kinds: list[str], rng: random.Random) -> tuple[str, str]:
     """A whole report in one layout with the damage kinds applied; returns (text, format)."""
     grids = table_rows(tables, template, rng)
-    damage(grids, tables, kinds, rng)
+    damage(grids, tables, kinds, rng, layout)
     parts = [("测试县人民政府2021年政府信息公开工作年度报告", None), ("一、总体情况", None),
              ("全年主动公开政府信息若干条。", None), ("二、主动公开政府信息情况", "proactive"),
              ("三、收到和处理政府信息公开申请情况", "requests"), ("四、政府信息公开行政复议、行政诉讼情况", "appeals"),
@@ -354,3 +371,20 @@ def score_report(report, tables: dict) -> dict[str, int]:
                 else:
                     out["unflagged"] += 1
     return out
+
+
+def damage_case(case: int) -> tuple[str, str, list[str], dict, str, str]:
+    """Seeded case `case`: (template, layout, damage kinds, the true tables, text, format).
+
+    Two cases in three apply one damage kind (in turn), the third two or three at once. A lost
+    cell is never applied to flattened text: with no cell boundary, a run that lost a cell is
+    another valid run, and the identities cannot tell it from a report that breaks its own
+    sums (real reports do); `bench/damage.py` prints that pairing apart, as a known limit."""
+    rng = random.Random(case)
+    template = rng.choice(["2019", "2021"])
+    kinds = [DAMAGE_KINDS[case % len(DAMAGE_KINDS)]] if case % 3 else rng.sample(DAMAGE_KINDS, rng.randint(2, 3))
+    layouts = LAYOUTS if "lost_cell" in kinds else DAMAGE_LAYOUTS
+    layout = rng.choice(layouts)
+    tables = random_tables(rng, template)
+    text, fmt = damaged_report(tables, template, layout, kinds, rng)
+    return template, layout, kinds, tables, text, fmt

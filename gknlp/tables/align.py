@@ -18,7 +18,7 @@ from gknlp.tables.cells import is_value_token
 from gknlp.text.labels import gap_tolerant, squash
 
 __all__ = ["label_pattern", "label_finder", "LabelFinder", "find_label", "LabelMatch", "row_tokens", "cut_row_tokens", "Tokens",
-           "fuzzy_label", "FuzzyMatch", "edit_bound",
+           "fuzzy_label", "FuzzyMatch", "edit_bound", "enumerator_start",
            "squash"]
 
 _CN_DIGITS = "一二三四五六七八九十"
@@ -236,6 +236,17 @@ def _best_alignment(label: str, letters: str) -> tuple[int, int, int]:
     return cost, prev[end][1], end
 
 
+def _levenshtein(a: str, b: str) -> int:
+    """The edit distance between two strings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
 class FuzzyMatch(NamedTuple):
     start: int
     end: int
@@ -272,8 +283,7 @@ def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
             continue
         cost, s, e = found
         piece = letters[s:e]
-        if any(_best_alignment(piece, squash(r))[0] <= cost or _best_alignment(squash(r), piece)[0] <= cost
-               for rival in rivals for r in rival if r):
+        if any(_levenshtein(piece, squash(r)) <= cost for rival in rivals for r in rival if r):
             continue
         best.append((cost, pos[s], pos[e - 1] + 1))
     if not best:
@@ -283,3 +293,12 @@ def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
         return None   # two places fit equally: not guessed
     cost, s, e = best[0]
     return FuzzyMatch(s, e, text[s:e], cost)
+
+
+def enumerator_start(text: str, lo: int, start: int, enum: str | None) -> int:
+    """Where a label found at `start` begins with its enumerator (`4.`, `（四）`) printed before
+    it, not before `lo`; `start` when there is none (so the enumerator is not read as a value)."""
+    if not enum:
+        return start
+    m = re.compile(_enum_pattern(enum) + r"\Z").search(text, max(lo, start - 12), start)
+    return m.start() if m else start

@@ -10,7 +10,15 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Mapping, NamedTuple
 
-from gknlp.tables.align import LabelMatch, Tokens, find_label, fuzzy_label, label_finder, row_tokens
+from gknlp.tables.align import (
+    LabelMatch,
+    Tokens,
+    enumerator_start,
+    find_label,
+    fuzzy_label,
+    label_finder,
+    row_tokens,
+)
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (
     RowSpec,
@@ -205,7 +213,7 @@ def _match_tolerantly(table: TableResult, text: str, rows: tuple[RowSpec, ...], 
         fm = fuzzy_label(text, lo, hi, row.labels, rivals)
         if fm is None:
             continue
-        m = LabelMatch(row.key, fm.start, fm.end)
+        m = LabelMatch(row.key, enumerator_start(text, lo, fm.start, row.enum), fm.end)
         at[row.key] = m
         added.append(m)
         table.labels[row.key] = fm.printed
