@@ -271,11 +271,12 @@ def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
         if len(letters) > _MAX_CHUNK:
             continue
         found = None
+        present = set(letters)
         for label in labels:
             sq = squash(label)
             bound = edit_bound(sq)
-            if bound == 0:
-                continue
+            if bound == 0 or sum(ch not in present for ch in sq) > bound:
+                continue   # (cheap test first: more of its letters absent than edits allowed)
             cost, s, e = _best_alignment(sq, letters)
             if cost <= bound and e > s and (found is None or cost < found[0]):
                 found = (cost, s, e)

@@ -104,11 +104,14 @@ class TableResult:
 
     def grid(self) -> dict[str, dict[str, Decimal | None]]:
         """Every cell's value as `value` gives it."""
-        return {row: {col: self.value(row, col) for col in cols} for row, cols in self.rows.items()}
+        if self.money_unit:
+            return {row: {col: self.value(row, col) for col in cols} for row, cols in self.rows.items()}
+        return {row: {col: None if cell is None else cell.value for col, cell in cols.items()}
+                for row, cols in self.rows.items()}
 
     def json_values(self) -> dict[str, dict[str, int | float | None]]:
         """Every cell's value in its JSON form (`to_json_number` of `value`)."""
-        return {row: {col: to_json_number(self.value(row, col)) for col in cols} for row, cols in self.rows.items()}
+        return {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
 
     def warn(self, code: str, message: str, raw: str | None = None, row: str | None = None,
              column: str | None = None) -> None:
@@ -199,6 +202,8 @@ def _match_tolerantly(table: TableResult, text: str, rows: tuple[RowSpec, ...], 
         return matches
     at = {m.key: m for m in matches}
     order = [r for r in rows if not r.optional]
+    if 3 * sum(r.key not in at for r in order) > len(order):
+        return matches   # most rows missing: another layout or template, not a typo or two
     added: list[LabelMatch] = []
     for i, row in enumerate(order):
         if row.key in at:
@@ -279,8 +284,8 @@ def _html_cells(segment: str, n: int, label_line: bool) -> tuple[str, ...] | Non
         if label_line and i == 0:
             pieces = pieces[1:]
         values = [p.strip() for p in pieces]
-        if not any(values):
-            continue
+        if not any(values) and not (label_line and i == 0 and len(values) == n):
+            continue   # (a row of blank cells on the label's line is that row)
         if len(values) == n and all(not v or is_value_token(v) for v in values):
             return tuple(values)
         return None
@@ -407,6 +412,8 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     a page break), so that its 总计 / 其他 are not taken for row labels. A repeated header is a
     run of lines made only of header words, naming at least three applicant columns, after the
     first values. Offsets are kept (blanked with spaces)."""
+    if not any(text.count(lab, start, end) > 1 for lab in applicants):
+        return text   # no applicant column named twice: no repeated header (the usual table)
     spans: list[tuple[int, int]] = []
     seen_values = False
     block: list[tuple[int, int]] = []   # the current run of header-only lines

@@ -69,6 +69,14 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             table.rows[key] = dict.fromkeys(cols)
             continue
         split = len(sol.pieces) != len(cols)   # cells cut from pieces, not one piece per cell
+        if len(sol.raws) == 1 and sol.status is not Status.GAVE_UP:   # one reading: every cell certain
+            cells = table.rows[key] = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
+            for col, cell in cells.items():
+                if cell.unit == "元":
+                    table.money_unit[f"{key}.{col}"] = "yuan"
+                if split:
+                    table.provenance[f"{key}.{col}"] = Provenance.RECOVERED
+            continue
         new_row = {}
         listed = {}
         for col, (raw, cands) in solution.cells(key).items():

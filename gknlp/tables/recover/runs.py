@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 from gknlp.tables.cells import GRAMMAR, PLACEHOLDER
@@ -43,8 +44,9 @@ _DIGITS_MAX = {"count": 8, "change": 8, "money": 12}
 into "0" or 1..n digits not starting with 0, without matching the regex."""
 
 
+@lru_cache(maxsize=1 << 12)
 def value_run(segment: str) -> tuple[str, ...]:
-    """The pieces of the first value run in a row's text ('' if none).
+    """The pieces of the first value run in a row's text ('' if none); remembered (rows repeat).
 
     Text before the run (a note such as （区分处理的…）, a closing quote of the label) and
     after it (the next header, a narrative) is dropped. A trailing 4-digit year followed

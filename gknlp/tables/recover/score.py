@@ -51,8 +51,9 @@ class RowSolution:
     status: Status = Status.SOLVED
 
 
+@lru_cache(maxsize=1 << 14)
 def values_of(cells: tuple[str, ...]) -> tuple[Value, ...]:
-    """The values of a reading's cells."""
+    """The values of a reading's cells (remembered: the same readings recur across rows)."""
     return tuple([parse_cell(c).value for c in cells])
 
 

@@ -220,6 +220,8 @@ def settle_table(table: TableResult) -> None:
     A row placed by the layout alone or by a placement is kept only when, once settled, the
     identities confirm it; otherwise the table is settled again with those rows null (only
     derivation, which is exact)."""
+    if not table.lost and all(cell is not None for cells in table.rows.values() for cell in cells.values()):
+        return   # every cell read (the usual table): nothing to place or derive
     identities = _identities(table)
     if not identities:
         return

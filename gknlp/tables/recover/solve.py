@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache, lru_cache
 from typing import Callable, Iterable, Sequence
 
 from gknlp.tables.identities import appeals_identities, requests_identities
@@ -75,7 +76,7 @@ def _dedupe(splits: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
     return list(seen.values())
 
 
-def _readings(pieces: tuple[str, ...], kinds: Sequence[str], check: Check | None,
+def _readings(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | None,
               row_check: Check | None) -> tuple[list[tuple[str, ...]], Status]:
     """A run's distinct splits, those passing `row_check` when any does, and the row's status."""
     split = split_run(pieces, kinds, check)
@@ -91,14 +92,28 @@ def _readings(pieces: tuple[str, ...], kinds: Sequence[str], check: Check | None
     return raws, Status.SOLVED if len(raws) == 1 else Status.AMBIGUOUS
 
 
+@lru_cache(maxsize=1 << 14)
+def _readings_of(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | None,
+                 row_check: Check | None) -> tuple[tuple[tuple[str, ...], ...], Status]:
+    """`_readings`, remembered. Why: `bench/stages.py` puts recovery above 5% of the time, and
+    reports repeat the same runs (rows of zeros). The checks passed here are values (frozen
+    dataclasses, equal when built from the same template and columns), never closures."""
+    raws, status = _readings(pieces, kinds, check, row_check)
+    return tuple(raws), status
+
+
 def _row_solution(key: str, segment: str, kinds: Sequence[str], check: Check | None = None,
-                  row_check: Check | None = None) -> RowSolution | None:
-    """Split one row's run; `row_check` is a preference (kept only if some split passes it)."""
+                  row_check: Check | None = None, remember: bool = True) -> RowSolution | None:
+    """Split one row's run; `row_check` is a preference (kept only if some split passes it).
+    `remember`: False when a check is a closure (cross-year constraints), not a value."""
     pieces = value_run(segment)
     if not pieces:
         return None
-    raws, status = _readings(pieces, kinds, check, row_check)
-    return RowSolution(key, pieces, raws, status)
+    if remember:
+        raws, status = _readings_of(pieces, tuple(kinds), check, row_check)
+        return RowSolution(key, pieces, list(raws), status)
+    found, status = _readings(pieces, tuple(kinds), check, row_check)
+    return RowSolution(key, pieces, found, status)
 
 
 def _holds(idents: Sequence[Indexed], cells: tuple[str, ...]) -> bool:
@@ -114,13 +129,22 @@ def _holds(idents: Sequence[Indexed], cells: tuple[str, ...]) -> bool:
     return True
 
 
-def _row_check(template: str, cols: tuple[str, ...]) -> Check | None:
-    """A table 三 row's own sums (R3 total, R4 小计), as a preference between its readings."""
+@cache
+def _own_sums(template: str, cols: tuple[str, ...]) -> tuple[Indexed, ...]:
+    """Table 三's identities within one row (R3 total, R4 小计), over these columns."""
     idents = index_identities(requests_identities(template, cols, ("row",)), cols)
-    own = [i for i in idents if all(r == "row" for r, _ in i.lhs + i.rhs)]
-    if not own:
-        return None
-    return lambda cells: _holds(own, cells)
+    return tuple(i for i in idents if all(r == "row" for r, _ in i.lhs + i.rhs))
+
+
+@dataclass(frozen=True)
+class _RowSums:
+    """A table 三 row's own sums, as a preference between its readings."""
+
+    template: str
+    cols: tuple[str, ...]
+
+    def __call__(self, cells: tuple[str, ...]) -> bool:
+        return _holds(_own_sums(self.template, self.cols), cells)
 
 
 def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> TableSolution:
@@ -131,7 +155,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     cols = table.columns
     template = table.template or "2019"
     kinds = ["count"] * len(cols)
-    row_check = _row_check(template, cols)
+    row_check = _RowSums(template, cols) if _own_sums(template, cols) else None
     rows: dict[str, RowSolution] = {}
     targets = set(table.row_texts) if only is None else set(only)
     for key, rt in table.row_texts.items():
@@ -151,16 +175,23 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     return solution
 
 
-def _block_check(width: int) -> Check:
-    """R5 on each block of `width` cells as soon as it is complete."""
+@cache
+def _block_sums() -> tuple[Indexed, ...]:
+    """R5 over one block's cells."""
     spec = appeals_template()
     block = spec.blocks[0]
-    idents = [i for i in index_identities(appeals_identities(), spec.columns)
-              if all(r == block for r, _ in i.lhs + i.rhs)]
+    return tuple(i for i in index_identities(appeals_identities(), spec.columns)
+                 if all(r == block for r, _ in i.lhs + i.rhs))
 
-    def r5(cells: tuple[str, ...]) -> bool:
-        return bool(len(cells) % width) or _holds(idents, cells[-width:])
-    return r5
+
+@dataclass(frozen=True)
+class _BlockSums:
+    """R5 on each block of `width` cells as soon as it is complete."""
+
+    width: int
+
+    def __call__(self, cells: tuple[str, ...]) -> bool:
+        return bool(len(cells) % self.width) or _holds(_block_sums(), cells[-self.width:])
 
 
 def solve_appeals(table: TableResult) -> TableSolution:
@@ -176,12 +207,12 @@ def solve_appeals(table: TableResult) -> TableSolution:
     pieces = value_run(rt.segment)
     if not pieces:
         return TableSolution(rows, columns)
-    r5 = _block_check(width)
+    r5 = _BlockSums(width)
     kinds = ("count",) * n
-    split = split_run(pieces, kinds, r5)
+    split = _split_of(pieces, kinds, r5)
     if split.complete and not split.cells:
         # The report breaks R5 somewhere: keep the splits breaking it least (and one more).
-        split = split_run(pieces, kinds)
+        split = _split_of(pieces, kinds, None)
         if split.complete and split.cells:
             bad = [sum(1 for b in range(len(spec.blocks)) if not r5(s[: (b + 1) * width])) for s in split.cells]
             limit = min(bad) + 1
@@ -196,34 +227,39 @@ def solve_appeals(table: TableResult) -> TableSolution:
     return TableSolution(rows, columns)
 
 
-def _order_check(template: str, key: str, columns: tuple[str, ...]) -> Check | None:
-    """Sound order constraints of table 二 (never identities: it has none).
+@dataclass(frozen=True)
+class _Order:
+    """Sound order constraints of table 二's 规章 / 规范性文件 rows (never identities: it has none).
 
-    2019 规章/规范性文件: 对外公开总数量 (all published documents) >= 本年新公开数量.
+    2019: 对外公开总数量 (all published documents) >= 本年新公开数量.
     2021: 现行有效件数 >= 本年制发件数 - 本年废止件数 (at most `repealed` of this year's
     documents can have been repealed again). 现行有效 >= 制发 alone is not sound.
     """
-    if key not in ("rules", "normative_docs"):
-        return None
-    if template == "2019":
-        hi, lo = columns.index("total"), columns.index("published")
 
-        def ok19(cells: tuple[str, ...]) -> bool:
-            if len(cells) < len(columns):
-                return True
-            a, b = parse_cell(cells[hi]).value, parse_cell(cells[lo]).value
+    template: str
+    columns: tuple[str, ...]
+
+    def __call__(self, cells: tuple[str, ...]) -> bool:
+        if len(cells) < len(self.columns):
+            return True
+        v = dict(zip(self.columns, values_of(cells)))
+        if self.template == "2019":
+            a, b = v["total"], v["published"]
             return a is None or b is None or a >= b
-        return ok19
-    if template == "2021":
-        f, i, r = columns.index("in_force"), columns.index("issued"), columns.index("repealed")
+        f, i, r = v["in_force"], v["issued"], v["repealed"]
+        return f is None or i is None or r is None or f >= i - r
 
-        def ok21(cells: tuple[str, ...]) -> bool:
-            if len(cells) < len(columns):
-                return True
-            a, b, c = (parse_cell(cells[x]).value for x in (f, i, r))
-            return a is None or b is None or c is None or a >= b - c
-        return ok21
-    return None
+
+def _order_check(template: str, key: str, columns: tuple[str, ...]) -> Check | None:
+    if key not in ("rules", "normative_docs") or template not in ("2019", "2021"):
+        return None
+    return _Order(template, columns)
+
+
+@lru_cache(maxsize=1 << 10)
+def _split_of(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | None) -> Split:
+    """`split_run` remembered (table 四's one run; the check is a value, see `_readings_of`)."""
+    return split_run(pieces, kinds, check)
 
 
 def solve_proactive(table: TableResult, only: Iterable[str] | None = None,
@@ -245,7 +281,8 @@ def solve_proactive(table: TableResult, only: Iterable[str] | None = None,
             base = check
             check = (lambda cells, a=base, b=more: (a is None or a(cells)) and
                      (len(cells) < len(kinds) or b(cells)))
-        sol = _row_solution(spec.key, table.row_texts[spec.key].segment, kinds, check=check)
+        sol = _row_solution(spec.key, table.row_texts[spec.key].segment, kinds, check=check,
+                            remember=more is None)
         if sol is not None:
             rows[spec.key] = sol
             columns[spec.key] = spec.columns
