@@ -109,7 +109,7 @@ def derived_cell(value: int) -> Cell:
     return Cell("", Decimal(value), "number")
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 16)
 def parse_cell(raw: str | None) -> Cell:
     """Parse a value cell: 0, 增3, 减少4, 1732.633648万元, 22（其中修订16件）, 2笔, /, 无, empty.
 

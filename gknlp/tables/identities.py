@@ -7,7 +7,7 @@ and derive cells; all three must mean the same sums.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from gknlp.data import load_toml
@@ -27,10 +27,11 @@ class Identity:
     where: str
     lhs: tuple[Cell, ...]
     rhs: tuple[Cell, ...]
+    cells: tuple[Cell, ...] = field(init=False, repr=False, compare=False)
+    """lhs + rhs (read for every identity of every table settled)."""
 
-    @property
-    def cells(self) -> tuple[Cell, ...]:
-        return self.lhs + self.rhs
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cells", self.lhs + self.rhs)
 
 
 @cache

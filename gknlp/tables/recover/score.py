@@ -66,9 +66,10 @@ class Indexed:
     rhs: tuple[tuple[str, int], ...]
 
 
-def index_identities(identities: Sequence[Identity], columns: tuple[str, ...]) -> tuple[Indexed, ...]:
+@lru_cache(maxsize=256)
+def index_identities(identities: tuple[Identity, ...], columns: tuple[str, ...]) -> tuple[Indexed, ...]:
     """The identities over these columns (an identity reading a column the table lacks is
-    dropped: its cells are blank)."""
+    dropped: its cells are blank); remembered per table shape (reports share a few)."""
     at = {c: i for i, c in enumerate(columns)}
     out = []
     for ident in identities:

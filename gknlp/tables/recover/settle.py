@@ -22,7 +22,7 @@ from gknlp.tables.parse import Provenance, TableResult
 
 __all__ = ["settle_table", "MAX_PLACEMENTS"]
 
-MAX_PLACEMENTS = 5_000
+MAX_PLACEMENTS = 500
 """Placements of one lost row tried against the identities."""
 
 Key = tuple[str, str]
@@ -46,25 +46,21 @@ class _Cells:
     BLOCK = object()
 
     def __init__(self, table: TableResult, identities: tuple[Identity, ...]) -> None:
+        block = self.BLOCK
         columns = set(table.columns)
-        self.values: dict[Key, object] = {}
-        for ident in identities:
-            for row, col in ident.cells:
-                cell = table.rows.get(row, {}).get(col) if col in columns else None
-                if col not in columns or row not in table.rows:
-                    self.values[(row, col)] = self.BLOCK
-                elif cell is None:
-                    self.values[(row, col)] = None
-                elif cell.natural:
-                    self.values[(row, col)] = int(cell.value)   # type: ignore[arg-type]
-                else:
-                    self.values[(row, col)] = self.BLOCK
+        self.values: dict[Key, object] = {
+            (row, col): (None if cell is None else int(cell.value) if cell.natural else block)  # type: ignore[arg-type]
+            for row, cells in table.rows.items() for col, cell in cells.items() if col in columns}
+
+    def get(self, key: Key) -> object:
+        """A cell's value; BLOCK for a cell the table lacks (a row or column not printed)."""
+        return self.values.get(key, self.BLOCK)
 
     def side(self, cells: tuple[Key, ...], extra: dict[Key, int]) -> tuple[int, list[Key]] | None:
         """(sum of the known cells, the unknown ones); None when a cell blocks."""
         total, unknown = 0, []
         for key in cells:
-            v = extra.get(key, self.values.get(key))
+            v = extra[key] if key in extra else self.values.get(key, self.BLOCK)
             if v is self.BLOCK:
                 return None
             if v is None:
@@ -76,17 +72,26 @@ class _Cells:
 
 def _fits(cells: _Cells, identities: tuple[Identity, ...], extra: dict[Key, int]) -> bool:
     """No identity is broken by the known cells (unknown cells free counts >= 0)."""
+    values = {**cells.values, **extra} if extra else cells.values
+    block = cells.BLOCK
     for ident in identities:
-        lhs, rhs = cells.side(ident.lhs, extra), cells.side(ident.rhs, extra)
-        if lhs is None or rhs is None:
-            continue
-        (a, ua), (b, ub) = lhs, rhs
-        if not ua and not ub and a != b:
-            return False
-        if not ua and ub and b > a:
-            return False
-        if ua and not ub and a > b:
-            return False
+        sums, open_ = [0, 0], [False, False]
+        for side, keys in enumerate((ident.lhs, ident.rhs)):
+            for key in keys:
+                v = values.get(key, block)
+                if v is None:
+                    open_[side] = True
+                elif v is block:
+                    break
+                else:
+                    sums[side] += v   # type: ignore[operator]
+            else:
+                continue
+            break   # a cell blocks: the identity cannot be read
+        else:
+            a, b = sums
+            if (not open_[0] and not open_[1] and a != b) or (not open_[0] and b > a) or (not open_[1] and a > b):
+                return False
     return True
 
 
@@ -111,13 +116,15 @@ def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) 
         if not values or any(not v.natural for v in values) or len(values) >= len(lost.cells):
             continue
         n, k = len(lost.cells), len(values)
+        mine = set(lost.cells)
+        touching = tuple(i for i in identities if mine.intersection(i.cells))
         agreed: dict[Key, set] = {}
         fitting = 0
         for tried, chosen in enumerate(itertools.combinations(range(n), k)):
             if tried >= MAX_PLACEMENTS:
                 return rows
             extra = {lost.cells[i]: int(v.value) for i, v in zip(chosen, values)}   # type: ignore[arg-type]
-            if not _fits(cells, identities, extra):
+            if not _fits(cells, touching, extra):
                 continue
             fitting += 1
             for i, cell in enumerate(lost.cells):
@@ -145,29 +152,46 @@ def _placed_cell(lost, values: list[Cell], value: int) -> Cell:
 
 def _derive(cells: _Cells, identities: tuple[Identity, ...]) -> dict[Key, tuple[int, Identity]]:
     """Cells the identities settle, to a fixed point: (value, the identity that gave it)."""
+    values = dict(cells.values)
+    block = cells.BLOCK
+    usable = [i for i in identities if all(values.get(k, block) is not block for k in i.cells)
+              and any(values.get(k, block) is None for k in i.cells)]
     found: dict[Key, tuple[int, Identity]] = {}
     changed = True
-    while changed:
+    while changed and usable:
         changed = False
-        for ident in identities:
-            extra = {k: v for k, (v, _) in found.items()}
-            lhs, rhs = cells.side(ident.lhs, extra), cells.side(ident.rhs, extra)
-            if lhs is None or rhs is None:
-                continue
-            (a, ua), (b, ub) = lhs, rhs
+        for ident in usable:
+            a, ua = _side(values, ident.lhs)
+            b, ub = _side(values, ident.rhs)
             if bool(ua) == bool(ub):
                 continue   # nothing unknown, or unknowns on both sides
             need, unknown = (b - a, ua) if ua else (a - b, ub)
             if need < 0:
                 return {}   # the known cells contradict the identity: settle nothing
             if len(set(unknown)) == 1:
-                found[unknown[0]] = (need, ident)
-                changed = True
+                settled = {unknown[0]: need}
             elif need == 0:
-                for key in unknown:
-                    found[key] = (0, ident)
-                changed = True
+                settled = dict.fromkeys(unknown, 0)
+            else:
+                continue
+            for key, v in settled.items():
+                values[key] = v
+                found[key] = (v, ident)
+            changed = True
+        usable = [i for i in usable if any(values.get(k) is None for k in i.cells)]
     return found
+
+
+def _side(values: dict[Key, object], cells: tuple[Key, ...]) -> tuple[int, list[Key]]:
+    """(sum of the known cells, the unknown ones); the identity is known not to block."""
+    total, unknown = 0, []
+    for key in cells:
+        v = values.get(key)
+        if v is None:
+            unknown.append(key)
+        else:
+            total += v   # type: ignore[operator]
+    return total, unknown
 
 
 def _settle(table: TableResult, identities: tuple[Identity, ...], place: bool) -> set[str]:
@@ -220,8 +244,10 @@ def settle_table(table: TableResult) -> None:
     A row placed by the layout alone or by a placement is kept only when, once settled, the
     identities confirm it; otherwise the table is settled again with those rows null (only
     derivation, which is exact)."""
-    if not table.lost and all(cell is not None for cells in table.rows.values() for cell in cells.values()):
-        return   # every cell read (the usual table): nothing to place or derive
+    if not table.lost and all(cell is not None or f"{row}.{col}" in table.ambiguous
+                              for row, cells in table.rows.items() for col, cell in cells.items()
+                              if col in table.columns):
+        return   # every cell read, or left open by the recovery's identities: nothing to settle
     identities = _identities(table)
     if not identities:
         return
