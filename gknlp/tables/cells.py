@@ -104,6 +104,7 @@ class Cell:
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
 
 
+@lru_cache(maxsize=1 << 10)
 def derived_cell(value: int) -> Cell:
     """A cell the identities settle (no printed text)."""
     return Cell("", Decimal(value), "number")

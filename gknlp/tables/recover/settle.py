@@ -48,8 +48,11 @@ class _Cells:
     def __init__(self, table: TableResult, identities: tuple[Identity, ...]) -> None:
         block = self.BLOCK
         columns = set(table.columns)
+        # a row the table does not print (not found) is not settled: it may not exist there
+        printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
         self.values: dict[Key, object] = {
-            (row, col): (None if cell is None else int(cell.value) if cell.natural else block)  # type: ignore[arg-type]
+            (row, col): (int(cell.value) if cell.natural else block) if cell is not None  # type: ignore[arg-type]
+            else None if row in printed else block
             for row, cells in table.rows.items() for col, cell in cells.items() if col in columns}
 
     def get(self, key: Key) -> object:
