@@ -54,6 +54,8 @@ def test_tables_every_cell_matches_hand_read_fixture(fixture: Path, request: pyt
         if got != expected:
             wrong.append((where, expected, got))
     assert wrong == []
+    derived = sorted(f"{t}.{k}" for t, info in out["table_info"].items() for k in info["derived"])
+    assert derived == sorted(fx.get("derived", []))
     if "requests" not in fx.get("absent", []):
         assert out["table_info"]["requests"]["columns"] == fx["requests_columns"]
     for where, raw in fx.get("raw", {}).items():
@@ -67,6 +69,18 @@ def test_tables_seed_assessable_identities_pass(name: str, seeds_out: dict) -> N
     failed = [c for c in out["checks"] if c["status"] == "fail"]
     assert failed == []
     assert sum(c["status"] == "pass" for c in out["checks"]) >= 15
+
+
+def test_tables_seed_000_lost_cells_are_derived_and_flagged(seeds_out: dict) -> None:
+    """The 16 sub-rows lost their 自然人 cell in the layout: derived 0 by R2, with a warning each."""
+    out = seeds_out["000_f6f884fffa850788.txt"]
+    derived = out["table_info"]["requests"]["derived"]
+    assert len(derived) == 16 and all(k.endswith(".natural_person") for k in derived)
+    assert all(rule.startswith("R2 requests.natural_person") for rule in derived.values())
+    assert all(out["tables"]["requests"][k.split(".")[0]]["natural_person"] == 0 for k in derived)
+    assert all(out["table_info"]["requests"]["provenance"][k] == "derived" for k in derived)
+    lost = [w for w in out["warnings"] if w["code"] == "lost_cells"]
+    assert len(lost) == 16
 
 
 def test_tables_seed_000_has_no_total_column_so_r3_not_assessable(seeds_out: dict) -> None:
@@ -200,3 +214,95 @@ def test_tables_raw_audit_keeps_the_printed_text_where_the_value_does_not_tell()
                     if cell.raw and cell.raw.strip():
                         raw[f"{row}.{col}"] = cell.raw.strip()
         assert t.info()["raw"] == raw
+
+
+# --- the cell grammar, shared by the parser and the recovery --------------------------------------
+
+def test_tables_procurement_count_with_a_unit_survives_recovery() -> None:
+    """`政府集中采购 2笔984361元` in crawled text: recovery cuts `2笔`, and the parser reads it as 2."""
+    from gknlp.pipeline import extract_text
+
+    text = ("测试局2019年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第（九）项信息内容采购项目数量"
+            "采购总金额政府集中采购 2笔984361元\n三、收到和处理政府信息公开申请情况\n")
+    out = extract_text(text, annotators=[]).to_dict()
+    assert out["tables"]["proactive"]["procurement"] == {"projects": 2, "amount_wan_yuan": 98.4361}
+
+
+@pytest.mark.parametrize("word", ["减183", "减少183", "下降183", "-183"])
+def test_tables_change_words_read_as_a_sign(word: str) -> None:
+    from gknlp.pipeline import extract_text
+
+    text = ("二、主动公开政府信息情况\n信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n"
+            f"行政许可\t390\t{word}\t2061\n三、收到和处理政府信息公开申请情况\n")
+    out = extract_text(text, annotators=[]).to_dict()
+    assert out["tables"]["proactive"]["licensing"] == {"prev_items": 390, "change": -183, "decisions": 2061}
+
+
+@pytest.mark.parametrize("word,sign", [("增加", 1), ("增长", 1), ("上升", 1), ("减少", -1), ("下降", -1)])
+def test_tables_recovery_reads_change_words_as_the_parser_does(word: str, sign: int) -> None:
+    from gknlp.tables.cells import parse_cell
+    from gknlp.tables.recover import split_run, value_run
+
+    pieces = value_run(f"0{word}12 5")
+    assert pieces == ("0", f"{word}12", "5")
+    (cells,) = split_run(pieces, ["count", "change", "count"]).cells
+    assert parse_cell(cells[1]).value == sign * 12
+
+
+def test_tables_a_short_row_is_null_and_flagged_unless_the_layout_proves_its_columns() -> None:
+    from gknlp.tables.parse import extract_proactive
+
+    text = "规章 | 22 | 235 |\n行政规范性文件 | 34 | | 189 |\n"
+    t = extract_proactive(text, 0, len(text), year=2021)
+    assert t.rows["rules"] == {"issued": None, "repealed": None, "in_force": None}   # 2 values, 3 columns
+    assert {w.code for w in t.warnings if w.where and w.where.row == "rules"} == {"missing_cells"}
+    assert t.info()["provenance"]["rules.in_force"] == "ambiguous"
+    assert t.json_values()["normative_docs"] == {"issued": 34, "repealed": None, "in_force": 189}   # delimited
+
+
+def test_tables_a_label_with_a_typo_is_matched_and_kept_as_printed() -> None:
+    import random
+
+    from gknlp.pipeline import extract_text
+    from render import random_tables, render_report
+
+    tables = random_tables(random.Random(2), "2021")
+    text, fmt = render_report(tables, "2021", "tab", random.Random(2))
+    text = text.replace("其他法律行政法规禁止公开", "其他法律行政止公开")
+    out = extract_text(text, fmt=fmt, annotators=[]).to_dict()
+    assert out["tables"]["requests"] == tables["requests"]
+    assert out["table_info"]["requests"]["labels"] == {"denied_prohibited": "其他法律行政止公开"}
+    assert any(w["code"] == "label_tolerant" for w in out["warnings"])
+
+
+def test_tables_a_label_matching_two_rows_equally_is_not_guessed() -> None:
+    from gknlp.tables.align import fuzzy_label
+
+    text = "x 属于行政查询案卷 0 0"
+    assert fuzzy_label(text, 0, len(text), ("属于行政执法案卷",), (("属于行政查询事项",),)) is None
+    assert fuzzy_label(text, 0, len(text), ("属于行政执法案卷",), ()) is not None
+
+
+def test_tables_appeals_blocks_as_sub_tables_are_mapped_by_heading_and_header() -> None:
+    from gknlp.tables.parse import extract_appeals
+
+    text = ("四、政府信息公开行政复议、行政诉讼情况\n### 行政复议\n| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n"
+            "|---|---|---|---|---|\n| 27 | 10 | 9 | 15 | 61 |\n\n### 行政诉讼（未经复议直接起诉）\n"
+            "| 结果纠正 | 结果维持 | 其他结果 | 尚未审结 | 总计 |\n|---|---|---|---|---|\n| 0 | 3 | 0 | 0 | 3 |\n\n"
+            "### 行政诉讼（复议后起诉）\n| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n|---|---|---|---|---|\n"
+            "| 8 | 0 | 1 | 1 | 10 |\n\n五、存在的主要问题及改进情况\n2025年，我县")
+    t = extract_appeals(text, 0, len(text))
+    assert t.json_values() == {
+        "review": {"upheld": 27, "corrected": 10, "other": 9, "pending": 15, "total": 61},
+        "litigation_direct": {"upheld": 3, "corrected": 0, "other": 0, "pending": 0, "total": 3},
+        "litigation_after_review": {"upheld": 8, "corrected": 0, "other": 1, "pending": 1, "total": 10}}
+
+
+def test_tables_table_warnings_are_typed_with_their_place() -> None:
+    from gknlp.tables.parse import extract_requests
+    from gknlp.types import ReportWarning
+
+    text = "一、本年新收政府信息公开申请数量\t1\t2\n"
+    t = extract_requests(text, 0, len(text))
+    assert t.warnings and all(isinstance(w, ReportWarning) and w.where.table == "requests" for w in t.warnings)
+    assert {w.where.row for w in t.warnings if w.code == "row_not_found"} >= {"carried_in", "total"}
