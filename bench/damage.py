@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from gknlp.pipeline import extract_text  # noqa: E402
-from render import damage_case, damaged_report, random_tables, score_report  # noqa: E402
+from render import damage_case, damaged_report, random_tables, score_report
+
+from gknlp.pipeline import extract_text
 
 
 def _line(name: str, c: Counter, cases: int) -> str:

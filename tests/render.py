@@ -9,7 +9,11 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from gknlp.tables.templates import appeals_template, proactive_templates, requests_template
+from gknlp.tables.templates import (
+    appeals_template,
+    proactive_templates,
+    requests_template,
+)
 
 APPLICANTS = ("natural_person", "commercial", "research", "public_interest", "legal_services", "other_org")
 LAYOUTS = ("tab", "cell_per_line", "pipe_line", "pipe_cells", "html", "markdown")

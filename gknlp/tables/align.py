@@ -17,9 +17,21 @@ from typing import NamedTuple
 from gknlp.tables.cells import is_value_token
 from gknlp.text.labels import gap_tolerant, squash
 
-__all__ = ["label_pattern", "label_finder", "LabelFinder", "find_label", "LabelMatch", "row_tokens", "cut_row_tokens", "Tokens",
-           "fuzzy_label", "FuzzyMatch", "edit_bound", "enumerator_start",
-           "squash"]
+__all__ = [
+    "FuzzyMatch",
+    "LabelFinder",
+    "LabelMatch",
+    "Tokens",
+    "cut_row_tokens",
+    "edit_bound",
+    "enumerator_start",
+    "find_label",
+    "fuzzy_label",
+    "label_finder",
+    "label_pattern",
+    "row_tokens",
+    "squash",
+]
 
 _CN_DIGITS = "一二三四五六七八九十"
 
@@ -58,7 +70,7 @@ class LabelFinder:
     pattern is used instead.
     """
 
-    __slots__ = ("_label", "_before", "_run_chars")
+    __slots__ = ("_before", "_label", "_run_chars")
 
     def __init__(self, labels: tuple[str, ...], enum: str | None) -> None:
         self._label = re.compile("|".join(_label_alternation(labels)))

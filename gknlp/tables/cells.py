@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from gknlp.data import load_toml
 
-__all__ = ["Cell", "CellGrammar", "GRAMMAR", "derived_cell", "parse_cell", "is_value_token", "PLACEHOLDER"]
+__all__ = ["GRAMMAR", "PLACEHOLDER", "Cell", "CellGrammar", "derived_cell", "is_value_token", "parse_cell"]
 
 
 def _alternation(words: list[str]) -> str:
@@ -99,8 +99,8 @@ class Cell:
         raw = self.raw.strip() if self.raw else ""
         differs = self.kind == "placeholder" or self.note or self.unit or (raw and raw != str(v))
         object.__setattr__(self, "integral", integral)
-        object.__setattr__(self, "exact", int(v) if integral else v)
-        object.__setattr__(self, "natural", integral and v >= 0)
+        object.__setattr__(self, "exact", int(v) if integral and v is not None else v)
+        object.__setattr__(self, "natural", integral and v is not None and v >= 0)
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
 
 

@@ -8,14 +8,20 @@ blank or a placeholder: blanks are never read as zero.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
-from gknlp.tables.identities import Identity, appeals_identities, identity_sets, requests_identities
+from gknlp.tables.identities import (
+    Identity,
+    appeals_identities,
+    identity_sets,
+    requests_identities,
+)
 from gknlp.tables.parse import TableResult
 from gknlp.types import to_json_number
 
-__all__ = ["Check", "check_tables", "check_requests", "check_appeals", "check_types", "check_narrative"]
+__all__ = ["Check", "check_appeals", "check_narrative", "check_requests", "check_tables", "check_types"]
 
 
 class Check(NamedTuple):
@@ -86,7 +92,7 @@ def check_appeals(t: TableResult) -> list[Check]:
 
 def check_types(tables: list[TableResult]) -> list[Check]:
     """R6: counts are integers >= 0; the 2019 change column may be negative; money may be decimal."""
-    checks = []
+    checks: list[Check] = []
     for t in tables:
         if not t.found:
             continue

@@ -13,7 +13,7 @@ from functools import cache
 from gknlp.data import load_toml
 from gknlp.tables.templates import appeals_template, requests_template
 
-__all__ = ["Identity", "requests_identities", "appeals_identities", "identity_sets"]
+__all__ = ["Identity", "appeals_identities", "identity_sets", "requests_identities"]
 
 Cell = tuple[str, str]
 """(row, column)."""

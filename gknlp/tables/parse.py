@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from gknlp.tables.align import (
     LabelMatch,
@@ -29,8 +30,16 @@ from gknlp.tables.templates import (
 from gknlp.text.labels import squash
 from gknlp.types import ReportWarning, Where, to_json_number
 
-__all__ = ["TableResult", "RowText", "Provenance", "Lost", "extract_proactive", "extract_requests",
-           "extract_appeals", "fit_cells"]
+__all__ = [
+    "Lost",
+    "Provenance",
+    "RowText",
+    "TableResult",
+    "extract_appeals",
+    "extract_proactive",
+    "extract_requests",
+    "fit_cells",
+]
 
 _WAN = Decimal(10000)
 _NO_CELLS: Mapping[str, Cell | None] = MappingProxyType({})
@@ -159,7 +168,7 @@ def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | No
     while len(cells) > n and cells[-1] == "":
         cells.pop()
     if len(cells) == n:
-        return cells, None
+        return list[str | None](cells), None
     if not values:   # a row printed with no cell at all lost them; blank cells are blank
         if not tokens.cells:
             return [None] * n, "missing_cells" if tokens.delimited else "no_values"
@@ -614,8 +623,9 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
     table.layout = layout
     # The values are the first run of value cells; narrative after the table is not part of it.
     values = list(tokens.values)
+    fitted: list[str | None] | None
     if tokens.delimited and len(values) >= n:
-        fitted, problem = values[:n], None
+        fitted, problem = list[str | None](values[:n]), None
     else:
         fitted, problem = fit_cells(Tokens(tokens.cells[: max(n, 1)] if tokens.delimited else tokens.cells,
                                            tokens.delimited), n)

@@ -8,8 +8,16 @@ from functools import cache
 from gknlp.data import load_toml
 from gknlp.tables.align import LabelFinder, label_finder
 
-__all__ = ["RowSpec", "ColumnSpec", "ProactiveTemplate", "RequestsTemplate", "AppealsTemplate",
-           "proactive_templates", "requests_template", "appeals_template"]
+__all__ = [
+    "AppealsTemplate",
+    "ColumnSpec",
+    "ProactiveTemplate",
+    "RequestsTemplate",
+    "RowSpec",
+    "appeals_template",
+    "proactive_templates",
+    "requests_template",
+]
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def test_tables_label_finder_finds_what_the_label_pattern_finds(text: str) -> No
 
     for labels, enum in _all_labels():
         reference, finder = label_pattern(labels, enum), label_finder(labels, enum)
-        starts = set(range(0, min(len(text), 12)))
+        starts = set(range(min(len(text), 12)))
         for m in reference.finditer(text):
             starts.update(range(max(0, m.start() - 4), m.end() + 1))
         for start in sorted(starts):

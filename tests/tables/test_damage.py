@@ -9,9 +9,9 @@ header repeated mid-table, change words for 增/减, a transposed table), alone 
 from __future__ import annotations
 
 import pytest
+from render import DAMAGE_KINDS, damage_case, score_report
 
 from gknlp.pipeline import extract_text
-from render import DAMAGE_KINDS, damage_case, score_report
 
 N_CASES = 1200
 
@@ -43,7 +43,7 @@ def test_damage_no_wrong_value_is_certain_and_every_null_is_flagged(kind: str, s
                                   "transposed"])
 def test_damage_most_kinds_lose_nothing_outside_flattened_text(kind: str) -> None:
     """Outside flattened text these damages cost no cell at all."""
-    for case in range(0, 600):
+    for case in range(600):
         template, layout, kinds, tables, text, fmt = damage_case(case)
         if kinds != [kind] or layout == "flattened":
             continue
@@ -54,7 +54,7 @@ def test_damage_most_kinds_lose_nothing_outside_flattened_text(kind: str) -> Non
 def test_damage_lost_cells_are_settled_by_the_identities() -> None:
     """A lost cell of table 三 costs nothing: the identities place the row's values or derive it."""
     settled = 0
-    for case in range(0, 600):
+    for case in range(600):
         template, layout, kinds, tables, text, fmt = damage_case(case)
         if kinds != ["lost_cell"]:
             continue

@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from gknlp.text.normalize import normalize
-from gknlp.tables import recover
 from gknlp.tables.checks import check_tables
 from gknlp.tables.parse import extract_appeals, extract_proactive, extract_requests
-from gknlp.tables.recover import (cross_year_constraints, recover_tables, solve_proactive, split_run,
-                                  value_run)
+from gknlp.tables.recover import (
+    cross_year_constraints,
+    recover_tables,
+    solve_proactive,
+    split_run,
+    value_run,
+)
+from gknlp.text.normalize import normalize
 from gknlp.types import to_json_number
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tables"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -263,8 +262,9 @@ def test_tables_a_short_row_is_null_and_flagged_unless_the_layout_proves_its_col
 def test_tables_a_label_with_a_typo_is_matched_and_kept_as_printed() -> None:
     import random
 
-    from gknlp.pipeline import extract_text
     from render import random_tables, render_report
+
+    from gknlp.pipeline import extract_text
 
     tables = random_tables(random.Random(2), "2021")
     text, fmt = render_report(tables, "2021", "tab", random.Random(2))

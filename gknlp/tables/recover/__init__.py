@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from gknlp.tables.parse import TableResult
 from gknlp.tables.recover.apply import apply_solution
-from gknlp.tables.recover.runs import MAX_SPLITS, MAX_STEPS, Split, cell_ok, is_flattened, split_run, value_run
+from gknlp.tables.recover.runs import (
+    MAX_SPLITS,
+    MAX_STEPS,
+    Split,
+    cell_ok,
+    is_flattened,
+    split_run,
+    value_run,
+)
 from gknlp.tables.recover.score import MAX_COMBOS, RowSolution, Status
 from gknlp.tables.recover.settle import settle_table
 from gknlp.tables.recover.solve import (
@@ -30,9 +38,26 @@ from gknlp.tables.recover.solve import (
     solve_requests,
 )
 
-__all__ = ["recover_tables", "value_run", "cell_ok", "split_run", "Split", "RowSolution", "TableSolution",
-           "Status", "solve_requests", "solve_appeals", "solve_proactive", "apply_solution", "settle_table",
-           "cross_year_constraints", "is_flattened", "MAX_STEPS", "MAX_SPLITS", "MAX_COMBOS"]
+__all__ = [
+    "MAX_COMBOS",
+    "MAX_SPLITS",
+    "MAX_STEPS",
+    "RowSolution",
+    "Split",
+    "Status",
+    "TableSolution",
+    "apply_solution",
+    "cell_ok",
+    "cross_year_constraints",
+    "is_flattened",
+    "recover_tables",
+    "settle_table",
+    "solve_appeals",
+    "solve_proactive",
+    "solve_requests",
+    "split_run",
+    "value_run",
+]
 
 
 def _targets(table: TableResult) -> list[str] | None:

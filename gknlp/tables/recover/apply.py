@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from gknlp.tables.cells import parse_cell
+from gknlp.tables.cells import Cell, parse_cell
 from gknlp.tables.parse import Provenance, TableResult
 from gknlp.tables.recover.score import Status
 from gknlp.tables.recover.solve import TableSolution
 from gknlp.types import to_json_number
 
-__all__ = ["apply_solution", "MAX_CANDIDATES_SHOWN", "FIT_CODES"]
+__all__ = ["FIT_CODES", "MAX_CANDIDATES_SHOWN", "apply_solution"]
 
 MAX_CANDIDATES_SHOWN = 12
 """Candidate values listed for one ambiguous cell."""
@@ -70,18 +70,20 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             continue
         split = len(sol.pieces) != len(cols)   # cells cut from pieces, not one piece per cell
         if len(sol.raws) == 1 and sol.status is not Status.GAVE_UP:   # one reading: every cell certain
-            cells = table.rows[key] = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
-            for col, cell in cells.items():
+            parsed = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
+            table.rows[key] = dict(parsed)
+            for col, cell in parsed.items():
                 if cell.unit == "元":
                     table.money_unit[f"{key}.{col}"] = "yuan"
                 if split:
                     table.provenance[f"{key}.{col}"] = Provenance.RECOVERED
             continue
-        new_row = {}
+        new_row: dict[str, Cell | None] = {}
         listed = {}
         for col, (raw, cands) in solution.cells(key).items():
             if raw is not None:
-                cell = new_row[col] = parse_cell(raw)
+                cell = parse_cell(raw)
+                new_row[col] = cell
                 if cell.unit == "元":
                     table.money_unit[f"{key}.{col}"] = "yuan"
                 if split:

@@ -9,15 +9,23 @@ parses there (`2笔` stays a count of 2).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
 
 from gknlp.tables.cells import GRAMMAR, PLACEHOLDER
 from gknlp.tables.parse import TableResult
 
-__all__ = ["value_run", "value_run_text", "cell_ok", "split_run", "Split", "is_flattened",
-           "MAX_STEPS", "MAX_SPLITS"]
+__all__ = [
+    "MAX_SPLITS",
+    "MAX_STEPS",
+    "Split",
+    "cell_ok",
+    "is_flattened",
+    "split_run",
+    "value_run",
+    "value_run_text",
+]
 
 MAX_STEPS = 200_000
 """Search steps allowed for one row's splits; past it the row is given up (all cells ambiguous)."""

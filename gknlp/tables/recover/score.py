@@ -9,11 +9,12 @@ several open rows reach tens of thousands).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from gknlp.tables.cells import parse_cell
 from gknlp.tables.identities import Identity
@@ -21,8 +22,17 @@ from gknlp.tables.identities import Identity
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Status", "RowSolution", "Indexed", "index_identities", "solve_rows", "violations_by_loop",
-           "violations_by_array", "MAX_COMBOS", "values_of"]
+__all__ = [
+    "MAX_COMBOS",
+    "Indexed",
+    "RowSolution",
+    "Status",
+    "index_identities",
+    "solve_rows",
+    "values_of",
+    "violations_by_array",
+    "violations_by_loop",
+]
 
 MAX_COMBOS = 50_000
 """Combinations of ambiguous rows tried against the identities of one table."""
@@ -97,9 +107,10 @@ def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, 
     total = _ZERO
     for row, ci in side:
         vals = choice.get(row)
-        if vals is None or vals[ci] is None:
+        v = None if vals is None else vals[ci]
+        if v is None:
             return None
-        total += vals[ci]
+        total += v
     return total
 
 
@@ -133,12 +144,12 @@ def solve_rows(rows: dict[str, RowSolution], identities: Sequence[Indexed],
     else:
         import numpy as np
 
-        bad = violations_by_array(open_rows, shape, values, fixed, identities)
-        if bad is None:
-            bad = np.array(violations_by_loop(open_rows, shape, values, fixed, identities))
-        best = int(bad.min())
+        scored = violations_by_array(open_rows, shape, values, fixed, identities)
+        if scored is None:
+            scored = np.array(violations_by_loop(open_rows, shape, values, fixed, identities))
+        best = int(scored.min())
         limit = best if best == 0 else best + 1
-        keep = (bad <= limit).reshape(shape)
+        keep = (scored <= limit).reshape(shape)
         # per open row, the splits that some kept combination takes, in order
         chosen = [np.flatnonzero(keep.any(axis=tuple(a for a in range(len(shape)) if a != j))).tolist()
                   for j in range(len(open_rows))]
@@ -217,7 +228,7 @@ def _linear(identities: tuple[Indexed, ...]) -> _Linear:
     used = np.zeros(shape, dtype=np.int64)
     used[cells] = 1
     rows = tuple(index)
-    return _Linear(rows, index, coef, used, used.any(axis=1))
+    return _Linear(rows, index, coef, used, np.asarray(used.any(axis=1)))
 
 
 def violations_by_array(open_rows: list[str], shape: list[int], values: dict[str, list[tuple[Value, ...]]],
@@ -241,7 +252,7 @@ def violations_by_array(open_rows: list[str], shape: list[int], values: dict[str
     if not identities:
         return np.zeros(n_combos, dtype=np.int64)
     lin = _linear(tuple(identities))
-    n_rows, width, n_ident = lin.coef.shape
+    _, width, n_ident = lin.coef.shape
     zeros, absent, present = (0,) * width, (True,) * width, (False,) * width
     ints: list[int] = []
     blanks: list[bool] = []
@@ -267,8 +278,9 @@ def violations_by_array(open_rows: list[str], shape: list[int], values: dict[str
     diff, blank = diff[varying], blank[varying]
     view = [1] * len(open_rows) + [len(diff)]
     for j, r in open_index:
-        splits = [_whole(split[:width]) for split in values[open_rows[j]]]
-        if None in splits:
+        found = [_whole(split[:width]) for split in values[open_rows[j]]]
+        splits = [s for s in found if s is not None]
+        if len(splits) < len(found):
             return None
         view[j] = shape[j]
         split_ints = np.array([s[0] for s in splits], dtype=np.int64)

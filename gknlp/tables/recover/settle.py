@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import copy
 import itertools
-from decimal import Decimal
 
 from gknlp.tables.cells import Cell, derived_cell, parse_cell
 from gknlp.tables.identities import Identity, appeals_identities, requests_identities
 from gknlp.tables.parse import Provenance, TableResult
 
-__all__ = ["settle_table", "MAX_PLACEMENTS"]
+__all__ = ["MAX_PLACEMENTS", "settle_table"]
 
 MAX_PLACEMENTS = 500
 """Placements of one lost row tried against the identities."""

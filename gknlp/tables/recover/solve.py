@@ -9,11 +9,12 @@ gives it the same value.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
-from typing import Callable, Iterable, Sequence
 
+from gknlp.tables.cells import parse_cell
 from gknlp.tables.identities import appeals_identities, requests_identities
 from gknlp.tables.parse import TableResult
 from gknlp.tables.recover.runs import Split, split_run, value_run
@@ -25,10 +26,9 @@ from gknlp.tables.recover.score import (
     solve_rows,
     values_of,
 )
-from gknlp.tables.cells import parse_cell
 from gknlp.tables.templates import appeals_template, proactive_templates
 
-__all__ = ["TableSolution", "solve_requests", "solve_appeals", "solve_proactive", "cross_year_constraints"]
+__all__ = ["TableSolution", "cross_year_constraints", "solve_appeals", "solve_proactive", "solve_requests"]
 
 Check = Callable[[tuple[str, ...]], bool]
 
@@ -122,9 +122,9 @@ def _holds(idents: Sequence[Indexed], cells: tuple[str, ...]) -> bool:
     for ident in idents:
         lhs = [vals[i] for _, i in ident.lhs]
         rhs = [vals[i] for _, i in ident.rhs]
-        if None in lhs or None in rhs:
+        if any(v is None for v in lhs + rhs):
             continue
-        if sum(lhs, Decimal(0)) != sum(rhs, Decimal(0)):
+        if sum(filter(None, lhs), Decimal(0)) != sum(filter(None, rhs), Decimal(0)):
             return False
     return True
 
@@ -166,8 +166,8 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
                 continue
         cells = table.rows.get(key)
         if cells and any(c is not None and c.value is not None for c in cells.values()):
-            rows[key] = RowSolution(key, (), [tuple((cells[c].raw if cells.get(c) else "") for c in cols)],
-                                    Status.FIXED)
+            raws = [getattr(cells.get(c), "raw", "") for c in cols]
+            rows[key] = RowSolution(key, (), [tuple(raws)], Status.FIXED)
     solution = TableSolution(rows, {k: cols for k in rows})
     if any(s.status in (Status.SOLVED, Status.AMBIGUOUS) and len(s.raws) > 1 for s in rows.values()):
         identities = index_identities(requests_identities(template, cols, tuple(table.rows)), cols)
@@ -279,8 +279,8 @@ def solve_proactive(table: TableResult, only: Iterable[str] | None = None,
         more = (extra or {}).get(spec.key)
         if more is not None:
             base = check
-            check = (lambda cells, a=base, b=more: (a is None or a(cells)) and
-                     (len(cells) < len(kinds) or b(cells)))
+            check = (lambda cells, a=base, b=more, n=len(kinds): (a is None or a(cells)) and
+                     (len(cells) < n or b(cells)))
         sol = _row_solution(spec.key, table.row_texts[spec.key].segment, kinds, check=check,
                             remember=more is None)
         if sol is not None:
