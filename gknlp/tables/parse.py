@@ -301,6 +301,16 @@ def _html_cells(segment: str, n: int, label_line: bool) -> tuple[str, ...] | Non
     return None
 
 
+def _own_line(segment: str, n: int) -> bool:
+    """The row's first line of values holds exactly its n values: the values after them (a row
+    whose label was not found, narrative) are on later lines, so the first n are the row's."""
+    for line in segment.split("\n"):
+        values = row_tokens(line).values
+        if values:
+            return len(values) == n
+    return False
+
+
 def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tuple[str, ...]],
           text: str, matches: list[LabelMatch], end: int) -> None:
     """Cut each matched row's text (up to the next label) into its cells."""
@@ -336,7 +346,7 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
         if problem:
             table.warn(problem, f"row {key}: expected {len(cols)} cells",
                        segment.strip()[:200], row=key)
-            if problem == "extra_cells":
+            if problem == "extra_cells" and not _own_line(segment, len(cols)):
                 table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values[:len(cols)], placed=True)
             if problem in ("missing_cells", "misaligned", "no_values"):
                 table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values)

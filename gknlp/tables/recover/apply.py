@@ -19,7 +19,7 @@ __all__ = ["FIT_CODES", "MAX_CANDIDATES_SHOWN", "apply_solution"]
 
 MAX_CANDIDATES_SHOWN = 12
 """Candidate values listed for one ambiguous cell."""
-FIT_CODES = frozenset({"run", "missing_cells", "misaligned", "extra_cells"})
+FIT_CODES = frozenset({"run", "missing_cells", "misaligned", "extra_cells", "no_values"})
 """The parser's warnings about a row's cells not fitting its columns."""
 
 
