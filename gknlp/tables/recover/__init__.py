@@ -82,3 +82,6 @@ def recover_tables(proactive: TableResult, requests: TableResult, appeals: Table
             apply_solution(appeals, solution, run_key="appeals")
     settle_table(requests)
     settle_table(appeals)
+    if requests.found and "total" not in requests.columns:
+        for cells in requests.rows.values():   # rows rewritten here keep the contract's null total
+            cells.setdefault("total", None)
