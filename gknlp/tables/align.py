@@ -143,20 +143,10 @@ def _expand(piece: str) -> list[str]:
     return [piece.strip()]
 
 
-_PLAIN_ROW = re.compile(r"[ \d]*")  # digits and ASCII spaces only: no separator, one line
-
-
 @lru_cache(maxsize=1 << 12)
 def row_tokens(segment: str) -> Tokens:
-    """Cut the text after a row label into cells (see `cut_row_tokens`).
-
-    Cached (Tokens are frozen): most rows of most reports are the same few runs of zeros.
-    Most rows are digits and spaces on the label's own line; these are cut by `str.split`,
-    as `cut_row_tokens` would cut them (numbers split at spaces, delimited when several).
-    """
-    if _PLAIN_ROW.fullmatch(segment):
-        parts = tuple(segment.split())
-        return Tokens(parts, len(parts) > 1)
+    """Cut the text after a row label into cells (`cut_row_tokens`), remembered: most rows of
+    most reports are the same few runs of zeros."""
     return cut_row_tokens(segment)
 
 
