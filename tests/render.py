@@ -287,7 +287,8 @@ _APPEAL_HEADER = ["结果维持", "结果纠正", "其他结果", "尚未审结"
 
 def _sub_tables(grids: dict, tables: dict, rng: random.Random) -> None:
     """Table 四 as one small table per block under its own heading; table 二 as one grid per
-    section under its 第二十条 heading."""
+    section under its 第二十条 heading; table 三 as small tables under group headings, each with
+    a generic header (类别 | 数据1 … 数据6 | 总计), as PDF-to-markdown converters print it."""
     parts: list = []
     for block, values in tables["appeals"].items():
         parts += [f"### {_BLOCK_HEADINGS[block]}", [list(_APPEAL_HEADER), [str(v) for v in values.values()]]]
@@ -300,6 +301,17 @@ def _sub_tables(grids: dict, tables: dict, rng: random.Random) -> None:
         else:
             cur.append(row)
     grids["proactive"] = pro
+    req, cur = [], None
+    header = ["类别", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "总计"]
+    for row in grids["requests"]:
+        if not _is_value(row[-1]):
+            continue   # the printed header: each sub-table gets its own below
+        labels = [c for c in row if not _is_value(c)]
+        if cur is None or len(labels) > 1 or rng.random() < 0.3:
+            cur = [list(header)]
+            req += [f"### {labels[0]}", cur]
+        cur.append([labels[-1]] + [c for c in row if _is_value(c)])
+    grids["requests"] = req
 
 
 def _transposed(grids: dict, tables: dict, rng: random.Random) -> None:

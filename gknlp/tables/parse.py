@@ -417,31 +417,36 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
 _LINE_TOKEN = re.compile(r"[^\s|]+")
 
 
-def _header_only(line: str, words: tuple[str, ...]) -> bool:
-    """A line made only of header words (and punctuation, spaces, separators)."""
-    rest = squash(line)
+def _header_words(line: str, words: tuple[str, ...]) -> int:
+    """How many header words a line made only of header words (and numbering, punctuation,
+    spaces, separators) holds; 0 for any other line."""
+    rest, n = squash(line), 0
     for w in words:
-        rest = rest.replace(w, "")
-    return not rest and bool(squash(line))
+        if w in rest:
+            rest = rest.replace(w, "")
+            n += 1
+    return n if not rest.strip("0123456789") else 0
 
 
 def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[str, ...],
                            words: tuple[str, ...]) -> str:
     """The text with table 三's column header blanked where it is printed again mid-table (after
-    a page break), so that its 总计 / 其他 are not taken for row labels. A repeated header is a
-    run of lines made only of header words, naming at least three applicant columns, after the
-    first values. Offsets are kept (blanked with spaces)."""
-    if not any(text.count(lab, start, end) > 1 for lab in applicants):
-        return text   # no applicant column named twice: no repeated header (the usual table)
+    a page break, or above each sub-table), so that its 总计 / 其他 are not taken for row labels.
+    A repeated header is a run of lines made only of header words, after the first values,
+    naming at least three applicant columns or holding two header words on one line (a lone
+    总计 may be a row's label). Offsets are kept (blanked with spaces)."""
+    if not any(text.count(lab, start, end) > 1 for lab in applicants + ("总计",)):
+        return text   # no column named twice: no repeated header (the usual table)
     spans: list[tuple[int, int]] = []
     seen_values = False
-    block: list[tuple[int, int]] = []   # the current run of header-only lines
+    block: list[tuple[int, int, int]] = []   # the current run of header-only lines (start, end, words)
     pos = start
 
     def close() -> None:
-        if block and seen_values and sum(1 for lab in applicants
-                                         if any(lab in squash(text[s:e]) for s, e in block)) >= 3:
-            spans.extend(block)
+        if block and seen_values and (sum(1 for lab in applicants
+                                          if any(lab in squash(text[s:e]) for s, e, _ in block)) >= 3
+                                      or any(n >= 2 for _, _, n in block)):
+            spans.extend((s, e) for s, e, _ in block)
         block.clear()
 
     while pos < end:
@@ -451,8 +456,8 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
         if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(line)):
             close()
             seen_values = True
-        elif _header_only(line, words):
-            block.append((pos, line_end))
+        elif n := _header_words(line, words):
+            block.append((pos, line_end, n))
         elif line.strip(" \t|:-"):
             close()
         pos = line_end + 1
@@ -465,6 +470,19 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
         last = e
     parts.append(text[last:])
     return "".join(parts)
+
+
+def _first_value_line(text: str, pos: int, end: int) -> int:
+    """Where the first line holding a value starts, from `pos` (the first row label found): the
+    column header lies before it, also when a heading repeats the first row's label above the
+    header (per-block sub-tables)."""
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(text, pos, line_end)):
+            return max(pos, text.rfind("\n", 0, pos) + 1)
+        pos = line_end + 1
+    return end
 
 
 def extract_requests(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
@@ -487,8 +505,9 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     table.template = template
     table.layout = layout
     matches = _match_tolerantly(table, text, rows, start, end, matches)
+    header_end = _first_value_line(text, matches[0].start, end)
     cols = tuple(c.key for c in spec.columns
-                 if not c.optional or any(_mentions(text, start, matches[0].start, lab) for lab in c.labels))
+                 if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels))
     table.columns = cols
     if "total" not in cols:
         table.warn("no_total_column", "the table has no 总计 column; total is null")
