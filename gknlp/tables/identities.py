@@ -8,7 +8,7 @@ and derive cells; all three must mean the same sums.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from gknlp.data import load_toml
 from gknlp.tables.templates import appeals_template, requests_template
@@ -51,7 +51,7 @@ def _names(value: str | list[str], template: str) -> tuple[str, ...]:
     return tuple(named[template] if isinstance(named, dict) else named)
 
 
-@cache
+@lru_cache(maxsize=256)
 def requests_identities(template: str, columns: tuple[str, ...], rows: tuple[str, ...]) -> tuple[Identity, ...]:
     """Table 三's identities for a table of this template with these columns and rows (in the
     table's order); memoised per shape (reports share a few)."""

@@ -108,9 +108,9 @@ def _unplace(table: TableResult) -> bool:
     return bool(placed)
 
 
-def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) -> set[str]:
-    """Place each lost row's values where every fitting placement agrees; the rows placed."""
-    rows: set[str] = set()
+def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) -> set[Key]:
+    """Place each lost row's values where every fitting placement agrees; the cells placed."""
+    rows: set[Key] = set()
     for key, lost in list(table.lost.items()):
         if lost.placed:
             continue
@@ -141,7 +141,7 @@ def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) 
                 table.provenance[f"{row}.{col}"] = Provenance.RECOVERED
                 cells.values[(row, col)] = value
                 placed += 1
-                rows.add(row)
+                rows.add((row, col))
     return rows
 
 
@@ -196,47 +196,51 @@ def _side(values: dict[Key, object], cells: tuple[Key, ...]) -> tuple[int, list[
     return total, unknown
 
 
-def _settle(table: TableResult, identities: tuple[Identity, ...], place: bool) -> set[str]:
-    """Place (when `place`) and derive; the rows whose cells the layout or a placement decided."""
-    placed = {row for lost in table.lost.values() if lost.placed for row, _ in lost.cells}
+def _settle(table: TableResult, identities: tuple[Identity, ...], place: bool) -> tuple[set[Key], set[Key]]:
+    """Place (when `place`) and derive. Returns the cells placed by the layout alone or by a
+    placement, and the cells derived."""
+    placed = {(row, col) for lost in table.lost.values() if lost.placed for row, col in lost.cells
+              if table.rows[row][col] is not None}
     cells = _Cells(table, identities)
     if not _fits(cells, identities, {}):
-        return placed   # the printed cells break an identity: no sum here can be trusted
+        return placed, set()   # the printed cells break an identity: no sum here can be trusted
     if place and table.lost:
         placed |= _place(table, cells, identities)
     found = _derive(cells, identities)
     if not found:
-        return placed
+        return placed, set()
     extra = {k: v for k, (v, _) in found.items()}
     if not _fits(cells, identities, extra):
-        return placed
+        return placed, set()
     for (row, col), (value, ident) in found.items():
         table.rows[row][col] = derived_cell(value)
         table.derived[f"{row}.{col}"] = f"{ident.rule} {ident.where}"
         table.provenance[f"{row}.{col}"] = Provenance.DERIVED
         table.ambiguous.pop(f"{row}.{col}", None)
-    return placed
+    return placed, set(found)
 
 
-def _verified(table: TableResult, identities: tuple[Identity, ...], placed: set[str]) -> bool:
-    """Every row whose cells were placed by the layout alone (a grid's columns, the first of
-    extra values) or by a placement is confirmed: each identity reading one of its cells is
-    fully known and holds, and one does."""
+def _verified(table: TableResult, identities: tuple[Identity, ...], placed: set[Key], derived: set[Key]) -> bool:
+    """Every cell placed by the layout alone (a grid's columns, the first of extra values) or by
+    a placement is confirmed: no identity reading its row is broken or left open, and some
+    identity reading the cell is fully known, holds, and reads no derived cell (a cell derived
+    from an identity cannot confirm through it)."""
     if not placed:
         return True
+    rows = {row for row, _ in placed}
     cells = _Cells(table, identities)
-    confirmed = set()
+    confirmed: set[Key] = set()
     for ident in identities:
-        rows = {row for row, _ in ident.cells} & placed
-        if not rows:
+        if not rows.intersection(row for row, _ in ident.cells):
             continue
         lhs, rhs = cells.side(ident.lhs, {}), cells.side(ident.rhs, {})
         if lhs is None or rhs is None:
-            continue   # reads a placeholder or a column the table lacks: cannot tell
+            continue   # reads a placeholder or a row or column the table lacks: cannot tell
         (a, ua), (b, ub) = lhs, rhs
         if ua or ub or a != b:
             return False
-        confirmed |= rows
+        if not derived.intersection(ident.cells):
+            confirmed.update(placed.intersection(ident.cells))
     return confirmed == placed
 
 
@@ -255,8 +259,8 @@ def settle_table(table: TableResult) -> None:
         return
     saved = copy.deepcopy((table.rows, table.provenance, table.derived, table.ambiguous, table.lost)) \
         if table.lost else None
-    placed = _settle(table, identities, place=True)
-    if saved is not None and not _verified(table, identities, placed):
+    placed, derived = _settle(table, identities, place=True)
+    if saved is not None and not _verified(table, identities, placed, derived):
         table.rows, table.provenance, table.derived, table.ambiguous, table.lost = saved
         _unplace(table)
         _settle(table, identities, place=False)
