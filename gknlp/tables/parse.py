@@ -46,6 +46,11 @@ _NO_CELLS: Mapping[str, Cell | None] = MappingProxyType({})
 _YUAN_HEADER = re.compile(r"[(（:：]\s*元|单位\s*[:：]?\s*元(?!\S*万)|金额\s*[(（]?\s*元")
 
 
+def _json_exact(v: int | Decimal | None) -> int | float | None:
+    """`to_json_number` of a cell's exact value (an int already when whole)."""
+    return v if v is None or type(v) is int else float(v)
+
+
 class Provenance(str, Enum):
     """How a value that was not read directly from its own printed cell was obtained."""
 
@@ -120,7 +125,10 @@ class TableResult:
 
     def json_values(self) -> dict[str, dict[str, int | float | None]]:
         """Every cell's value in its JSON form (`to_json_number` of `value`)."""
-        return {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
+        if self.money_unit:
+            return {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
+        return {row: {col: None if cell is None else _json_exact(cell.exact) for col, cell in cols.items()}
+                for row, cols in self.rows.items()}
 
     def warn(self, code: str, message: str, raw: str | None = None, row: str | None = None,
              column: str | None = None) -> None:
@@ -435,8 +443,8 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     A repeated header is a run of lines made only of header words, after the first values,
     naming at least three applicant columns or holding two header words on one line (a lone
     总计 may be a row's label). Offsets are kept (blanked with spaces)."""
-    if not any(text.count(lab, start, end) > 1 for lab in applicants + ("总计",)):
-        return text   # no column named twice: no repeated header (the usual table)
+    if not any(text.count(lab, start, end) > 1 for lab in applicants) and text.count("总计", start, end) < 3:
+        return text   # no column named again (总计: the header's and the row's): the usual table
     spans: list[tuple[int, int]] = []
     seen_values = False
     block: list[tuple[int, int, int]] = []   # the current run of header-only lines (start, end, words)
@@ -479,10 +487,14 @@ def _first_value_line(text: str, pos: int, end: int) -> int:
     while pos < end:
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
-        if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(text, pos, line_end)):
+        if _DIGIT.search(text, pos, line_end) and any(
+                any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(text, pos, line_end)):
             return max(pos, text.rfind("\n", 0, pos) + 1)
         pos = line_end + 1
     return end
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def extract_requests(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:

@@ -250,10 +250,11 @@ def settle_table(table: TableResult) -> None:
     A row placed by the layout alone or by a placement is kept only when, once settled, the
     identities confirm it; otherwise the table is settled again with those rows null (only
     derivation, which is exact)."""
+    printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
     if not table.lost and all(cell is not None or f"{row}.{col}" in table.ambiguous
-                              for row, cells in table.rows.items() for col, cell in cells.items()
-                              if col in table.columns):
-        return   # every cell read, or left open by the recovery's identities: nothing to settle
+                              for row, cells in table.rows.items() if row in printed
+                              for col, cell in cells.items() if col in table.columns):
+        return   # every printed cell read, or left open by the recovery's identities: nothing to settle
     identities = _identities(table)
     if not identities:
         return
