@@ -44,7 +44,7 @@ def test_damage_no_wrong_value_is_certain_and_every_null_is_flagged(kind: str, s
 def test_damage_most_kinds_lose_nothing_outside_flattened_text(kind: str) -> None:
     """Outside flattened text these damages cost no cell at all."""
     for case in range(600):
-        template, layout, kinds, tables, text, fmt = damage_case(case)
+        _, layout, kinds, tables, text, fmt = damage_case(case)
         if kinds != [kind] or layout == "flattened":
             continue
         s = score_report(extract_text(text, fmt=fmt, annotators=[]), tables)
@@ -55,7 +55,7 @@ def test_damage_lost_cells_are_settled_by_the_identities() -> None:
     """A lost cell of table 三 costs nothing: the identities place the row's values or derive it."""
     settled = 0
     for case in range(600):
-        template, layout, kinds, tables, text, fmt = damage_case(case)
+        _, layout, kinds, tables, text, fmt = damage_case(case)
         if kinds != ["lost_cell"]:
             continue
         report = extract_text(text, fmt=fmt, annotators=[])
