@@ -258,22 +258,13 @@ def recovery(d: Draft) -> None:
         recover_tables(*d.tables)
 
 
-def _table_info(t: TableResult) -> dict[str, Any]:
-    """How the table was read: template, layout, columns, printed text worth auditing, ambiguity."""
-    raw = {f"{row}.{col}": cell.shown_raw for row, cols in t.rows.items() for col, cell in cols.items()
-           if cell is not None and cell.shown_raw is not None}
-    return {"template": t.template, "layout": t.layout, "columns": list(t.columns) or None,
-            "raw": raw, "ambiguous": sum(len(v) for v in t.ambiguous.values()),
-            "ambiguous_cells": t.ambiguous or {}}
-
-
 def _assemble(d: Draft) -> None:
     """The tables' warnings (after recovery), sections and table values on the report."""
     report, secs = d.report, d.sections
     for t in d.tables:
         for key in t.unresolved:
             t.warn("unsplit_cells", f"row {key}: cells run together and could not be split",
-                   t.row_texts[key].segment.strip()[:200] if key in t.row_texts else None)
+                   t.row_texts[key].segment.strip()[:200] if key in t.row_texts else None, row=key)
         report.warnings.extend(t.warnings)
     report.sections = {k: (s.to_dict() if s else None) for k, s in secs.items()}
     for k, s in secs.items():
@@ -285,7 +276,7 @@ def _assemble(d: Draft) -> None:
                 "section_inferred", f"section {k} has no heading; taken as the text before the next section",
                 where=Where(section=k, start=s.start, end=s.end)))
     report.tables = {t.key: t.json_values() for t in d.tables}
-    report.table_info = {t.key: _table_info(t) for t in d.tables}
+    report.table_info = {t.key: t.info() for t in d.tables}
 
 
 def paragraphs(d: Draft) -> None:

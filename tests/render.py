@@ -9,7 +9,11 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from gknlp.tables.templates import appeals_template, proactive_templates, requests_template
+from gknlp.tables.templates import (
+    appeals_template,
+    proactive_templates,
+    requests_template,
+)
 
 APPLICANTS = ("natural_person", "commercial", "research", "public_interest", "legal_services", "other_org")
 LAYOUTS = ("tab", "cell_per_line", "pipe_line", "pipe_cells", "html", "markdown")
@@ -62,6 +66,11 @@ def random_tables(rng: random.Random, template: str) -> dict:
                 cells[col] = rng.randint(-50, 50)
             else:
                 cells[col] = rng.choice([0, 0, rng.randint(0, 9), rng.randint(10, 99999)])
+        if row.key in ("rules", "normative_docs"):   # the sound order of table 二 (what documents are)
+            if template == "2019":
+                cells["total"] = cells["total"] + cells["published"]
+            else:
+                cells["in_force"] = cells["in_force"] + max(0, cells["issued"] - cells["repealed"])
         proactive[row.key] = cells
     rows = [r.key for r in requests_template().rows_for(template) if not r.optional]
     outcomes = rows[2:rows.index("total")]
@@ -138,6 +147,8 @@ def _render_grid(grid: list[list[str]], layout: str) -> str:
             if i == 0:
                 out.append("|" + "---|" * len(r))
         return "\n".join(out)
+    if layout == "flattened":   # a crawler's text: every cell run together on one line
+        return "".join("".join(r) for r in grid)
     if layout == "html":
         body = []
         for r in grid:
@@ -169,3 +180,227 @@ def render_report(tables: dict, template: str, layout: str, rng: random.Random) 
         if table:
             lines.append(_render_grid(grids[table], layout))
     return "\n".join(lines), "txt"
+
+
+# --- damage: what real layouts do to a table ----------------------------------------------------
+#
+# Each kind below takes the grids of `table_rows` (or the appeals block plan) and damages them
+# the way conversions and crawlers do. `damaged_report` applies a list of kinds and renders.
+
+DAMAGE_LAYOUTS = LAYOUTS + ("flattened",)
+"""Layouts of the damage bench: the round-trip ones, and crawled text with no cell boundary."""
+DAMAGE_KINDS = ("lost_cell", "run_together", "label_typo", "label_wrap", "sub_tables", "header_repeated",
+                "change_words", "transposed")
+_CHANGE_WORDS = {1: ("增加", "增长", "上升"), -1: ("减少", "下降")}
+_TYPO_CHARS = "的和与或及其等中内外上下"
+
+
+def _is_value(cell: str) -> bool:
+    from gknlp.tables.cells import is_value_token
+
+    return bool(cell) and is_value_token(cell)
+
+
+def _data_rows(grid: list[list[str]]) -> list[int]:
+    """Indices of rows that carry values after their label cells."""
+    return [i for i, r in enumerate(grid) if len(r) > 1 and _is_value(r[-1]) and not _is_value(r[0])]
+
+
+def _lost_cell(grids: dict, rng: random.Random, flattened: bool = False) -> None:
+    """A cell lost in conversion: one value cell of one row disappears (the row gets shorter).
+
+    Not in table 二 of flattened text: with no boundary and no identity, a run that lost a
+    cell is another valid run (`0 41 5` → `415` reads 4, 1, 5), which nothing can detect."""
+    table = rng.choice(["requests", "requests", "appeals"] + ([] if flattened else ["proactive"]))
+    grid = grids[table]
+    if table == "appeals":
+        del grid[-1][rng.randrange(len(grid[-1]))]
+        return
+    i = rng.choice(_data_rows(grid))
+    values = [j for j, c in enumerate(grid[i]) if _is_value(c)]
+    del grid[i][rng.choice(values)]
+
+
+def _run_together(grids: dict, rng: random.Random) -> None:
+    """Two neighbouring value cells printed as one (`12` and `3` → `123`)."""
+    grid = grids["requests"]
+    i = rng.choice(_data_rows(grid))
+    values = [j for j, c in enumerate(grid[i]) if _is_value(c)]
+    j = rng.choice(values[:-1])
+    grid[i][j:j + 2] = [grid[i][j] + grid[i][j + 1]]
+
+
+def _label_cells(grids: dict) -> list[tuple[str, int, int]]:
+    out = []
+    for table in ("proactive", "requests"):
+        for i in _data_rows(grids[table]):
+            row = grids[table][i]
+            j = max(k for k, c in enumerate(row) if not _is_value(c))
+            out.append((table, i, j))
+    return out
+
+
+def _label_typo(grids: dict, rng: random.Random) -> None:
+    """A typo in a row label: a character dropped or replaced (其他法律行政止公开)."""
+    table, i, j = rng.choice([c for c in _label_cells(grids) if len(grids[c[0]][c[1]][c[2]]) >= 8])
+    label = grids[table][i][j]
+    k = rng.randrange(3, len(label) - 1)
+    if rng.random() < 0.5:
+        label = label[:k] + label[k + 1:]
+    else:
+        label = label[:k] + rng.choice(_TYPO_CHARS) + label[k + 1:]
+    grids[table][i][j] = label
+
+
+def _label_wrap(grids: dict, rng: random.Random) -> None:
+    """A label wrapped over two or three lines inside its cell."""
+    table, i, j = rng.choice([c for c in _label_cells(grids) if len(grids[c[0]][c[1]][c[2]]) >= 4])
+    label = grids[table][i][j]
+    for _ in range(rng.randint(1, 2)):
+        k = rng.randrange(1, len(label) - 1)
+        label = label[:k] + "\n" + label[k:]
+    grids[table][i][j] = label
+
+
+def _header_repeated(grids: dict, rng: random.Random) -> None:
+    """The requests header printed again mid-table, as after a page break."""
+    grid = grids["requests"]
+    rows = _data_rows(grid)
+    i = rng.choice(rows[1:])
+    grid[i:i] = [list(r) for r in grid[:3]]
+
+
+def _change_words(grids: dict, rng: random.Random) -> None:
+    """2019 本年增/减 written with words (增加183, 减少183, 下降183) instead of 增/减."""
+    for row in grids["proactive"]:
+        for j, c in enumerate(row):
+            if c[:1] in ("增", "减") and c[1:].isdigit():
+                row[j] = rng.choice(_CHANGE_WORDS[1 if c[0] == "增" else -1]) + c[1:]
+            elif c.startswith("-") and c[1:].isdigit():
+                row[j] = rng.choice(_CHANGE_WORDS[-1]) + c[1:]
+
+
+_BLOCK_HEADINGS = {"review": "行政复议", "litigation_direct": "行政诉讼（未经复议直接起诉）",
+                   "litigation_after_review": "行政诉讼（复议后起诉）"}
+_APPEAL_HEADER = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+
+
+def _sub_tables(grids: dict, tables: dict, rng: random.Random) -> None:
+    """Table 四 as one small table per block under its own heading; table 二 as one grid per
+    section under its 第二十条 heading; table 三 as small tables under group headings, each with
+    a generic header (类别 | 数据1 … 数据6 | 总计), as PDF-to-markdown converters print it."""
+    parts: list = []
+    for block, values in tables["appeals"].items():
+        parts += [f"### {_BLOCK_HEADINGS[block]}", [list(_APPEAL_HEADER), [str(v) for v in values.values()]]]
+    grids["appeals"] = parts
+    pro, cur = [], None
+    for row in grids["proactive"]:
+        if len(row) == 1:
+            cur = []
+            pro += [f"### {row[0]}", cur]
+        else:
+            cur.append(row)
+    grids["proactive"] = pro
+    req, cur = [], None
+    header = ["类别", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "总计"]
+    for row in grids["requests"]:
+        if not _is_value(row[-1]):
+            continue   # the printed header: each sub-table gets its own below
+        labels = [c for c in row if not _is_value(c)]
+        if cur is None or len(labels) > 1 or rng.random() < 0.3:
+            cur = [list(header)]
+            req += [f"### {labels[0]}", cur]
+        cur.append([labels[-1]] + [c for c in row if _is_value(c)])
+    grids["requests"] = req
+
+
+def _transposed(grids: dict, tables: dict, rng: random.Random) -> None:
+    """Table 四 transposed: one line per column, a value per block."""
+    blocks = list(tables["appeals"])
+    grid = [["", "行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"]]
+    for col, label in zip(tables["appeals"][blocks[0]], _APPEAL_HEADER):
+        grid.append([label] + [str(tables["appeals"][b][col]) for b in blocks])
+    grids["appeals"] = grid
+
+
+def damage(grids: dict, tables: dict, kinds: list[str], rng: random.Random, layout: str = "") -> None:
+    """Apply the damage kinds to the grids (in place); the ones that change the tables' shape last."""
+    for kind in sorted(kinds, key=lambda k: k in ("sub_tables", "transposed")):
+        if kind == "lost_cell":
+            _lost_cell(grids, rng, flattened=layout == "flattened")
+        elif kind in ("sub_tables", "transposed"):
+            {"sub_tables": _sub_tables, "transposed": _transposed}[kind](grids, tables, rng)
+        else:
+            {"lost_cell": _lost_cell, "run_together": _run_together, "label_typo": _label_typo,
+             "label_wrap": _label_wrap, "header_repeated": _header_repeated,
+             "change_words": _change_words}[kind](grids, rng)
+
+
+def _render_parts(parts, layout: str) -> list[tuple[str, bool]]:
+    """A table's parts: (text, is_grid) — a grid, or a list of headings and grids."""
+    if parts and isinstance(parts[0], list) and parts[0] and isinstance(parts[0][0], list):
+        parts = parts[0]
+    if parts and isinstance(parts[0], str):   # a plan: headings and grids
+        return [(p, False) if isinstance(p, str) else (_render_grid(p, layout), True) for p in parts]
+    return [(_render_grid(parts, layout), True)]
+
+
+def damaged_report(tables: dict, template: str, layout: str, kinds: list[str], rng: random.Random) -> tuple[str, str]:
+    """A whole report in one layout with the damage kinds applied; returns (text, format)."""
+    grids = table_rows(tables, template, rng)
+    damage(grids, tables, kinds, rng, layout)
+    parts = [("测试县人民政府2021年政府信息公开工作年度报告", None), ("一、总体情况", None),
+             ("全年主动公开政府信息若干条。", None), ("二、主动公开政府信息情况", "proactive"),
+             ("三、收到和处理政府信息公开申请情况", "requests"), ("四、政府信息公开行政复议、行政诉讼情况", "appeals"),
+             ("五、存在的主要问题及改进情况", None), ("一是培训不足。", None), ("六、其他需要报告的事项", None), ("无。", None)]
+    out: list[str] = []
+    for text, table in parts:
+        out.append(f"<p>{text}</p>" if layout == "html" else text)
+        if table:
+            for piece, is_grid in _render_parts(grids[table], layout):
+                out.append(piece if is_grid or layout != "html" else f"<p>{piece}</p>")
+    if layout == "html":
+        html = "".join(out).replace("\n", "<br>")
+        return "<html><body>" + html + "</body></html>", "html"
+    return "\n".join(out), "txt"
+
+
+def score_report(report, tables: dict) -> dict[str, int]:
+    """Each expected cell: exact, null and flagged, null without a flag, or wrong (a value given
+    as certain that is not the printed one). `report` is the extracted Report."""
+    out = {"exact": 0, "flagged": 0, "unflagged": 0, "wrong": 0}
+    results = {t.key: t for t in report.table_results}
+    for key, rows in tables.items():
+        t = results[key]
+        flagged_rows = {w.where.row for w in t.warnings if w.where is not None}
+        info = t.info()
+        for row, cols in rows.items():
+            for col, expected in cols.items():
+                got = report.tables[key].get(row, {}).get(col)
+                if got == expected:
+                    out["exact"] += 1
+                elif got is not None:
+                    out["wrong"] += 1
+                elif (info["provenance"].get(f"{row}.{col}") == "ambiguous" or row in flagged_rows
+                      or None in flagged_rows or "appeals" in flagged_rows):
+                    out["flagged"] += 1
+                else:
+                    out["unflagged"] += 1
+    return out
+
+
+def damage_case(case: int) -> tuple[str, str, list[str], dict, str, str]:
+    """Seeded case `case`: (template, layout, damage kinds, the true tables, text, format).
+
+    Two cases in three apply one damage kind (in turn), the third two or three at once. A lost
+    cell is never applied to flattened text: with no cell boundary, a run that lost a cell is
+    another valid run, and the identities cannot tell it from a report that breaks its own
+    sums (real reports do); `bench/damage.py` prints that pairing apart, as a known limit."""
+    rng = random.Random(case)
+    template = rng.choice(["2019", "2021"])
+    kinds = [DAMAGE_KINDS[case % len(DAMAGE_KINDS)]] if case % 3 else rng.sample(DAMAGE_KINDS, rng.randint(2, 3))
+    layouts = LAYOUTS if "lost_cell" in kinds else DAMAGE_LAYOUTS
+    layout = rng.choice(layouts)
+    tables = random_tables(rng, template)
+    text, fmt = damaged_report(tables, template, layout, kinds, rng)
+    return template, layout, kinds, tables, text, fmt

@@ -17,8 +17,21 @@ from typing import NamedTuple
 from gknlp.tables.cells import is_value_token
 from gknlp.text.labels import gap_tolerant, squash
 
-__all__ = ["label_pattern", "label_finder", "LabelFinder", "find_label", "LabelMatch", "row_tokens", "cut_row_tokens", "Tokens",
-           "squash"]
+__all__ = [
+    "FuzzyMatch",
+    "LabelFinder",
+    "LabelMatch",
+    "Tokens",
+    "cut_row_tokens",
+    "edit_bound",
+    "enumerator_start",
+    "find_label",
+    "fuzzy_label",
+    "label_finder",
+    "label_pattern",
+    "row_tokens",
+    "squash",
+]
 
 _CN_DIGITS = "一二三四五六七八九十"
 
@@ -57,7 +70,7 @@ class LabelFinder:
     pattern is used instead.
     """
 
-    __slots__ = ("_label", "_before", "_run_chars")
+    __slots__ = ("_before", "_label", "_run_chars")
 
     def __init__(self, labels: tuple[str, ...], enum: str | None) -> None:
         self._label = re.compile("|".join(_label_alternation(labels)))
@@ -130,20 +143,10 @@ def _expand(piece: str) -> list[str]:
     return [piece.strip()]
 
 
-_PLAIN_ROW = re.compile(r"[ \d]*")  # digits and ASCII spaces only: no separator, one line
-
-
 @lru_cache(maxsize=1 << 12)
 def row_tokens(segment: str) -> Tokens:
-    """Cut the text after a row label into cells (see `cut_row_tokens`).
-
-    Cached (Tokens are frozen): most rows of most reports are the same few runs of zeros.
-    Most rows are digits and spaces on the label's own line; these are cut by `str.split`,
-    as `cut_row_tokens` would cut them (numbers split at spaces, delimited when several).
-    """
-    if _PLAIN_ROW.fullmatch(segment):
-        parts = tuple(segment.split())
-        return Tokens(parts, len(parts) > 1)
+    """Cut the text after a row label into cells (`cut_row_tokens`), remembered: most rows of
+    most reports are the same few runs of zeros."""
     return cut_row_tokens(segment)
 
 
@@ -177,8 +180,12 @@ def cut_row_tokens(segment: str) -> Tokens:
                 continue
             if pieces and pieces[0] == "":
                 pieces = pieces[1:]
-            while pieces and pieces[-1] == "":
-                pieces.pop()
+            if "|" in line and line.rstrip().endswith("|") and "\t" not in line:
+                if pieces and pieces[-1] == "":
+                    pieces.pop()   # a pipe row's closing border: the empty cells before it are cells
+            else:
+                while pieces and pieces[-1] == "":
+                    pieces.pop()
             for p in pieces:
                 if p == "":
                     cells.append("")
@@ -197,3 +204,104 @@ def cut_row_tokens(segment: str) -> Tokens:
 
 def li_has_multiple_lines(segment: str) -> bool:
     return segment.strip(" \t|").count("\n") > 0
+
+
+# --- tolerant labels -------------------------------------------------------------------------
+
+_CHUNK = re.compile(r"[^\W\d_](?:[^\w]*[^\W\d_])*")
+"""Label-like text: letters with non-word gaps (spaces, line breaks, pipes, punctuation)."""
+_MAX_CHUNK = 120
+
+
+def edit_bound(label: str) -> int:
+    """The most edits a printed label may differ by from its template label (0 for short ones)."""
+    return len(squash(label)) // 4
+
+
+def _best_alignment(label: str, letters: str) -> tuple[int, int, int]:
+    """(edits, start, end): the substring letters[start:end] closest to `label` (semi-global
+    Levenshtein: free start and end in `letters`)."""
+    n = len(label)
+    prev = [(0, j) for j in range(len(letters) + 1)]   # (cost, start) aligning label[:0] ending at j
+    for i in range(1, n + 1):
+        cur = [(i, 0)]
+        for j in range(1, len(letters) + 1):
+            sub = prev[j - 1][0] + (label[i - 1] != letters[j - 1])
+            best = (sub, prev[j - 1][1])
+            if prev[j][0] + 1 < best[0]:
+                best = (prev[j][0] + 1, prev[j][1])
+            if cur[j - 1][0] + 1 < best[0]:
+                best = (cur[j - 1][0] + 1, cur[j - 1][1])
+            cur.append(best)
+        prev = cur
+    cost, end = min((c, j) for j, (c, _) in enumerate(prev))
+    return cost, prev[end][1], end
+
+
+def _levenshtein(a: str, b: str) -> int:
+    """The edit distance between two strings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+class FuzzyMatch(NamedTuple):
+    start: int
+    end: int
+    printed: str
+    edits: int
+
+
+def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
+                rivals: tuple[tuple[str, ...], ...]) -> FuzzyMatch | None:
+    """A printed label within a bounded edit distance of one of `labels` in text[start:end].
+
+    Why: a typo (其他法律行政止公开) or an OCR slip must not lose a row. It is taken only when
+    it is the one closest candidate in the region (between the row's found neighbours), and
+    strictly closer to this row's labels than to any `rivals` (the other rows' labels): a
+    label that matches two rows equally is not guessed."""
+    best: list[tuple[int, int, int]] = []   # (edits, start, end) in text
+    for m in _CHUNK.finditer(text, start, end):
+        if m.end() - m.start() > _MAX_CHUNK * 3:
+            continue
+        pos = [m.start() + i for i, ch in enumerate(m.group()) if ch.isalnum()]
+        letters = "".join(text[p] for p in pos)
+        if len(letters) > _MAX_CHUNK:
+            continue
+        found = None
+        present = set(letters)
+        for label in labels:
+            sq = squash(label)
+            bound = edit_bound(sq)
+            if bound == 0 or sum(ch not in present for ch in sq) > bound:
+                continue   # (cheap test first: more of its letters absent than edits allowed)
+            cost, s, e = _best_alignment(sq, letters)
+            if cost <= bound and e > s and (found is None or cost < found[0]):
+                found = (cost, s, e)
+        if found is None:
+            continue
+        cost, s, e = found
+        piece = letters[s:e]
+        if any(_levenshtein(piece, squash(r)) <= cost for rival in rivals for r in rival if r):
+            continue
+        best.append((cost, pos[s], pos[e - 1] + 1))
+    if not best:
+        return None
+    best.sort()
+    if len(best) > 1 and best[1][0] == best[0][0]:
+        return None   # two places fit equally: not guessed
+    cost, s, e = best[0]
+    return FuzzyMatch(s, e, text[s:e], cost)
+
+
+def enumerator_start(text: str, lo: int, start: int, enum: str | None) -> int:
+    """Where a label found at `start` begins with its enumerator (`4.`, `（四）`) printed before
+    it, not before `lo`; `start` when there is none (so the enumerator is not read as a value)."""
+    if not enum:
+        return start
+    m = re.compile(_enum_pattern(enum) + r"\Z").search(text, max(lo, start - 12), start)
+    return m.start() if m else start

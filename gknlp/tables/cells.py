@@ -1,4 +1,7 @@
-"""One table cell's printed text → a value, keeping the raw text and any note."""
+"""One table cell's printed text → a value, keeping the raw text and any note.
+
+The grammar (units, signs and change words, placeholders) is data:
+`data/templates/cells.toml`, read here once and shared with the recovery (`GRAMMAR`)."""
 
 from __future__ import annotations
 
@@ -6,15 +9,67 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import cast
 
-from gknlp.types import to_json_number
+from gknlp.data import load_toml
 
-__all__ = ["Cell", "parse_cell", "is_value_token", "PLACEHOLDER"]
+__all__ = ["GRAMMAR", "PLACEHOLDER", "Cell", "CellGrammar", "derived_cell", "is_value_token", "parse_cell"]
 
-PLACEHOLDER = re.compile(r"^(?:[/／\\—–\-－―_~～·.。]+|无|不适用|空|暂无|未统计|/无)$")
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class CellGrammar:
+    """The cell grammar as regex pieces (each a non-capturing alternation)."""
+
+    units: tuple[str, ...]
+    money_units: tuple[str, ...]
+    plus: tuple[str, ...]
+    minus: tuple[str, ...]
+    placeholder_chars: str
+    placeholder_words: tuple[str, ...]
+    run_placeholder_chars: str
+
+    @property
+    def unit(self) -> str:
+        """Any unit."""
+        return f"(?:{_alternation(list(self.units))})"
+
+    @property
+    def count_unit(self) -> str:
+        """A unit of a count (not money)."""
+        return f"(?:{_alternation([u for u in self.units if u not in self.money_units])})"
+
+    @property
+    def money_unit(self) -> str:
+        return f"(?:{_alternation(list(self.money_units))})"
+
+    @property
+    def sign(self) -> str:
+        """A sign or change word (增, 减少, −…)."""
+        return f"(?:{_alternation(list(self.plus + self.minus))})"
+
+    @property
+    def sign_chars(self) -> str:
+        """The one-character signs, for a character class."""
+        return "".join(re.escape(s) for s in self.plus + self.minus if len(s) == 1)
+
+    def is_minus(self, sign: str | None) -> bool:
+        return sign in self.minus
+
+
+def _load() -> CellGrammar:
+    d = load_toml("templates", "cells.toml")
+    return CellGrammar(tuple(d["units"]), tuple(d["money_units"]), tuple(d["plus"]), tuple(d["minus"]),
+                       d["placeholder_chars"], tuple(d["placeholder_words"]),
+                       d["run_placeholder_chars"])
+
+
+GRAMMAR = _load()
+PLACEHOLDER = re.compile(rf"^(?:[{re.escape(GRAMMAR.placeholder_chars)}]+|{_alternation(list(GRAMMAR.placeholder_words))})$")
 _VALUE = re.compile(
-    r"^(?P<sign>[增减+\-−－])?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|宗|起|次|%)?\s*"
+    rf"^(?P<sign>{GRAMMAR.sign})?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{GRAMMAR.unit})?\s*"
     r"(?P<note>[(（][^()（）]*[)）])?$"
 )
 
@@ -28,16 +83,12 @@ class Cell:
     kind: str  # number | empty | placeholder
     unit: str | None = None
     note: str | None = None
-    # Derived once here: a cell is parsed once (and cached), but read for every report's
-    # JSON output and checks.
     integral: bool = field(init=False, repr=False, compare=False)
     """A whole number (what R6 asks of counts)."""
     exact: int | Decimal | None = field(init=False, repr=False, compare=False)
-    """`value` as an int when whole, else the Decimal: identities sum ints much faster."""
+    """`value` as an int when whole, else the Decimal."""
     natural: bool = field(init=False, repr=False, compare=False)
     """A whole number >= 0, which passes R6 in any column."""
-    number: int | float | None = field(init=False, repr=False, compare=False)
-    """`value` in its JSON form (`to_json_number`)."""
     shown_raw: str | None = field(init=False, repr=False, compare=False)
     """The printed text kept for audit (`table_info.raw`): set when the value alone does not
     tell how the cell was printed (a placeholder, a note, a unit, other digits)."""
@@ -45,44 +96,45 @@ class Cell:
     def __post_init__(self) -> None:
         v = self.value
         integral = v is not None and v == v.to_integral_value()
-        exact = int(v) if integral else v  # type: ignore[arg-type]  # integral: not None
         raw = self.raw.strip() if self.raw else ""
         differs = self.kind == "placeholder" or self.note or self.unit or (raw and raw != str(v))
         object.__setattr__(self, "integral", integral)
-        object.__setattr__(self, "exact", exact)
-        object.__setattr__(self, "natural", integral and v >= 0)  # type: ignore[operator]
-        object.__setattr__(self, "number", to_json_number(v))
+        object.__setattr__(self, "exact", int(v) if integral and v is not None else v)
+        object.__setattr__(self, "natural", integral and v is not None and v >= 0)
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
+
+
+@lru_cache(maxsize=1 << 10)
+def derived_cell(value: int) -> Cell:
+    """A cell the identities settle (no printed text)."""
+    return Cell("", Decimal(value), "number")
 
 
 @lru_cache(maxsize=1 << 16)
 def parse_cell(raw: str | None) -> Cell:
-    """Parse a value cell: 0, 增3, 减4, 1732.633648万元, 22（其中修订16件）, /, 无, empty.
+    """Parse a value cell: 0, 增3, 减少4, 1732.633648万元, 22（其中修订16件）, 2笔, /, 无, empty.
 
     Cached: reports repeat the same few cell strings thousands of times; cells are frozen."""
     text = (raw or "").strip().replace(",", "").replace("，", "") if raw else ""
     if not text:
         return Cell(raw or "", None, "empty")
     if PLACEHOLDER.match(text):
-        return Cell(cast(str, raw), None, "placeholder")  # text is not empty: raw is a str
+        return Cell(raw or "", None, "placeholder")
     m = _VALUE.match(text)
-    raw = cast(str, raw)
     if not m:
-        return Cell(raw, None, "placeholder", note=text)
+        return Cell(raw or "", None, "placeholder", note=text)
     try:
         value = Decimal(m["num"])
     except InvalidOperation:
-        return Cell(raw, None, "placeholder", note=text)
-    if m["sign"] in ("减", "-", "−", "－"):
+        return Cell(raw or "", None, "placeholder", note=text)
+    if GRAMMAR.is_minus(m["sign"]):
         value = -value
     note = m["note"][1:-1] if m["note"] else None
-    return Cell(raw, value, "number", unit=m["unit"], note=note)
+    return Cell(raw or "", value, "number", unit=m["unit"], note=note)
 
 
 @lru_cache(maxsize=1 << 14)
 def is_value_token(token: str) -> bool:
-    """A token that fills a value cell (number or placeholder), as opposed to label text.
-
-    Cached: a report's tokens are mostly the same few strings (0, 00, /)."""
+    """A token that fills a value cell (number or placeholder), as opposed to label text."""
     t = token.strip().replace(",", "")
     return bool(t) and bool(PLACEHOLDER.match(t) or _VALUE.match(t))

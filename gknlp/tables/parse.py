@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from functools import lru_cache
-from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
-from gknlp.tables.align import LabelMatch, Tokens, find_label, label_finder, row_tokens
+from gknlp.tables.align import (
+    LabelMatch,
+    Tokens,
+    enumerator_start,
+    find_label,
+    fuzzy_label,
+    label_finder,
+    row_tokens,
+)
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (
     RowSpec,
@@ -18,25 +27,56 @@ from gknlp.tables.templates import (
     proactive_templates,
     requests_template,
 )
-from gknlp.types import to_json_number
+from gknlp.text.labels import squash
+from gknlp.types import ReportWarning, Where, to_json_number
 
-__all__ = ["TableResult", "RowText", "extract_proactive", "extract_requests", "extract_appeals",
-           "fit_cells"]
+__all__ = [
+    "Lost",
+    "Provenance",
+    "RowText",
+    "TableResult",
+    "extract_appeals",
+    "extract_proactive",
+    "extract_requests",
+    "fit_cells",
+]
 
 _WAN = Decimal(10000)
 _NO_CELLS: Mapping[str, Cell | None] = MappingProxyType({})
 _YUAN_HEADER = re.compile(r"[(（:：]\s*元|单位\s*[:：]?\s*元(?!\S*万)|金额\s*[(（]?\s*元")
 
 
+def _json_exact(v: int | Decimal | None) -> int | float | None:
+    """`to_json_number` of a cell's exact value (an int already when whole)."""
+    return v if v is None or type(v) is int else float(v)
+
+
+class Provenance(str, Enum):
+    """How a value that was not read directly from its own printed cell was obtained."""
+
+    DERIVED = "derived"        # settled exactly by the identities (the rule is in table_info.derived)
+    RECOVERED = "recovered"    # cut from cells a crawler ran together, or placed by the identities
+    AMBIGUOUS = "ambiguous"    # null: several readings fit, or the layout lost the cell's column
+    OCR = "ocr"                # read from an OCR layer (layout "ocr")
+
+
 class RowText(NamedTuple):
-    """A row's label position and the raw text of its cells, kept for recovery and audit
-    (a tuple: built for every row of every report)."""
+    """A row's label position and the raw text of its cells, kept for recovery and audit."""
 
     key: str
     label: LabelMatch
     segment: str
     tokens: Tokens
     n_cells: int
+
+
+class Lost(NamedTuple):
+    """Printed values whose columns the layout does not prove (fewer values than cells)."""
+
+    cells: tuple[tuple[str, str], ...]   # the (row, column) cells they belong to, in order
+    values: tuple[str, ...]              # the printed values, in order
+    placed: bool = False
+    """Placed by the grid's columns (kept unless the identities refute it)."""
 
 
 @dataclass
@@ -52,54 +92,72 @@ class TableResult:
     unresolved: list[str] = field(default_factory=list)
     ambiguous: dict[str, list] = field(default_factory=dict)
     money_unit: dict[str, str] = field(default_factory=dict)
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[ReportWarning] = field(default_factory=list)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    """"row.col" → how a cell not read directly was obtained."""
+    derived: dict[str, str] = field(default_factory=dict)
+    """"row.col" → the identity that settled it."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """row → its printed label, when it was matched tolerantly (not exactly)."""
+    lost: dict[str, Lost] = field(default_factory=dict)
+    """row → values the layout could not place (its cells are null until the identities do)."""
+    ocr: bool = False
 
     @property
     def found(self) -> bool:
         return self.layout != "absent"
 
     def value(self, row: str, col: str) -> Decimal | None:
-        """A cell's value in the table's unit (元 amounts in 万元); None when blank.
-
-        Called for every cell by the JSON output and the checks, so kept lean."""
+        """A cell's value in the table's unit (元 amounts in 万元); None when blank."""
         cell = self.rows.get(row, _NO_CELLS).get(col)
-        if cell is None:
+        if cell is None or cell.value is None:
             return None
-        value = cell.value
-        if value is not None and self.money_unit and self.money_unit.get(f"{row}.{col}") == "yuan":
-            return value / _WAN
-        return value
+        if self.money_unit.get(f"{row}.{col}") == "yuan":
+            return cell.value / _WAN
+        return cell.value
 
-    def grid(self) -> dict[str, dict[str, int | Decimal | None]]:
-        """Every cell's value as `value` gives it, in one pass (for callers that read them all).
-
-        Whole numbers come as ints (`Cell.exact`): equal to the Decimals, and summed faster."""
-        return self._each_cell(attrgetter("exact"), lambda value: value)
+    def grid(self) -> dict[str, dict[str, Decimal | None]]:
+        """Every cell's value as `value` gives it."""
+        if self.money_unit:
+            return {row: {col: self.value(row, col) for col in cols} for row, cols in self.rows.items()}
+        return {row: {col: None if cell is None else cell.value for col, cell in cols.items()}
+                for row, cols in self.rows.items()}
 
     def json_values(self) -> dict[str, dict[str, int | float | None]]:
         """Every cell's value in its JSON form (`to_json_number` of `value`)."""
-        return self._each_cell(attrgetter("number"), to_json_number)
+        if self.money_unit:
+            return {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
+        return {row: {col: None if cell is None else _json_exact(cell.exact) for col, cell in cols.items()}
+                for row, cols in self.rows.items()}
 
-    def _each_cell(self, of_cell: Callable[[Cell], Any],
-                   of_value: Callable[[Decimal | None], Any]) -> dict[str, dict[str, Any]]:
-        """`of_cell` of every cell, read off the parsed cell; a cell printed in 元 is the one
-        exception, given as `of_value` of its value converted to 万元."""
-        yuan = {key for key, unit in self.money_unit.items() if unit == "yuan"}
-        if not yuan:  # the usual table: every value read off its cell
-            return {row: {col: None if cell is None else of_cell(cell) for col, cell in cells.items()}
-                    for row, cells in self.rows.items()}
-        return {row: {col: None if cell is None
-                      else of_value(self.value(row, col)) if yuan and f"{row}.{col}" in yuan
-                      else of_cell(cell)
-                      for col, cell in cells.items()}
-                for row, cells in self.rows.items()}
+    def warn(self, code: str, message: str, raw: str | None = None, row: str | None = None,
+             column: str | None = None) -> None:
+        self.warnings.append(ReportWarning(code, f"table {self.key}: {message}", raw,
+                                           Where(table=self.key, row=row, column=column)))
 
-    def warn(self, code: str, message: str, raw: str | None = None) -> None:
-        self.warnings.append({"code": code, "message": f"table {self.key}: {message}", "raw": raw})
+    def info(self) -> dict[str, Any]:
+        """How the table was read (`table_info.<table>`): template, layout, columns, printed text
+        worth auditing, ambiguity, and the provenance of every value not read directly."""
+        raw = {f"{row}.{col}": cell.shown_raw for row, cols in self.rows.items() for col, cell in cols.items()
+               if cell is not None and cell.shown_raw is not None}
+        provenance = {k: p.value for k, p in self.provenance.items()}
+        if self.ocr:
+            for row, cols in self.rows.items():
+                for col, cell in cols.items():
+                    if cell is not None and cell.value is not None:
+                        provenance.setdefault(f"{row}.{col}", Provenance.OCR.value)
+        return {"template": self.template, "layout": self.layout, "columns": list(self.columns) or None,
+                "raw": raw, "ambiguous": sum(len(v) for v in self.ambiguous.values()),
+                "ambiguous_cells": self.ambiguous or {}, "derived": dict(self.derived),
+                "provenance": provenance, "labels": dict(self.labels)}
 
 
 def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | None]:
-    """Fit a row's tokens to its n cells; None when the cells run together (needs recovery)."""
+    """Fit a row's tokens to its n cells: a printed blank cell is "", a lost one None.
+
+    None when the cells run together (needs recovery). When the row has fewer (or misplaced)
+    values than cells and its delimiters do not say which cells are empty, every cell is None
+    and the problem is named: a value is never put in a column the layout does not prove."""
     values = tokens.values
     if len(values) == n:
         return list(values), None
@@ -109,7 +167,7 @@ def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | No
             return list(run), None
         return None, "run"
     if len(tokens.cells) == n:
-        return [c or None for c in tokens.cells], None
+        return list(tokens.cells), None
     if len(values) > n:
         return list(values[:n]), "extra_cells"
     cells = list(tokens.cells)
@@ -117,48 +175,73 @@ def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | No
         cells.pop(0)
     while len(cells) > n and cells[-1] == "":
         cells.pop()
-    if len(cells) > n:
-        return list(values) + [None] * (n - len(values)), "misaligned"
-    missing = n - len(cells)
-    fitted = [c or None for c in cells] + [None] * missing
-    return fitted, ("missing_cells" if missing and values else None)
+    if len(cells) == n:
+        return list[str | None](cells), None
+    if not values:   # a row printed with no cell at all lost them; blank cells are blank
+        if not tokens.cells:
+            return [None] * n, "missing_cells" if tokens.delimited else "no_values"
+        return [""] * n, None
+    return [None] * n, ("misaligned" if len(cells) > n else "missing_cells")
 
 
 def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> list[LabelMatch]:
-    """Required rows in order, then optional (subtotal) rows between their neighbours."""
-    found: dict[str, LabelMatch] = {}
+    """Rows in template order; an optional (subtotal) row only between the required rows found
+    before and after it (so an absent subtotal is not taken from a later part of the text)."""
+    found: list[LabelMatch] = []
+    pending: list[RowSpec] = []   # optional rows waiting for the next required row found
     pos = start
+
+    def place_pending(hi: int) -> None:
+        for row in pending:
+            span = row.finder.search(text, pos, hi)
+            if span:
+                found.append(LabelMatch(row.key, *span))
+        pending.clear()
+
     for row in rows:
         if row.optional:
+            pending.append(row)
             continue
         span = row.finder.search(text, pos, end)
         if span:
-            found[row.key] = LabelMatch(row.key, *span)
+            place_pending(span[0])
+            found.append(LabelMatch(row.key, *span))
             pos = span[1]
-    result = list(found.values())
-    if not any(row.optional for row in rows):
-        return result  # already in text order
-    # each optional row lies between the nearest required rows found before and after it
-    los: list[int] = []
-    lo = start
-    for row in rows:
-        los.append(lo)
-        if row.key in found:
-            lo = found[row.key].end
-    his: list[int] = []
-    hi = end
-    for row in reversed(rows):
-        his.append(hi)
-        if row.key in found:
-            hi = found[row.key].start
-    his.reverse()
-    for row, lo, hi in zip(rows, los, his):
-        if not row.optional:
+    place_pending(end)
+    return sorted(found, key=lambda m: m.start)
+
+
+def _match_tolerantly(table: TableResult, text: str, rows: tuple[RowSpec, ...], start: int, end: int,
+                      matches: list[LabelMatch]) -> list[LabelMatch]:
+    """Required rows not found exactly, looked for with a bounded edit distance between the
+    rows found before and after them (the printed label is kept in `table.labels`)."""
+    if not matches:
+        return matches
+    at = {m.key: m for m in matches}
+    order = [r for r in rows if not r.optional]
+    if 3 * sum(r.key not in at for r in order) > len(order):
+        return matches   # most rows missing: another layout or template, not a typo or two
+    added: list[LabelMatch] = []
+    for i, row in enumerate(order):
+        if row.key in at:
             continue
-        span = row.finder.search(text, lo, hi)
-        if span:
-            result.append(LabelMatch(row.key, *span))
-    return sorted(result, key=lambda m: m.start)
+        before = [at[r.key] for r in order[:i] if r.key in at]
+        after = [at[r.key] for r in order[i + 1:] if r.key in at]
+        lo = before[-1].end if before else max(start, (after[0].start - 400) if after else start)
+        hi = after[0].start if after else min(end, lo + 400)
+        if hi <= lo or hi - lo > 2000:
+            continue
+        rivals = tuple(r.labels for r in rows if r.key != row.key)
+        fm = fuzzy_label(text, lo, hi, row.labels, rivals)
+        if fm is None:
+            continue
+        m = LabelMatch(row.key, enumerator_start(text, lo, fm.start, row.enum), fm.end)
+        at[row.key] = m
+        added.append(m)
+        table.labels[row.key] = fm.printed
+        table.warn("label_tolerant", f"row {row.key} matched to the printed label {fm.printed!r} "
+                   f"({fm.edits} edits from {row.labels[0]})", fm.printed, row=row.key)
+    return sorted(matches + added, key=lambda m: m.start) if added else matches
 
 
 def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int]:
@@ -192,19 +275,48 @@ def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int
 
 
 @lru_cache(maxsize=1 << 12)
-def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell, ...] | None, str | None]:
+def _cut_row(segment: str, n: int, shift: int) -> tuple[Tokens, tuple[Cell | None, ...] | None, str | None]:
     """A row's tokens and its n parsed cells (None when they run together), and any fit problem.
 
-    A pure function of the row's text, cached: most rows of most reports are runs of zeros.
+    Cached (a pure function of the row's text): most rows of most reports are runs of zeros.
     `shift` is the row's grid offset (see `_grid_offsets`)."""
     tokens = row_tokens(segment)
     fit = tokens
     if shift and len(tokens.values) + shift <= n:
-        fit = Tokens(("",) * shift + tokens.values, tokens.delimited)
+        fit = Tokens(("",) * shift + tokens.values, tokens.delimited)   # (the shifted cells: lost, see _fill)
     fitted, problem = fit_cells(fit, n)
     if fitted is None:
         return tokens, None, problem
-    return tokens, tuple(map(parse_cell, fitted)), problem  # None (a missing cell) parses as ""
+    return tokens, tuple(None if c is None else parse_cell(c) for c in fitted), problem
+
+
+def _html_cells(segment: str, n: int, label_line: bool) -> tuple[str, ...] | None:
+    """An HTML row's n cells, blank ones included, when its line holds exactly n cells.
+
+    Why: an HTML row is rendered as one line of tab-separated cells, one per <td>, blank
+    cells included (the tokenizer drops trailing blanks as borders). Its geometry proves
+    the columns; a row with another number of cells (a lost <td>) proves nothing."""
+    for i, line in enumerate(segment.split("\n")):
+        pieces = line.split("\t")
+        if label_line and i == 0:
+            pieces = pieces[1:]
+        values = [p.strip() for p in pieces]
+        if not any(values) and not (label_line and i == 0 and len(values) == n):
+            continue   # (a row of blank cells on the label's line is that row)
+        if len(values) == n and all(not v or is_value_token(v) for v in values):
+            return tuple(values)
+        return None
+    return None
+
+
+def _own_line(segment: str, n: int) -> bool:
+    """The row's first line of values holds exactly its n values: the values after them (a row
+    whose label was not found, narrative) are on later lines, so the first n are the row's."""
+    for line in segment.split("\n"):
+        values = row_tokens(line).values
+        if values:
+            return len(values) == n
+    return False
 
 
 def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tuple[str, ...]],
@@ -226,22 +338,39 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
             table.unresolved.append(key)
             table.rows[key] = dict.fromkeys(cols)
             continue
+        shift = offsets.get(key, 0)
+        if shift and not problem:
+            cells = (None,) * shift + cells[shift:]   # type: ignore[assignment]
+            lost = ", ".join(cols[:shift])
+            table.warn("lost_cells", f"row {key}: the layout lost {shift} cell(s) ({lost}); the printed values "
+                       "are placed by the grid's columns", segment.strip()[:200], row=key)
+            for c in cols[:shift]:
+                table.provenance[f"{key}.{c}"] = Provenance.AMBIGUOUS
+            table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values, placed=True)
+        if problem in ("missing_cells", "misaligned") and table.layout == "html" and not shift:
+            html_cells = _html_cells(segment, len(cols), label_line=True)
+            if html_cells is not None:
+                cells, problem = tuple(map(parse_cell, html_cells)), None
         if problem:
-            table.warn(problem, f"row {key}: expected {len(cols)} cells", segment.strip()[:200])
+            table.warn(problem, f"row {key}: expected {len(cols)} cells",
+                       segment.strip()[:200], row=key)
+            if problem == "extra_cells" and not _own_line(segment, len(cols)):
+                table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values[:len(cols)], placed=True)
+            if problem in ("missing_cells", "misaligned", "no_values"):
+                table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values)
+                for c in cols:
+                    table.provenance[f"{key}.{c}"] = Provenance.AMBIGUOUS
         table.rows[key] = dict(zip(cols, cells))
     for row in rows:
         if row.optional or row.key in table.rows:
             continue
         table.rows[row.key] = dict.fromkeys(columns[row.key])
         if table.found:
-            table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found")
+            table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found", row=row.key)
 
 
 def _mentions(text: str, start: int, end: int, phrase: str) -> bool:
-    """`phrase` is in text[start:end] once spaces and punctuation are ignored (as `squash` compares).
-
-    Searched with the phrase's label pattern rather than by squashing the whole region:
-    a region is thousands of characters, and re finds the phrase's first character fast."""
+    """`phrase` is in text[start:end] once spaces and punctuation are ignored (as `squash` compares)."""
     return label_finder((phrase,)).search(text, start, end) is not None
 
 
@@ -258,7 +387,7 @@ def _choose_template(text: str, start: int, end: int, year: int | None) -> str |
 
 def extract_proactive(text: str, start: int, end: int, year: int | None = None, layout: str = "delimited") -> TableResult:
     """Table 二: template chosen by its header labels, then rows aligned."""
-    table = TableResult("proactive")
+    table = TableResult("proactive", ocr=layout == "ocr")
     name = _choose_template(text, start, end, year)
     templates = {t.name: t for t in proactive_templates()}
     template = templates.get(name) if name else None
@@ -279,6 +408,7 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
         table.rows = {r.key: {c: None for c in r.columns} for r in template.rows}
         return table
     table.layout = layout
+    matches = _match_tolerantly(table, text, template.rows, start, end, matches)
     _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text, matches, end)
     prev_end = start
     for m in matches:  # in text order
@@ -292,12 +422,91 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
     return table
 
 
+_LINE_TOKEN = re.compile(r"[^\s|]+")
+
+
+def _header_words(line: str, words: tuple[str, ...]) -> int:
+    """How many header words a line made only of header words (and numbering, punctuation,
+    spaces, separators) holds; 0 for any other line."""
+    rest, n = squash(line), 0
+    for w in words:
+        if w in rest:
+            rest = rest.replace(w, "")
+            n += 1
+    return n if not rest.strip("0123456789") else 0
+
+
+def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[str, ...],
+                           words: tuple[str, ...]) -> str:
+    """The text with table 三's column header blanked where it is printed again mid-table (after
+    a page break, or above each sub-table), so that its 总计 / 其他 are not taken for row labels.
+    A repeated header is a run of lines made only of header words, after the first values,
+    naming at least three applicant columns or holding two header words on one line (a lone
+    总计 may be a row's label). Offsets are kept (blanked with spaces)."""
+    if not any(text.count(lab, start, end) > 1 for lab in applicants) and text.count("总计", start, end) < 3:
+        return text   # no column named again (总计: the header's and the row's): the usual table
+    spans: list[tuple[int, int]] = []
+    seen_values = False
+    block: list[tuple[int, int, int]] = []   # the current run of header-only lines (start, end, words)
+    pos = start
+
+    def close() -> None:
+        if block and seen_values and (sum(1 for lab in applicants
+                                          if any(lab in squash(text[s:e]) for s, e, _ in block)) >= 3
+                                      or any(n >= 2 for _, _, n in block)):
+            spans.extend((s, e) for s, e, _ in block)
+        block.clear()
+
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        line = text[pos:line_end]
+        if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(line)):
+            close()
+            seen_values = True
+        elif n := _header_words(line, words):
+            block.append((pos, line_end, n))
+        elif line.strip(" \t|:-"):
+            close()
+        pos = line_end + 1
+    close()
+    if not spans:
+        return text
+    parts, last = [], 0
+    for s, e in spans:
+        parts += [text[last:s], " " * (e - s)]
+        last = e
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _first_value_line(text: str, pos: int, end: int) -> int:
+    """Where the first line holding a value starts, from `pos` (the first row label found): the
+    column header lies before it, also when a heading repeats the first row's label above the
+    header (per-block sub-tables)."""
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        if _DIGIT.search(text, pos, line_end) and any(
+                any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(text, pos, line_end)):
+            return max(pos, text.rfind("\n", 0, pos) + 1)
+        pos = line_end + 1
+    return end
+
+
+_DIGIT = re.compile(r"\d")
+
+
 def extract_requests(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
     """Table 三: 2019 or 2021 rows by their labels; columns by the header (总计, 小计)."""
     spec = requests_template()
-    table = TableResult("requests")
+    table = TableResult("requests", ocr=layout == "ocr")
     template = "2021" if any(_mentions(text, start, end, mk) for mk in spec.markers_2021) else "2019"
     rows = spec.rows_for(template)
+    applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
+    words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
+                         reverse=True))
+    text = _mask_repeated_headers(text, start, end, applicants, words)
     matches = _match_rows(text, rows, start, end)
     if not matches:
         table.warn("table_not_found", "no row of table 三 found")
@@ -307,8 +516,10 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
         return table
     table.template = template
     table.layout = layout
+    matches = _match_tolerantly(table, text, rows, start, end, matches)
+    header_end = _first_value_line(text, matches[0].start, end)
     cols = tuple(c.key for c in spec.columns
-                 if not c.optional or any(_mentions(text, start, matches[0].start, lab) for lab in c.labels))
+                 if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels))
     table.columns = cols
     if "total" not in cols:
         table.warn("no_total_column", "the table has no 总计 column; total is null")
@@ -319,16 +530,120 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     return table
 
 
-def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
-    """Table 四: fifteen cells after the header's last 总计."""
+def _column_order(text: str, start: int, end: int) -> tuple[str, ...] | None:
+    """Table 四's columns in the order a header in text[start:end] prints them (None unless all
+    five are named there once)."""
     spec = appeals_template()
-    table = TableResult("appeals", columns=spec.columns)
-    pos = start
-    anchor = find_label(text, ("行政复议",), None, start, end)
+    at = {}
+    for col, labels in spec.column_labels.items():
+        m = find_label(text, labels, None, start, end)
+        if m is None:
+            return None
+        at[col] = m.start
+    order = tuple(sorted(at, key=at.__getitem__))
+    return order if len(set(at.values())) == len(order) else None
+
+
+def _appeals_values(tokens: Tokens, n: int, last: bool) -> tuple[str, ...] | None:
+    """A block's n values: exactly n printed, or (the last block, whose text runs on into the
+    narrative) the first n of a delimited row."""
+    values = tokens.values
+    if len(values) == n or (last and tokens.delimited and len(values) > n):
+        return values[:n]
+    return None
+
+
+def _appeals_by_heading(table: TableResult, text: str, anchor: LabelMatch, end: int) -> bool:
+    """One small table per block, each under its heading with its own header: map each by its
+    heading and its header's labels. False when the text is not laid out so."""
+    spec = appeals_template()
+    heads: list[tuple[str, LabelMatch]] = []
+    pos = anchor.start
+    for block in spec.blocks:
+        m = find_label(text, spec.block_labels[block], None, pos, end)
+        if m is None:
+            return False
+        heads.append((block, m))
+        pos = m.end
+    width = len(spec.columns)
+    plans = []
+    for i, (block, m) in enumerate(heads):
+        seg_end = heads[i + 1][1].start if i + 1 < len(heads) else end
+        header_end = find_label(text, spec.column_labels["total"], None, m.end, seg_end)
+        if header_end is None:
+            return False
+        order = _column_order(text, m.end, header_end.end) or spec.columns
+        segment = text[header_end.end:seg_end]
+        tokens = row_tokens(segment)
+        if not tokens.values and i + 1 < len(heads):
+            return False   # a header with no values under it: one grid, blocks side by side
+        plans.append((block, order, segment, tokens, i + 1 == len(heads)))
+    table.layout = table.layout if table.layout != "absent" else "delimited"
+    for block, order, segment, tokens, last in plans:
+        values = _appeals_values(tokens, width, last)
+        table.row_texts[block] = RowText(block, LabelMatch(block, 0, 0), segment, tokens, width)
+        if values is None:
+            table.rows[block] = dict.fromkeys(spec.columns)
+            if tokens.values:
+                table.warn("missing_cells", f"block {block}: expected {width} cells, {len(tokens.values)} printed",
+                           segment.strip()[:200], row=block)
+                table.lost[block] = Lost(tuple((block, c) for c in order), tokens.values[:width])
+                for c in spec.columns:
+                    table.provenance[f"{block}.{c}"] = Provenance.AMBIGUOUS
+            continue
+        cells = dict(zip(order, map(parse_cell, values)))
+        table.rows[block] = {c: cells[c] for c in spec.columns}
+    return True
+
+
+def _appeals_transposed(table: TableResult, text: str, anchor: LabelMatch, end: int) -> bool:
+    """Table 四 printed transposed: one line per column (结果维持 …) with a value per block, the
+    blocks in the order the header names them. False when the text is not laid out so."""
+    spec = appeals_template()
+    found = []
+    for col, labels in spec.column_labels.items():
+        m = find_label(text, labels, None, anchor.end, end)
+        if m is None:
+            return False
+        found.append((m.start, m.end, col))
+    found.sort()
+    heads = []
+    for block in spec.blocks:
+        m = find_label(text, spec.block_labels[block], None, anchor.start, found[0][0])
+        if m is None:
+            return False
+        heads.append((m.start, block))
+    heads.sort()
+    blocks = [b for _, b in heads]
+    n = len(blocks)
+    values: dict[str, tuple[str, ...]] = {}
+    for i, (_, e, col) in enumerate(found):
+        seg_end = found[i + 1][0] if i + 1 < len(found) else end
+        got = _appeals_values(row_tokens(text[e:seg_end]), n, i + 1 == len(found))
+        if got is None:
+            return False
+        values[col] = got
+    table.layout = "transposed"
+    for bi, block in enumerate(blocks):
+        table.rows[block] = {c: parse_cell(values[c][bi]) for c in spec.columns}
+    table.rows = {b: table.rows[b] for b in spec.blocks}
+    return True
+
+
+def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
+    """Table 四: fifteen cells after the header's last 总计; or one small table per block under
+    its heading; or transposed. Blocks and columns are mapped by their labels where printed."""
+    spec = appeals_template()
+    table = TableResult("appeals", columns=spec.columns, ocr=layout == "ocr")
+    anchor = find_label(text, spec.block_labels["review"], None, start, end)
     if anchor is None:
         table.warn("table_not_found", "no 行政复议 header for table 四")
         table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}
         return table
+    table.layout = layout
+    if _appeals_by_heading(table, text, anchor, end) or _appeals_transposed(table, text, anchor, end):
+        return table
+    table.layout = "absent"
     pos = anchor.end
     count = 0
     while count < spec.header_end_count:
@@ -337,7 +652,8 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
             break
         pos = m.end
         count += 1
-    n = len(spec.blocks) * len(spec.columns)
+    width = len(spec.columns)
+    n = len(spec.blocks) * width
     tokens = row_tokens(text[pos:end])
     fake = LabelMatch("appeals", pos, pos)
     table.row_texts["appeals"] = RowText("appeals", fake, text[pos:end], tokens, n)
@@ -348,9 +664,9 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
     table.layout = layout
     # The values are the first run of value cells; narrative after the table is not part of it.
     values = list(tokens.values)
-    fitted: Sequence[str | None] | None
+    fitted: list[str | None] | None
     if tokens.delimited and len(values) >= n:
-        fitted, problem = values[:n], None
+        fitted, problem = list[str | None](values[:n]), None
     else:
         fitted, problem = fit_cells(Tokens(tokens.cells[: max(n, 1)] if tokens.delimited else tokens.cells,
                                            tokens.delimited), n)
@@ -358,9 +674,19 @@ def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") 
         table.unresolved.append("appeals")
         table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}
         return table
+    if problem in ("missing_cells", "misaligned") and layout == "html":
+        html_cells = _html_cells(text[pos:end], n, label_line=False)
+        if html_cells is not None:
+            fitted, problem = list(html_cells), None
     if problem:
-        table.warn(problem, f"expected {n} cells", text[pos:end].strip()[:200])
+        table.warn(problem, f"expected {n} cells", text[pos:end].strip()[:200], row="appeals")
+        if problem in ("missing_cells", "misaligned"):
+            table.lost["appeals"] = Lost(tuple((b, c) for b in spec.blocks for c in spec.columns),
+                                         tuple(values[:n]))
+            for b in spec.blocks:
+                for c in spec.columns:
+                    table.provenance[f"{b}.{c}"] = Provenance.AMBIGUOUS
     for bi, block in enumerate(spec.blocks):
-        chunk = fitted[bi * len(spec.columns):(bi + 1) * len(spec.columns)]
-        table.rows[block] = {c: parse_cell(v or "") for c, v in zip(spec.columns, chunk)}
+        chunk = fitted[bi * width:(bi + 1) * width]
+        table.rows[block] = {c: None if v is None else parse_cell(v) for c, v in zip(spec.columns, chunk)}
     return table

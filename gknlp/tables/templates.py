@@ -8,8 +8,16 @@ from functools import cache
 from gknlp.data import load_toml
 from gknlp.tables.align import LabelFinder, label_finder
 
-__all__ = ["RowSpec", "ColumnSpec", "ProactiveTemplate", "RequestsTemplate", "AppealsTemplate",
-           "proactive_templates", "requests_template", "appeals_template"]
+__all__ = [
+    "AppealsTemplate",
+    "ColumnSpec",
+    "ProactiveTemplate",
+    "RequestsTemplate",
+    "RowSpec",
+    "appeals_template",
+    "proactive_templates",
+    "requests_template",
+]
 
 
 @dataclass(frozen=True)
@@ -60,16 +68,11 @@ class RequestsTemplate:
     columns: tuple[ColumnSpec, ...]
     rows: tuple[RowSpec, ...]
     markers_2021: tuple[str, ...]
-    _rows_for: dict[str, tuple[RowSpec, ...]] = field(default_factory=dict, init=False, repr=False,
-                                                       compare=False, hash=False)
+    header_words: tuple[str, ...] = ()
 
     def rows_for(self, template: str) -> tuple[RowSpec, ...]:
-        """The rows of one template (2019 or 2021), in table order; memoised (asked per report)."""
-        rows = self._rows_for.get(template)
-        if rows is None:
-            rows = self._rows_for[template] = tuple(
-                r for r in self.rows if not r.templates or template in r.templates)
-        return rows
+        """The rows of one template (2019 or 2021), in table order."""
+        return tuple(r for r in self.rows if not r.templates or template in r.templates)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class AppealsTemplate:
     header_labels: tuple[str, ...]
     header_end: str
     header_end_count: int
+    block_labels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    column_labels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
 
 
 def _load(name: str) -> dict:
@@ -107,6 +112,7 @@ def requests_template() -> RequestsTemplate:
         columns=tuple(ColumnSpec(c["key"], tuple(c["labels"]), c.get("optional", False)) for c in data["columns"]),
         rows=tuple(_row(r) for r in data["rows"]),
         markers_2021=tuple(data["markers_2021"]),
+        header_words=tuple(data.get("header_words", ())),
     )
 
 
@@ -114,4 +120,6 @@ def requests_template() -> RequestsTemplate:
 def appeals_template() -> AppealsTemplate:
     d = _load("appeals.toml")
     return AppealsTemplate(tuple(d["blocks"]), tuple(d["columns"]), tuple(d["header_labels"]),
-                           d["header_end"], d["header_end_count"])
+                           d["header_end"], d["header_end_count"],
+                           {k: tuple(v) for k, v in d["block_labels"].items()},
+                           {k: tuple(v) for k, v in d["column_labels"].items()})

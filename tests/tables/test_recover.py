@@ -1,4 +1,4 @@
-"""Recovery of run-together table cells (gknlp/tables/recover.py) and crawler chrome removal."""
+"""Recovery of run-together table cells (gknlp/tables/recover/) and crawler chrome removal."""
 
 from __future__ import annotations
 
@@ -9,18 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from gknlp.text.normalize import normalize
-from gknlp.tables import recover
 from gknlp.tables.checks import check_tables
 from gknlp.tables.parse import extract_appeals, extract_proactive, extract_requests
-from gknlp.tables.recover import (cross_year_constraints, recover_tables, solve_proactive, split_run,
-                                  value_run)
+from gknlp.tables.recover import (
+    cross_year_constraints,
+    recover_tables,
+    solve_proactive,
+    split_run,
+    value_run,
+)
+from gknlp.text.normalize import normalize
 from gknlp.types import to_json_number
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tables"
 DEV_PAIRS = ["001_pingtan-main-2019", "013_pingtan-zrz-2020", "014_pingtan-jinjing-2020",
              "019_pingtan-nyn-2021", "023_pingtan-hzs-2022"]
-
 
 # --- runs and splits ---------------------------------------------------------------------
 
@@ -76,7 +79,7 @@ def test_recover_pathological_run_is_bounded() -> None:
     assert time.perf_counter() - start < 5
     assert all(v is None for cells in appeals.rows.values() for v in cells.values())
     assert len(appeals.ambiguous) == 15
-    assert any(w["code"] == "recovery_budget" for w in appeals.warnings)
+    assert any(w.code == "recovery_budget" for w in appeals.warnings)
 
 
 # --- whole tables ------------------------------------------------------------------------
@@ -118,7 +121,7 @@ def test_recover_requests_ambiguity_is_null_and_flagged() -> None:
     assert t.ambiguous["granted.commercial"] == [0, 10]
     assert t.value("granted", "natural_person") is None
     assert t.value("granted", "total") == 11          # the same in every reading: certain
-    assert any(w["code"] == "ambiguous_cells" for w in t.warnings)
+    assert any(w.code == "ambiguous_cells" for w in t.warnings)
     checks = {c.where: c.status for c in check_tables(extract_proactive("", 0, 0), t, extract_appeals("", 0, 0))}
     assert checks["requests.natural_person: new + carried_in = total + carried_over"] == "not_assessable"
     assert checks["requests.total: new + carried_in = total + carried_over"] == "pass"
@@ -208,7 +211,7 @@ def _compare(corpus: Path, name: str) -> dict[str, dict[str, list[str]]]:
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", DEV_PAIRS)
-def test_recover_dev_pair_no_wrong_value_is_certain(corpus_dir: Path, name: str) -> None:
+def test_recover_dev_pair_no_wrong_value_is_certain(name: str, corpus_dir: Path) -> None:
     result = _compare(corpus_dir, name)
     for table, res in result.items():
         assert res["wrong"] == [], f"{name} table {table}"
@@ -256,234 +259,3 @@ def test_recover_decimal_values_are_decimals() -> None:
     p = extract_proactive(text, 0, len(text), year=2022)
     recover_tables(p, extract_requests("", 0, 0), extract_appeals("", 0, 0))
     assert p.value("fees", "amount_wan_yuan") == Decimal("9116.36")
-
-
-# --- scoring combinations of splits ------------------------------------------------------------
-
-def _random_solve_case(rng, whole: bool):
-    from gknlp.tables.recover import Identity
-
-    n_cols = rng.randint(1, 3)
-    rows = [f"r{i}" for i in range(rng.randint(2, 5))]
-    open_rows = rng.sample(rows, rng.randint(0, len(rows)))
-
-    def value():
-        if rng.random() < 0.15:
-            return None
-        v = Decimal(rng.randint(0, 4))
-        return v if whole or rng.random() < 0.7 else v + Decimal("0.5")
-
-    values = {k: [tuple(value() for _ in range(n_cols)) for _ in range(rng.randint(2, 4) if k in open_rows else 1)]
-              for k in rows}
-    fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
-    identities = []
-    for i in range(rng.randint(1, 6)):
-        ci = rng.randrange(n_cols)
-        lhs = tuple((k, ci) for k in rng.sample(rows, rng.randint(1, 2)))
-        rhs = tuple((k, ci) for k in rng.sample(rows, rng.randint(1, min(3, len(rows)))))
-        identities.append(Identity(f"I{i}", lhs, rhs))
-    return open_rows, values, fixed, identities
-
-
-@pytest.mark.parametrize("whole", [True, False])
-def test_recover_violation_counts_by_array_equal_the_loop(whole: bool) -> None:
-    """The numpy count of broken identities per combination equals the reference loop, blanks
-    included; with a value that is not a whole number it declines (None) and the loop is used."""
-    import random
-
-    from gknlp.tables.recover import _violations_by_array, _violations_by_loop
-
-    rng = random.Random(7)
-    declined = compared = 0
-    for _ in range(400):
-        open_rows, values, fixed, identities = _random_solve_case(rng, whole)
-        shape = [len(values[k]) for k in open_rows]
-        by_array = _violations_by_array(open_rows, shape, values, fixed, identities)
-        by_loop = _violations_by_loop(open_rows, shape, values, fixed, identities)
-        if by_array is None:
-            declined += 1
-            continue
-        compared += 1
-        assert by_array.tolist() == by_loop
-    if whole:
-        assert declined == 0 and compared == 400
-    else:
-        assert declined > 0 and compared > 0
-
-
-@pytest.mark.parametrize("few_combos", [0, 8, 10_000], ids=["numpy", "as-shipped", "loop"])
-def test_recover_solve_rows_keeps_the_splits_of_the_best_combinations(monkeypatch, few_combos: int) -> None:
-    """`_solve_rows` keeps, per open row, exactly the splits that some combination breaking
-    fewest identities (or one more, when the best breaks some) takes: the reference loop.
-    Both of its ways (numpy for many combinations, a loop for few) are held to it."""
-    import itertools
-    import random
-
-    from gknlp.tables.recover import RowSolution, _solve_rows, _violations_by_loop
-
-    monkeypatch.setattr(recover, "_FEW_COMBOS", few_combos)
-    rng = random.Random(11)
-    for _ in range(300):
-        open_rows, values, fixed, identities = _random_solve_case(rng, whole=rng.random() < 0.8)
-        raws = {k: [tuple(str(v) for v in split) for split in values[k]] for k in values}
-        rows = {k: RowSolution(k, (), list(raws[k]), "ambiguous" if k in open_rows else "fixed")
-                for k in values}
-        lookup = {raw: split for k in values for raw, split in zip(raws[k], values[k])}
-        monkeypatch.setattr(recover, "_values", lookup.__getitem__)  # raws here stand in for values
-        best = _solve_rows(rows, identities)
-        shape = [len(values[k]) for k in open_rows]
-        bad = _violations_by_loop(open_rows, shape, values, fixed, identities)
-        limit = min(bad) if min(bad) == 0 else min(bad) + 1
-        assert best == min(bad)
-        for j, k in enumerate(open_rows):
-            kept = sorted({idx[j] for idx, b in zip(itertools.product(*map(range, shape)), bad) if b <= limit})
-            assert rows[k].raws == [raws[k][i] for i in kept]
-
-
-
-# --- splitting runs: the fast search against the plain one -------------------------------------
-
-def _split_reference(pieces, kinds, check, max_steps: int, max_splits: int):
-    """`split_run` as first written: the plain depth-first search, one step per node."""
-    n = len(kinds)
-    n_pieces = len(pieces)
-    maxlen = [recover._MAXLEN.get(k, 9) for k in kinds]
-    valid = [recover._KIND_RE.get(k, recover._KIND_RE["count"]).match for k in kinds]  # cell_ok per column
-    placeholder = [recover._is_placeholder(p) for p in pieces]
-    cap_after = [0] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        cap_after[i] = cap_after[i + 1] + maxlen[i]
-    chars_after = [0] * (n_pieces + 1)
-    for i in range(n_pieces - 1, -1, -1):
-        chars_after[i] = chars_after[i + 1] + (1 if placeholder[i] else len(pieces[i]))
-    out: list[tuple[str, ...]] = []
-    steps = 0
-    cells: list[str] = []
-
-    def rec(pi: int, pos: int) -> None:
-        nonlocal steps
-        steps += 1
-        if steps > max_steps:
-            raise recover._OverBudget
-        ci = len(cells)
-        if pi == n_pieces:
-            if ci == n:
-                out.append(tuple(cells))
-                if len(out) > max_splits:
-                    raise recover._OverBudget
-            return
-        need = n - ci
-        piece = pieces[pi]
-        ph = placeholder[pi]
-        left_here = 1 if ph else len(piece) - pos
-        rest_chars = left_here + chars_after[pi + 1]
-        if need < n_pieces - pi or need > rest_chars or rest_chars > cap_after[ci]:
-            return
-        if ph:
-            cells.append(piece)
-            if check is None or check(tuple(cells)):
-                rec(pi + 1, 0)
-            cells.pop()
-            return
-        ok = valid[ci]
-        for end in range(pos + 1, pos + min(left_here, maxlen[ci]) + 1):
-            cell = piece[pos:end]
-            if not ok(cell):
-                continue
-            cells.append(cell)
-            if check is None or check(tuple(cells)):
-                if end == len(piece):
-                    rec(pi + 1, 0)
-                else:
-                    rec(pi, end)
-            cells.pop()
-
-    if not pieces or not n:
-        return recover.Split((), True)
-    try:
-        rec(0, 0)
-    except recover._OverBudget:
-        return recover.Split(tuple(out[:max_splits]), False)
-    return recover.Split(tuple(out), True)
-
-
-
-@pytest.mark.parametrize("kinds", ["count", "change", "money", "count change money"])
-def test_recover_split_run_equals_the_plain_search(kinds: str) -> None:
-    """`split_run`'s shortcuts (plain digits cut without regex; children that would stop at once
-    counted, not entered) give the plain search's cells, order and budget outcome, also when a
-    budget runs out mid-search."""
-    import random
-
-    rng = random.Random(5)
-    alphabet = ["0", "0", "0", "1", "2", "7", "0", "5", "10", "增3", "减0", "2.5", "3元", "０", "12件",
-                "1234567", "10000000", "123456789012"]
-    kind_cycle = kinds.split()
-    for _ in range(600):
-        pieces = tuple("/" if rng.random() < 0.15 else "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6)))
-                       for _ in range(rng.randint(1, 4)))
-        cols = [kind_cycle[i % len(kind_cycle)] for i in range(rng.randint(1, 9))]
-        check = None if rng.random() < 0.5 else (lambda cells: cells[-1] != "7")
-        for max_steps, max_splits in ((5_000, 300), (rng.randint(1, 40), rng.randint(1, 6))):
-            fast = split_run(pieces, cols, check, max_steps=max_steps, max_splits=max_splits)
-            plain = _split_reference(pieces, cols, check, max_steps=max_steps, max_splits=max_splits)
-            assert fast == plain, (pieces, cols, max_steps, max_splits)
-
-
-# --- writing the outcome: the per-column candidates ---------------------------------------------
-
-def _cells_reference(solution, row: str) -> dict:
-    """`TableSolution.cells` as first written: each column's candidates gathered split by split."""
-    sol = solution.rows[row]
-    out = {}
-    only = sol.raws[0] if len(sol.raws) == 1 else None
-    for i, col in enumerate(solution.columns[row]):
-        cands = [only[i]] if only is not None else sorted({r[i] for r in sol.raws}, key=recover._sort_key)
-        if sol.status in ("unsplit",) or not cands:
-            out[col] = (None, [])
-        elif len(cands) == 1 and sol.status != "gave_up":
-            out[col] = (cands[0], cands)
-        else:
-            out[col] = (None, cands)
-    return out
-
-
-def test_recover_cells_gives_the_candidates_split_by_split() -> None:
-    """The candidates of each cell (read off the transposed splits) are those the plain
-    per-column gathering gives, for every status and any number of splits."""
-    import random
-
-    from gknlp.tables.recover import RowSolution, TableSolution
-
-    rng = random.Random(13)
-    pool = ["0", "1", "10", "2", "25", "3件", "/", "0.5", "12", "7"]
-    for _ in range(500):
-        width = rng.randint(1, 6)
-        raws = [tuple(rng.choice(pool) for _ in range(width)) for _ in range(rng.choice([0, 1, 1, 2, 3, 40]))]
-        status = rng.choice(["solved", "ambiguous", "gave_up", "unsplit"])
-        columns = tuple(f"c{i}" for i in range(width))
-        solution = TableSolution({"r": RowSolution("r", (), raws, status)}, {"r": columns})
-        assert solution.cells("r") == _cells_reference(solution, "r")
-
-
-@pytest.mark.corpus
-def test_recover_violations_counted_on_demand_equal_the_solved_count(corpus_dir: Path) -> None:
-    """A requests table where no row has a choice skips `_solve_rows`; the count it would have
-    given (broken identities of the one combination) is given when `violations` is read."""
-    import copy
-
-    from gknlp.tables.recover import _requests_identities, _solve_rows, _targets, solve_requests
-
-    skipped = 0
-    for path in sorted((corpus_dir / "raw").glob("*.txt")):
-        text = normalize(path.read_text(encoding="utf-8")).text
-        t = extract_requests(text, 0, len(text))
-        targets = _targets(t)
-        solution = solve_requests(t, targets)
-        rows = copy.deepcopy(solution.rows)
-        present = {k for k, s in rows.items() if s.raws}
-        eager = _solve_rows(rows, _requests_identities(t.template or "2019", t.columns, present))
-        skipped += solution.scored is None and bool(solution.identities)
-        assert solution.violations == eager, path.name
-        assert solution.rows == rows   # solving on demand changed nothing
-    assert skipped > 10

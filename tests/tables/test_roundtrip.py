@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 
 import pytest
+from render import LAYOUTS, random_tables, render_report
 
 from gknlp.pipeline import extract_text
-from render import LAYOUTS, random_tables, render_report
 
 CASES = [(template, layout, seed) for template in ("2019", "2021") for layout in LAYOUTS for seed in range(4)]
 

@@ -1,0 +1,91 @@
+"""The tables' accounting identities, read once from `data/templates/identities.toml`.
+
+Why one module: the checks report the identities, the recovery uses them to choose between
+readings of run-together cells, and the settling of lost cells uses them to place values
+and derive cells; all three must mean the same sums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+
+from gknlp.data import load_toml
+from gknlp.tables.templates import appeals_template, requests_template
+
+__all__ = ["Identity", "appeals_identities", "identity_sets", "requests_identities"]
+
+Cell = tuple[str, str]
+"""(row, column)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """sum(lhs) == sum(rhs) over cells (row, column); `rule` is R1…R5, `where` says which."""
+
+    rule: str
+    where: str
+    lhs: tuple[Cell, ...]
+    rhs: tuple[Cell, ...]
+    cells: tuple[Cell, ...] = field(init=False, repr=False, compare=False)
+    """lhs + rhs (read for every identity of every table settled)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cells", self.lhs + self.rhs)
+
+
+@cache
+def _data() -> dict:
+    return load_toml("templates", "identities.toml")
+
+
+def identity_sets() -> dict:
+    """The named sets (applicants, organisations, outcomes per template, …)."""
+    return _data()["sets"]
+
+
+def _names(value: str | list[str], template: str) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(value)
+    named = identity_sets()[value]
+    return tuple(named[template] if isinstance(named, dict) else named)
+
+
+@lru_cache(maxsize=256)
+def requests_identities(template: str, columns: tuple[str, ...], rows: tuple[str, ...]) -> tuple[Identity, ...]:
+    """Table 三's identities for a table of this template with these columns and rows (in the
+    table's order); memoised per shape (reports share a few)."""
+    out: list[Identity] = []
+    for r in _data()["rules"]:
+        if r["table"] != "requests" or (r.get("when_column") and r["when_column"] not in columns):
+            continue
+        rule, where, each = r["rule"], r["where"], r["each"]
+        if each == "column":
+            lhs_rows, rhs_rows = _names(r["lhs"], template), _names(r["rhs"], template)
+            out += [Identity(rule, where.format(column=c), tuple((x, c) for x in lhs_rows),
+                             tuple((x, c) for x in rhs_rows)) for c in _names(r["columns"], template)]
+        elif each == "row":
+            lhs_cols, rhs_cols = _names(r["lhs"], template), _names(r["rhs"], template)
+            out += [Identity(rule, where.format(row=row), tuple((row, c) for c in lhs_cols),
+                             tuple((row, c) for c in rhs_cols)) for row in rows]
+        elif each == "subtotal":
+            for spec in requests_template().rows_for(template):
+                if spec.subtotal_of and spec.key in rows:
+                    out += [Identity(rule, where.format(row=spec.key, column=c), ((spec.key, c),),
+                                     tuple((x, c) for x in spec.subtotal_of)) for c in columns]
+        else:
+            raise ValueError(f"identities.toml: unknown `each` {each!r} for table requests")
+    return tuple(out)
+
+
+@cache
+def appeals_identities() -> tuple[Identity, ...]:
+    """Table 四's identity (R5) for each block."""
+    out: list[Identity] = []
+    for r in _data()["rules"]:
+        if r["table"] != "appeals":
+            continue
+        lhs, rhs = _names(r["lhs"], ""), _names(r["rhs"], "")
+        out += [Identity(r["rule"], r["where"].format(row=b), tuple((b, c) for c in lhs),
+                         tuple((b, c) for c in rhs)) for b in appeals_template().blocks]
+    return tuple(out)

@@ -1,0 +1,104 @@
+"""Writing a solution into its table: certain cells as values, the rest null and listed.
+
+The parser's fit warnings of the rows solved here no longer hold: they are dropped by their
+code and place (`ReportWarning.where`), never by their text.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from gknlp.tables.cells import Cell, parse_cell
+from gknlp.tables.parse import Provenance, TableResult
+from gknlp.tables.recover.score import Status
+from gknlp.tables.recover.solve import TableSolution
+from gknlp.types import to_json_number
+
+__all__ = ["FIT_CODES", "MAX_CANDIDATES_SHOWN", "apply_solution"]
+
+MAX_CANDIDATES_SHOWN = 12
+"""Candidate values listed for one ambiguous cell."""
+FIT_CODES = frozenset({"run", "missing_cells", "misaligned", "extra_cells", "no_values"})
+"""The parser's warnings about a row's cells not fitting its columns."""
+
+
+def _json_value(table: TableResult, row: str, col: str, raw: str) -> int | float | str | None:
+    cell = parse_cell(raw)
+    v = cell.value
+    if v is None:
+        return raw
+    if table.money_unit.get(f"{row}.{col}") == "yuan" or cell.unit == "元":
+        v = v / Decimal(10000)
+    return to_json_number(v)
+
+
+def _drop_fit_warnings(table: TableResult, rows: set[str]) -> None:
+    table.warnings = [w for w in table.warnings
+                      if not (w.code in FIT_CODES and w.where is not None and w.where.row in rows)]
+
+
+def apply_solution(table: TableResult, solution: TableSolution, run_key: str | None = None) -> None:
+    """Write solved rows into the table: certain cells as values, the rest null + ambiguous.
+
+    `run_key`: the parser's key for the one run the solution's rows were cut from (table 四's
+    'appeals'), whose warnings and unresolved mark stand for all of them."""
+    solved = [key for key, sol in solution.rows.items() if sol.status is not Status.FIXED]
+    if not solved:
+        return
+    _drop_fit_warnings(table, set(solved) | ({run_key} if run_key else set()))
+    unsplit = [key for key in solved if solution.rows[key].status is Status.UNSPLIT]
+    resolved = set(solved).difference(unsplit)
+    if run_key is not None:
+        table.unresolved = [k for k in table.unresolved if k != run_key]
+        if unsplit:
+            table.unresolved.append(run_key)
+    else:
+        table.unresolved = [key for key in table.unresolved if key not in resolved]
+        table.unresolved += [key for key in unsplit if key not in table.unresolved]
+    table.layout = "recovered" if table.layout != "ocr" else table.layout
+    for key in solved:
+        sol = solution.rows[key]
+        cols = solution.columns[key]
+        table.lost.pop(key, None)
+        if run_key is not None:
+            table.lost.pop(run_key, None)
+        for col in cols:
+            table.provenance.pop(f"{key}.{col}", None)
+        if sol.status is Status.UNSPLIT:
+            table.rows[key] = dict.fromkeys(cols)
+            continue
+        split = len(sol.pieces) != len(cols)   # cells cut from pieces, not one piece per cell
+        if len(sol.raws) == 1 and sol.status is not Status.GAVE_UP:   # one reading: every cell certain
+            parsed = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
+            table.rows[key] = dict(parsed)
+            for col, cell in parsed.items():
+                if cell.unit == "元":
+                    table.money_unit[f"{key}.{col}"] = "yuan"
+                if split:
+                    table.provenance[f"{key}.{col}"] = Provenance.RECOVERED
+            continue
+        new_row: dict[str, Cell | None] = {}
+        listed = {}
+        for col, (raw, cands) in solution.cells(key).items():
+            if raw is not None:
+                cell = parse_cell(raw)
+                new_row[col] = cell
+                if cell.unit == "元":
+                    table.money_unit[f"{key}.{col}"] = "yuan"
+                if split:
+                    table.provenance[f"{key}.{col}"] = Provenance.RECOVERED
+            else:
+                new_row[col] = None
+                shown = [_json_value(table, key, col, c) for c in cands[:MAX_CANDIDATES_SHOWN]]
+                table.ambiguous[f"{key}.{col}"] = shown
+                table.provenance[f"{key}.{col}"] = Provenance.AMBIGUOUS
+                listed[col] = shown
+        table.rows[key] = new_row
+        if listed:
+            gave_up = sol.status is Status.GAVE_UP
+            code = "recovery_budget" if gave_up else "ambiguous_cells"
+            what = ("too many readings to search; candidates seen" if gave_up else
+                    "several readings agree with the table's identities")
+            table.warn(code, f"row {key}: {what}: {json.dumps(listed, ensure_ascii=False)}", " ".join(sol.pieces),
+                       row=key)

@@ -1,0 +1,312 @@
+"""Solving a table: every reading of its run-together rows, kept where the identities agree.
+
+`solve_requests` / `solve_appeals` / `solve_proactive` split each row's run (`runs.split_run`)
+and keep the combinations of readings that agree best with the table's identities (R1–R4
+for table 三, R5 for table 四, declared in `data/templates/identities.toml`), or with sound
+order constraints for table 二. A cell is certain only when every surviving combination
+gives it the same value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, lru_cache
+
+from gknlp.tables.cells import parse_cell
+from gknlp.tables.identities import appeals_identities, requests_identities
+from gknlp.tables.parse import TableResult
+from gknlp.tables.recover.runs import Split, split_run, value_run
+from gknlp.tables.recover.score import (
+    Indexed,
+    RowSolution,
+    Status,
+    index_identities,
+    solve_rows,
+    values_of,
+)
+from gknlp.tables.templates import appeals_template, proactive_templates
+
+__all__ = ["TableSolution", "cross_year_constraints", "solve_appeals", "solve_proactive", "solve_requests"]
+
+Check = Callable[[tuple[str, ...]], bool]
+
+
+@dataclass
+class TableSolution:
+    """Per row: the surviving raw readings; `cells` gives the value or candidates per cell."""
+
+    rows: dict[str, RowSolution]
+    columns: dict[str, tuple[str, ...]]
+    violations: int | None = None
+    """Identities broken by the best combination kept (None: not scored, or too many combinations)."""
+
+    def cells(self, row: str) -> dict[str, tuple[str | None, list[str]]]:
+        """col → (raw text when certain else None, sorted distinct candidate raws)."""
+        sol = self.rows[row]
+        columns = self.columns[row]
+        if len(sol.raws) == 1:
+            candidates = [[raw] for raw in sol.raws[0]]
+        elif sol.raws:
+            candidates = [sorted(set(texts), key=_sort_key) for texts in zip(*sol.raws)]
+        else:
+            candidates = [[] for _ in columns]
+        out: dict[str, tuple[str | None, list[str]]] = {}
+        for col, cands in zip(columns, candidates, strict=True):
+            if sol.status is Status.UNSPLIT or not cands:
+                out[col] = (None, [])
+            elif len(cands) == 1 and sol.status is not Status.GAVE_UP:
+                out[col] = (cands[0], cands)
+            else:
+                out[col] = (None, cands)
+        return out
+
+
+def _sort_key(raw: str) -> tuple[int, Decimal]:
+    v = parse_cell(raw).value
+    return (0, v) if v is not None else (1, Decimal(0))
+
+
+def _dedupe(splits: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The splits with distinct values (first of each), in order."""
+    seen: dict[tuple, tuple[str, ...]] = {}
+    for s in splits:
+        seen.setdefault(values_of(s), s)
+    return list(seen.values())
+
+
+def _readings(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | None,
+              row_check: Check | None) -> tuple[list[tuple[str, ...]], Status]:
+    """A run's distinct splits, those passing `row_check` when any does, and the row's status."""
+    split = split_run(pieces, kinds, check)
+    raws = _dedupe(split.cells)
+    if not split.complete:
+        return raws, Status.GAVE_UP
+    if not raws:
+        return [], Status.UNSPLIT
+    if row_check is not None and len(raws) > 1:
+        passing = [r for r in raws if row_check(r)]
+        if passing:
+            raws = passing
+    return raws, Status.SOLVED if len(raws) == 1 else Status.AMBIGUOUS
+
+
+@lru_cache(maxsize=1 << 14)
+def _readings_of(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | None,
+                 row_check: Check | None) -> tuple[tuple[tuple[str, ...], ...], Status]:
+    """`_readings`, remembered. Why: `bench/stages.py` puts recovery above 5% of the time, and
+    reports repeat the same runs (rows of zeros). The checks passed here are values (frozen
+    dataclasses, equal when built from the same template and columns), never closures."""
+    raws, status = _readings(pieces, kinds, check, row_check)
+    return tuple(raws), status
+
+
+def _row_solution(key: str, segment: str, kinds: Sequence[str], check: Check | None = None,
+                  row_check: Check | None = None, remember: bool = True) -> RowSolution | None:
+    """Split one row's run; `row_check` is a preference (kept only if some split passes it).
+    `remember`: False when a check is a closure (cross-year constraints), not a value."""
+    pieces = value_run(segment)
+    if not pieces:
+        return None
+    if remember:
+        raws, status = _readings_of(pieces, tuple(kinds), check, row_check)
+        return RowSolution(key, pieces, list(raws), status)
+    found, status = _readings(pieces, tuple(kinds), check, row_check)
+    return RowSolution(key, pieces, found, status)
+
+
+def _holds(idents: Sequence[Indexed], cells: tuple[str, ...]) -> bool:
+    """The identities on one row's (or block's) cells hold, or cannot be assessed (a blank)."""
+    vals = values_of(cells)
+    for ident in idents:
+        lhs = [vals[i] for _, i in ident.lhs]
+        rhs = [vals[i] for _, i in ident.rhs]
+        if any(v is None for v in lhs + rhs):
+            continue
+        if sum(filter(None, lhs), Decimal(0)) != sum(filter(None, rhs), Decimal(0)):
+            return False
+    return True
+
+
+@cache
+def _own_sums(template: str, cols: tuple[str, ...]) -> tuple[Indexed, ...]:
+    """Table 三's identities within one row (R3 total, R4 小计), over these columns."""
+    idents = index_identities(requests_identities(template, cols, ("row",)), cols)
+    return tuple(i for i in idents if all(r == "row" for r, _ in i.lhs + i.rhs))
+
+
+@dataclass(frozen=True)
+class _RowSums:
+    """A table 三 row's own sums, as a preference between its readings."""
+
+    template: str
+    cols: tuple[str, ...]
+
+    def __call__(self, cells: tuple[str, ...]) -> bool:
+        return _holds(_own_sums(self.template, self.cols), cells)
+
+
+def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> TableSolution:
+    """Split table 三's rows and keep the combinations agreeing with R1–R4 over the table.
+
+    `only`: the rows to split (others are taken as parsed); all rows when None.
+    """
+    cols = table.columns
+    template = table.template or "2019"
+    kinds = ["count"] * len(cols)
+    row_check = _RowSums(template, cols) if _own_sums(template, cols) else None
+    rows: dict[str, RowSolution] = {}
+    targets = set(table.row_texts) if only is None else set(only)
+    for key, rt in table.row_texts.items():
+        if key in targets:
+            sol = _row_solution(key, rt.segment, kinds, row_check=row_check)
+            if sol is not None:
+                rows[key] = sol
+                continue
+        cells = table.rows.get(key)
+        if cells and any(c is not None and c.value is not None for c in cells.values()):
+            raws = [getattr(cells.get(c), "raw", "") for c in cols]
+            rows[key] = RowSolution(key, (), [tuple(raws)], Status.FIXED)
+    solution = TableSolution(rows, {k: cols for k in rows})
+    if any(s.status in (Status.SOLVED, Status.AMBIGUOUS) and len(s.raws) > 1 for s in rows.values()):
+        identities = index_identities(requests_identities(template, cols, tuple(table.rows)), cols)
+        solution.violations = solve_rows(rows, identities)
+    return solution
+
+
+@cache
+def _block_sums() -> tuple[Indexed, ...]:
+    """R5 over one block's cells."""
+    spec = appeals_template()
+    block = spec.blocks[0]
+    return tuple(i for i in index_identities(appeals_identities(), spec.columns)
+                 if all(r == block for r, _ in i.lhs + i.rhs))
+
+
+@dataclass(frozen=True)
+class _BlockSums:
+    """R5 on each block of `width` cells as soon as it is complete."""
+
+    width: int
+
+    def __call__(self, cells: tuple[str, ...]) -> bool:
+        return bool(len(cells) % self.width) or _holds(_block_sums(), cells[-self.width:])
+
+
+def solve_appeals(table: TableResult) -> TableSolution:
+    """Split table 四's fifteen cells; each block of five must satisfy R5 when any split can."""
+    spec = appeals_template()
+    width = len(spec.columns)
+    n = width * len(spec.blocks)
+    rows: dict[str, RowSolution] = {}
+    rt = table.row_texts.get("appeals")
+    columns = {b: spec.columns for b in spec.blocks}
+    if rt is None:
+        return TableSolution(rows, columns)
+    pieces = value_run(rt.segment)
+    if not pieces:
+        return TableSolution(rows, columns)
+    r5 = _BlockSums(width)
+    kinds = ("count",) * n
+    split = _split_of(pieces, kinds, r5)
+    if split.complete and not split.cells:
+        # The report breaks R5 somewhere: keep the splits breaking it least (and one more).
+        split = _split_of(pieces, kinds, None)
+        if split.complete and split.cells:
+            bad = [sum(1 for b in range(len(spec.blocks)) if not r5(s[: (b + 1) * width])) for s in split.cells]
+            limit = min(bad) + 1
+            split = Split(tuple(s for s, v in zip(split.cells, bad) if v <= limit), True)
+    raws = _dedupe(split.cells)
+    status = Status.GAVE_UP if not split.complete else (Status.UNSPLIT if not raws else None)
+    for bi, block in enumerate(spec.blocks):
+        # Blocks are cut from one run: a block is certain only when all full splits agree on it.
+        block_raws = _dedupe(r[bi * width:(bi + 1) * width] for r in raws)
+        rows[block] = RowSolution(block, pieces, block_raws,
+                                  status or (Status.SOLVED if len(block_raws) == 1 else Status.AMBIGUOUS))
+    return TableSolution(rows, columns)
+
+
+@dataclass(frozen=True)
+class _Order:
+    """Sound order constraints of table 二's 规章 / 规范性文件 rows (never identities: it has none).
+
+    2019: 对外公开总数量 (all published documents) >= 本年新公开数量.
+    2021: 现行有效件数 >= 本年制发件数 - 本年废止件数 (at most `repealed` of this year's
+    documents can have been repealed again). 现行有效 >= 制发 alone is not sound.
+    """
+
+    template: str
+    columns: tuple[str, ...]
+
+    def __call__(self, cells: tuple[str, ...]) -> bool:
+        if len(cells) < len(self.columns):
+            return True
+        v = dict(zip(self.columns, values_of(cells)))
+        if self.template == "2019":
+            a, b = v["total"], v["published"]
+            return a is None or b is None or a >= b
+        f, i, r = v["in_force"], v["issued"], v["repealed"]
+        return f is None or i is None or r is None or f >= i - r
+
+
+def _order_check(template: str, key: str, columns: tuple[str, ...]) -> Check | None:
+    if key not in ("rules", "normative_docs") or template not in ("2019", "2021"):
+        return None
+    return _Order(template, columns)
+
+
+@lru_cache(maxsize=1 << 10)
+def _split_of(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | None) -> Split:
+    """`split_run` remembered (table 四's one run; the check is a value, see `_readings_of`)."""
+    return split_run(pieces, kinds, check)
+
+
+def solve_proactive(table: TableResult, only: Iterable[str] | None = None,
+                    extra: dict[str, Check] | None = None) -> TableSolution:
+    """Split table 二's rows; each row on its own, under the sound order constraints only."""
+    template = next((t for t in proactive_templates() if t.name == table.template), None)
+    rows: dict[str, RowSolution] = {}
+    columns: dict[str, tuple[str, ...]] = {}
+    if template is None:
+        return TableSolution(rows, columns)
+    targets = set(table.row_texts) if only is None else set(only)
+    for spec in template.rows:
+        if spec.key not in table.row_texts or spec.key not in targets:
+            continue
+        kinds = [template.kind(c) for c in spec.columns]
+        check = _order_check(template.name, spec.key, spec.columns)
+        more = (extra or {}).get(spec.key)
+        if more is not None:
+            base = check
+            check = (lambda cells, a=base, b=more, n=len(kinds): (a is None or a(cells)) and
+                     (len(cells) < n or b(cells)))
+        sol = _row_solution(spec.key, table.row_texts[spec.key].segment, kinds, check=check,
+                            remember=more is None)
+        if sol is not None:
+            rows[spec.key] = sol
+            columns[spec.key] = spec.columns
+    return TableSolution(rows, columns)
+
+
+def cross_year_constraints(previous: dict, template: str) -> dict[str, Check]:
+    """Row checks for this year's table 二 from the same body's previous report (2021 template).
+
+    现行有效 this year = 现行有效 last year + 制发 − 废止. `previous` is last year's
+    `tables.proactive` JSON. Returns `extra` for `solve_proactive`.
+    """
+    if template != "2021":
+        return {}
+    checks: dict[str, Check] = {}
+    for key in ("rules", "normative_docs"):
+        last = (previous.get(key) or {}).get("in_force")
+        if last is None:
+            continue
+
+        def ok(cells: tuple[str, ...], last: int = last) -> bool:
+            issued, repealed, in_force = (parse_cell(c).value for c in cells)
+            if issued is None or repealed is None or in_force is None:
+                return True
+            return in_force == last + issued - repealed
+        checks[key] = ok
+    return checks
