@@ -14,10 +14,7 @@ from gknlp.data import data_path
 jsonschema = pytest.importorskip("jsonschema")
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "gknlp" / "data" / "samples"
-#: Records the schema rejects today, each a real bug to fix (then this set shrinks and the test says so):
-#: recovered 2019-template tables whose subtotal or 部分公开 rows lack the `total` key (CONTRACT: null).
-KNOWN_INVALID = {"045_pingtan-czj-2012.txt", "047_pingtan-zhz-2015.txt", "048_pingtan-hzs-2016.txt",
-                 "049_pingtan-scj-2017.txt", "050_pingtan-main-2018.txt"}
+KNOWN_INVALID: set[str] = set()  # every record validates (the recovered 2012-2018 rows now keep a null total)
 
 
 def _validator():

@@ -105,7 +105,8 @@ def test_read_page_printed_by_writer_matches_html(page_documents) -> None:
 def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None:
     """Tables printed without lines: columns from the gaps between words (``pdf_text``). Weaker
     than ruled tables: wrapped labels and blank cells (which leave no gap) cost cells; the floors
-    hold the figures measured when it was written (839 right, 139 null, 14 wrong of 992)."""
+    hold the figures measured with the table engine of issue 14, which leaves a row null when the
+    layout does not prove its columns (802 right, 190 null, 0 wrong of 992; 839/139/14 before)."""
     right = null = wrong = 0
     for source, pdf in borderless_documents.items():
         want, got = extract(source, themes=False, counts=False), extract(pdf, themes=False, counts=False)
@@ -118,7 +119,7 @@ def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None
             wrong += seen is not None and seen != value
     total = right + null + wrong
     assert total >= 950
-    assert right / total >= 0.84 and wrong / total <= 0.015
+    assert right / total >= 0.80 and wrong == 0
 
 
 @pytest.mark.corpus

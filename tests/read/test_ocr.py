@@ -41,7 +41,11 @@ def test_ocr_scan_reads_every_cell_or_flags_it(scanned) -> None:
     nulls = sum(have.get(k) is None and v is not None for k, v in cells.items())
     assert wrong == {}  # a doubtful value is null, never a guess
     assert right >= 0.95 * len(cells)
-    assert sum((getattr(w, "code", None) or w["code"]) == "ocr_uncertain" for w in got.warnings) >= nulls
+    # every null cell is flagged: by the OCR (unsure of its characters) or by the table engine
+    # (provenance ambiguous: the layout did not prove the cell)
+    uncertain = sum((getattr(w, "code", None) or w["code"]) == "ocr_uncertain" for w in got.warnings)
+    ambiguous = sum(v == "ambiguous" for info in got.table_info.values() for v in info.get("provenance", {}).values())
+    assert uncertain + ambiguous >= nulls
 
 
 def test_ocr_scan_finds_the_sections(scanned) -> None:
@@ -64,4 +68,5 @@ def test_ocr_image_of_a_table_page(seed_documents, has_pdftoppm, tmp_path: Path)
     right = sum(have.get(k) == v and v is not None for k, v in want.items())
     wrong = {k: (v, have[k]) for k, v in want.items() if have.get(k) is not None and have[k] != v}
     assert wrong == {}
-    assert right >= 85  # one page, most of table 3: 90 right when written
+    assert right >= 80  # one page, most of table 3: 82 right with the issue-14 table engine (rows the
+    # OCR printed short are null and flagged, not guessed)

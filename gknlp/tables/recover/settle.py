@@ -244,6 +244,10 @@ def _verified(table: TableResult, identities: tuple[Identity, ...], placed: set[
     return confirmed == placed
 
 
+GEOMETRY_LAYOUTS = ("pdf_lines", "doc", "ocr")
+"""Layouts whose tab-separated cells come from the page's own cells (see :func:`settle_table`)."""
+
+
 def settle_table(table: TableResult) -> None:
     """Place lost values and derive the cells the identities determine (in place).
 
@@ -260,8 +264,13 @@ def settle_table(table: TableResult) -> None:
         return
     saved = copy.deepcopy((table.rows, table.provenance, table.derived, table.ambiguous, table.lost)) \
         if table.lost else None
+    # In a layout read from the page's geometry (PDF ruling lines, Word table marks, OCR boxes
+    # in ruled cells) each tab is a printed cell: a blank cell is proven blank, so the grid's
+    # placement of a short row needs no confirmation by the identities.
+    proven = ({(r, c) for lost in table.lost.values() if lost.placed for r, c in lost.cells}
+              if table.layout in GEOMETRY_LAYOUTS else set())
     placed, derived = _settle(table, identities, place=True)
-    if saved is not None and not _verified(table, identities, placed, derived):
+    if saved is not None and not _verified(table, identities, placed - proven, derived):
         table.rows, table.provenance, table.derived, table.ambiguous, table.lost = saved
         _unplace(table)
         _settle(table, identities, place=False)
