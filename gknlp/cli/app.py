@@ -134,7 +134,7 @@ def _print_summary(summary) -> None:
             console.print(f"    {json_path(path)}\t{why}", markup=False, highlight=False)
 
 
-from gknlp.cli import themes as cli_themes  # noqa: E402  (light: typer only)
+import gknlp.cli.themes as cli_themes  # noqa: E402  (light: typer only)
 
 app.command("train")(cli_themes.train_cmd)
 app.command("evaluate")(cli_themes.evaluate_cmd)
