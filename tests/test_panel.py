@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from notebook_runner import run_notebook
 from typer.testing import CliRunner
 
 from gknlp.cli.app import app
@@ -212,15 +213,5 @@ def test_panel_cli_writes_each_format(corpus_results: Path, mapping_file: Path, 
 
 def test_panel_notebook_runs_top_to_bottom() -> None:
     """Runs with or without the corpus (samples only: one year per body, still three figures)."""
-    nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")
-    nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed")
-    pytest.importorskip("ipykernel", reason="ipykernel is not installed")
-    pytest.importorskip("matplotlib", reason="matplotlib is not installed")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit the notebook stripped"
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
-    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert not [o for o in outputs if "missing from font" in str(o.get("text", ""))]
+    outputs = run_notebook(NOTEBOOK)
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3, "the notebook drew fewer than 3 figures"

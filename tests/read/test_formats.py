@@ -8,12 +8,20 @@ import time
 from pathlib import Path
 
 import pytest
+from handmade_pdf import text_pages
 
 from gknlp.pipeline import extract
 from gknlp.read import read_bytes
 from gknlp.read.files import format_of
 from gknlp.read.text import utf16_of
-from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, looks_hard_wrapped, starts_heading, unwrap_text
+from gknlp.text.unwrap import (
+    ends_paragraph,
+    join_lines,
+    joiner,
+    looks_hard_wrapped,
+    starts_heading,
+    unwrap_text,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
 SEED = SAMPLES / "000_f6f884fffa850788.txt"
@@ -103,29 +111,6 @@ def test_text_reads_utf16_with_or_without_bom(encoding: str) -> None:
 
 # --- bad input: a clear error or warning, bounded time, never a traceback -------------------------
 
-def _pdf(pages: list[str]) -> bytes:
-    """A small valid PDF, one line of Helvetica text a page, written by hand."""
-    objs = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    kids = []
-    for text in pages:
-        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objs)} 0 R "
-                    "/Resources << /Font << /F1 3 0 R >> >> >>")
-        kids.append(f"{len(objs)} 0 R")
-    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
 def _timed(name: str, data: bytes, limit: float = 20.0):
     start = time.perf_counter()
     report = extract(name, themes=False, counts=False, data=data)
@@ -141,11 +126,11 @@ def test_bad_pdf_zero_pages() -> None:
     buf = io.BytesIO()
     blank.save(buf)
     assert _timed("empty.pdf", buf.getvalue()).error == {"type": "empty", "message": "the PDF has no pages"}
-    hand_made = _timed("empty.pdf", _pdf([]))  # /Count 0: PDFium refuses to load it at all
+    hand_made = _timed("empty.pdf", text_pages([]))  # /Count 0: PDFium refuses to load it at all
     assert hand_made.error is not None and hand_made.error["type"] in ("empty", "unreadable")
 
 
-@pytest.mark.parametrize("data", [b"%PDF-1.7\n" + bytes(range(256)) * 40, _pdf(["a"] * 3)[:300]],
+@pytest.mark.parametrize("data", [b"%PDF-1.7\n" + bytes(range(256)) * 40, text_pages(["a"] * 3)[:300]],
                          ids=["garbage", "truncated"])
 def test_bad_pdf_corrupt(data: bytes) -> None:
     report = _timed("broken.pdf", data)
@@ -155,10 +140,10 @@ def test_bad_pdf_corrupt(data: bytes) -> None:
 def test_bad_pdf_500_pages_read_up_to_the_limit() -> None:
     from gknlp.read.pdf import MAX_PAGES
 
-    report = _timed("long.pdf", _pdf([f"Section {chr(65 + i % 26)}{chr(65 + i // 26)} of a very long document" for i in range(500)]))
+    report = _timed("long.pdf", text_pages([f"Section {chr(65 + i % 26)}{chr(65 + i // 26)} of a very long document" for i in range(500)]))
     assert report.error == {"type": "not_a_report",
                             "message": "no section heading and no standard table found: not an annual report"}
-    doc = read_bytes(_pdf([f"Section {chr(65 + i % 26)}{chr(65 + i // 26)} of a very long document" for i in range(500)]), "long.pdf")
+    doc = read_bytes(text_pages([f"Section {chr(65 + i % 26)}{chr(65 + i // 26)} of a very long document" for i in range(500)]), "long.pdf")
     assert any((getattr(w, "code", None) or w["code"]) == "pages_truncated" for w in doc.warnings)
     assert doc.text.count("Section") == MAX_PAGES
 
@@ -212,7 +197,7 @@ def test_bad_scan_without_ocr_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import gknlp.read.ocr as ocr
 
     monkeypatch.setattr(ocr, "available", lambda: False)
-    blank = _pdf([""] * 2)
+    blank = text_pages([""] * 2)
     report = _timed("scan.pdf", blank)
     assert report.error is not None and report.error["type"] == "needs_ocr"
     assert "gknlp[ocr]" in report.error["message"]

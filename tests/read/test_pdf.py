@@ -3,30 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from handmade_pdf import pdf_of
 
 from gknlp.read.pdf import Line, cell_text, drop_running_lines, read_pdf
-
-
-def pdf_of(contents: list[str]) -> bytes:
-    """A PDF with one page per content stream (Helvetica as /F1), written by hand."""
-    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    kids = []
-    for stream in contents:
-        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objs)} 0 R "
-                    "/Resources << /Font << /F1 3 0 R >> >> >>")
-        kids.append(f"{len(objs)} 0 R")
-    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 def text(x: float, y: float, s: str) -> str:
