@@ -93,3 +93,13 @@ def test_t2s_changes_unflagged_strings_are_kept(paragraphs):
 def test_t2s_changes_flag_traditional_text():
     assert t2s_changes.may_change("宣傳展板")
     assert not t2s_changes.may_change("宣传展板")
+
+
+def test_theme_features_nfkc_is_unicodedata_nfkc():
+    """The full-width forms replaced before NFKC: the same string for each of them alone, before
+    a combining mark, after a letter, and in runs."""
+    full_width = [chr(c) for c in range(0xFF00, 0xFF70)] + ["\u3000", "\u3001", "\u3002"]
+    texts = [ch + tail for ch in full_width for tail in ("", "\u0301", "\u0338", "a", "ｅ", "。")]
+    texts += ["e" + ch for ch in full_width] + ["".join(full_width), "".join(reversed(full_width))]
+    for text in texts + ODD_TEXTS:
+        assert theme_features.nfkc(text) == unicodedata.normalize("NFKC", text), repr(text)
