@@ -13,10 +13,10 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from gknlp.tables.identities import (
-    Identity,
-    appeals_identities,
+    IdentityPlan,
+    appeals_plan,
     identity_sets,
-    requests_identities,
+    requests_plan,
 )
 from gknlp.tables.parse import TableResult
 from gknlp.types import to_json_number
@@ -72,22 +72,23 @@ def _exact_grid(t: TableResult) -> dict[str, dict[str, Number | None]]:
             for row, cols in t.rows.items()}
 
 
-def _evaluate(t: TableResult, identities: Sequence[Identity]) -> list[Check]:
+def _evaluate(t: TableResult, plan: IdentityPlan) -> list[Check]:
     grid = _exact_grid(t)
-    return [_compare(i.rule, i.where, [grid.get(r, _NO_ROW).get(c) for r, c in i.lhs],
-                     [grid.get(r, _NO_ROW).get(c) for r, c in i.rhs]) for i in identities]
+    values = [grid.get(r, _NO_ROW).get(c) for r, c in plan.cells]
+    return [_compare(i.rule, i.where, [values[k] for k in lhs], [values[k] for k in rhs])
+            for i, (lhs, rhs) in zip(plan.identities, plan.sides)]
 
 
 def check_requests(t: TableResult) -> list[Check]:
     if not t.found:
         return []
-    return _evaluate(t, requests_identities(t.template or "2019", t.columns, tuple(t.rows)))
+    return _evaluate(t, requests_plan(t.template or "2019", t.columns, tuple(t.rows)))
 
 
 def check_appeals(t: TableResult) -> list[Check]:
     if not t.found:
         return []
-    return _evaluate(t, appeals_identities())
+    return _evaluate(t, appeals_plan())
 
 
 def check_types(tables: list[TableResult]) -> list[Check]:

@@ -13,7 +13,8 @@ from functools import cache, lru_cache
 from gknlp.data import load_toml
 from gknlp.tables.templates import appeals_template, requests_template
 
-__all__ = ["Identity", "appeals_identities", "identity_sets", "requests_identities"]
+__all__ = ["Identity", "IdentityPlan", "appeals_identities", "appeals_plan", "identity_sets", "requests_identities",
+           "requests_plan"]
 
 Cell = tuple[str, str]
 """(row, column)."""
@@ -89,3 +90,40 @@ def appeals_identities() -> tuple[Identity, ...]:
         out += [Identity(r["rule"], r["where"].format(row=b), tuple((b, c) for c in lhs),
                          tuple((b, c) for c in rhs)) for b in appeals_template().blocks]
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPlan:
+    """A table shape's identities over one flat tuple of cells: each side as positions in
+    `cells`. Why: a table's cells are then looked up once, into a list, and every identity
+    sums list items, instead of looking each of its cells up by (row, column) again."""
+
+    identities: tuple[Identity, ...]
+    cells: tuple[Cell, ...]
+    """Every cell an identity reads, each once, in the order they are first read."""
+    sides: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    """Per identity: the positions of its lhs cells and of its rhs cells."""
+    reads: tuple[tuple[int, ...], ...]
+    """Per identity: the positions of all its cells (lhs then rhs)."""
+    positions: dict[Cell, int] = field(compare=False, hash=False)
+    """cell -> its position in `cells`."""
+
+    @classmethod
+    def of(cls, identities: tuple[Identity, ...]) -> "IdentityPlan":
+        at: dict[Cell, int] = {}
+        for ident in identities:
+            for cell in ident.cells:
+                at.setdefault(cell, len(at))
+        sides = tuple((tuple(at[c] for c in i.lhs), tuple(at[c] for c in i.rhs)) for i in identities)
+        return cls(identities, tuple(at), sides, tuple(lhs + rhs for lhs, rhs in sides), at)
+
+
+@lru_cache(maxsize=256)
+def requests_plan(template: str, columns: tuple[str, ...], rows: tuple[str, ...]) -> IdentityPlan:
+    """:func:`requests_identities` as an :class:`IdentityPlan` (memoised per shape, as they are)."""
+    return IdentityPlan.of(requests_identities(template, columns, rows))
+
+
+@cache
+def appeals_plan() -> IdentityPlan:
+    return IdentityPlan.of(appeals_identities())

@@ -12,11 +12,11 @@ settlement that would break one is undone: a derived value is exact or absent.
 
 from __future__ import annotations
 
-import copy
 import itertools
+from collections.abc import Sequence
 
 from gknlp.tables.cells import Cell, derived_cell, parse_cell
-from gknlp.tables.identities import Identity, appeals_identities, requests_identities
+from gknlp.tables.identities import Identity, IdentityPlan, appeals_plan, requests_plan
 from gknlp.tables.parse import Provenance, TableResult
 
 __all__ = ["MAX_PLACEMENTS", "settle_table"]
@@ -25,76 +25,100 @@ MAX_PLACEMENTS = 500
 """Placements of one lost row tried against the identities."""
 
 Key = tuple[str, str]
+_BLOCK = object()
+"""A cell printed but not a count (a placeholder, a blank cell, a decimal) or not in the table:
+its identities are unusable."""
 
 
-def _identities(table: TableResult) -> tuple[Identity, ...]:
+def _plan(table: TableResult) -> IdentityPlan | None:
     if not table.found:
-        return ()
+        return None
     if table.key == "requests":
-        return requests_identities(table.template or "2019", table.columns, tuple(table.rows))
+        return requests_plan(table.template or "2019", table.columns, tuple(table.rows))
     if table.key == "appeals":
-        return appeals_identities()
-    return ()
+        return appeals_plan()
+    return None
 
 
 class _Cells:
-    """The table's cells as the identities read them: a whole number >= 0, None when unknown
-    (null, so a value may be placed or derived), or BLOCK (printed but not a count: a
-    placeholder, a blank cell, a decimal), which makes its identities unusable."""
+    """The cells the identities read (``plan.cells``), as they read them: a whole number >= 0,
+    None when unknown (null, so a value may be placed or derived), or ``_BLOCK``."""
 
-    BLOCK = object()
-
-    def __init__(self, table: TableResult, identities: tuple[Identity, ...]) -> None:
-        block = self.BLOCK
+    def __init__(self, table: TableResult, plan: IdentityPlan) -> None:
+        self.plan = plan
         columns = set(table.columns)
         # a row the table does not print (not found) is not settled: it may not exist there
         printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
-        self.values: dict[Key, object] = {
-            (row, col): (int(cell.value) if cell.natural else block) if cell is not None  # type: ignore[arg-type]
-            else None if row in printed else block
-            for row, cells in table.rows.items() for col, cell in cells.items() if col in columns}
+        values: list[object] = []
+        for row, col in plan.cells:
+            row_cells = table.rows.get(row) if col in columns else None
+            if row_cells is None or col not in row_cells:
+                values.append(_BLOCK)   # a row or column the table lacks
+                continue
+            cell = row_cells[col]
+            if cell is None:
+                values.append(None if row in printed else _BLOCK)
+            else:
+                values.append(int(cell.value) if cell.natural else _BLOCK)  # type: ignore[arg-type]
+        self.values = values
 
-    def get(self, key: Key) -> object:
-        """A cell's value; BLOCK for a cell the table lacks (a row or column not printed)."""
-        return self.values.get(key, self.BLOCK)
+    def set(self, key: Key, value: int) -> None:
+        at = self.plan.positions.get(key)
+        if at is not None:
+            self.values[at] = value
 
-    def side(self, cells: tuple[Key, ...], extra: dict[Key, int]) -> tuple[int, list[Key]] | None:
+    def with_extra(self, extra: dict[Key, int]) -> list[object]:
+        """The values with the cells of `extra` known."""
+        values = list(self.values)
+        for key, value in extra.items():
+            at = self.plan.positions.get(key)
+            if at is not None:
+                values[at] = value
+        return values
+
+    def side(self, positions: tuple[int, ...]) -> tuple[int, list[int]] | None:
         """(sum of the known cells, the unknown ones); None when a cell blocks."""
         total, unknown = 0, []
-        for key in cells:
-            v = extra[key] if key in extra else self.values.get(key, self.BLOCK)
-            if v is self.BLOCK:
+        for k in positions:
+            v = self.values[k]
+            if v is _BLOCK:
                 return None
             if v is None:
-                unknown.append(key)
+                unknown.append(k)
             else:
                 total += v   # type: ignore[operator]
         return total, unknown
 
 
-def _fits(cells: _Cells, identities: tuple[Identity, ...], extra: dict[Key, int]) -> bool:
+Sides = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
     """No identity is broken by the known cells (unknown cells free counts >= 0)."""
-    values = {**cells.values, **extra} if extra else cells.values
-    block = cells.BLOCK
-    for ident in identities:
-        sums, open_ = [0, 0], [False, False]
-        for side, keys in enumerate((ident.lhs, ident.rhs)):
-            for key in keys:
-                v = values.get(key, block)
-                if v is None:
-                    open_[side] = True
-                elif v is block:
-                    break
-                else:
-                    sums[side] += v   # type: ignore[operator]
-            else:
-                continue
-            break   # a cell blocks: the identity cannot be read
-        else:
-            a, b = sums
-            if (not open_[0] and not open_[1] and a != b) or (not open_[0] and b > a) or (not open_[1] and a > b):
-                return False
+    for lhs, rhs in sides:
+        a = _known_sum(values, lhs)
+        b = _known_sum(values, rhs) if a is not None else None
+        if a is None or b is None:
+            continue   # a cell blocks: the identity cannot be read
+        (a_sum, a_open), (b_sum, b_open) = a, b
+        if (not a_open and not b_open and a_sum != b_sum) or (not a_open and b_sum > a_sum) \
+                or (not b_open and a_sum > b_sum):
+            return False
     return True
+
+
+def _known_sum(values: list[object], positions: tuple[int, ...]) -> tuple[int, bool] | None:
+    """(sum of the known cells, whether any is unknown); None when a cell blocks."""
+    total, open_ = 0, False
+    for k in positions:
+        v = values[k]
+        if v is None:
+            open_ = True
+        elif v is _BLOCK:
+            return None
+        else:
+            total += v   # type: ignore[operator]
+    return total, open_
 
 
 def _unplace(table: TableResult) -> bool:
@@ -108,7 +132,7 @@ def _unplace(table: TableResult) -> bool:
     return bool(placed)
 
 
-def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) -> set[Key]:
+def _place(table: TableResult, cells: _Cells, plan: IdentityPlan) -> set[Key]:
     """Place each lost row's values where every fitting placement agrees; the cells placed."""
     rows: set[Key] = set()
     for key, lost in list(table.lost.items()):
@@ -119,14 +143,15 @@ def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) 
             continue
         n, k = len(lost.cells), len(values)
         mine = set(lost.cells)
-        touching = tuple(i for i in identities if mine.intersection(i.cells))
+        touching = tuple(sides for ident, sides in zip(plan.identities, plan.sides)
+                         if mine.intersection(ident.cells))
         agreed: dict[Key, set] = {}
         fitting = 0
         for tried, chosen in enumerate(itertools.combinations(range(n), k)):
             if tried >= MAX_PLACEMENTS:
                 return rows
             extra = {lost.cells[i]: int(v.value) for i, v in zip(chosen, values)}   # type: ignore[arg-type]
-            if not _fits(cells, touching, extra):
+            if not _fits(cells.with_extra(extra), touching):
                 continue
             fitting += 1
             for i, cell in enumerate(lost.cells):
@@ -139,7 +164,7 @@ def _place(table: TableResult, cells: _Cells, identities: tuple[Identity, ...]) 
                 value = seen.pop()
                 table.rows[row][col] = _placed_cell(lost, values, value)
                 table.provenance[f"{row}.{col}"] = Provenance.RECOVERED
-                cells.values[(row, col)] = value
+                cells.set((row, col), value)
                 placed += 1
                 rows.add((row, col))
     return rows
@@ -152,19 +177,20 @@ def _placed_cell(lost, values: list[Cell], value: int) -> Cell:
     return derived_cell(value)
 
 
-def _derive(cells: _Cells, identities: tuple[Identity, ...]) -> dict[Key, tuple[int, Identity]]:
+def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]]:
     """Cells the identities settle, to a fixed point: (value, the identity that gave it)."""
-    values = dict(cells.values)
-    block = cells.BLOCK
-    usable = [i for i in identities if all(values.get(k, block) is not block for k in i.cells)
-              and any(values.get(k, block) is None for k in i.cells)]
+    values = list(cells.values)
+    sides, reads = plan.sides, plan.reads
+    usable = [j for j, read in enumerate(reads) if all(values[k] is not _BLOCK for k in read)
+              and any(values[k] is None for k in read)]
     found: dict[Key, tuple[int, Identity]] = {}
     changed = True
     while changed and usable:
         changed = False
-        for ident in usable:
-            a, ua = _side(values, ident.lhs)
-            b, ub = _side(values, ident.rhs)
+        for j in usable:
+            lhs, rhs = sides[j]
+            a, ua = _side(values, lhs)
+            b, ub = _side(values, rhs)
             if bool(ua) == bool(ub):
                 continue   # nothing unknown, or unknowns on both sides
             need, unknown = (b - a, ua) if ua else (a - b, ub)
@@ -176,41 +202,40 @@ def _derive(cells: _Cells, identities: tuple[Identity, ...]) -> dict[Key, tuple[
                 settled = dict.fromkeys(unknown, 0)
             else:
                 continue
-            for key, v in settled.items():
-                values[key] = v
-                found[key] = (v, ident)
+            for k, v in settled.items():
+                values[k] = v
+                found[plan.cells[k]] = (v, plan.identities[j])
             changed = True
-        usable = [i for i in usable if any(values.get(k) is None for k in i.cells)]
+        usable = [j for j in usable if any(values[k] is None for k in reads[j])]
     return found
 
 
-def _side(values: dict[Key, object], cells: tuple[Key, ...]) -> tuple[int, list[Key]]:
+def _side(values: list[object], positions: tuple[int, ...]) -> tuple[int, list[int]]:
     """(sum of the known cells, the unknown ones); the identity is known not to block."""
     total, unknown = 0, []
-    for key in cells:
-        v = values.get(key)
+    for k in positions:
+        v = values[k]
         if v is None:
-            unknown.append(key)
+            unknown.append(k)
         else:
             total += v   # type: ignore[operator]
     return total, unknown
 
 
-def _settle(table: TableResult, identities: tuple[Identity, ...], place: bool) -> tuple[set[Key], set[Key]]:
+def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Key], set[Key]]:
     """Place (when `place`) and derive. Returns the cells placed by the layout alone or by a
     placement, and the cells derived."""
     placed = {(row, col) for lost in table.lost.values() if lost.placed for row, col in lost.cells
               if table.rows[row][col] is not None}
-    cells = _Cells(table, identities)
-    if not _fits(cells, identities, {}):
+    cells = _Cells(table, plan)
+    if not _fits(cells.values, plan.sides):
         return placed, set()   # the printed cells break an identity: no sum here can be trusted
     if place and table.lost:
-        placed |= _place(table, cells, identities)
-    found = _derive(cells, identities)
+        placed |= _place(table, cells, plan)
+    found = _derive(cells, plan)
     if not found:
         return placed, set()
-    extra = {k: v for k, (v, _) in found.items()}
-    if not _fits(cells, identities, extra):
+    if not _fits(cells.with_extra({k: v for k, (v, _) in found.items()}), plan.sides):
         return placed, set()
     for (row, col), (value, ident) in found.items():
         table.rows[row][col] = derived_cell(value)
@@ -220,7 +245,7 @@ def _settle(table: TableResult, identities: tuple[Identity, ...], place: bool) -
     return placed, set(found)
 
 
-def _verified(table: TableResult, identities: tuple[Identity, ...], placed: set[Key], derived: set[Key]) -> bool:
+def _verified(table: TableResult, plan: IdentityPlan, placed: set[Key], derived: set[Key]) -> bool:
     """Every cell placed by the layout alone (a grid's columns, the first of extra values) or by
     a placement is confirmed: no identity reading its row is broken or left open, and some
     identity reading the cell is fully known, holds, and reads no derived cell (a cell derived
@@ -228,12 +253,12 @@ def _verified(table: TableResult, identities: tuple[Identity, ...], placed: set[
     if not placed:
         return True
     rows = {row for row, _ in placed}
-    cells = _Cells(table, identities)
+    cells = _Cells(table, plan)
     confirmed: set[Key] = set()
-    for ident in identities:
+    for ident, (lhs_at, rhs_at) in zip(plan.identities, plan.sides):
         if not rows.intersection(row for row, _ in ident.cells):
             continue
-        lhs, rhs = cells.side(ident.lhs, {}), cells.side(ident.rhs, {})
+        lhs, rhs = cells.side(lhs_at), cells.side(rhs_at)
         if lhs is None or rhs is None:
             continue   # reads a placeholder or a row or column the table lacks: cannot tell
         (a, ua), (b, ub) = lhs, rhs
@@ -259,21 +284,27 @@ def settle_table(table: TableResult) -> None:
                               for row, cells in table.rows.items() if row in printed
                               for col, cell in cells.items() if col in table.columns):
         return   # every printed cell read, or left open by the recovery's identities: nothing to settle
-    identities = _identities(table)
-    if not identities:
+    plan = _plan(table)
+    if plan is None or not plan.identities:
         return
-    saved = copy.deepcopy((table.rows, table.provenance, table.derived, table.ambiguous, table.lost)) \
-        if table.lost else None
+    saved = _snapshot(table) if table.lost else None
     # In a layout read from the page's geometry (PDF ruling lines, Word table marks, OCR boxes
     # in ruled cells) each tab is a printed cell: a blank cell is proven blank, so the grid's
     # placement of a short row needs no confirmation by the identities.
     proven = ({(r, c) for lost in table.lost.values() if lost.placed for r, c in lost.cells}
               if table.layout in GEOMETRY_LAYOUTS else set())
-    placed, derived = _settle(table, identities, place=True)
-    if saved is not None and not _verified(table, identities, placed - proven, derived):
+    placed, derived = _settle(table, plan, place=True)
+    if saved is not None and not _verified(table, plan, placed - proven, derived):
         table.rows, table.provenance, table.derived, table.ambiguous, table.lost = saved
         _unplace(table)
-        _settle(table, identities, place=False)
+        _settle(table, plan, place=False)
     for key in [k for k, lost in table.lost.items()
                 if all(table.rows[r][c] is not None for r, c in lost.cells)]:
         del table.lost[key]
+
+
+def _snapshot(table: TableResult) -> tuple:
+    """What settling may change, copied so that it can be put back: the row dicts (cells are
+    frozen, so shared), the ambiguous lists, the rest flat."""
+    return ({row: dict(cells) for row, cells in table.rows.items()}, dict(table.provenance),
+            dict(table.derived), {k: list(v) for k, v in table.ambiguous.items()}, dict(table.lost))
