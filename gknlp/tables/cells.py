@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from gknlp.data import load_toml
+from gknlp.types import to_json_number
 
 __all__ = ["GRAMMAR", "PLACEHOLDER", "Cell", "CellGrammar", "derived_cell", "is_value_token", "parse_cell"]
 
@@ -89,6 +90,8 @@ class Cell:
     """`value` as an int when whole, else the Decimal."""
     natural: bool = field(init=False, repr=False, compare=False)
     """A whole number >= 0, which passes R6 in any column."""
+    json: int | float | None = field(init=False, repr=False, compare=False)
+    """`value` in its JSON form (:func:`gknlp.types.to_json_number`), made once per cell."""
     shown_raw: str | None = field(init=False, repr=False, compare=False)
     """The printed text kept for audit (`table_info.raw`): set when the value alone does not
     tell how the cell was printed (a placeholder, a note, a unit, other digits)."""
@@ -101,6 +104,7 @@ class Cell:
         object.__setattr__(self, "integral", integral)
         object.__setattr__(self, "exact", int(v) if integral and v is not None else v)
         object.__setattr__(self, "natural", integral and v is not None and v >= 0)
+        object.__setattr__(self, "json", int(v) if integral else to_json_number(v))  # type: ignore[arg-type]
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
 
 

@@ -46,11 +46,6 @@ _NO_CELLS: Mapping[str, Cell | None] = MappingProxyType({})
 _YUAN_HEADER = re.compile(r"[(（:：]\s*元|单位\s*[:：]?\s*元(?!\S*万)|金额\s*[(（]?\s*元")
 
 
-def _json_exact(v: int | Decimal | None) -> int | float | None:
-    """`to_json_number` of a cell's exact value (an int already when whole)."""
-    return v if v is None or type(v) is int else float(v)
-
-
 class Provenance(str, Enum):
     """How a value that was not read directly from its own printed cell was obtained."""
 
@@ -127,7 +122,7 @@ class TableResult:
         """Every cell's value in its JSON form (`to_json_number` of `value`)."""
         if self.money_unit:
             return {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
-        return {row: {col: None if cell is None else _json_exact(cell.exact) for col, cell in cols.items()}
+        return {row: {col: None if cell is None else cell.json for col, cell in cols.items()}
                 for row, cols in self.rows.items()}
 
     def warn(self, code: str, message: str, raw: str | None = None, row: str | None = None,
@@ -140,7 +135,7 @@ class TableResult:
         worth auditing, ambiguity, and the provenance of every value not read directly."""
         raw = {f"{row}.{col}": cell.shown_raw for row, cols in self.rows.items() for col, cell in cols.items()
                if cell is not None and cell.shown_raw is not None}
-        provenance = {k: p.value for k, p in self.provenance.items()}
+        provenance = {k: p._value_ for k, p in self.provenance.items()}   # (`.value` is a slow enum property)
         if self.ocr:
             for row, cols in self.rows.items():
                 for col, cell in cols.items():
