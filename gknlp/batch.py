@@ -428,6 +428,7 @@ def _forked(paths: Sequence[str], opts: dict[str, Any], timeout: float,
         try:
             os.close(r)
             _limit_memory(memory_mb)
+            gc.set_threshold(*WORKER_GC_THRESHOLD)
             view = memoryview(pickle.dumps(_chunk_lines(paths, opts, memory_mb)))
             while view:
                 view = view[os.write(w, view):]
