@@ -76,19 +76,6 @@ class _Cells:
                 values[at] = value
         return values
 
-    def side(self, positions: tuple[int, ...]) -> tuple[int, list[int]] | None:
-        """(sum of the known cells, the unknown ones); None when a cell blocks."""
-        total, unknown = 0, []
-        for k in positions:
-            v = self.values[k]
-            if v is _BLOCK:
-                return None
-            if v is None:
-                unknown.append(k)
-            else:
-                total += v   # type: ignore[operator]
-        return total, unknown
-
 
 Sides = tuple[tuple[int, ...], tuple[int, ...]]
 
@@ -96,8 +83,8 @@ Sides = tuple[tuple[int, ...], tuple[int, ...]]
 def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
     """No identity is broken by the known cells (unknown cells free counts >= 0)."""
     for lhs, rhs in sides:
-        a = _known_sum(values, lhs)
-        b = _known_sum(values, rhs) if a is not None else None
+        a = _side(values, lhs)
+        b = _side(values, rhs) if a is not None else None
         if a is None or b is None:
             continue   # a cell blocks: the identity cannot be read
         (a_sum, a_open), (b_sum, b_open) = a, b
@@ -107,18 +94,18 @@ def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
     return True
 
 
-def _known_sum(values: list[object], positions: tuple[int, ...]) -> tuple[int, bool] | None:
-    """(sum of the known cells, whether any is unknown); None when a cell blocks."""
-    total, open_ = 0, False
+def _side(values: list[object], positions: tuple[int, ...]) -> tuple[int, list[int]] | None:
+    """(sum of the known cells, the positions of the unknown ones); None when a cell blocks."""
+    total, unknown = 0, []
     for k in positions:
         v = values[k]
         if v is None:
-            open_ = True
+            unknown.append(k)
         elif v is _BLOCK:
             return None
         else:
             total += v   # type: ignore[operator]
-    return total, open_
+    return total, unknown
 
 
 def _unplace(table: TableResult) -> bool:
@@ -189,8 +176,10 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
         changed = False
         for j in usable:
             lhs, rhs = sides[j]
-            a, ua = _side(values, lhs)
-            b, ub = _side(values, rhs)
+            left, right = _side(values, lhs), _side(values, rhs)
+            if left is None or right is None:
+                continue   # (never: a usable identity reads no blocked cell)
+            (a, ua), (b, ub) = left, right
             if bool(ua) == bool(ub):
                 continue   # nothing unknown, or unknowns on both sides
             need, unknown = (b - a, ua) if ua else (a - b, ub)
@@ -208,18 +197,6 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
             changed = True
         usable = [j for j in usable if any(values[k] is None for k in reads[j])]
     return found
-
-
-def _side(values: list[object], positions: tuple[int, ...]) -> tuple[int, list[int]]:
-    """(sum of the known cells, the unknown ones); the identity is known not to block."""
-    total, unknown = 0, []
-    for k in positions:
-        v = values[k]
-        if v is None:
-            unknown.append(k)
-        else:
-            total += v   # type: ignore[operator]
-    return total, unknown
 
 
 def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Key], set[Key]]:
@@ -258,7 +235,7 @@ def _verified(table: TableResult, plan: IdentityPlan, placed: set[Key], derived:
     for ident, (lhs_at, rhs_at) in zip(plan.identities, plan.sides):
         if not rows.intersection(row for row, _ in ident.cells):
             continue
-        lhs, rhs = cells.side(lhs_at), cells.side(rhs_at)
+        lhs, rhs = _side(cells.values, lhs_at), _side(cells.values, rhs_at)
         if lhs is None or rhs is None:
             continue   # reads a placeholder or a row or column the table lacks: cannot tell
         (a, ua), (b, ub) = lhs, rhs
