@@ -265,6 +265,8 @@ def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
     strictly closer to this row's labels than to any `rivals` (the other rows' labels): a
     label that matches two rows equally is not guessed."""
     best: list[tuple[int, int, int]] = []   # (edits, start, end) in text
+    own = [(sq, edit_bound(sq)) for sq in map(squash, labels)]
+    others = [squash(r) for rival in rivals for r in rival if r]
     for m in _CHUNK.finditer(text, start, end):
         if m.end() - m.start() > _MAX_CHUNK * 3:
             continue
@@ -274,9 +276,7 @@ def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
             continue
         found = None
         present = set(letters)
-        for label in labels:
-            sq = squash(label)
-            bound = edit_bound(sq)
+        for sq, bound in own:
             if bound == 0 or sum(ch not in present for ch in sq) > bound:
                 continue   # (cheap test first: more of its letters absent than edits allowed)
             cost, s, e = _best_alignment(sq, letters)
@@ -286,7 +286,8 @@ def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
             continue
         cost, s, e = found
         piece = letters[s:e]
-        if any(_levenshtein(piece, squash(r)) <= cost for rival in rivals for r in rival if r):
+        # (a rival further in length than `cost` is further in edits too)
+        if any(abs(len(piece) - len(r)) <= cost and _levenshtein(piece, r) <= cost for r in others):
             continue
         best.append((cost, pos[s], pos[e - 1] + 1))
     if not best:
