@@ -139,9 +139,6 @@ class _Rules:
     categories: tuple[dict[str, Any], ...]
     unit_categories: dict[str, str]
     pass_categories: tuple[tuple[str, tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...]], ...]
-    pass_filters: tuple[re.Pattern[str] | None, ...]
-    """Per pass, all its patterns in one (None when they cannot be joined): a scope it does not
-    match matches none of them, which one search tells instead of one per category."""
     fallback: str
 
 
@@ -149,15 +146,6 @@ def _load(name: str) -> Any:
     """Read one JSON data file shipped in ``gknlp/data/counts``."""
     path = _DATA_DIR / name
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
-    """One pattern matching where any of `patterns` matches; None when they cannot be joined
-    (flags, a back-reference or a group name that would change meaning in one pattern)."""
-    if not patterns or any(p.flags != re.UNICODE or p.groupindex or re.search(r"\\[1-9]|\(\?[a-zA-Z]", p.pattern)
-                           for p in patterns):
-        return None
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
 
 
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -260,7 +248,6 @@ def _rules() -> _Rules:
     pass_categories = tuple(
         (key, tuple((e["units"], e[key], e["name"]) for e in categories if key in e)) for key in _PASSES
     )
-    pass_filters = tuple(_any_of([pattern for _, pattern, _ in entries]) for _, entries in pass_categories)
     clause_delims = frozenset(cues["clause_delimiters"]) | {" ", "\u3000", "\xa0"}
     sentence_delims = frozenset(cues["sentence_delimiters"])
     quote_max = int(cues["quoted_slogan_max"])
@@ -319,7 +306,6 @@ def _rules() -> _Rules:
         categories=categories,
         unit_categories=unit_categories,
         pass_categories=pass_categories,
-        pass_filters=pass_filters,
         fallback=cats["fallback"],
     )
 
@@ -516,9 +502,9 @@ def _category(scopes: dict[str, str], unit: str, rules: _Rules) -> str:
     name = rules.unit_categories.get(unit)
     if name is not None:
         return name
-    for (key, entries), any_entry in zip(rules.pass_categories, rules.pass_filters):
+    for key, entries in rules.pass_categories:
         scope = scopes.get(key)
-        if not scope or (any_entry is not None and any_entry.search(scope) is None):
+        if not scope:
             continue
         for units, pattern, name in entries:
             if (units is None or unit in units) and pattern.search(scope):
