@@ -61,20 +61,20 @@ def _compare(rule: str, where: str, lhs: Sequence[Number | None], rhs: Sequence[
     return Check(rule, status, _json(expected), _json(found), where)
 
 
-_NO_ROW: dict[str, Number | None] = {}
+_NO_ROW: dict = {}
 
 
-def _exact_grid(t: TableResult) -> dict[str, dict[str, Number | None]]:
-    """Every cell's value, whole numbers as ints (exact, and summed faster than Decimals)."""
+def _exact_values(t: TableResult, cells: tuple[tuple[str, str], ...]) -> list[Number | None]:
+    """The value of each cell (None when blank or absent), whole numbers as ints (exact, and
+    summed faster than Decimals)."""
     if t.money_unit:
-        return t.grid()   # type: ignore[return-value]
-    return {row: {col: None if cell is None else cell.exact for col, cell in cols.items()}
-            for row, cols in t.rows.items()}
+        return [t.value(row, col) for row, col in cells]
+    rows = t.rows
+    return [None if (cell := rows.get(row, _NO_ROW).get(col)) is None else cell.exact for row, col in cells]
 
 
 def _evaluate(t: TableResult, plan: IdentityPlan) -> list[Check]:
-    grid = _exact_grid(t)
-    values = [grid.get(r, _NO_ROW).get(c) for r, c in plan.cells]
+    values = _exact_values(t, plan.cells)
     return [_compare(i.rule, i.where, [values[k] for k in lhs], [values[k] for k in rhs])
             for i, (lhs, rhs) in zip(plan.identities, plan.sides)]
 
