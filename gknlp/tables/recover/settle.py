@@ -62,6 +62,11 @@ class _Cells:
                 values.append(int(cell.value) if cell.natural else _BLOCK)  # type: ignore[arg-type]
         self.values = values
 
+    def get(self, key: Key) -> object:
+        """A cell's value; ``_BLOCK`` for a cell no identity reads."""
+        at = self.plan.positions.get(key)
+        return _BLOCK if at is None else self.values[at]
+
     def set(self, key: Key, value: int) -> None:
         at = self.plan.positions.get(key)
         if at is not None:
@@ -212,7 +217,8 @@ def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Ke
     found = _derive(cells, plan)
     if not found:
         return placed, set()
-    if not _fits(cells.with_extra({k: v for k, (v, _) in found.items()}), plan.sides):
+    extra = {k: v for k, (v, _) in found.items()}
+    if not _fits(cells.with_extra(extra), plan.sides):
         return placed, set()
     for (row, col), (value, ident) in found.items():
         table.rows[row][col] = derived_cell(value)
