@@ -12,6 +12,7 @@ from gknlp.read.document import MAX_BYTES, Document, ReadError
 from gknlp.read.docx import DocxTooLarge, docx_to_text
 from gknlp.read.html import html_to_text
 from gknlp.read.rtf import RTF_MAGIC
+from gknlp.read.wordml import is_wordml
 from gknlp.read.text import BOM, decode, looks_binary
 from gknlp.text.unwrap import unwrap_text
 from gknlp.types import ReportWarning
@@ -58,6 +59,12 @@ def _read_rtf(data: bytes) -> Read:
     return Read(rtf_to_text(data), None, [])
 
 
+def _read_wordml(data: bytes) -> Read:
+    from gknlp.read.wordml import wordml_to_text
+
+    return Read(wordml_to_text(data), None, [])
+
+
 def _read_image(data: bytes) -> Read:
     from gknlp.read.ocr import ocr_image
 
@@ -65,7 +72,8 @@ def _read_image(data: bytes) -> Read:
 
 
 BINARY_READERS: dict[str, Callable[[bytes], Read]] = {
-    "pdf": _read_pdf, "doc": _read_doc, "wps": _read_doc, "rtf": _read_rtf, "image": _read_image}
+    "pdf": _read_pdf, "doc": _read_doc, "wps": _read_doc, "rtf": _read_rtf, "wordml": _read_wordml,
+    "image": _read_image}
 """Formats read from their bytes (not decoded as text), by `format_of`'s name."""
 
 
@@ -76,8 +84,8 @@ _SUFFIX_FORMATS = {".pdf": "pdf", ".doc": "doc", ".wps": "wps", ".rtf": "rtf", "
 def sniffed_format(data: bytes) -> str | None:
     """The format the first bytes prove, whatever the file is called (None: plain text or unknown).
 
-    Crawled attachments are often misnamed: a '.doc' that is an HTML page or RTF, a '.pdf' that is
-    the server's HTML error page, a '.doc' that is really a .docx."""
+    Crawled attachments are often misnamed: a '.doc' that is an HTML page, RTF or Word XML, a
+    '.pdf' that is the server's HTML error page, a '.doc' that is really a .docx."""
     if data[:1024].lstrip()[:5] == b"%PDF-":
         return "pdf"
     if data[:8] == _OLE:
@@ -89,6 +97,8 @@ def sniffed_format(data: bytes) -> str | None:
         return "docx"
     if data.startswith(_IMAGE_MAGIC):
         return "image"
+    if head.startswith(b"<?xml") and is_wordml(head):
+        return "wordml"
     lower = head.lower()
     if lower.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in lower:
         return "html"
@@ -111,7 +121,7 @@ def misnamed(path: str | None, fmt: str) -> ReportWarning | None:
     """A warning when the content's format is not the one the file's name says."""
     suffix = Path(path).suffix.lower() if path else ""
     named = _SUFFIX_FORMATS.get(suffix)
-    if named is None or named == fmt or {named, fmt} <= {"doc", "wps"}:
+    if named is None or named == fmt or {named, fmt} <= {"doc", "wps"} or (suffix == ".xml" and fmt == "wordml"):
         return None
     return ReportWarning("format_mismatch", f"named {suffix} but the content is {fmt}: read as {fmt}", suffix)
 
