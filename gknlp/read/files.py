@@ -12,6 +12,7 @@ from gknlp.read.document import MAX_BYTES, Document, ReadError
 from gknlp.read.docx import DocxTooLarge, docx_to_text
 from gknlp.read.html import html_to_text
 from gknlp.read.rtf import RTF_MAGIC
+from gknlp.read.mht import is_mht
 from gknlp.read.wordml import is_wordml
 from gknlp.read.text import BOM, decode, looks_binary
 from gknlp.text.unwrap import unwrap_text
@@ -65,6 +66,13 @@ def _read_wordml(data: bytes) -> Read:
     return Read(wordml_to_text(data), None, [])
 
 
+def _read_mht(data: bytes) -> Read:
+    from gknlp.read.mht import mht_to_html
+
+    text, _title = html_to_text(mht_to_html(data))
+    return Read(text, None, [])
+
+
 def _read_image(data: bytes) -> Read:
     from gknlp.read.ocr import ocr_image
 
@@ -73,18 +81,19 @@ def _read_image(data: bytes) -> Read:
 
 BINARY_READERS: dict[str, Callable[[bytes], Read]] = {
     "pdf": _read_pdf, "doc": _read_doc, "wps": _read_doc, "rtf": _read_rtf, "wordml": _read_wordml,
-    "image": _read_image}
+    "mht": _read_mht, "image": _read_image}
 """Formats read from their bytes (not decoded as text), by `format_of`'s name."""
 
 
 _SUFFIX_FORMATS = {".pdf": "pdf", ".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".html": "html", ".htm": "html",
-                   ".xhtml": "html", ".docx": "docx", ".md": "md", **{s: "image" for s in IMAGE_SUFFIXES}}
+                   ".xhtml": "html", ".docx": "docx", ".md": "md",
+                   ".mht": "mht", ".mhtml": "mht", **{s: "image" for s in IMAGE_SUFFIXES}}
 
 
 def sniffed_format(data: bytes) -> str | None:
     """The format the first bytes prove, whatever the file is called (None: plain text or unknown).
 
-    Crawled attachments are often misnamed: a '.doc' that is an HTML page, RTF or Word XML, a
+    Crawled attachments are often misnamed: a '.doc' that is an HTML page, MHTML, RTF or Word XML, a
     '.pdf' that is the server's HTML error page, a '.doc' that is really a .docx."""
     if data[:1024].lstrip()[:5] == b"%PDF-":
         return "pdf"
@@ -97,6 +106,8 @@ def sniffed_format(data: bytes) -> str | None:
         return "docx"
     if data.startswith(_IMAGE_MAGIC):
         return "image"
+    if is_mht(head):
+        return "mht"
     if head.startswith(b"<?xml") and is_wordml(head):
         return "wordml"
     lower = head.lower()

@@ -37,6 +37,9 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     ("a.doc", b'<?xml version="1.0"?><?mso-application progid="Word.Document"?><w:wordDocument>', "wordml"),
     ("a.xml", b'<?xml version="1.0"?><pkg:package xmlns:pkg="x">', "wordml"),
     ("a.html", b'<?xml version="1.0"?><html><body>', "html"),
+    ("a.doc", b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="x"\r\n', "mht"),
+    ("a.mht", b"From: <Saved by Windows Internet Explorer>\r\nContent-Type: text/html\r\n", "mht"),
+    ("a.txt", "From: 县政府办公室\n一、总体情况".encode(), "txt"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_format_is_what_the_bytes_prove_before_the_name(name: str, head: bytes, fmt: str) -> None:
     assert format_of(name, head) == fmt
@@ -69,6 +72,28 @@ def test_a_broken_rtf_is_an_error_or_text_never_a_traceback() -> None:
             assert exc.kind in ("unreadable", "empty")
         else:
             assert doc.format == "rtf"
+
+
+def word_mht(html_page: str) -> bytes:
+    """A page as Word's 'single file web page' writes it: multipart/related, gb2312, quoted-printable."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    message = MIMEMultipart("related", boundary="----=_NextPart_01DA0000.12345678")
+    page = MIMEText(html_page.replace("charset='utf-8'", "charset='gb2312'"), "html", "gb18030")
+    page.replace_header("Content-Type", 'text/html; charset="gb18030"')
+    message.attach(page)
+    return message.as_bytes()
+
+
+def test_a_word_single_file_web_page_served_as_doc_gives_the_seed_s_cells(maker: ModuleType) -> None:
+    seed = SAMPLES / "003_4130bab209259fbf.txt"
+    data = word_mht(maker.seed_html(seed.read_text(encoding="utf-8"), seed.stem))
+    assert b"Content-Transfer-Encoding: base64" in data or b"quoted-printable" in data
+    got = extract("report.doc", data=data, themes=False, counts=False)
+    assert got.error is None and got.source["format"] == "mht"
+    assert got.tables == extract(seed, themes=False, counts=False).tables
+    assert [k for k in SECTION_KEYS if got.sections.get(k) is None] == []
 
 
 def test_word_xml_paragraphs_and_table_rows() -> None:
