@@ -70,7 +70,7 @@ def _read_mht(data: bytes) -> Read:
     from gknlp.read.mht import mht_to_html
 
     text, _title = html_to_text(mht_to_html(data))
-    return Read(text, None, [])
+    return Read(text, "html", [])  # the page's table cells are its markup's, as for an HTML file
 
 
 def _read_image(data: bytes) -> Read:

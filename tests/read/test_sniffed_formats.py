@@ -92,6 +92,7 @@ def test_a_word_single_file_web_page_served_as_doc_gives_the_seed_s_cells(maker:
     assert b"Content-Transfer-Encoding: base64" in data or b"quoted-printable" in data
     got = extract("report.doc", data=data, themes=False, counts=False)
     assert got.error is None and got.source["format"] == "mht"
+    assert {info["layout"] for info in got.table_info.values()} == {"html"}
     assert got.tables == extract(seed, themes=False, counts=False).tables
     assert [k for k in SECTION_KEYS if got.sections.get(k) is None] == []
 
