@@ -36,7 +36,7 @@ __all__ = ["Input", "list_inputs", "iter_inputs", "run_batch", "BatchSummary", "
            "outcome_of", "pipeline_for", "process_one", "process_chunk", "isolated_chunk", "dumps_line", "json_path", "input_sha256",
            "CHUNK", "SUFFIXES", "ENGINES", "EXIT_CODES"]
 
-SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md", ".pdf", ".doc", ".wps", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md", ".pdf", ".doc", ".wps", ".rtf", ".mht", ".mhtml", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 ENGINES = ("local", "dask")
 
 EXIT_CODES = {

@@ -11,11 +11,14 @@ from typing import Any, Callable, NamedTuple
 from gknlp.read.document import MAX_BYTES, Document, ReadError
 from gknlp.read.docx import DocxTooLarge, docx_to_text
 from gknlp.read.html import html_to_text
+from gknlp.read.rtf import RTF_MAGIC
+from gknlp.read.mht import is_mht
+from gknlp.read.wordml import is_wordml
 from gknlp.read.text import BOM, decode, looks_binary
 from gknlp.text.unwrap import unwrap_text
 from gknlp.types import ReportWarning
 
-__all__ = ["read_bytes", "read_file", "read_capped", "format_of", "BINARY_READERS", "Read", "MAX_BINARY_BYTES"]
+__all__ = ["read_bytes", "read_file", "read_capped", "format_of", "sniffed_format", "BINARY_READERS", "Read", "MAX_BINARY_BYTES"]
 
 MAX_BINARY_BYTES = 200 * 1024 * 1024
 """PDF, .doc and image files up to this size are read whole (a cut one cannot be read at all);
@@ -51,6 +54,25 @@ def _read_doc(data: bytes) -> Read:
     return Read(doc_to_text(data), "doc", [])
 
 
+def _read_rtf(data: bytes) -> Read:
+    from gknlp.read.rtf import rtf_to_text
+
+    return Read(rtf_to_text(data), None, [])
+
+
+def _read_wordml(data: bytes) -> Read:
+    from gknlp.read.wordml import wordml_to_text
+
+    return Read(wordml_to_text(data), None, [])
+
+
+def _read_mht(data: bytes) -> Read:
+    from gknlp.read.mht import mht_to_html
+
+    text, _title = html_to_text(mht_to_html(data))
+    return Read(text, "html", [])  # the page's table cells are its markup's, as for an HTML file
+
+
 def _read_image(data: bytes) -> Read:
     from gknlp.read.ocr import ocr_image
 
@@ -58,36 +80,69 @@ def _read_image(data: bytes) -> Read:
 
 
 BINARY_READERS: dict[str, Callable[[bytes], Read]] = {
-    "pdf": _read_pdf, "doc": _read_doc, "wps": _read_doc, "image": _read_image}
+    "pdf": _read_pdf, "doc": _read_doc, "wps": _read_doc, "rtf": _read_rtf, "wordml": _read_wordml,
+    "mht": _read_mht, "image": _read_image}
 """Formats read from their bytes (not decoded as text), by `format_of`'s name."""
 
 
-def format_of(path: str | None, data: bytes) -> str:
-    suffix = Path(path).suffix.lower() if path else ""
-    if data[:1024].lstrip()[:5] == b"%PDF-" or suffix == ".pdf":
+_SUFFIX_FORMATS = {".pdf": "pdf", ".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".html": "html", ".htm": "html",
+                   ".xhtml": "html", ".docx": "docx", ".md": "md",
+                   ".mht": "mht", ".mhtml": "mht", **{s: "image" for s in IMAGE_SUFFIXES}}
+
+
+def sniffed_format(data: bytes) -> str | None:
+    """The format the first bytes prove, whatever the file is called (None: plain text or unknown).
+
+    Crawled attachments are often misnamed: a '.doc' that is an HTML page, MHTML, RTF or Word XML, a
+    '.pdf' that is the server's HTML error page, a '.doc' that is really a .docx."""
+    if data[:1024].lstrip()[:5] == b"%PDF-":
         return "pdf"
     if data[:8] == _OLE:
-        return "wps" if suffix == ".wps" else "doc"
-    if suffix in (".doc", ".wps"):
-        return suffix[1:]
-    if data.startswith(_IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
-        return "image"
-    if suffix in (".html", ".htm", ".xhtml"):
-        return "html"
-    if suffix == ".docx" or data[:2] == b"PK":
+        return "doc"
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(RTF_MAGIC):
+        return "rtf"
+    if data[:4] == b"PK\x03\x04":
         return "docx"
-    if suffix == ".md":
-        return "md"
-    head = data[:2048].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head:
+    if data.startswith(_IMAGE_MAGIC):
+        return "image"
+    if is_mht(head):
+        return "mht"
+    if head.startswith(b"<?xml") and is_wordml(head):
+        return "wordml"
+    lower = head.lower()
+    if lower.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in lower:
         return "html"
-    return "txt"
+    return None
+
+
+def format_of(path: str | None, data: bytes) -> str:
+    """The reader to use: what the bytes prove first, then the file's suffix, else text."""
+    suffix = Path(path).suffix.lower() if path else ""
+    named = _SUFFIX_FORMATS.get(suffix)
+    sniffed = sniffed_format(data)
+    if sniffed == "doc" and named == "wps":
+        return "wps"
+    if sniffed == "html" and named == "md":
+        return "md"  # markdown may hold HTML blocks
+    return sniffed or named or "txt"
+
+
+def misnamed(path: str | None, fmt: str) -> ReportWarning | None:
+    """A warning when the content's format is not the one the file's name says."""
+    suffix = Path(path).suffix.lower() if path else ""
+    named = _SUFFIX_FORMATS.get(suffix)
+    if named is None or named == fmt or {named, fmt} <= {"doc", "wps"} or (suffix == ".xml" and fmt == "wordml"):
+        return None
+    return ReportWarning("format_mismatch", f"named {suffix} but the content is {fmt}: read as {fmt}", suffix)
 
 
 def read_bytes(data: bytes, path: str | None = None) -> Document:
     """Turn a file's bytes into a Document, or raise ReadError for what cannot be a report."""
     warnings: list[ReportWarning | dict] = []
     fmt = format_of(path, data[:4096])
+    if (mismatch := misnamed(path, fmt)) is not None:
+        warnings.append(mismatch)
     if fmt in BINARY_READERS:
         if len(data) > MAX_BINARY_BYTES:  # a cut PDF or .doc cannot be read at all
             raise ReadError("too_large", f"a {fmt} file over {MAX_BINARY_BYTES} bytes: not read")

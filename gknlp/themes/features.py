@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -219,40 +220,87 @@ _SENTENCE = re.compile(r"[。；;！!？?]")
 _CLAUSE = re.compile(r"[，,、：:]")
 
 
+@dataclass(frozen=True)
+class _Frame:
+    name: str
+    anchor: re.Pattern[str]
+    mask: re.Pattern[str] | None
+    acts: tuple[tuple[str, re.Pattern[str]], ...]
+    before: int
+    after: int
+    count: re.Pattern[str] | None
+    count_kind: str
+    count_unless: str
+
+
+def _alternation(terms: Sequence[str]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
+
+
 @cache
-def channel_act_patterns() -> tuple[tuple[str, re.Pattern[str],
-                                          tuple[tuple[str, re.Pattern[str]], ...]], ...]:
-    """Per frame of ``data/themes/channel_acts.json``: (name, anchor pattern, ((kind, act
-    pattern), ...))."""
+def channel_act_patterns() -> tuple[_Frame, ...]:
+    """The frames of ``data/themes/channel_acts.json``, compiled."""
     data = json.loads(CHANNEL_ACTS.read_text(encoding="utf-8"))
+    frames = []
+    for name, frame in data["frames"].items():
+        count = frame.get("count")
+        frames.append(_Frame(
+            name, _alternation(frame["anchor"]),
+            _alternation(frame["mask"]) if frame.get("mask") else None,
+            tuple((kind, _alternation(terms)) for kind, terms in frame["acts"].items()),
+            int(frame.get("near", {}).get("before", 0)), int(frame.get("near", {}).get("after", 0)),
+            re.compile(r"\d+(?:\.\d+)?\s*(?:" + _alternation(count["units"]).pattern + ")")
+            if count else None,
+            count["kind"] if count else "", count.get("unless", "") if count else ""))
+    return tuple(frames)
 
-    def alternation(terms: Sequence[str]) -> re.Pattern[str]:
-        return re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
 
-    return tuple((name, alternation(frame["anchor"]),
-                  tuple((kind, alternation(terms)) for kind, terms in frame["acts"].items()))
-                 for name, frame in data["frames"].items())
+def _near(hits: Sequence[tuple[int, int]], anchors: Sequence[tuple[int, int]],
+          before: int, after: int) -> bool:
+    """Whether an act span ends at most ``before`` characters before an anchor or starts at
+    most ``after`` characters after one."""
+    return any((h1 <= a0 and a0 - h1 <= before) or (h0 >= a1 and h0 - a1 <= after)
+               for h0, h1 in hits for a0, a1 in anchors)
 
 
 def channel_acts(doc: str) -> list[str]:
     """Per frame: ``<frame>:<kind>`` for each kind of act named beside an anchor in one
-    sentence, ``<frame>:<kind>:only`` when no other kind of the frame is, and
-    ``<frame>:<kind>:clause`` when act and anchor share a clause (between commas)."""
+    sentence, ``<frame>:<kind>:clause`` when they share a clause (between commas),
+    ``<frame>:<kind>:near`` when the act is next to the anchor in that clause, and
+    ``<frame>:count`` (``:count:only``) for a clause that counts what was published through
+    an anchor (and no building act is near one). Masked terms (12345 and service systems,
+    rule P5) are not anchors."""
     out: list[str] = []
-    sentences = _SENTENCE.split(doc)
-    for name, anchor, acts in channel_act_patterns():
+    for frame in channel_act_patterns():
+        text = frame.mask.sub("\u25a1", doc) if frame.mask else doc
         found: set[str] = set()
+        in_clause: set[str] = set()
         near: set[str] = set()
-        for sentence in sentences:
-            if anchor.search(sentence):
-                kinds = {kind for kind, pattern in acts if pattern.search(sentence)}
-                found |= kinds
-                for clause in _CLAUSE.split(sentence) if kinds else ():
-                    if anchor.search(clause):
-                        near |= {kind for kind, pattern in acts
-                                 if kind in kinds and pattern.search(clause)}
+        counted = False
+        for sentence in _SENTENCE.split(text):
+            if not frame.anchor.search(sentence):
+                continue
+            found |= {kind for kind, pattern in frame.acts if pattern.search(sentence)}
+            for clause in _CLAUSE.split(sentence):
+                anchors = [m.span() for m in frame.anchor.finditer(clause)]
+                if not anchors:
+                    continue
+                for kind, pattern in frame.acts:
+                    hits = [m.span() for m in pattern.finditer(clause)]
+                    if hits:
+                        in_clause.add(kind)
+                        if _near(hits, anchors, frame.before, frame.after):
+                            near.add(kind)
+                if frame.count is not None and frame.count.search(clause) and any(
+                        kind == frame.count_kind and pattern.search(clause)
+                        for kind, pattern in frame.acts):
+                    counted = True
+        name = frame.name
         out += [f"{name}:{kind}" for kind in sorted(found)]
-        if len(found) == 1:
-            out.append(f"{name}:{next(iter(found))}:only")
-        out += [f"{name}:{kind}:clause" for kind in sorted(near)]
+        out += [f"{name}:{kind}:clause" for kind in sorted(in_clause)]
+        out += [f"{name}:{kind}:near" for kind in sorted(near)]
+        if counted:
+            out.append(f"{name}:count")
+            if frame.count_unless not in near:
+                out.append(f"{name}:count:only")
     return out

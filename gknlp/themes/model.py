@@ -119,11 +119,14 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "channel_acts": 0.3,     # weight of the channel-act block (0: none)
     "body": "full",          # "rest": body blocks see the text after the heading; "full": all
     "thresholds": "fixed",   # "cv": per-label, on out-of-fold scores; "fixed": 0.5
+    "class_weight": "balanced",  # "balanced" or "none"
+    "char_ngrams": 2,        # longest character n-gram of the whole-paragraph block (3: no numpy
+                             # scorer, tagging falls back to scikit-learn; 1-3 did not pay in CV)
 }
 #: themes-v1's configuration, for comparison.
 V1_CONFIG: dict[str, Any] = {"classifier": "svc", "C": 0.5, "heading": False,
                              "heading_weight": 0.0, "channel_acts": 0.0, "body": "full",
-                             "thresholds": "cv"}
+                             "thresholds": "cv", "class_weight": "balanced", "char_ngrams": 2}
 
 
 def _yields_features(vectorizer: Any, texts: Sequence[str]) -> bool:
@@ -146,7 +149,8 @@ def make_config(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
             raise ValueError(f"unknown model option {key!r} (known: {sorted(out)})")
         out[key] = value
     if out["classifier"] not in ("logreg", "svc") or out["body"] not in ("rest", "full") \
-            or out["thresholds"] not in ("cv", "fixed"):
+            or out["thresholds"] not in ("cv", "fixed") \
+            or out["class_weight"] not in ("balanced", "none") or out["char_ngrams"] not in (2, 3):
         raise ValueError(f"bad model configuration: {out}")
     return out
 
@@ -181,7 +185,7 @@ def _make_pipeline(seed: int, config: Mapping[str, Any] | None = None,
 
     chars = (TfidfVectorizer(analyzer=f.body_chars, binary=True, sublinear_tf=True, min_df=2,
                              dtype=np.float64) if rest else
-             TfidfVectorizer(analyzer="char", ngram_range=(1, 2), binary=True, sublinear_tf=True,
+             TfidfVectorizer(analyzer="char", ngram_range=(1, int(cfg["char_ngrams"])), binary=True, sublinear_tf=True,
                              min_df=2, lowercase=False, dtype=np.float64))
     blocks = [("words", words(f.body_words if rest else jieba_words)), ("chars", chars),
               ("cues", cues(f.body_cues if rest else theme_cues))]
@@ -199,13 +203,14 @@ def _make_pipeline(seed: int, config: Mapping[str, Any] | None = None,
                   if name in ("words", "chars") or _yields_features(vec, texts)]
         weights = {name: weights[name] for name, _ in blocks}
     features = FeatureUnion(blocks, transformer_weights=weights)
+    weight = "balanced" if cfg["class_weight"] == "balanced" else None
     if cfg["classifier"] == "svc":
         clf = OneVsRestClassifier(CalibratedClassifierCV(
-            LinearSVC(C=cfg["C"], class_weight="balanced", random_state=seed),
+            LinearSVC(C=cfg["C"], class_weight=weight, random_state=seed),
             method="sigmoid", cv=StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS)))
     else:
         clf = OneVsRestClassifier(LogisticRegression(
-            C=cfg["C"], class_weight="balanced", max_iter=5000, random_state=seed))
+            C=cfg["C"], class_weight=weight, max_iter=5000, random_state=seed))
     return Pipeline([("features", features), ("clf", clf)])
 
 

@@ -103,3 +103,35 @@ def test_theme_features_nfkc_is_unicodedata_nfkc():
     texts += ["e" + ch for ch in full_width] + ["".join(full_width), "".join(reversed(full_width))]
     for text in texts + ODD_TEXTS:
         assert theme_features.nfkc(text) == unicodedata.normalize("NFKC", text), repr(text)
+
+
+# Channel acts (rules P1-P3, P5): made-up sentences, normalised as the model sees them.
+CHANNEL_CASES = [
+    # building a channel: the act next to the channel word
+    ("开设微信公众号,方便群众查询。", {"channel:build", "channel:build:clause", "channel:build:near"},
+     {"channel:count"}),
+    # publishing through a channel and counting what was posted (P2)
+    ("通过微信公众号发布文章120篇,阅读量3万次。",
+     {"channel:through", "channel:through:near", "channel:count", "channel:count:only"},
+     {"channel:build"}),
+    # a count beside a channel that was also set up: count, but not "only"
+    ("新增专栏3个,在专栏共发布信息20条。", {"channel:build:near", "channel:count"}, {"channel:count:only"}),
+    # checking a channel (P3)
+    ("每月对网站开展巡查。", {"channel:check", "channel:check:near"}, {"channel:build"}),
+    # a shortcoming of a channel (a P1 problem)
+    ("部分栏目内容不够丰富。", {"channel:problem", "channel:problem:near"}, set()),
+    # 12345 and service platforms are not disclosure channels (P5): masked
+    ("优化12345便民服务平台。", set(), {"channel:weak", "channel:build"}),
+    # far apart in one clause: same clause, not near
+    ("建立健全本局各类工作制度并在门户网站公开。", {"channel:weak:clause"}, {"channel:weak:near"}),
+    # no channel word: nothing
+    ("开设培训班两期。", set(), {"channel:build"}),
+]
+
+
+@pytest.mark.parametrize("text, present, absent", CHANNEL_CASES,
+                         ids=[f"channel-{i}" for i in range(len(CHANNEL_CASES))])
+def test_theme_features_channel_acts(text, present, absent):
+    feats = set(theme_features.channel_acts(normalize_text(text)))
+    assert present <= feats, feats
+    assert not (absent & feats), feats
