@@ -273,6 +273,8 @@ def channel_acts(doc: str) -> list[str]:
     out: list[str] = []
     for frame in channel_act_patterns():
         text = frame.mask.sub("\u25a1", doc) if frame.mask else doc
+        if not frame.anchor.search(text):
+            continue   # no anchor in any sentence: nothing to say for this frame
         found: set[str] = set()
         in_clause: set[str] = set()
         near: set[str] = set()
