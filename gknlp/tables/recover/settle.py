@@ -46,26 +46,25 @@ class _Cells:
 
     def __init__(self, table: TableResult, plan: IdentityPlan) -> None:
         self.plan = plan
-        columns = set(table.columns)
+        self._rows = table.rows
+        self._columns = set(table.columns)
         # a row the table does not print (not found) is not settled: it may not exist there
-        printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
-        values: list[object] = []
-        for row, col in plan.cells:
-            row_cells = table.rows.get(row) if col in columns else None
-            if row_cells is None or col not in row_cells:
-                values.append(_BLOCK)   # a row or column the table lacks
-                continue
-            cell = row_cells[col]
-            if cell is None:
-                values.append(None if row in printed else _BLOCK)
-            else:
-                values.append(int(cell.value) if cell.natural else _BLOCK)  # type: ignore[arg-type]
-        self.values = values
+        self._printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
+        self.values: list[object] = [self._read(row, col) for row, col in plan.cells]
+
+    def _read(self, row: str, col: str) -> object:
+        row_cells = self._rows.get(row) if col in self._columns else None
+        if row_cells is None or col not in row_cells:
+            return _BLOCK   # a row or column the table lacks
+        cell = row_cells[col]
+        if cell is None:
+            return None if row in self._printed else _BLOCK
+        return int(cell.value) if cell.natural else _BLOCK  # type: ignore[arg-type]
 
     def get(self, key: Key) -> object:
-        """A cell's value; ``_BLOCK`` for a cell no identity reads."""
+        """Any cell's value as the identities would read it (its current value where they do)."""
         at = self.plan.positions.get(key)
-        return _BLOCK if at is None else self.values[at]
+        return self._read(*key) if at is None else self.values[at]
 
     def set(self, key: Key, value: int) -> None:
         at = self.plan.positions.get(key)
