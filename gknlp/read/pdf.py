@@ -24,7 +24,7 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from gknlp.read.document import ReadError
 from gknlp.tables.cells import is_value_token
@@ -55,6 +55,9 @@ class Line:
     page: int
     table: bool = False
     """A table row (tab-separated cells), never joined to its neighbours."""
+    base: float | None = None
+    """The baseline (y of the first character's origin): the pitch between baselines does not
+    vary with the glyphs a line holds, as the gap between glyph boxes does (brackets, commas)."""
 
     @property
     def height(self) -> float:
@@ -111,6 +114,14 @@ class PdfText:
     pages: int
     warnings: list[ReportWarning] = field(default_factory=list)
     needs_ocr: bool = False
+    ocr_pages: list[int] = field(default_factory=list)
+    """Pages (from 0) without a usable text layer, read by OCR or, without it, left out with
+    a ``needs_ocr`` warning."""
+
+
+PageOcr = Callable[[Any, int, list[ReportWarning]], tuple[list["Line"], list["TableBlock"]]]
+"""Reads one pypdfium2 page by OCR: its lines and table blocks (:func:`gknlp.read.ocr.ocr_page`);
+raises ReadError ``needs_ocr`` when OCR is not installed."""
 
 
 def _cluster(values: list[float], tol: float = _TOL) -> list[float]:
@@ -150,7 +161,9 @@ def page_rulings(page: Any) -> list[Segment]:
             segs.append(Segment(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
         elif w > _THIN and h > _THIN:
             pdfium_c.FPDFPath_GetDrawMode(raw, fill, stroke)
-            segs += _subpath_rulings(raw, bool(stroke.value))
+            # A filled box of one rectangle (a cell's shading, a white background) holds no line.
+            if stroke.value or pdfium_c.FPDFPath_CountSegments(raw) > 5:
+                segs += _subpath_rulings(raw, bool(stroke.value))
     return segs
 
 
@@ -181,13 +194,13 @@ def _subpath_rulings(raw: Any, stroked: bool) -> list[Segment]:
             subpaths.append([(x, y)])
         elif kind == pdfium_c.FPDF_SEGMENT_LINETO:
             subpaths[-1].append((x, y))
-        else:  # a curve: not a ruling line
-            subpaths[-1].append((float("nan"), float("nan")))
+        else:  # a curve: a shape (a rounded box, an icon, a glyph drawn as outlines), not a table's rules
+            return []
         if pdfium_c.FPDFPathSegment_GetClose(seg):
             subpaths[-1].append(subpaths[-1][0])
     out: list[Segment] = []
     for pts in subpaths:
-        if len(pts) < 2 or any(x != x for x, _ in pts):
+        if len(pts) < 2:
             continue
         xs, ys = [x for x, _ in pts], [y for _, y in pts]
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
@@ -342,13 +355,15 @@ def cell_text(raw: str) -> str:
     return out
 
 
-def _lines_of(textpage: Any, page_no: int, grids: list[Grid]) -> list[Line]:
-    """The page's printed lines outside the ruled tables (PDFium's own line breaks)."""
+def _lines_of(textpage: Any, page_no: int, grids: list[Grid], text: str | None = None) -> list[Line]:
+    """The page's printed lines outside the ruled tables (PDFium's own line breaks); `text` is
+    the page's whole text when already read."""
     import pypdfium2.raw as pdfium_c
 
-    text = textpage.get_text_range()
+    text = textpage.get_text_range() if text is None else text
     raw = textpage.raw
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    ox, oy = ctypes.c_double(), ctypes.c_double()
     lines: list[Line] = []
     pos = 0
     for piece in text.split("\r\n"):
@@ -363,9 +378,10 @@ def _lines_of(textpage: Any, page_no: int, grids: list[Grid]) -> list[Line]:
         x0, y_top, y_bottom = left.value, top.value, bottom.value
         if grids and any(g.contains((left.value + right.value) / 2, (y_top + y_bottom) / 2) for g in grids):
             continue
+        base = oy.value if pdfium_c.FPDFText_GetCharOrigin(raw, a, ox, oy) else None
         pdfium_c.FPDFText_GetCharBox(raw, b, left, right, bottom, top)
         line = Line(_SPACES.sub(" ", s), x0, right.value, max(y_top, top.value), min(y_bottom, bottom.value),
-                    page_no)
+                    page_no, base=base)
         if not grids and (" " in s or "\u3000" in s):
             cells = _split_on_gaps(raw, piece, start, line.height)
             if _is_row(cells):
@@ -471,35 +487,46 @@ def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     return out
 
 
+_DATE_LINE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月"
+                        r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?$")
+
+
 def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tuple[list[str], list[bool]]:
     """Texts of the lines and, for each but the last, whether the next line continues it.
 
     A line continues into the next when it fills the measure, the next line does not start a
-    heading, is not indented and does not stand apart by a paragraph gap, and the line does not
-    end a sentence. Where the document marks every paragraph start by an indent or a gap, a
-    full line ending a sentence is not taken as a paragraph end either (a sentence may end
-    at the margin) — except over a page break, where the gap cannot be seen."""
+    heading, is not a date line, is not indented (a right-aligned or centred line stands
+    right of the margin too) and does not stand apart by a paragraph gap (the pitch between
+    baselines above the usual one), and the line does not end a sentence. Where the document
+    marks every paragraph start by an indent or a gap, a full line ending a sentence is not
+    taken as a paragraph end either (a sentence may end at the margin) — except over a page
+    break, where the gap cannot be seen."""
     texts = [ln.text for ln in lines]
     pairs = list(zip(lines, lines[1:]))
 
     def full(cur: Line) -> bool:
         return cur.x1 >= measure_right - 2.2 * max(cur.height, 1.0)
 
-    # The usual gap between two lines of a paragraph: the median after a full line.
-    pitch = sorted(c.bottom - n.top for c, n in pairs
-                   if c.page == n.page and not c.table and not n.table and full(c))
-    usual_gap = pitch[len(pitch) // 2] if pitch else 0.0
+    def pitch(cur: Line, nxt: Line) -> float:
+        if cur.base is not None and nxt.base is not None:
+            return cur.base - nxt.base
+        return cur.bottom - nxt.bottom
+
+    # The usual pitch between two lines of a paragraph: the median after a full line.
+    pitches = sorted(pitch(c, n) for c, n in pairs
+                     if c.page == n.page and not c.table and not n.table and full(c))
+    usual = pitches[len(pitches) // 2] if pitches else 0.0
 
     def marked(cur: Line, nxt: Line) -> bool:
         em = max(cur.height, 1.0)
         return (nxt.x0 > body_left + 1.5 * em
-                or (cur.page == nxt.page and cur.bottom - nxt.top > usual_gap + 0.5 * em))
+                or (cur.page == nxt.page and pitch(cur, nxt) > usual + 0.5 * em))
 
     ends = [marked(c, n) for c, n in pairs if not c.table and not n.table and c.page == n.page and not full(c)]
     geometric = len(ends) >= 3 and sum(ends) >= 0.75 * len(ends)
     joins: list[bool] = []
     for cur, nxt in pairs:
-        if cur.table or nxt.table:
+        if cur.table or nxt.table or _DATE_LINE.match(_SPACES.sub("", nxt.text)):
             joins.append(False)
             continue
         joins.append(full(cur) and not marked(cur, nxt) and not starts_heading(nxt.text)
@@ -509,9 +536,44 @@ def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tu
 
 _NO_PAGES = re.compile(rb"<<(?=[^<>]*/Type\s*/Pages\b)[^<>]*/Count\s*0(?![\d.])[^<>]*>>")
 
+_NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?%?"
+_VALUES_LINE = re.compile(rf"(?:^|\s){_NUMBER}(?:[ \t\u00a0\u3000]+{_NUMBER})+[ \t]*$|^[ \t]*{_NUMBER}[ \t]*$")
 
-def read_pdf(data: bytes) -> PdfText:
-    """A PDF's text with tables as tab-separated rows; ReadError when it cannot be read."""
+
+def looks_tabular(text: str) -> bool:
+    """Whether a page's text holds table rows: a line of numbers only, or ending in two numbers
+    apart (PDFium puts cells of one row on one line, spaced), its first and last lines aside
+    (a page number). Only such pages, and those after a page with a table (a row or the
+    rest of a label cut by the break), have their drawing read for ruling lines."""
+    lines = text.split("\r\n")
+    return any(_VALUES_LINE.search(ln) for ln in lines[1:-1])
+
+
+_INK = re.compile(r"\S")
+_BAD_CHAR = re.compile("[\ue000-\uf8ff\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\U000f0000-\U0010ffff]")
+
+
+def _garbage(text: str, ink: int) -> bool:
+    """Text a font without a usable Unicode map gives: mostly private-use, control or
+    replacement characters (a Chinese report's text is neither). `ink`: its non-space characters."""
+    return ink > 0 and len(_BAD_CHAR.findall(text)) >= 0.3 * ink
+
+
+def _has_image(page: Any) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    handle = page.raw
+    image = pdfium_c.FPDF_PAGEOBJ_IMAGE
+    return any(pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(handle, k)) == image
+               for k in range(pdfium_c.FPDFPage_CountObjects(handle)))
+
+
+def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
+    """A PDF's text with tables as tab-separated rows; ReadError when it cannot be read.
+
+    A page without a usable text layer (a scanned page among printed ones, a font whose
+    characters map to nothing) is read by `ocr` when given; when every page is such,
+    ``needs_ocr`` is set and nothing is read."""
     import pypdfium2 as pdfium
 
     try:
@@ -533,29 +595,71 @@ def read_pdf(data: bytes) -> PdfText:
                              f"PDF of {n_pages} pages read up to page {MAX_PAGES}", None))
         pages: list[list[Line]] = []
         blocks: list[list[TableBlock]] = []
-        chars = 0
+        no_text: list[int] = []
         ruled = False
+        after_table = False
         for i in range(min(n_pages, MAX_PAGES)):
             page = pdf[i]
             textpage = page.get_textpage()
-            chars += textpage.count_chars()
-            grids = find_grids(page_rulings(page))
-            grids = [g for g in grids if len(g.cells) >= 2]
+            text = textpage.get_text_range() if textpage.count_chars() else ""
+            grids: list[Grid] = []
+            ink = len(_INK.findall(text))
+            if ink < MIN_CHARS_PER_PAGE or _garbage(text, ink):
+                if _garbage(text, ink) or _has_image(page):
+                    no_text.append(i)
+                text = ""
+            elif after_table or looks_tabular(text):
+                grids = [g for g in find_grids(page_rulings(page)) if len(g.cells) >= 2]
             tables = [_grid_rows(textpage, g) for g in grids]
             ruled = ruled or bool(tables)
-            lines = _lines_of(textpage, i, grids)
+            after_table = bool(tables)
+            lines = _lines_of(textpage, i, grids, text) if text else []
             lines.sort(key=lambda ln: (-round(ln.top), ln.x0))
             pages.append(lines)
             blocks.append(tables)
             textpage.close()
             page.close()
-        if chars < MIN_CHARS_PER_PAGE * min(n_pages, MAX_PAGES):
+        read = [i for i in range(len(pages)) if pages[i] or blocks[i]]
+        if no_text and not read:
+            return PdfText("", None, n_pages, warnings, needs_ocr=True, ocr_pages=no_text)
+        if not read:
             return PdfText("", None, n_pages, warnings, needs_ocr=True)
+        layout = "pdf_lines" if ruled else "pdf_text"  # pdf_text: columns by the gaps between words
+        if no_text:
+            layout = _ocr_pages(pdf, no_text, ocr, pages, blocks, warnings) or layout
         pages = drop_running_lines(pages)
         text = assemble(pages, blocks)
     finally:
         pdf.close()
-    return PdfText(text, "pdf_lines" if ruled else "pdf_text", n_pages, warnings)  # pdf_text: by gaps
+    return PdfText(text, layout, n_pages, warnings, ocr_pages=no_text)
+
+
+def _ocr_pages(pdf: Any, no_text: list[int], ocr: PageOcr | None, pages: list[list[Line]],
+               blocks: list[list[TableBlock]], warnings: list[ReportWarning]) -> str | None:
+    """The pages without a usable text layer, in a PDF with text on others, read by OCR into
+    `pages` and `blocks`. Returns ``"ocr"`` when a table came from OCR (the layout marks every
+    table of the file then: a value that may be OCR's is never given as printed text)."""
+    listed = ", ".join(str(i + 1) for i in no_text)
+    if ocr is None:
+        warnings.append(ReportWarning("needs_ocr", f"pages {listed} have no usable text layer (a scan or "
+                                      "a font without a Unicode map): not read", None))
+        return None
+    tabled = False
+    for i in no_text:
+        page = pdf[i]
+        try:
+            lines, tables = ocr(page, i, warnings)
+        except ReadError as exc:
+            warnings.append(ReportWarning("needs_ocr", f"pages {listed} have no usable text layer (a scan "
+                                          f"or a font without a Unicode map): not read ({exc})", None))
+            return None
+        finally:
+            page.close()
+        pages[i], blocks[i] = lines, tables
+        tabled = tabled or bool(tables)
+    warnings.append(ReportWarning("ocr", f"pages {listed} read by OCR: check the values marked in table_info",
+                                  None))
+    return "ocr" if tabled else None
 
 
 def assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:

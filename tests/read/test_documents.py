@@ -65,10 +65,7 @@ def _same_report(source: Path, document: Path, layout: str, fmt: str, *, trailin
 SEEDS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples").glob("*.txt"))
 
 
-_SIGNATURE_JOINED = pytest.mark.xfail(strict=True, reason="known: the right-aligned signature after the last "
-                                      "paragraph is joined to it in LibreOffice's PDF of seed 001")
-SEED_CASES = [pytest.param(seed, kind, layout, fmt, id=f"{kind}-{seed}",
-                           marks=[_SIGNATURE_JOINED] if (seed, kind) == ("001_e5b1ce5c85f07eb5", "pdf") else [])
+SEED_CASES = [pytest.param(seed, kind, layout, fmt, id=f"{kind}-{seed}")
               for seed in SEEDS for kind, layout, fmt in [("pdf", "pdf_lines", "pdf"), ("doc", "doc", "doc")]]
 
 
