@@ -12,7 +12,16 @@ directory (a session fixture) and the speed bench into a cache directory.
 - a seed (plain text: tab- or ``|``-separated table rows) becomes a small HTML page with ruled
   tables, rendered to PDF and ``.doc`` by LibreOffice;
 - a PDF's pages are rasterised by ``pdftoppm`` and put back together as an image-only PDF
-  (a scan: no text layer), for OCR.
+  (a scan: no text layer), for OCR;
+- ``word`` documents: a development-split page's paragraphs and tables (values, merged cells)
+  written as a Word file the way government offices write theirs (python-docx: 16 pt body in
+  justified runs with extra character spacing, a narrow label column whose labels wrap over
+  two or three lines, tables running over pages with or without a repeated header row, a
+  landscape section, a right-aligned signature and date; some with a label typo or a total
+  that does not add up), then exported by LibreOffice Writer to PDF (borders drawn as thin
+  filled rectangles, text in many positioned runs) and to Word 97 ``.doc`` (also copied as
+  ``.wps``, the same binary format WPS 文字 writes). The page the document says is written
+  beside it as plain HTML (``<name>.html``): the reference its cells are compared with.
 
 Usage: ``python bench/make_documents.py OUT_DIR [--corpus ../shared/corpus] [--seeds DIR]``
 """
@@ -23,10 +32,12 @@ import argparse
 import csv
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,6 +177,225 @@ def make_documents(out: Path, corpus: Path | None, seeds: Path | None,
         if target in kinds and seed_pages:
             for f in soffice_convert(seed_pages, target, lo_dir):
                 made[f.stem][target] = f
+    return made
+
+
+@dataclass
+class WordCell:
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class WordVariant:
+    """How a Word document departs from a plain print of its page."""
+
+    repeat_header: bool = False
+    landscape: bool = False
+    typo: bool = False
+    broken_total: bool = False
+    label_cm: float = 1.7
+    """Width of the label column: narrow, so labels wrap over two or three lines."""
+
+
+WORD_VARIANTS = [WordVariant(repeat_header=True), WordVariant(landscape=True, typo=True),
+                 WordVariant(broken_total=True, repeat_header=True), WordVariant(label_cm=1.3),
+                 WordVariant(typo=True, broken_total=True, landscape=True)]
+"""One per development-split page, in turn."""
+
+
+def page_blocks(page: Path) -> list[tuple[str, object]]:
+    """A page's report as gknlp's HTML reader sees it: ``("p", text)`` lines and
+    ``("table", rows of WordCell)`` with their merged cells, in document order."""
+    from lxml import html as lxml_html
+
+    from gknlp.read.html import html_to_text
+
+    text, _ = html_to_text(page.read_text(encoding="utf-8", errors="replace"))
+    lines = text.split("\n")
+    root = lxml_html.fromstring(page.read_bytes())
+    squash = lambda t: "".join(t.split())  # noqa: E731
+    blocks: list[tuple[str, object]] = []
+    i = 0
+    for table in root.iter("table"):
+        if next(table.iterdescendants("table"), None) is not None:
+            continue
+        rows = [[WordCell(" ".join("".join(c.itertext()).split()), int(c.get("rowspan") or 1), int(c.get("colspan") or 1))
+                 for c in tr.iterchildren("td", "th")] for tr in table.iter("tr")]
+        rows = [r for r in rows if any(c.text for c in r)]
+        if len(rows) < 2:
+            continue
+        first = squash("".join(c.text for c in rows[0]))
+        k = next((j for j in range(i, len(lines)) if squash(lines[j]) == first), None)
+        if k is None:
+            continue
+        blocks += [("p", ln) for ln in lines[i:k]]
+        blocks.append(("table", rows))
+        i = k + len(rows)
+    blocks += [("p", ln) for ln in lines[i:]]
+    return blocks
+
+
+def _mutate(blocks: list[tuple[str, object]], variant: WordVariant) -> None:
+    """A label typo (予以 → 予已) and a total that no longer adds up, as real reports have."""
+    for kind, rows in blocks:
+        if kind != "table":
+            continue
+        for row in rows:  # type: ignore[attr-defined]
+            for cell in row:
+                if variant.typo and cell.text.endswith("予以公开"):
+                    cell.text = cell.text.replace("予以公开", "予已公开")
+            if variant.broken_total and row[0].text.startswith("一、本年新收") and row[-1].text.isdigit():
+                row[-1].text = str(int(row[-1].text) + 1)
+
+
+def word_html(blocks: list[tuple[str, object]], title: str) -> str:
+    """The blocks as a plain HTML page (the reference a Word document is compared with)."""
+    out = ["<!DOCTYPE html><html><head><meta charset='utf-8'>", f"<title>{html.escape(title)}</title></head><body>"]
+    for kind, value in blocks:
+        if kind == "p":
+            out.append(f"<p>{html.escape(str(value))}</p>")
+            continue
+        out.append("<table border='1'>")
+        for row in value:  # type: ignore[attr-defined]
+            out.append("<tr>" + "".join(f"<td rowspan='{c.rowspan}' colspan='{c.colspan}'>{html.escape(c.text)}</td>"
+                                        for c in row) + "</tr>")
+        out.append("</table>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+_SIGNATURE_DATE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+
+
+def word_docx(blocks: list[tuple[str, object]], out: Path, variant: WordVariant, seed: int = 0) -> Path:
+    """The blocks as a .docx written the way an office writes its report (see the module doc)."""
+    import random
+
+    import docx
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    rng = random.Random(seed)
+    doc = docx.Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
+
+    def font(run, size: float, bold: bool = False, spacing: int = 0) -> None:
+        run.font.size, run.font.bold = Pt(size), bold
+        run.font.name = "Noto Serif CJK SC"
+        rpr = run._element.get_or_add_rPr()
+        rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Noto Serif CJK SC")
+        if spacing:  # extra space between characters, in twentieths of a point
+            el = OxmlElement("w:spacing")
+            el.set(qn("w:val"), str(spacing))
+            rpr.append(el)
+
+    def runs(par, text: str, size: float, bold: bool = False) -> None:
+        """The text cut into runs of a few characters, as editing leaves it."""
+        i = 0
+        while i < len(text):
+            n = rng.randint(1, 7)
+            font(par.add_run(text[i:i + n]), size, bold, spacing=rng.choice([0, 0, 10, 20]))
+            i += n
+
+    paragraphs = [str(v) for k, v in blocks if k == "p"]
+    last_tables = max((i for i, (k, _) in enumerate(blocks) if k == "table"), default=-1)
+    first_table = min((i for i, (k, _) in enumerate(blocks) if k == "table"), default=-1)
+    for i, (kind, value) in enumerate(blocks):
+        if kind == "p":
+            text = str(value)
+            par = doc.add_paragraph()
+            fmt = par.paragraph_format
+            fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(28)
+            if text == paragraphs[0]:  # the title
+                par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                runs(par, text, 22, bold=True)
+                continue
+            nxt = blocks[i + 1][1] if i + 1 < len(blocks) and blocks[i + 1][0] == "p" else ""
+            if _SIGNATURE_DATE.match(text) or _SIGNATURE_DATE.match(str(nxt)) and len(text) < 25:
+                par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            else:
+                par.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+                fmt.first_line_indent = Pt(32)
+            runs(par, text, 16)
+            continue
+        rows = value
+        if variant.landscape and i == first_table + 2 or variant.landscape and i == last_tables and first_table == i:
+            new = doc.add_section(WD_SECTION.NEW_PAGE)
+            new.orientation = WD_ORIENT.LANDSCAPE
+            new.page_width, new.page_height = Cm(29.7), Cm(21)
+        n_cols = max(sum(c.colspan for c in row) for row in rows)  # type: ignore[attr-defined]
+        table = doc.add_table(rows=len(rows), cols=n_cols)  # type: ignore[arg-type]
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        usable = (doc.sections[-1].page_width - Cm(5.4)) / Cm(1)
+        rest = (usable - variant.label_cm) / max(n_cols - 1, 1)
+        widths = [Cm(variant.label_cm)] + [Cm(rest)] * (n_cols - 1)
+        taken = [[False] * n_cols for _ in rows]
+        for r, row in enumerate(rows):  # type: ignore[arg-type]
+            c = 0
+            for cell in row:
+                while c < n_cols and taken[r][c]:
+                    c += 1
+                if c >= n_cols:
+                    break
+                r1, c1 = min(r + cell.rowspan, len(rows)) - 1, min(c + cell.colspan, n_cols) - 1
+                for rr in range(r, r1 + 1):
+                    for cc in range(c, c1 + 1):
+                        taken[rr][cc] = True
+                target = table.cell(r, c)
+                if (r1, c1) != (r, c):
+                    target = target.merge(table.cell(r1, c1))
+                par = target.paragraphs[0]
+                par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                runs(par, cell.text, 10.5)
+                c = c1 + 1
+        for row in table.rows:
+            for k, cell in enumerate(row.cells):
+                cell.width = widths[k]
+        if variant.repeat_header:  # the header: the first row and the rows its merged cells reach down to
+            for row in table.rows[:max(c.rowspan for c in rows[0])]:  # type: ignore[index]
+                el = OxmlElement("w:tblHeader")
+                el.set(qn("w:val"), "true")
+                row._tr.get_or_add_trPr().append(el)
+        if variant.landscape and i == first_table + 2:
+            new = doc.add_section(WD_SECTION.NEW_PAGE)
+            new.orientation = WD_ORIENT.PORTRAIT
+            new.page_width, new.page_height = Cm(21), Cm(29.7)
+    doc.save(str(out))
+    return out
+
+
+def make_word_documents(out: Path, corpus: Path) -> dict[str, dict[str, Path]]:
+    """Each development-split page as a Word report (a variant each, in turn): the .docx, its
+    PDF and .doc exported by LibreOffice, the .doc copied as .wps, and the reference HTML."""
+    out.mkdir(parents=True, exist_ok=True)
+    made: dict[str, dict[str, Path]] = {}
+    for k, page in enumerate(dev_pages(corpus)):
+        variant = WORD_VARIANTS[k % len(WORD_VARIANTS)]
+        blocks = page_blocks(page)
+        _mutate(blocks, variant)
+        name = f"word-{page.stem}"
+        ref = out / f"{name}.html"
+        ref.write_text(word_html(blocks, page.stem), encoding="utf-8")
+        made[name] = {"source": ref, "docx": word_docx(blocks, out / f"{name}.docx", variant, seed=k),
+                      "variant": variant}  # type: ignore[dict-item]
+    for target in ("pdf", "doc"):
+        lo = out / target
+        lo.mkdir(exist_ok=True)
+        for f in soffice_convert([m["docx"] for m in made.values()], target, lo):
+            made[f.stem][target] = f
+    for files in made.values():
+        wps = files["doc"].with_suffix(".wps")
+        shutil.copyfile(files["doc"], wps)
+        files["wps"] = wps
     return made
 
 

@@ -31,7 +31,7 @@ from gknlp.tables.cells import is_value_token
 from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
 from gknlp.types import ReportWarning
 
-__all__ = ["PdfText", "read_pdf", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
+__all__ = ["PdfText", "read_pdf", "close_cjk", "looks_tabular", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
            "MAX_PAGES", "drop_running_lines", "assemble", "merge_collinear", "page_rulings"]
 
 MAX_PAGES = 200
@@ -343,9 +343,20 @@ def find_grids(segs: list[Segment]) -> list[Grid]:
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 
 
+_CJK = "[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
+_CJK_GAP = re.compile(f"(?<={_CJK}) +| +(?={_CJK})")
+
+
+def close_cjk(text: str) -> str:
+    """Spaces next to a CJK character taken out: PDFium puts one wherever characters stand
+    apart, as justified text, extra character spacing and a run of digits set in another font
+    leave them (领 导, 2019 年), and Chinese text has none."""
+    return _CJK_GAP.sub("", text) if " " in text else text
+
+
 def cell_text(raw: str) -> str:
     """A cell's text on one line: its wrapped lines joined as :func:`joiner` says."""
-    parts = [_SPACES.sub(" ", p).strip() for p in re.split(r"\r?\n", raw)]
+    parts = [close_cjk(_SPACES.sub(" ", p).strip()) for p in re.split(r"\r?\n", raw)]
     parts = [p for p in parts if p]
     if not parts:
         return ""
@@ -356,8 +367,9 @@ def cell_text(raw: str) -> str:
 
 
 def _lines_of(textpage: Any, page_no: int, grids: list[Grid], text: str | None = None) -> list[Line]:
-    """The page's printed lines outside the ruled tables (PDFium's own line breaks); `text` is
-    the page's whole text when already read."""
+    """The page's printed lines outside the ruled tables (PDFium's line breaks, and a break
+    where PDFium's line runs on onto the next printed line); `text` is the page's whole text
+    when already read."""
     import pypdfium2.raw as pdfium_c
 
     text = textpage.get_text_range() if text is None else text
@@ -368,26 +380,81 @@ def _lines_of(textpage: Any, page_no: int, grids: list[Grid], text: str | None =
     pos = 0
     for piece in text.split("\r\n"):
         start, pos = pos, pos + len(piece) + 2
-        s = piece.strip()
-        if not s:
+        if not piece.strip():
             continue
         a = start + (len(piece) - len(piece.lstrip()))
         b = start + len(piece.rstrip()) - 1
         if not pdfium_c.FPDFText_GetCharBox(raw, a, left, right, bottom, top):
             continue
         x0, y_top, y_bottom = left.value, top.value, bottom.value
-        if grids and any(g.contains((left.value + right.value) / 2, (y_top + y_bottom) / 2) for g in grids):
-            continue
-        base = oy.value if pdfium_c.FPDFText_GetCharOrigin(raw, a, ox, oy) else None
         pdfium_c.FPDFText_GetCharBox(raw, b, left, right, bottom, top)
-        line = Line(_SPACES.sub(" ", s), x0, right.value, max(y_top, top.value), min(y_bottom, bottom.value),
-                    page_no, base=base)
-        if not grids and (" " in s or "\u3000" in s):
-            cells = _split_on_gaps(raw, piece, start, line.height)
-            if _is_row(cells):
-                line.text, line.table = "\t".join(cells), True
-        lines.append(line)
-    return lines
+        ranges = [(a, b)]
+        if top.value < y_bottom or bottom.value > y_top:  # the last character is on another printed line
+            ranges = _printed_lines(raw, text, a, b)
+        for p, q in ranges:
+            pdfium_c.FPDFText_GetCharBox(raw, p, left, right, bottom, top)
+            x0, y_top, y_bottom = left.value, top.value, bottom.value
+            if grids and any(g.contains((left.value + right.value) / 2, (y_top + y_bottom) / 2) for g in grids):
+                continue
+            base = oy.value if pdfium_c.FPDFText_GetCharOrigin(raw, p, ox, oy) else None
+            pdfium_c.FPDFText_GetCharBox(raw, q, left, right, bottom, top)
+            s = text[p:q + 1]
+            line = Line(close_cjk(_SPACES.sub(" ", s)), x0, right.value, max(y_top, top.value),
+                        min(y_bottom, bottom.value), page_no, base=base)
+            if not grids and (" " in s or "\u3000" in s):
+                cells = _split_on_gaps(raw, s, p, line.height)
+                if _is_row(cells):
+                    line.text, line.table = "\t".join(cells), True
+            lines.append(line)
+    return _merge_fragments(lines)
+
+
+def _printed_lines(raw: Any, text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Characters a..b cut where one stands wholly below the one before (a new printed line),
+    blanks at the cuts left out."""
+    import pypdfium2.raw as pdfium_c
+
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    out: list[tuple[int, int]] = []
+    first = a
+    prev_bottom: float | None = None
+    for k in range(a, b + 1):
+        if text[k].isspace():
+            continue
+        pdfium_c.FPDFText_GetCharBox(raw, k, left, right, bottom, top)
+        if prev_bottom is not None and top.value < prev_bottom:
+            out.append((first, k - 1))
+            first = k
+        prev_bottom = bottom.value
+    out.append((first, b))
+    cut = []
+    for p, q in out:
+        while p <= q and text[p].isspace():
+            p += 1
+        while q >= p and text[q].isspace():
+            q -= 1
+        if p <= q:
+            cut.append((p, q))
+    return cut
+
+
+def _merge_fragments(lines: list[Line]) -> list[Line]:
+    """Pieces of one printed line that PDFium gave as lines of their own (a run of digits in
+    a Latin font beside CJK text, runs with their own character spacing) put back together:
+    same baseline, side by side, left to right."""
+    out: list[Line] = []
+    for ln in sorted(lines, key=lambda ln: (-(ln.base if ln.base is not None else ln.bottom), ln.x0)):
+        last = out[-1] if out else None
+        em = max(ln.height, 1.0)
+        if (last is not None and not last.table and not ln.table and last.base is not None and ln.base is not None
+                and abs(last.base - ln.base) <= 0.2 * em and ln.x0 >= last.x1 - 0.2 * em
+                and ln.x0 - last.x1 < 3 * em):
+            gap = " " if ln.x0 - last.x1 > 0.5 * em else ""
+            last.text = close_cjk(last.text + gap + ln.text)
+            last.x1, last.top, last.bottom = ln.x1, max(last.top, ln.top), min(last.bottom, ln.bottom)
+        else:
+            out.append(ln)
+    return out
 
 
 _PROSE_END = re.compile(r"[。，；、,;]$|^[。，；、,;：:！？!?）)]+$")
@@ -423,7 +490,7 @@ def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]
             cur = q
     cells.append(piece[cur:])
     out: list[str] = []
-    for cell in (_SPACES.sub(" ", c).strip() for c in cells):
+    for cell in (close_cjk(_SPACES.sub(" ", c).strip()) for c in cells):
         # Numbers never hold a space: values printed close together are still cells of their own.
         tokens = cell.split(" ")
         k = len(tokens)
@@ -499,8 +566,8 @@ def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tu
     right of the margin too) and does not stand apart by a paragraph gap (the pitch between
     baselines above the usual one), and the line does not end a sentence. Where the document
     marks every paragraph start by an indent or a gap, a full line ending a sentence is not
-    taken as a paragraph end either (a sentence may end at the margin) — except over a page
-    break, where the gap cannot be seen."""
+    taken as a paragraph end either (a sentence may end at the margin) — over a page break,
+    where a gap cannot be seen, only when paragraphs open indented."""
     texts = [ln.text for ln in lines]
     pairs = list(zip(lines, lines[1:]))
 
@@ -522,15 +589,38 @@ def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tu
         return (nxt.x0 > body_left + 1.5 * em
                 or (cur.page == nxt.page and pitch(cur, nxt) > usual + 0.5 * em))
 
+    measure = max(measure_right - body_left, 1.0)
+
+    heights = sorted(ln.height for ln in lines if not ln.table)
+    body_height = heights[len(heights) // 2] if heights else 0.0
+
+    def centred(ln: Line) -> bool:
+        return abs((ln.x0 - body_left) - (measure_right - ln.x1)) < 1.5 * max(ln.height, 1.0)
+
+    def title_goes_on(cur: Line, nxt: Line) -> bool:
+        """A centred line in a larger type than the body, as wide as the measure, then a
+        centred line of the same size close under it: a title set over two lines."""
+        return (cur.page == nxt.page and cur.height > 1.15 * body_height and centred(cur) and centred(nxt)
+                and nxt.x0 > body_left + 1.5 * max(nxt.height, 1.0) and cur.x1 - cur.x0 >= 0.75 * measure
+                and abs(cur.height - nxt.height) <= 0.15 * max(cur.height, 1.0)
+                and 0 < pitch(cur, nxt) <= 1.8 * max(cur.height, 1.0) and not ends_paragraph(cur.text))
+
     ends = [marked(c, n) for c, n in pairs if not c.table and not n.table and c.page == n.page and not full(c)]
     geometric = len(ends) >= 3 and sum(ends) >= 0.75 * len(ends)
+    starts = [n.x0 > body_left + 1.5 * max(c.height, 1.0)
+              for c, n in pairs if not c.table and not n.table and c.page == n.page and not full(c)]
+    # Every paragraph opens indented: then a page's first line that is not indented goes on
+    # with the paragraph of the page before, even after a sentence that ended at the margin.
+    indented = len(starts) >= 3 and sum(starts) >= 0.75 * len(starts)
     joins: list[bool] = []
     for cur, nxt in pairs:
         if cur.table or nxt.table or _DATE_LINE.match(_SPACES.sub("", nxt.text)):
             joins.append(False)
             continue
-        joins.append(full(cur) and not marked(cur, nxt) and not starts_heading(nxt.text)
-                     and ((geometric and cur.page == nxt.page) or not ends_paragraph(cur.text)))
+        joins.append((full(cur) and not marked(cur, nxt) and not starts_heading(nxt.text)
+                      and ((geometric and cur.page == nxt.page) or (indented and cur.page != nxt.page)
+                           or not ends_paragraph(cur.text)))
+                     or title_goes_on(cur, nxt))
     return texts, joins
 
 
@@ -550,13 +640,19 @@ def looks_tabular(text: str) -> bool:
 
 
 _INK = re.compile(r"\S")
-_BAD_CHAR = re.compile("[\ue000-\uf8ff\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\U000f0000-\U0010ffff]")
+_PLAIN = re.compile("[\x21-\x7e\u00a1-\u00bf\u00d7\u00f7\u2000-\u206f\u2100-\u22ff\u2460-\u24ff"
+                    "\u2500-\u257f\u25a0-\u27bf\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+_HAN = re.compile("[\u3400-\u9fff]")
 
 
 def _garbage(text: str, ink: int) -> bool:
-    """Text a font without a usable Unicode map gives: mostly private-use, control or
-    replacement characters (a Chinese report's text is neither). `ink`: its non-space characters."""
-    return ink > 0 and len(_BAD_CHAR.findall(text)) >= 0.3 * ink
+    """Text a font without a usable Unicode map gives (glyph numbers read as characters): a
+    quarter or more of odd characters (control, private-use, accented Latin, other scripts),
+    or a tenth with hardly a Chinese character. `ink`: the text's non-space characters."""
+    if ink == 0:
+        return False
+    odd = ink - len(_PLAIN.findall(text))
+    return odd >= 0.25 * ink or (odd >= 0.1 * ink and len(_HAN.findall(text)) < 0.05 * ink)
 
 
 def _has_image(page: Any) -> bool:
@@ -685,55 +781,83 @@ def assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
     return join_lines(texts, joins).text
 
 
+@dataclass
+class _Owner:
+    """The cell last printed over a stretch of columns: a merged cell started rows above owns
+    its columns until a row draws cells there."""
+
+    x0: float
+    x1: float
+    row: Line
+    cells: list[str]
+    index: int
+
+
 class _TableState:
-    """Joins a table that runs on over a page break: the header row repeated on the new page
-    is dropped, and a row cut by the break (the new page's table opens without a top line) is
-    one row again, its pieces joined cell by cell by their columns."""
+    """Joins a table that runs on over a page break: the header rows repeated on the new page
+    are dropped, and a row cut by the break (the new page's table opens without a top line,
+    or its first row holds only the rest of wrapped labels) is one row again, its pieces joined
+    cell by cell by their columns (a label merged down from rows above included)."""
 
     def __init__(self) -> None:
-        self.header: list[str] | None = None
+        self.header: list[list[str]] = []
         self.last_row: Line | None = None
         self.last_cells: list[str] = []
-        self.last_spans: list[tuple[float, float]] | None = None
+        self.owners: list[_Owner] = []
         self.open_bottom = False
 
+    def _owner(self, x0: float, x1: float) -> _Owner | None:
+        best = max(self.owners, key=lambda o: min(x1, o.x1) - max(x0, o.x0), default=None)
+        return best if best is not None and min(x1, best.x1) - max(x0, best.x0) > 0 else None
+
     def _join_cut_row(self, cells: list[str], spans: list[tuple[float, float]] | None) -> bool:
-        """The first row of a page joined to the last row before the break; False if it does not fit."""
+        """The first row of a page joined to the rows before the break; False if it does not fit."""
         if self.last_row is None:
             return False
-        last = list(self.last_cells)
-        if spans is None or self.last_spans is None:
+        if spans is None or not self.owners:
+            last = list(self.last_cells)
             if len(cells) != len(last):
                 return False
             merged = [a + joiner(a, b) + b for a, b in zip(last, cells)]
-        else:
-            merged = last
-            for (x0, x1), text in zip(spans, cells):
-                if not text:
-                    continue
-                overlap = [min(x1, b) - max(x0, a) for a, b in self.last_spans]
-                k = max(range(len(overlap)), key=overlap.__getitem__)
-                if overlap[k] <= 0:
+            self.last_row.text = "\t".join(merged)
+            self.last_cells[:] = merged
+            return True
+        targets = []
+        for (x0, x1), text in zip(spans, cells):
+            if text:
+                if (owner := self._owner(x0, x1)) is None:
                     return False
-                merged[k] = merged[k] + joiner(merged[k], text) + text
-        self.last_row.text = "\t".join(merged)
-        self.last_cells = merged
+                targets.append((owner, text))
+        for owner, text in targets:
+            before = owner.cells[owner.index]
+            owner.cells[owner.index] = before + joiner(before, text) + text
+            owner.row.text = "\t".join(owner.cells)
         return True
 
     def _label_rest(self, cells: list[str], spans: list[tuple[float, float]] | None) -> bool:
-        """A row with no value, whose text all lies under label cells of the row before the
-        break: the end of labels wrapped over the page break (some producers close the cut
-        row with lines on both pages)."""
-        if spans is None or self.last_spans is None or any(map(is_value_token, cells)) or not any(cells):
+        """A row with no value, each of whose texts lies in the columns of one label cell
+        above the break (its own, not shared, and drawn at the same x's): the end of labels
+        wrapped over the page break (some producers close the cut row with lines on both pages)."""
+        if spans is None or not self.owners or any(map(is_value_token, cells)) or not any(cells):
             return False
+        seen: list[int] = []
         for (x0, x1), text in zip(spans, cells):
             if not text:
                 continue
-            overlap = [min(x1, b) - max(x0, a) for a, b in self.last_spans]
-            k = max(range(len(overlap)), key=overlap.__getitem__)
-            if overlap[k] <= 0 or not self.last_cells[k] or is_value_token(self.last_cells[k]):
+            owner = self._owner(x0, x1)
+            if (owner is None or id(owner) in seen or abs(owner.x0 - x0) > 3 * _TOL or abs(owner.x1 - x1) > 3 * _TOL
+                    or not owner.cells[owner.index] or is_value_token(owner.cells[owner.index])):
                 return False
+            seen.append(id(owner))
         return True
+
+    def _own(self, row: Line, cells: list[str], span: list[tuple[float, float]] | None) -> None:
+        if span is None:
+            self.owners = []
+            return
+        fresh = [_Owner(x0, x1, row, cells, k) for k, (x0, x1) in enumerate(span)]
+        self.owners = [o for o in self.owners if not any(min(o.x1, f.x1) - max(o.x0, f.x0) > _TOL for f in fresh)]
+        self.owners += fresh
 
     def add(self, seq: list[Line], block: TableBlock, page: int) -> None:
         rows = block.rows
@@ -742,18 +866,38 @@ class _TableState:
             return
         continued = bool(seq) and seq[-1].table
         if not continued:
-            self.header = rows[0]
-        elif rows[0] == self.header:
-            rows, spans = rows[1:], spans[1:]
-        elif ((block.open_top and self.open_bottom) or self._label_rest(rows[0], spans[0])) \
-                and self._join_cut_row(rows[0], spans[0]):
-            # Cut by the break: the last row had no bottom line and the new page's table no
-            # top line, or the new page's first row holds only the rest of a wrapped label.
-            rows, spans = rows[1:], spans[1:]
+            self.header = rows[:_HEADER_ROWS]
+            self.owners = []
+        else:
+            # The header repeated on the new page: as many of its first rows as recur.
+            k = 0
+            while self.header and k < min(len(self.header), len(rows)) and rows[k] == self.header[k]:
+                k += 1
+            repeated = k > 0
+            rows, spans = rows[k:], spans[k:]
+            if rows and (((block.open_top and self.open_bottom and not repeated)
+                          or self._label_rest(rows[0], spans[0])) and self._join_cut_row(rows[0], spans[0])):
+                # Cut by the break: the last row had no bottom line and the new page's table no
+                # top line, or the new page's first row holds only the rest of a wrapped label.
+                rows, spans = rows[1:], spans[1:]
+            if rows:
+                # Cells merged down from the page before open the new page's first row empty:
+                # the row as the page before would have it, without them.
+                lead = 0
+                while lead < len(rows[0]) - 1 and not rows[0][lead]:
+                    lead += 1
+                if lead and any(rows[0][lead:]):
+                    rows = [rows[0][lead:], *rows[1:]]
+                    spans = [spans[0][lead:] if spans[0] else None, *spans[1:]]  # type: ignore[list-item]
         for cells, span in zip(rows, spans):
             if not any(cells):  # an empty row gives an empty line, which no reader keeps
                 continue
+            cells = list(cells)
             seq.append(Line("\t".join(cells), 0, 0, 0, 0, page, table=True))
-            self.last_cells, self.last_spans = cells, span
-        self.last_row = seq[-1]
+            self.last_row, self.last_cells = seq[-1], cells
+            self._own(seq[-1], cells, span)
         self.open_bottom = block.open_bottom
+
+
+_HEADER_ROWS = 4
+"""A table's first rows that may recur as its header on the next page."""

@@ -99,6 +99,32 @@ def test_read_page_printed_by_writer_matches_html(page_documents) -> None:
                      paragraphs=False, drop="、，。；：")
 
 
+WORD_KINDS = [("pdf", "pdf_lines", "pdf"), ("doc", "doc", "doc"), ("wps", "doc", "wps"), ("docx", "delimited", "docx")]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("kind", "layout", "fmt"), WORD_KINDS, ids=[k for k, _, _ in WORD_KINDS])
+def test_read_word_report_matches_its_page(word_documents, kind: str, layout: str, fmt: str) -> None:
+    """Reports written the way offices write them (bench/make_documents.py ``WORD_VARIANTS``):
+    16 pt justified text in short runs with extra character spacing, a narrow label column
+    (labels wrapped over two or three lines), tables over several pages with and without a
+    repeated header (rows and merged labels cut by the breaks), a landscape section, a
+    right-aligned signature and date, a label typo, a total that does not add up. Exported
+    by LibreOffice Writer: the PDF draws the borders as thin filled rectangles. Every cell, the
+    sections and every paragraph (whitespace aside) are those of the page the document says;
+    where its identities break, the same checks fail."""
+    variants = {f: v for f in ("repeat_header", "landscape", "typo", "broken_total")
+                for v in [sum(getattr(files["variant"], f) for files in word_documents.values())]}
+    assert len(word_documents) >= 5 and all(variants.values()), variants
+    for name, files in sorted(word_documents.items()):
+        got = _same_report(files["source"], files[kind], layout, fmt, trailing_chrome=False)
+        want = extract(files["source"], themes=False, counts=False)
+        assert _paragraphs(got, "other") == _paragraphs(want, "other")
+        assert got.failed_checks() == want.failed_checks()
+        if files["variant"].broken_total:
+            assert {c["rule"] for c in got.failed_checks()} >= {"R1", "R3"}
+
+
 def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None:
     """Tables printed without lines: columns from the gaps between words (``pdf_text``). Weaker
     than ruled tables: wrapped labels and blank cells (which leave no gap) cost cells; the floors
