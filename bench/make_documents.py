@@ -399,6 +399,98 @@ def make_word_documents(out: Path, corpus: Path) -> dict[str, dict[str, Path]]:
     return made
 
 
+def sideways_pdf(pdf: Path, out: Path) -> Path:
+    """Each landscape page put sideways on portrait paper (its content a form XObject turned a
+    quarter) and shown upright by /Rotate 90, as some printer drivers write landscape pages."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    src, dst = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
+    for i in range(len(src)):
+        w, h = src[i].get_size()
+        if w <= h:
+            dst.import_pages(src, [i])
+            continue
+        page = dst.new_page(h, w)
+        xobject = pdfium_c.FPDF_NewXObjectFromPage(dst.raw, src.raw, i)
+        form = pdfium_c.FPDF_NewFormObjectFromXObject(xobject)
+        pdfium_c.FPDFPageObj_Transform(form, 0, 1, -1, 0, h, 0)  # a quarter turn, counter-clockwise
+        pdfium_c.FPDFPage_InsertObject(page.raw, form)
+        pdfium_c.FPDFPage_GenerateContent(page.raw)
+        pdfium_c.FPDF_CloseXObject(xobject)
+        page.set_rotation(90)
+    dst.save(str(out))
+    return out
+
+
+def without_unicode_maps(pdf: Path, out: Path) -> Path:
+    """The PDF with its fonts' /ToUnicode maps unnamed (same length, so the cross-reference
+    table holds): the text layer gives glyph numbers, as fonts embedded without a map do."""
+    out.write_bytes(pdf.read_bytes().replace(b"/ToUnicode", b"/ToUnicodX"))
+    return out
+
+
+def scanned_pages(pdf: Path, out: Path, pages: list[int], dpi: int = 150) -> Path:
+    """The PDF with some pages (from 0) replaced by an image of themselves: a scanned page
+    among printed ones (a signed page, a table pasted as a picture)."""
+    import pypdfium2 as pdfium
+
+    src, dst = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
+    for i in range(len(src)):
+        if i not in pages:
+            dst.import_pages(src, [i])
+            continue
+        w, h = src[i].get_size()
+        page = dst.new_page(w, h)
+        image = pdfium.PdfImage.new(dst)
+        image.set_bitmap(src[i].render(scale=dpi / 72, grayscale=True))
+        image.set_matrix(pdfium.PdfMatrix().scale(w, h))
+        page.insert_obj(image)
+        page.gen_content()
+    dst.save(str(out))
+    return out
+
+
+def doc_in_pieces(doc: Path, out: Path) -> Path:
+    """A LibreOffice .doc (its text in one piece) rewritten with its text in four pieces, one of
+    them 8-bit (a run of ASCII stored one byte a character), as Word's fast save and its
+    compressed text leave a file ([MS-DOC] 2.4.1). The text stays where it is; the new piece
+    table is written over the font table (which the reader does not need) and the FIB pointed
+    at it, so the streams keep their sizes."""
+    import struct
+
+    import olefile
+
+    shutil.copyfile(doc, out)
+    with olefile.OleFileIO(str(out), write_mode=True) as ole:
+        word = bytearray(ole.openstream("WordDocument").read())
+        table_name = "1Table" if struct.unpack_from("<H", word, 0xA)[0] & 0x200 else "0Table"
+        table = bytearray(ole.openstream(table_name).read())
+        fc_clx, lcb_clx = struct.unpack_from("<II", word, 0x1A2)
+        clx = table[fc_clx:fc_clx + lcb_clx]
+        assert clx[0] == 0x02 and struct.unpack_from("<I", clx, 1)[0] == 16, "one piece expected"
+        n = struct.unpack_from("<I", clx, 9)[0]
+        fc = struct.unpack_from("<I", clx, 15)[0] & 0x3FFFFFFF
+        text = word[fc:fc + 2 * n].decode("utf-16-le")
+        run = re.search(r"[0-9A-Za-z]{4,}", text[1:])
+        assert run, "no ASCII run to store 8-bit"
+        s, e = run.start() + 1, run.end() + 1
+        word[fc + 2 * s:fc + 2 * s + (e - s)] = text[s:e].encode("ascii")  # the 8-bit piece's bytes
+        cps = [0, s // 2, s, e, n]
+        fcs = [fc, fc + 2 * (s // 2), ((fc + 2 * s) * 2) | 0x40000000, fc + 2 * e]
+        plc = struct.pack(f"<{len(cps)}I", *cps) + b"".join(struct.pack("<HIH", 0, f, 0) for f in fcs)
+        new = b"\x02" + struct.pack("<I", len(plc)) + plc
+        fc_ffn, lcb_ffn = struct.unpack_from("<II", word, 0x112)
+        assert lcb_ffn >= len(new), "font table too small to hold the piece table"
+        table[fc_ffn:fc_ffn + len(new)] = new
+        struct.pack_into("<II", word, 0x1A2, fc_ffn, len(new))
+        struct.pack_into("<II", word, 0x112, 0, 0)  # no font table any more
+        struct.pack_into("<H", word, 0xA, struct.unpack_from("<H", word, 0xA)[0] | 0x4)  # fComplex
+        ole.write_stream("WordDocument", bytes(word))
+        ole.write_stream(table_name, bytes(table))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)

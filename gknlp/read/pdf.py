@@ -32,7 +32,7 @@ from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
 from gknlp.types import ReportWarning
 
 __all__ = ["PdfText", "read_pdf", "close_cjk", "looks_tabular", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
-           "MAX_PAGES", "drop_running_lines", "assemble", "merge_collinear", "page_rulings"]
+           "MAX_PAGES", "drop_running_lines", "Frame", "page_frame", "assemble", "merge_collinear", "page_rulings"]
 
 MAX_PAGES = 200
 """Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
@@ -135,25 +135,108 @@ def _cluster(values: list[float], tol: float = _TOL) -> list[float]:
     return [sum(g) / len(g) for g in out]
 
 
-def page_rulings(page: Any) -> list[Segment]:
-    """The ruling lines of a page: thin filled rectangles and the edges of stroked paths
-    (top-level path objects: tables drawn inside form XObjects are not seen)."""
+Matrix = tuple[float, float, float, float, float, float]
+"""A PDF matrix (a, b, c, d, e, f): x' = a x + c y + e, y' = b x + d y + f."""
+
+
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+def _then(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying `inner`, then `outer`."""
+    a, b, c, d, e, f = inner
+    return (a * outer[0] + b * outer[2], a * outer[1] + b * outer[3], c * outer[0] + d * outer[2],
+            c * outer[1] + d * outer[3], e * outer[0] + f * outer[2] + outer[4], e * outer[1] + f * outer[3] + outer[5])
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The page turned so its text runs left to right (a landscape table printed sideways on
+    portrait paper and shown turned by /Rotate): page points → upright points, and back.
+    `turn` is PDFium's angle of the text, 90, 180 or 270 degrees."""
+
+    turn: int
+
+    def pt(self, x: float, y: float) -> tuple[float, float]:
+        if self.turn == 270:
+            return y, -x
+        if self.turn == 90:
+            return -y, x
+        return -x, -y
+
+    def back(self, u: float, v: float) -> tuple[float, float]:
+        if self.turn == 270:
+            return -v, u
+        if self.turn == 90:
+            return v, -u
+        return -u, -v
+
+    def box(self, x0: float, y0: float, x1: float, y1: float, back: bool = False) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) of a box, turned (or turned back)."""
+        f = self.back if back else self.pt
+        (a, b), (c, d) = f(x0, y0), f(x1, y1)
+        return min(a, c), min(b, d), max(a, c), max(b, d)
+
+    def segment(self, s: Segment) -> Segment:
+        x0, y0, x1, y1 = self.box(s.x0, s.y0, s.x1, s.y1)
+        return Segment(x0, y0, x1, y1)
+
+
+def page_frame(textpage: Any, n_chars: int) -> Frame | None:
+    """The frame of a page whose text runs sideways or upside down (most of 16 characters
+    sampled say so), else None."""
+    import math
+
+    import pypdfium2.raw as pdfium_c
+
+    if n_chars <= 0:
+        return None
+    votes: Counter[int] = Counter()
+    for k in range(0, n_chars, max(1, n_chars // 16)):
+        angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, k)
+        if angle >= 0:
+            votes[round(math.degrees(angle) / 90) % 4 * 90] += 1
+    turn = votes.most_common(1)[0][0] if votes else 0
+    return Frame(turn) if turn else None
+
+
+def page_rulings(page: Any, frame: Frame | None = None) -> list[Segment]:
+    """The ruling lines of a page: thin filled rectangles and the edges of stroked paths, those
+    drawn inside form XObjects included, in the page's upright `frame` when given."""
+    import pypdfium2.raw as pdfium_c
+
+    handle = page.raw
+    get_object = pdfium_c.FPDFPage_GetObject
+    # The raw calls: pypdfium2's get_objects wraps every object (text ones too) in Python.
+    objects = [get_object(handle, k) for k in range(pdfium_c.FPDFPage_CountObjects(handle))]
+    segs = _object_rulings(objects, None, 0)
+    return [frame.segment(s) for s in segs] if frame else segs
+
+
+def _object_rulings(objects: list[Any], outer: Matrix | None, depth: int) -> list[Segment]:
     import pypdfium2.raw as pdfium_c
 
     segs: list[Segment] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    path_type = pdfium_c.FPDF_PAGEOBJ_PATH
-    get_object, get_type = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
-    handle = page.raw
-    # The raw calls: pypdfium2's get_objects wraps every object (text ones too) in Python.
-    for k in range(pdfium_c.FPDFPage_CountObjects(handle)):
-        raw = get_object(handle, k)
-        if get_type(raw) != path_type:
+    path_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+    get_type = pdfium_c.FPDFPageObj_GetType
+    for raw in objects:
+        kind = get_type(raw)
+        if kind == form_type and depth < 4:
+            m = pdfium_c.FS_MATRIX()
+            if pdfium_c.FPDFPageObj_GetMatrix(raw, m):
+                own = (m.a, m.b, m.c, m.d, m.e, m.f)
+                inner = [pdfium_c.FPDFFormObj_GetObject(raw, k) for k in range(pdfium_c.FPDFFormObj_CountObjects(raw))]
+                segs += _object_rulings(inner, own if outer is None else _then(own, outer), depth + 1)
             continue
-        if not pdfium_c.FPDFPageObj_GetBounds(raw, left, bottom, right, top):
+        if kind != path_type or not pdfium_c.FPDFPageObj_GetBounds(raw, left, bottom, right, top):
             continue
         x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+        if outer is not None:  # a form's content: its bounds are in the form's space
+            (a, b), (c, d) = _apply(outer, x0, y0), _apply(outer, x1, y1)
+            x0, y0, x1, y1 = min(a, c), min(b, d), max(a, c), max(b, d)
         w, h = x1 - x0, y1 - y0
         if w <= _THIN and h > _THIN:
             segs.append(Segment((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
@@ -163,14 +246,14 @@ def page_rulings(page: Any) -> list[Segment]:
             pdfium_c.FPDFPath_GetDrawMode(raw, fill, stroke)
             # A filled box of one rectangle (a cell's shading, a white background) holds no line.
             if stroke.value or pdfium_c.FPDFPath_CountSegments(raw) > 5:
-                segs += _subpath_rulings(raw, bool(stroke.value))
+                segs += _subpath_rulings(raw, bool(stroke.value), outer)
     return segs
 
 
 _MAX_PATH_SEGMENTS = 5000
 
 
-def _subpath_rulings(raw: Any, stroked: bool) -> list[Segment]:
+def _subpath_rulings(raw: Any, stroked: bool, outer: Matrix | None = None) -> list[Segment]:
     """Ruling lines inside one path that draws many (a whole grid as one path, as some
     producers write it): each subpath thin enough to be a line (a filled thin rectangle, a
     stroked line), and, when stroked, each straight axis-parallel edge (a stroked cell box)."""
@@ -179,16 +262,19 @@ def _subpath_rulings(raw: Any, stroked: bool) -> list[Segment]:
     n = pdfium_c.FPDFPath_CountSegments(raw)
     if n <= 0 or n > _MAX_PATH_SEGMENTS:
         return []
-    m = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(raw, m):
+    fm = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(raw, fm):
         return []
+    m: Matrix = (fm.a, fm.b, fm.c, fm.d, fm.e, fm.f)
+    if outer is not None:
+        m = _then(m, outer)
     px, py = ctypes.c_float(), ctypes.c_float()
     subpaths: list[list[tuple[float, float]]] = []
     for i in range(n):
         seg = pdfium_c.FPDFPath_GetPathSegment(raw, i)
         if not pdfium_c.FPDFPathSegment_GetPoint(seg, px, py):
             continue
-        x, y = m.a * px.value + m.c * py.value + m.e, m.b * px.value + m.d * py.value + m.f
+        x, y = _apply(m, px.value, py.value)
         kind = pdfium_c.FPDFPathSegment_GetType(seg)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
             subpaths.append([(x, y)])
@@ -366,16 +452,39 @@ def cell_text(raw: str) -> str:
     return out
 
 
-def _lines_of(textpage: Any, page_no: int, grids: list[Grid], text: str | None = None) -> list[Line]:
+class _Chars:
+    """Character boxes and baselines of a text page, in its upright frame."""
+
+    def __init__(self, textpage: Any, frame: Frame | None) -> None:
+        import pypdfium2.raw as pdfium_c
+
+        self.raw, self.frame = textpage.raw, frame
+        self._get_box, self._get_origin = pdfium_c.FPDFText_GetCharBox, pdfium_c.FPDFText_GetCharOrigin
+        self._l, self._r, self._b, self._t = (ctypes.c_double() for _ in range(4))
+        self._x, self._y = ctypes.c_double(), ctypes.c_double()
+
+    def box(self, k: int) -> tuple[float, float, float, float] | None:
+        """(left, bottom, right, top) of character k."""
+        if not self._get_box(self.raw, k, self._l, self._r, self._b, self._t):
+            return None
+        if self.frame is None:
+            return self._l.value, self._b.value, self._r.value, self._t.value
+        return self.frame.box(self._l.value, self._b.value, self._r.value, self._t.value)
+
+    def base(self, k: int) -> float | None:
+        """The baseline: the y of character k's origin."""
+        if not self._get_origin(self.raw, k, self._x, self._y):
+            return None
+        return self._y.value if self.frame is None else self.frame.pt(self._x.value, self._y.value)[1]
+
+
+def _lines_of(textpage: Any, page_no: int, grids: list[Grid], text: str | None = None,
+              frame: Frame | None = None) -> list[Line]:
     """The page's printed lines outside the ruled tables (PDFium's line breaks, and a break
     where PDFium's line runs on onto the next printed line); `text` is the page's whole text
-    when already read."""
-    import pypdfium2.raw as pdfium_c
-
+    when already read; the positions are in the page's upright `frame` when given."""
     text = textpage.get_text_range() if text is None else text
-    raw = textpage.raw
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    ox, oy = ctypes.c_double(), ctypes.c_double()
+    chars = _Chars(textpage, frame)
     lines: list[Line] = []
     pos = 0
     for piece in text.split("\r\n"):
@@ -384,48 +493,42 @@ def _lines_of(textpage: Any, page_no: int, grids: list[Grid], text: str | None =
             continue
         a = start + (len(piece) - len(piece.lstrip()))
         b = start + len(piece.rstrip()) - 1
-        if not pdfium_c.FPDFText_GetCharBox(raw, a, left, right, bottom, top):
+        first, last = chars.box(a), chars.box(b)
+        if first is None or last is None:
             continue
-        x0, y_top, y_bottom = left.value, top.value, bottom.value
-        pdfium_c.FPDFText_GetCharBox(raw, b, left, right, bottom, top)
         ranges = [(a, b)]
-        if top.value < y_bottom or bottom.value > y_top:  # the last character is on another printed line
-            ranges = _printed_lines(raw, text, a, b)
+        if last[3] < first[1] or last[1] > first[3]:  # the last character is on another printed line
+            ranges = _printed_lines(chars, text, a, b)
         for p, q in ranges:
-            pdfium_c.FPDFText_GetCharBox(raw, p, left, right, bottom, top)
-            x0, y_top, y_bottom = left.value, top.value, bottom.value
-            if grids and any(g.contains((left.value + right.value) / 2, (y_top + y_bottom) / 2) for g in grids):
+            first, last = chars.box(p), chars.box(q)
+            if first is None or last is None:
                 continue
-            base = oy.value if pdfium_c.FPDFText_GetCharOrigin(raw, p, ox, oy) else None
-            pdfium_c.FPDFText_GetCharBox(raw, q, left, right, bottom, top)
+            if grids and any(g.contains((first[0] + first[2]) / 2, (first[1] + first[3]) / 2) for g in grids):
+                continue
             s = text[p:q + 1]
-            line = Line(close_cjk(_SPACES.sub(" ", s)), x0, right.value, max(y_top, top.value),
-                        min(y_bottom, bottom.value), page_no, base=base)
+            line = Line(close_cjk(_SPACES.sub(" ", s)), first[0], last[2], max(first[3], last[3]),
+                        min(first[1], last[1]), page_no, base=chars.base(p))
             if not grids and (" " in s or "\u3000" in s):
-                cells = _split_on_gaps(raw, s, p, line.height)
+                cells = _split_on_gaps(chars, s, p, line.height)
                 if _is_row(cells):
                     line.text, line.table = "\t".join(cells), True
             lines.append(line)
     return _merge_fragments(lines)
 
 
-def _printed_lines(raw: Any, text: str, a: int, b: int) -> list[tuple[int, int]]:
+def _printed_lines(chars: _Chars, text: str, a: int, b: int) -> list[tuple[int, int]]:
     """Characters a..b cut where one stands wholly below the one before (a new printed line),
     blanks at the cuts left out."""
-    import pypdfium2.raw as pdfium_c
-
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     out: list[tuple[int, int]] = []
     first = a
     prev_bottom: float | None = None
     for k in range(a, b + 1):
-        if text[k].isspace():
+        if text[k].isspace() or (box := chars.box(k)) is None:
             continue
-        pdfium_c.FPDFText_GetCharBox(raw, k, left, right, bottom, top)
-        if prev_bottom is not None and top.value < prev_bottom:
+        if prev_bottom is not None and box[3] < prev_bottom:
             out.append((first, k - 1))
             first = k
-        prev_bottom = bottom.value
+        prev_bottom = box[1]
     out.append((first, b))
     cut = []
     for p, q in out:
@@ -469,12 +572,9 @@ def _is_row(cells: list[str]) -> bool:
     return values >= 2 or (len(cells) >= 3) or (len(cells) == 2 and values == 1)
 
 
-def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]:
+def _split_on_gaps(chars: _Chars, piece: str, start: int, height: float) -> list[str]:
     """A line's text cut where two characters stand wider apart than 0.9 character height:
     the columns of a table printed without ruling lines (``layout`` ``pdf_text``)."""
-    import pypdfium2.raw as pdfium_c
-
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     cells: list[str] = []
     cur = 0
     stripped_end = len(piece.rstrip())
@@ -482,10 +582,8 @@ def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]
         p, q = m.start() - 1, m.end()
         if p < 0 or q >= stripped_end:
             continue
-        pdfium_c.FPDFText_GetCharBox(raw, start + p, left, right, bottom, top)
-        x_end = right.value
-        pdfium_c.FPDFText_GetCharBox(raw, start + q, left, right, bottom, top)
-        if left.value - x_end > 0.9 * max(height, 1.0):
+        before, after = chars.box(start + p), chars.box(start + q)
+        if before is not None and after is not None and after[0] - before[2] > 0.9 * max(height, 1.0):
             cells.append(piece[cur:m.start()])
             cur = q
     cells.append(piece[cur:])
@@ -515,12 +613,15 @@ class TableBlock:
     """Each cell's left and right x, row by row (to join a row cut by a page break by column)."""
 
 
-def _grid_rows(textpage: Any, grid: Grid) -> TableBlock:
+def _grid_rows(textpage: Any, grid: Grid, frame: Frame | None = None) -> TableBlock:
     rows: dict[int, list[tuple[int, str, tuple[float, float]]]] = {}
+    inset = 0.5
     for cell in grid.cells:
         x0, y0, x1, y1 = grid.box(cell)
-        inset = 0.5
-        txt = cell_text(textpage.get_text_bounded(x0 + inset, y0 + inset, x1 - inset, y1 - inset))
+        box = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
+        if frame is not None:  # the grid is upright; PDFium wants the page's own points
+            box = frame.box(*box, back=True)
+        txt = cell_text(textpage.get_text_bounded(*box))
         rows.setdefault(cell[0], []).append((cell[1], txt, (x0, x1)))
     ordered = [sorted(cells) for _, cells in sorted(rows.items())]
     return TableBlock(grid.ys[0], [[t for _, t, _ in cells] for cells in ordered],
@@ -697,19 +798,21 @@ def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
         for i in range(min(n_pages, MAX_PAGES)):
             page = pdf[i]
             textpage = page.get_textpage()
-            text = textpage.get_text_range() if textpage.count_chars() else ""
+            n_chars = textpage.count_chars()
+            text = textpage.get_text_range() if n_chars > 0 else ""
             grids: list[Grid] = []
             ink = len(_INK.findall(text))
             if ink < MIN_CHARS_PER_PAGE or _garbage(text, ink):
                 if _garbage(text, ink) or _has_image(page):
                     no_text.append(i)
                 text = ""
-            elif after_table or looks_tabular(text):
-                grids = [g for g in find_grids(page_rulings(page)) if len(g.cells) >= 2]
-            tables = [_grid_rows(textpage, g) for g in grids]
+            frame = page_frame(textpage, n_chars) if text else None
+            if text and (after_table or looks_tabular(text)):
+                grids = [g for g in find_grids(page_rulings(page, frame)) if len(g.cells) >= 2]
+            tables = [_grid_rows(textpage, g, frame) for g in grids]
             ruled = ruled or bool(tables)
             after_table = bool(tables)
-            lines = _lines_of(textpage, i, grids, text) if text else []
+            lines = _lines_of(textpage, i, grids, text, frame) if text else []
             lines.sort(key=lambda ln: (-round(ln.top), ln.x0))
             pages.append(lines)
             blocks.append(tables)

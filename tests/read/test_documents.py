@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from gknlp.pipeline import extract
+from gknlp.read.pdf import read_pdf
 from gknlp.report.sections import SECTION_KEYS
 from gknlp.types import Report
 
@@ -123,6 +124,64 @@ def test_read_word_report_matches_its_page(word_documents, kind: str, layout: st
         assert got.failed_checks() == want.failed_checks()
         if files["variant"].broken_total:
             assert {c["rule"] for c in got.failed_checks()} >= {"R1", "R3"}
+
+
+@pytest.mark.corpus
+def test_read_pdf_landscape_pages_printed_sideways(word_documents, maker, tmp_path: Path) -> None:
+    """Landscape pages put sideways on portrait paper inside a form XObject and shown upright by
+    /Rotate: the text runs up the page. Read in the page's upright frame, every cell and
+    paragraph is still the page's."""
+    import pypdfium2 as pdfium
+
+    done = 0
+    for name, files in sorted(word_documents.items()):
+        if not files["variant"].landscape:
+            continue
+        pdf = maker.sideways_pdf(files["pdf"], tmp_path / f"{name}.pdf")
+        assert 90 in {page.get_rotation() for page in pdfium.PdfDocument(pdf)}
+        _same_report(files["source"], pdf, "pdf_lines", "pdf", trailing_chrome=False)
+        done += 1
+    assert done >= 2
+
+
+@pytest.mark.corpus
+def test_read_pdf_font_without_unicode_map_needs_ocr(word_documents, maker, tmp_path: Path) -> None:
+    """Fonts that map to no Unicode give glyph numbers as text: that is no text layer (OCR or
+    a needs_ocr error), never garbage given as the report."""
+    files = next(iter(word_documents.values()))
+    pdf = maker.without_unicode_maps(files["pdf"], tmp_path / "no-unicode.pdf")
+    got = read_pdf(pdf.read_bytes())
+    assert got.needs_ocr and got.text == "" and got.ocr_pages == list(range(got.pages))
+
+
+@pytest.mark.corpus
+def test_read_pdf_scanned_page_among_printed_ones(word_documents, maker, tmp_path: Path) -> None:
+    """A page that is only an image, among pages with text: without OCR, a needs_ocr warning
+    names it and the rest is read (every table cell of the other pages right)."""
+    files = next(iter(word_documents.values()))
+    pdf = maker.scanned_pages(files["pdf"], tmp_path / "mixed.pdf", [1])
+    got = read_pdf(pdf.read_bytes())  # no OCR given
+    assert not got.needs_ocr and got.ocr_pages == [1]
+    assert [w.code for w in got.warnings] == ["needs_ocr"] and "pages 2 " in got.warnings[0].message
+    whole = read_pdf(files["pdf"].read_bytes()).text
+    assert len(got.text) < len(whole) - 200 and got.text.split("\n")[:2] == whole.split("\n")[:2]
+    rows = [ln for ln in whole.split("\n") if "\t" in ln]
+    assert rows and [ln for ln in got.text.split("\n") if "\t" in ln] == rows
+
+
+@pytest.mark.corpus
+def test_read_doc_with_text_in_pieces(word_documents, maker, tmp_path: Path) -> None:
+    """A .doc whose text lies in several pieces, one of them 8-bit (fast save, compressed
+    text): the same text and cells as the one-piece file LibreOffice wrote, as .doc and .wps."""
+    from gknlp.read.doc import doc_to_text
+
+    for name, files in sorted(word_documents.items())[:2]:
+        pieced = maker.doc_in_pieces(files["doc"], tmp_path / f"{name}.doc")
+        assert doc_to_text(pieced.read_bytes()) == doc_to_text(files["doc"].read_bytes())
+        _same_report(files["source"], pieced, "doc", "doc", trailing_chrome=False)
+        wps = pieced.with_suffix(".wps")
+        wps.write_bytes(pieced.read_bytes())
+        _same_report(files["source"], wps, "doc", "wps", trailing_chrome=False)
 
 
 def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None:
