@@ -32,7 +32,7 @@ from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
 from gknlp.types import ReportWarning
 
 __all__ = ["PdfText", "read_pdf", "close_cjk", "looks_tabular", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
-           "MAX_PAGES", "drop_running_lines", "Frame", "page_frame", "assemble", "merge_collinear", "page_rulings"]
+           "MAX_PAGES", "drop_running_lines", "Frame", "page_frame", "join_wrapped_labels", "assemble", "merge_collinear", "page_rulings"]
 
 MAX_PAGES = 200
 """Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
@@ -560,6 +560,72 @@ def _merge_fragments(lines: list[Line]) -> list[Line]:
     return out
 
 
+def join_wrapped_labels(lines: list[Line]) -> list[Line]:
+    """One page's table rows read from gaps (``pdf_text``) with the lines of their wrapped
+    labels. Lines starting at one x (a column) fall into cells where they stand no further
+    apart than the column's tightest line pitch (lines inside a cell are closer than rows,
+    which cell padding keeps apart). A cell holding one row's own label and lines without
+    values is that row's label; a cell of label lines alone is the label of the one row of
+    bare values printed level with it (values sit on the middle or first line of a tall
+    cell). A cell reaching two rows or none is left as it is: which row it labels is not proven."""
+    def em(ln: Line) -> float:
+        return max(ln.height if not ln.table else 10.0, 1.0)
+
+    def base(ln: Line) -> float:
+        return ln.base if ln.base is not None else ln.bottom
+
+    def first(ln: Line) -> str:
+        return ln.text.split("\t", 1)[0]
+
+    def label_line(ln: Line) -> bool:
+        return not ln.table and not any(is_value_token(t) for t in ln.text.split()) and ln.x1 - ln.x0 < 12 * em(ln)
+
+    rows = [ln for ln in lines if ln.table]
+    bare = [ln for ln in rows if is_value_token(first(ln))]  # values without a label
+    pieces = [ln for ln in lines if label_line(ln) or (ln.table and not is_value_token(first(ln)))]
+    if not rows or not pieces:
+        return lines
+    columns: list[list[Line]] = []
+    for ln in sorted(pieces, key=lambda ln: ln.x0):
+        if columns and ln.x0 - columns[-1][0].x0 <= em(ln):
+            columns[-1].append(ln)
+        else:
+            columns.append([ln])
+    used: set[int] = set()
+    for column in columns:
+        column.sort(key=lambda ln: -base(ln))
+        pitches = [base(a) - base(b) for a, b in zip(column, column[1:]) if base(a) - base(b) > 0.5 * em(a)]
+        if not pitches:
+            continue
+        tight = min(pitches) + 1.0
+        cells: list[list[Line]] = [[column[0]]]
+        for a, b in zip(column, column[1:]):
+            if 0.5 * em(a) < base(a) - base(b) <= tight:
+                cells[-1].append(b)
+            else:
+                cells.append([b])
+        for cell in cells:
+            own = [ln for ln in cell if ln.table]
+            if len(cell) < 2 and not (len(cell) == 1 and not own):
+                continue
+            text = "".join(first(ln) if ln.table else ln.text for ln in cell)
+            if len(own) == 1:
+                row = own[0]
+            elif not own:
+                top, bottom = base(cell[0]) + 0.5 * em(cell[0]), base(cell[-1]) - 0.5 * em(cell[-1])
+                level = [r for r in bare if bottom <= base(r) <= top and r.x0 > max(ln.x0 for ln in cell) + em(cell[0])]
+                if len(level) != 1 or id(level[0]) in used:
+                    continue
+                row = level[0]
+                row.text = "\t" + row.text  # a first cell, filled below
+            else:
+                continue
+            row.text = text + "\t" + row.text.split("\t", 1)[1] if "\t" in row.text else text
+            used.add(id(row))
+            used.update(id(ln) for ln in cell if not ln.table)
+    return [ln for ln in lines if ln.table or id(ln) not in used]
+
+
 _PROSE_END = re.compile(r"[。，；、,;]$|^[。，；、,;：:！？!?）)]+$")
 
 
@@ -814,6 +880,8 @@ def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
             after_table = bool(tables)
             lines = _lines_of(textpage, i, grids, text, frame) if text else []
             lines.sort(key=lambda ln: (-round(ln.top), ln.x0))
+            if not grids and any(ln.table for ln in lines):
+                lines = join_wrapped_labels(lines)
             pages.append(lines)
             blocks.append(tables)
             textpage.close()
