@@ -500,9 +500,11 @@ def _lines_of(textpage: Any, page_no: int, grids: list[Grid], text: str | None =
         if last[3] < first[1] or last[1] > first[3]:  # the last character is on another printed line
             ranges = _printed_lines(chars, text, a, b)
         for p, q in ranges:
-            first, last = chars.box(p), chars.box(q)
-            if first is None or last is None:
-                continue
+            if (p, q) != (a, b):
+                got_first, got_last = chars.box(p), chars.box(q)
+                if got_first is None or got_last is None:
+                    continue
+                first, last = got_first, got_last
             if grids and any(g.contains((first[0] + first[2]) / 2, (first[1] + first[3]) / 2) for g in grids):
                 continue
             s = text[p:q + 1]
