@@ -23,7 +23,7 @@ directory (a session fixture) and the speed bench into a cache directory.
   ``.wps``, the same binary format WPS 文字 writes). The page the document says is written
   beside it as plain HTML (``<name>.html``): the reference its cells are compared with.
 
-Usage: ``python bench/make_documents.py OUT_DIR [--corpus ../shared/corpus] [--seeds DIR]``
+Usage: ``python bench/make_documents.py OUT_DIR [--corpus ../shared/corpus] [--seeds DIR] [--scan | --word]``
 """
 
 from __future__ import annotations
@@ -497,10 +497,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     ap.add_argument("--seeds", type=Path, default=ROOT / "gknlp" / "data" / "samples")
     ap.add_argument("--scan", action="store_true", help="also image-only copies of the PDFs")
+    ap.add_argument("--word", action="store_true",
+                    help="only the Word reports (python-docx → LibreOffice PDF, .doc, .wps) into OUT/word/{pdf,doc}")
     args = ap.parse_args(argv)
     if missing := missing_tools():
         print(f"missing tools: {', '.join(missing)}", file=sys.stderr)
         return 1
+    if args.word:
+        made = make_word_documents(args.out / "word", args.corpus)
+        for name, files in sorted(made.items()):
+            print(name, " ".join(f"{k}={os.path.relpath(v)}" for k, v in sorted(files.items())
+                                 if isinstance(v, Path) and k != "source"))
+        return 0
     made = make_documents(args.out, args.corpus, args.seeds)
     if args.scan:
         for name, files in made.items():
