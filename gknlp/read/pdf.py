@@ -36,6 +36,8 @@ __all__ = ["PdfText", "read_pdf", "close_cjk", "looks_tabular", "Line", "Grid", 
 
 MAX_PAGES = 200
 """Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
+OCR_PAGES = 30
+"""Pages without a text layer OCR'd in a PDF with text on others (each takes seconds), as for a scan."""
 MIN_CHARS_PER_PAGE = 10
 """Fewer characters than this on average: no text layer (a scan), so OCR."""
 
@@ -679,10 +681,12 @@ class TableBlock:
     open_bottom: bool
     spans: list[list[tuple[float, float]]] | None = None
     """Each cell's left and right x, row by row (to join a row cut by a page break by column)."""
+    tall: list[list[bool]] | None = None
+    """Whether each cell spans rows below its own (a cell merged down)."""
 
 
 def _grid_rows(textpage: Any, grid: Grid, frame: Frame | None = None) -> TableBlock:
-    rows: dict[int, list[tuple[int, str, tuple[float, float]]]] = {}
+    rows: dict[int, list[tuple[int, str, tuple[float, float], bool]]] = {}
     inset = 0.5
     for cell in grid.cells:
         x0, y0, x1, y1 = grid.box(cell)
@@ -690,10 +694,10 @@ def _grid_rows(textpage: Any, grid: Grid, frame: Frame | None = None) -> TableBl
         if frame is not None:  # the grid is upright; PDFium wants the page's own points
             box = frame.box(*box, back=True)
         txt = cell_text(textpage.get_text_bounded(*box))
-        rows.setdefault(cell[0], []).append((cell[1], txt, (x0, x1)))
+        rows.setdefault(cell[0], []).append((cell[1], txt, (x0, x1), cell[2] > cell[0]))
     ordered = [sorted(cells) for _, cells in sorted(rows.items())]
-    return TableBlock(grid.ys[0], [[t for _, t, _ in cells] for cells in ordered],
-                      grid.open_top, grid.open_bottom, [[x for _, _, x in cells] for cells in ordered])
+    return TableBlock(grid.ys[0], [[c[1] for c in cells] for cells in ordered], grid.open_top, grid.open_bottom,
+                      [[c[2] for c in cells] for cells in ordered], [[c[3] for c in cells] for cells in ordered])
 
 
 _PAGE_NUMBER = re.compile(r"^[-－—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*(?:页|共\s*\d+\s*页))?[-－—–\s]*$")
@@ -914,7 +918,10 @@ def _ocr_pages(pdf: Any, no_text: list[int], ocr: PageOcr | None, pages: list[li
                                       "a font without a Unicode map): not read", None))
         return None
     tabled = False
-    for i in no_text:
+    if len(no_text) > OCR_PAGES:
+        warnings.append(ReportWarning("pages_truncated", f"{len(no_text)} pages without a text layer: OCR of the "
+                                      f"first {OCR_PAGES} only", None))
+    for i in no_text[:OCR_PAGES]:
         page = pdf[i]
         try:
             lines, tables = ocr(page, i, warnings)
@@ -1053,11 +1060,12 @@ class _TableState:
                 # Cut by the break: the last row had no bottom line and the new page's table no
                 # top line, or the new page's first row holds only the rest of a wrapped label.
                 rows, spans = rows[1:], spans[1:]
-            if rows:
-                # Cells merged down from the page before open the new page's first row empty:
-                # the row as the page before would have it, without them.
+            if rows and block.tall is not None:
+                # Cells merged down from the page before open the new page's first row empty
+                # (and go on down): the row as the page before would have it, without them.
+                tall = block.tall[len(block.rows) - len(rows)]
                 lead = 0
-                while lead < len(rows[0]) - 1 and not rows[0][lead]:
+                while lead < len(rows[0]) - 1 and not rows[0][lead] and tall[lead]:
                     lead += 1
                 if lead and any(rows[0][lead:]):
                     rows = [rows[0][lead:], *rows[1:]]
