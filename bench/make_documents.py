@@ -18,8 +18,8 @@ directory (a session fixture) and the speed bench into a cache directory.
   justified runs with extra character spacing, a narrow label column whose labels wrap over
   two or three lines, tables running over pages with or without a repeated header row, a
   landscape section, a right-aligned signature and date; some with a label typo or a total
-  that does not add up), then exported by LibreOffice Writer to PDF (borders drawn as thin
-  filled rectangles, text in many positioned runs) and to Word 97 ``.doc`` (also copied as
+  that does not add up), then exported by LibreOffice Writer to PDF (borders drawn as stroked
+  lines, text in many positioned runs) and to Word 97 ``.doc`` (also copied as
   ``.wps``, the same binary format WPS 文字 writes). The page the document says is written
   beside it as plain HTML (``<name>.html``): the reference its cells are compared with.
 

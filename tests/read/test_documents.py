@@ -111,7 +111,8 @@ def test_read_word_report_matches_its_page(word_documents, kind: str, layout: st
     (labels wrapped over two or three lines), tables over several pages with and without a
     repeated header (rows and merged labels cut by the breaks), a landscape section, a
     right-aligned signature and date, a label typo, a total that does not add up. Exported
-    by LibreOffice Writer: the PDF draws the borders as thin filled rectangles. Every cell, the
+    by LibreOffice Writer (borders stroked; Chromium's prints of the same pages draw every border as a
+    thin filled rectangle, the way Word's own export does). Every cell, the
     sections and every paragraph (whitespace aside) are those of the page the document says;
     where its identities break, the same checks fail."""
     variants = {f: v for f in ("repeat_header", "landscape", "typo", "broken_total")
