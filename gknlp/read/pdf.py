@@ -7,9 +7,16 @@ and its licence lets users ship it (PyMuPDF's AGPL does not). The steps are plai
 - ``find_grids``: segments that touch → one table; the x and y of its lines → a grid, and a
   missing line between two grid boxes → a merged cell (``Grid.cells``);
 - cell text: PDFium's text inside each cell's box, its wrapped lines joined;
-- the lines outside tables, ordered by position; running headers and page-number footers
-  (a line at the top or bottom of most pages, digits aside) dropped;
-- printed line breaks joined back into paragraphs (:mod:`gknlp.text.unwrap`).
+- the lines outside tables, ordered by position (pieces on one baseline joined, a PDFium line
+  running on onto the next printed line cut, spaces beside CJK characters taken out); running
+  headers and page-number footers (a line at the top or bottom of most pages, digits aside)
+  dropped;
+- printed line breaks joined back into paragraphs (:mod:`gknlp.text.unwrap`), paragraph ends
+  seen from the geometry (baseline pitch, indent, alignment, date lines).
+
+Only pages whose text looks tabular (and those after a table) have their drawing read. A page
+whose text runs sideways is read in its upright :class:`Frame`; a page without a usable text
+layer (a scan, a font that maps to no Unicode) goes to OCR or is warned about (``needs_ocr``).
 
 Tables come out as rows of tab-separated cells, the shape the HTML reader gives, so the one
 template engine reads them. A table that runs on over a page break gives adjacent rows; a
