@@ -835,13 +835,20 @@ def _garbage(text: str, ink: int) -> bool:
     return odd >= 0.25 * ink or (odd >= 0.1 * ink and len(_HAN.findall(text)) < 0.05 * ink)
 
 
-def _has_image(page: Any) -> bool:
+def _scanned(page: Any) -> bool:
+    """Whether an image covers half the page or more (a scan, not a logo or a stamp)."""
     import pypdfium2.raw as pdfium_c
 
     handle = page.raw
-    image = pdfium_c.FPDF_PAGEOBJ_IMAGE
-    return any(pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(handle, k)) == image
-               for k in range(pdfium_c.FPDFPage_CountObjects(handle)))
+    width, height = page.get_size()
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for k in range(pdfium_c.FPDFPage_CountObjects(handle)):
+        obj = pdfium_c.FPDFPage_GetObject(handle, k)
+        if (pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE
+                and pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+                and (right.value - left.value) * (top.value - bottom.value) >= 0.5 * width * height):
+            return True
+    return False
 
 
 def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
@@ -882,7 +889,7 @@ def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
             grids: list[Grid] = []
             ink = len(_INK.findall(text))
             if ink < MIN_CHARS_PER_PAGE or _garbage(text, ink):
-                if _garbage(text, ink) or _has_image(page):
+                if _garbage(text, ink) or _scanned(page):
                     no_text.append(i)
                 text = ""
             frame = page_frame(textpage, n_chars) if text else None
