@@ -37,10 +37,16 @@ class Read(NamedTuple):
     warnings: list[Any]  # ReportWarning or legacy dicts
 
 
+def _ocr_page(page: Any, page_no: int, warnings: list[ReportWarning]) -> tuple[list[Any], list[Any]]:
+    from gknlp.read.ocr import ocr_page  # onnxruntime and OpenCV load only for a page that needs them
+
+    return ocr_page(page, page_no, warnings)
+
+
 def _read_pdf(data: bytes) -> Read:
     from gknlp.read.pdf import read_pdf
 
-    got = read_pdf(data)
+    got = read_pdf(data, _ocr_page)
     if got.needs_ocr:
         from gknlp.read.ocr import ocr_pdf
 

@@ -31,7 +31,7 @@ from gknlp.read.pdf import (
 from gknlp.text.unwrap import joiner
 from gknlp.types import ReportWarning
 
-__all__ = ["ocr_pdf", "ocr_image", "MIN_SCORE", "MAX_OCR_PAGES", "DPI", "available"]
+__all__ = ["ocr_pdf", "ocr_page", "ocr_image", "MIN_SCORE", "MAX_OCR_PAGES", "DPI", "available"]
 
 MIN_SCORE = 0.8
 """Recognition scores below this make a table cell uncertain (null, with a warning)."""
@@ -213,6 +213,28 @@ def _read(images: list[Any], warnings: list[ReportWarning]):
     return Read(text, "ocr", warnings)
 
 
+def _render(page: Any) -> Any:
+    """A pypdfium2 page as a grayscale array at :data:`DPI` (fewer pixels for a huge page)."""
+    w, h = page.get_size()
+    scale = min(DPI / 72, (MAX_PIXELS / max(w * h, 1.0)) ** 0.5)
+    image = page.render(scale=scale, grayscale=True).to_numpy()
+    return image if image.ndim == 2 else image[:, :, 0]
+
+
+def ocr_page(page: Any, page_no: int, warnings: list[ReportWarning]) -> tuple[list[Line], list[TableBlock]]:
+    """One page of a PDF whose other pages have text (a scanned page among printed ones): its
+    lines and tables, in PDF points (y up) as :mod:`gknlp.read.pdf` gives them."""
+    _need_ocr()
+    gray = _render(page)
+    lines, tables = _page(gray, page_no, warnings)
+    k = page.get_size()[1] / gray.shape[0]  # pixels → points, so the page's lines sit with the others
+    for ln in lines:
+        ln.x0, ln.x1, ln.top, ln.bottom = ln.x0 * k, ln.x1 * k, ln.top * k, ln.bottom * k
+    for t in tables:
+        t.top *= k
+    return lines, tables
+
+
 def ocr_pdf(data: bytes, warnings: list[ReportWarning]):
     """A PDF without a text layer, page by page through OCR."""
     _need_ocr()
@@ -228,13 +250,10 @@ def ocr_pdf(data: bytes, warnings: list[ReportWarning]):
         images = []
         for i in range(min(n, MAX_OCR_PAGES)):
             page = pdf[i]
-            w, h = page.get_size()
-            scale = min(DPI / 72, (MAX_PIXELS / max(w * h, 1.0)) ** 0.5)
-            images.append(page.render(scale=scale, grayscale=True).to_numpy())
+            images.append(_render(page))
             page.close()
     finally:
         pdf.close()
-    images = [im if im.ndim == 2 else im[:, :, 0] for im in images]
     return _read(images, warnings)
 
 

@@ -7,9 +7,16 @@ and its licence lets users ship it (PyMuPDF's AGPL does not). The steps are plai
 - ``find_grids``: segments that touch → one table; the x and y of its lines → a grid, and a
   missing line between two grid boxes → a merged cell (``Grid.cells``);
 - cell text: PDFium's text inside each cell's box, its wrapped lines joined;
-- the lines outside tables, ordered by position; running headers and page-number footers
-  (a line at the top or bottom of most pages, digits aside) dropped;
-- printed line breaks joined back into paragraphs (:mod:`gknlp.text.unwrap`).
+- the lines outside tables, ordered by position (pieces on one baseline joined, a PDFium line
+  running on onto the next printed line cut, spaces beside CJK characters taken out); running
+  headers and page-number footers (a line at the top or bottom of most pages, digits aside)
+  dropped;
+- printed line breaks joined back into paragraphs (:mod:`gknlp.text.unwrap`), paragraph ends
+  seen from the geometry (baseline pitch, indent, alignment, date lines).
+
+Only pages whose text looks tabular (and those after a table) have their drawing read. A page
+whose text runs sideways is read in its upright :class:`Frame`; a page without a usable text
+layer (a scan, a font that maps to no Unicode) goes to OCR or is warned about (``needs_ocr``).
 
 Tables come out as rows of tab-separated cells, the shape the HTML reader gives, so the one
 template engine reads them. A table that runs on over a page break gives adjacent rows; a
@@ -24,18 +31,20 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from gknlp.read.document import ReadError
 from gknlp.tables.cells import is_value_token
 from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
 from gknlp.types import ReportWarning
 
-__all__ = ["PdfText", "read_pdf", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
-           "MAX_PAGES", "drop_running_lines", "assemble", "merge_collinear", "page_rulings"]
+__all__ = ["PdfText", "read_pdf", "close_cjk", "looks_tabular", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
+           "MAX_PAGES", "drop_running_lines", "Frame", "page_frame", "join_wrapped_labels", "assemble", "merge_collinear", "page_rulings"]
 
 MAX_PAGES = 200
 """Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
+OCR_PAGES = 30
+"""Pages without a text layer OCR'd in a PDF with text on others (each takes seconds), as for a scan."""
 MIN_CHARS_PER_PAGE = 10
 """Fewer characters than this on average: no text layer (a scan), so OCR."""
 
@@ -55,6 +64,9 @@ class Line:
     page: int
     table: bool = False
     """A table row (tab-separated cells), never joined to its neighbours."""
+    base: float | None = None
+    """The baseline (y of the first character's origin): the pitch between baselines does not
+    vary with the glyphs a line holds, as the gap between glyph boxes does (brackets, commas)."""
 
     @property
     def height(self) -> float:
@@ -111,6 +123,14 @@ class PdfText:
     pages: int
     warnings: list[ReportWarning] = field(default_factory=list)
     needs_ocr: bool = False
+    ocr_pages: list[int] = field(default_factory=list)
+    """Pages (from 0) without a usable text layer, read by OCR or, without it, left out with
+    a ``needs_ocr`` warning."""
+
+
+PageOcr = Callable[[Any, int, list[ReportWarning]], tuple[list["Line"], list["TableBlock"]]]
+"""Reads one pypdfium2 page by OCR: its lines and table blocks (:func:`gknlp.read.ocr.ocr_page`);
+raises ReadError ``needs_ocr`` when OCR is not installed."""
 
 
 def _cluster(values: list[float], tol: float = _TOL) -> list[float]:
@@ -124,25 +144,108 @@ def _cluster(values: list[float], tol: float = _TOL) -> list[float]:
     return [sum(g) / len(g) for g in out]
 
 
-def page_rulings(page: Any) -> list[Segment]:
-    """The ruling lines of a page: thin filled rectangles and the edges of stroked paths
-    (top-level path objects: tables drawn inside form XObjects are not seen)."""
+Matrix = tuple[float, float, float, float, float, float]
+"""A PDF matrix (a, b, c, d, e, f): x' = a x + c y + e, y' = b x + d y + f."""
+
+
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+def _then(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying `inner`, then `outer`."""
+    a, b, c, d, e, f = inner
+    return (a * outer[0] + b * outer[2], a * outer[1] + b * outer[3], c * outer[0] + d * outer[2],
+            c * outer[1] + d * outer[3], e * outer[0] + f * outer[2] + outer[4], e * outer[1] + f * outer[3] + outer[5])
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The page turned so its text runs left to right (a landscape table printed sideways on
+    portrait paper and shown turned by /Rotate): page points → upright points, and back.
+    `turn` is PDFium's angle of the text, 90, 180 or 270 degrees."""
+
+    turn: int
+
+    def pt(self, x: float, y: float) -> tuple[float, float]:
+        if self.turn == 270:
+            return y, -x
+        if self.turn == 90:
+            return -y, x
+        return -x, -y
+
+    def back(self, u: float, v: float) -> tuple[float, float]:
+        if self.turn == 270:
+            return -v, u
+        if self.turn == 90:
+            return v, -u
+        return -u, -v
+
+    def box(self, x0: float, y0: float, x1: float, y1: float, back: bool = False) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) of a box, turned (or turned back)."""
+        f = self.back if back else self.pt
+        (a, b), (c, d) = f(x0, y0), f(x1, y1)
+        return min(a, c), min(b, d), max(a, c), max(b, d)
+
+    def segment(self, s: Segment) -> Segment:
+        x0, y0, x1, y1 = self.box(s.x0, s.y0, s.x1, s.y1)
+        return Segment(x0, y0, x1, y1)
+
+
+def page_frame(textpage: Any, n_chars: int) -> Frame | None:
+    """The frame of a page whose text runs sideways or upside down (most of 16 characters
+    sampled say so), else None."""
+    import math
+
+    import pypdfium2.raw as pdfium_c
+
+    if n_chars <= 0:
+        return None
+    votes: Counter[int] = Counter()
+    for k in range(0, n_chars, max(1, n_chars // 16)):
+        angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, k)
+        if angle >= 0:
+            votes[round(math.degrees(angle) / 90) % 4 * 90] += 1
+    turn = votes.most_common(1)[0][0] if votes else 0
+    return Frame(turn) if turn else None
+
+
+def page_rulings(page: Any, frame: Frame | None = None) -> list[Segment]:
+    """The ruling lines of a page: thin filled rectangles and the edges of stroked paths, those
+    drawn inside form XObjects included, in the page's upright `frame` when given."""
+    import pypdfium2.raw as pdfium_c
+
+    handle = page.raw
+    get_object = pdfium_c.FPDFPage_GetObject
+    # The raw calls: pypdfium2's get_objects wraps every object (text ones too) in Python.
+    objects = [get_object(handle, k) for k in range(pdfium_c.FPDFPage_CountObjects(handle))]
+    segs = _object_rulings(objects, None, 0)
+    return [frame.segment(s) for s in segs] if frame else segs
+
+
+def _object_rulings(objects: list[Any], outer: Matrix | None, depth: int) -> list[Segment]:
     import pypdfium2.raw as pdfium_c
 
     segs: list[Segment] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    path_type = pdfium_c.FPDF_PAGEOBJ_PATH
-    get_object, get_type = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
-    handle = page.raw
-    # The raw calls: pypdfium2's get_objects wraps every object (text ones too) in Python.
-    for k in range(pdfium_c.FPDFPage_CountObjects(handle)):
-        raw = get_object(handle, k)
-        if get_type(raw) != path_type:
+    path_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+    get_type = pdfium_c.FPDFPageObj_GetType
+    for raw in objects:
+        kind = get_type(raw)
+        if kind == form_type and depth < 4:
+            m = pdfium_c.FS_MATRIX()
+            if pdfium_c.FPDFPageObj_GetMatrix(raw, m):
+                own = (m.a, m.b, m.c, m.d, m.e, m.f)
+                inner = [pdfium_c.FPDFFormObj_GetObject(raw, k) for k in range(pdfium_c.FPDFFormObj_CountObjects(raw))]
+                segs += _object_rulings(inner, own if outer is None else _then(own, outer), depth + 1)
             continue
-        if not pdfium_c.FPDFPageObj_GetBounds(raw, left, bottom, right, top):
+        if kind != path_type or not pdfium_c.FPDFPageObj_GetBounds(raw, left, bottom, right, top):
             continue
         x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+        if outer is not None:  # a form's content: its bounds are in the form's space
+            (a, b), (c, d) = _apply(outer, x0, y0), _apply(outer, x1, y1)
+            x0, y0, x1, y1 = min(a, c), min(b, d), max(a, c), max(b, d)
         w, h = x1 - x0, y1 - y0
         if w <= _THIN and h > _THIN:
             segs.append(Segment((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
@@ -150,14 +253,16 @@ def page_rulings(page: Any) -> list[Segment]:
             segs.append(Segment(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
         elif w > _THIN and h > _THIN:
             pdfium_c.FPDFPath_GetDrawMode(raw, fill, stroke)
-            segs += _subpath_rulings(raw, bool(stroke.value))
+            # A filled box of one rectangle (a cell's shading, a white background) holds no line.
+            if stroke.value or pdfium_c.FPDFPath_CountSegments(raw) > 5:
+                segs += _subpath_rulings(raw, bool(stroke.value), outer)
     return segs
 
 
 _MAX_PATH_SEGMENTS = 5000
 
 
-def _subpath_rulings(raw: Any, stroked: bool) -> list[Segment]:
+def _subpath_rulings(raw: Any, stroked: bool, outer: Matrix | None = None) -> list[Segment]:
     """Ruling lines inside one path that draws many (a whole grid as one path, as some
     producers write it): each subpath thin enough to be a line (a filled thin rectangle, a
     stroked line), and, when stroked, each straight axis-parallel edge (a stroked cell box)."""
@@ -166,28 +271,31 @@ def _subpath_rulings(raw: Any, stroked: bool) -> list[Segment]:
     n = pdfium_c.FPDFPath_CountSegments(raw)
     if n <= 0 or n > _MAX_PATH_SEGMENTS:
         return []
-    m = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(raw, m):
+    fm = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(raw, fm):
         return []
+    m: Matrix = (fm.a, fm.b, fm.c, fm.d, fm.e, fm.f)
+    if outer is not None:
+        m = _then(m, outer)
     px, py = ctypes.c_float(), ctypes.c_float()
     subpaths: list[list[tuple[float, float]]] = []
     for i in range(n):
         seg = pdfium_c.FPDFPath_GetPathSegment(raw, i)
         if not pdfium_c.FPDFPathSegment_GetPoint(seg, px, py):
             continue
-        x, y = m.a * px.value + m.c * py.value + m.e, m.b * px.value + m.d * py.value + m.f
+        x, y = _apply(m, px.value, py.value)
         kind = pdfium_c.FPDFPathSegment_GetType(seg)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
             subpaths.append([(x, y)])
         elif kind == pdfium_c.FPDF_SEGMENT_LINETO:
             subpaths[-1].append((x, y))
-        else:  # a curve: not a ruling line
-            subpaths[-1].append((float("nan"), float("nan")))
+        else:  # a curve: a shape (a rounded box, an icon, a glyph drawn as outlines), not a table's rules
+            return []
         if pdfium_c.FPDFPathSegment_GetClose(seg):
             subpaths[-1].append(subpaths[-1][0])
     out: list[Segment] = []
     for pts in subpaths:
-        if len(pts) < 2 or any(x != x for x, _ in pts):
+        if len(pts) < 2:
             continue
         xs, ys = [x for x, _ in pts], [y for _, y in pts]
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
@@ -330,9 +438,20 @@ def find_grids(segs: list[Segment]) -> list[Grid]:
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 
 
+_CJK = "[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
+_CJK_GAP = re.compile(f"(?<={_CJK}) +| +(?={_CJK})")
+
+
+def close_cjk(text: str) -> str:
+    """Spaces next to a CJK character taken out: PDFium puts one wherever characters stand
+    apart, as justified text, extra character spacing and a run of digits set in another font
+    leave them (领 导, 2019 年), and Chinese text has none."""
+    return _CJK_GAP.sub("", text) if " " in text else text
+
+
 def cell_text(raw: str) -> str:
     """A cell's text on one line: its wrapped lines joined as :func:`joiner` says."""
-    parts = [_SPACES.sub(" ", p).strip() for p in re.split(r"\r?\n", raw)]
+    parts = [close_cjk(_SPACES.sub(" ", p).strip()) for p in re.split(r"\r?\n", raw)]
     parts = [p for p in parts if p]
     if not parts:
         return ""
@@ -342,36 +461,180 @@ def cell_text(raw: str) -> str:
     return out
 
 
-def _lines_of(textpage: Any, page_no: int, grids: list[Grid]) -> list[Line]:
-    """The page's printed lines outside the ruled tables (PDFium's own line breaks)."""
-    import pypdfium2.raw as pdfium_c
+class _Chars:
+    """Character boxes and baselines of a text page, in its upright frame."""
 
-    text = textpage.get_text_range()
-    raw = textpage.raw
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    def __init__(self, textpage: Any, frame: Frame | None) -> None:
+        import pypdfium2.raw as pdfium_c
+
+        self.raw, self.frame = textpage.raw, frame
+        self._get_box, self._get_origin = pdfium_c.FPDFText_GetCharBox, pdfium_c.FPDFText_GetCharOrigin
+        self._l, self._r, self._b, self._t = (ctypes.c_double() for _ in range(4))
+        self._x, self._y = ctypes.c_double(), ctypes.c_double()
+
+    def box(self, k: int) -> tuple[float, float, float, float] | None:
+        """(left, bottom, right, top) of character k."""
+        if not self._get_box(self.raw, k, self._l, self._r, self._b, self._t):
+            return None
+        if self.frame is None:
+            return self._l.value, self._b.value, self._r.value, self._t.value
+        return self.frame.box(self._l.value, self._b.value, self._r.value, self._t.value)
+
+    def base(self, k: int) -> float | None:
+        """The baseline: the y of character k's origin."""
+        if not self._get_origin(self.raw, k, self._x, self._y):
+            return None
+        return self._y.value if self.frame is None else self.frame.pt(self._x.value, self._y.value)[1]
+
+
+def _lines_of(textpage: Any, page_no: int, grids: list[Grid], text: str | None = None,
+              frame: Frame | None = None) -> list[Line]:
+    """The page's printed lines outside the ruled tables (PDFium's line breaks, and a break
+    where PDFium's line runs on onto the next printed line); `text` is the page's whole text
+    when already read; the positions are in the page's upright `frame` when given."""
+    text = textpage.get_text_range() if text is None else text
+    chars = _Chars(textpage, frame)
     lines: list[Line] = []
     pos = 0
     for piece in text.split("\r\n"):
         start, pos = pos, pos + len(piece) + 2
-        s = piece.strip()
-        if not s:
+        if not piece.strip():
             continue
         a = start + (len(piece) - len(piece.lstrip()))
         b = start + len(piece.rstrip()) - 1
-        if not pdfium_c.FPDFText_GetCharBox(raw, a, left, right, bottom, top):
+        first, last = chars.box(a), chars.box(b)
+        if first is None or last is None:
             continue
-        x0, y_top, y_bottom = left.value, top.value, bottom.value
-        if grids and any(g.contains((left.value + right.value) / 2, (y_top + y_bottom) / 2) for g in grids):
+        ranges = [(a, b)]
+        if last[3] < first[1] or last[1] > first[3]:  # the last character is on another printed line
+            ranges = _printed_lines(chars, text, a, b)
+        for p, q in ranges:
+            if (p, q) != (a, b):
+                got_first, got_last = chars.box(p), chars.box(q)
+                if got_first is None or got_last is None:
+                    continue
+                first, last = got_first, got_last
+            if grids and any(g.contains((first[0] + first[2]) / 2, (first[1] + first[3]) / 2) for g in grids):
+                continue
+            s = text[p:q + 1]
+            line = Line(close_cjk(_SPACES.sub(" ", s)), first[0], last[2], max(first[3], last[3]),
+                        min(first[1], last[1]), page_no, base=chars.base(p))
+            if not grids and (" " in s or "\u3000" in s):
+                cells = _split_on_gaps(chars, s, p, line.height)
+                if _is_row(cells):
+                    line.text, line.table = "\t".join(cells), True
+            lines.append(line)
+    return _merge_fragments(lines)
+
+
+def _printed_lines(chars: _Chars, text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Characters a..b cut where one stands wholly below the one before (a new printed line),
+    blanks at the cuts left out."""
+    out: list[tuple[int, int]] = []
+    first = a
+    prev_bottom: float | None = None
+    for k in range(a, b + 1):
+        if text[k].isspace() or (box := chars.box(k)) is None:
             continue
-        pdfium_c.FPDFText_GetCharBox(raw, b, left, right, bottom, top)
-        line = Line(_SPACES.sub(" ", s), x0, right.value, max(y_top, top.value), min(y_bottom, bottom.value),
-                    page_no)
-        if not grids and (" " in s or "\u3000" in s):
-            cells = _split_on_gaps(raw, piece, start, line.height)
-            if _is_row(cells):
-                line.text, line.table = "\t".join(cells), True
-        lines.append(line)
-    return lines
+        if prev_bottom is not None and box[3] < prev_bottom:
+            out.append((first, k - 1))
+            first = k
+        prev_bottom = box[1]
+    out.append((first, b))
+    cut = []
+    for p, q in out:
+        while p <= q and text[p].isspace():
+            p += 1
+        while q >= p and text[q].isspace():
+            q -= 1
+        if p <= q:
+            cut.append((p, q))
+    return cut
+
+
+def _merge_fragments(lines: list[Line]) -> list[Line]:
+    """Pieces of one printed line that PDFium gave as lines of their own (a run of digits in
+    a Latin font beside CJK text, runs with their own character spacing) put back together:
+    same baseline, side by side, left to right."""
+    out: list[Line] = []
+    for ln in sorted(lines, key=lambda ln: (-(ln.base if ln.base is not None else ln.bottom), ln.x0)):
+        last = out[-1] if out else None
+        em = max(ln.height, 1.0)
+        if (last is not None and not last.table and not ln.table and last.base is not None and ln.base is not None
+                and abs(last.base - ln.base) <= 0.2 * em and ln.x0 >= last.x1 - 0.2 * em
+                and ln.x0 - last.x1 < 3 * em):
+            gap = " " if ln.x0 - last.x1 > 0.5 * em else ""
+            last.text = close_cjk(last.text + gap + ln.text)
+            last.x1, last.top, last.bottom = ln.x1, max(last.top, ln.top), min(last.bottom, ln.bottom)
+        else:
+            out.append(ln)
+    return out
+
+
+def join_wrapped_labels(lines: list[Line]) -> list[Line]:
+    """One page's table rows read from gaps (``pdf_text``) with the lines of their wrapped
+    labels. Lines starting at one x (a column) fall into cells where they stand no further
+    apart than the column's tightest line pitch (lines inside a cell are closer than rows,
+    which cell padding keeps apart). A cell holding one row's own label and lines without
+    values is that row's label; a cell of label lines alone is the label of the one row of
+    bare values printed level with it (values sit on the middle or first line of a tall
+    cell). A cell reaching two rows or none is left as it is: which row it labels is not proven."""
+    def em(ln: Line) -> float:
+        return max(ln.height if not ln.table else 10.0, 1.0)
+
+    def base(ln: Line) -> float:
+        return ln.base if ln.base is not None else ln.bottom
+
+    def first(ln: Line) -> str:
+        return ln.text.split("\t", 1)[0]
+
+    def label_line(ln: Line) -> bool:
+        return not ln.table and not any(is_value_token(t) for t in ln.text.split()) and ln.x1 - ln.x0 < 12 * em(ln)
+
+    rows = [ln for ln in lines if ln.table]
+    bare = [ln for ln in rows if is_value_token(first(ln))]  # values without a label
+    pieces = [ln for ln in lines if label_line(ln) or (ln.table and not is_value_token(first(ln)))]
+    if not rows or not pieces:
+        return lines
+    columns: list[list[Line]] = []
+    for ln in sorted(pieces, key=lambda ln: ln.x0):
+        if columns and ln.x0 - columns[-1][0].x0 <= em(ln):
+            columns[-1].append(ln)
+        else:
+            columns.append([ln])
+    used: set[int] = set()
+    for column in columns:
+        column.sort(key=lambda ln: -base(ln))
+        pitches = [base(a) - base(b) for a, b in zip(column, column[1:]) if base(a) - base(b) > 0.5 * em(a)]
+        if not pitches:
+            continue
+        tight = min(pitches) + 1.0
+        cells: list[list[Line]] = [[column[0]]]
+        for a, b in zip(column, column[1:]):
+            if 0.5 * em(a) < base(a) - base(b) <= tight:
+                cells[-1].append(b)
+            else:
+                cells.append([b])
+        for cell in cells:
+            own = [ln for ln in cell if ln.table]
+            if len(cell) < 2 and not (len(cell) == 1 and not own):
+                continue
+            text = "".join(first(ln) if ln.table else ln.text for ln in cell)
+            if len(own) == 1:
+                row = own[0]
+            elif not own:
+                top, bottom = base(cell[0]) + 0.5 * em(cell[0]), base(cell[-1]) - 0.5 * em(cell[-1])
+                level = [r for r in bare if bottom <= base(r) <= top and r.x0 > max(ln.x0 for ln in cell) + em(cell[0])]
+                if len(level) != 1 or id(level[0]) in used:
+                    continue
+                row = level[0]
+                row.text = "\t" + row.text  # a first cell, filled below
+            else:
+                continue
+            row.text = text + "\t" + row.text.split("\t", 1)[1] if "\t" in row.text else text
+            used.add(id(row))
+            used.update(id(ln) for ln in cell if not ln.table)
+    return [ln for ln in lines if ln.table or id(ln) not in used]
 
 
 _PROSE_END = re.compile(r"[。，；、,;]$|^[。，；、,;：:！？!?）)]+$")
@@ -386,12 +649,9 @@ def _is_row(cells: list[str]) -> bool:
     return values >= 2 or (len(cells) >= 3) or (len(cells) == 2 and values == 1)
 
 
-def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]:
+def _split_on_gaps(chars: _Chars, piece: str, start: int, height: float) -> list[str]:
     """A line's text cut where two characters stand wider apart than 0.9 character height:
     the columns of a table printed without ruling lines (``layout`` ``pdf_text``)."""
-    import pypdfium2.raw as pdfium_c
-
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     cells: list[str] = []
     cur = 0
     stripped_end = len(piece.rstrip())
@@ -399,15 +659,13 @@ def _split_on_gaps(raw: Any, piece: str, start: int, height: float) -> list[str]
         p, q = m.start() - 1, m.end()
         if p < 0 or q >= stripped_end:
             continue
-        pdfium_c.FPDFText_GetCharBox(raw, start + p, left, right, bottom, top)
-        x_end = right.value
-        pdfium_c.FPDFText_GetCharBox(raw, start + q, left, right, bottom, top)
-        if left.value - x_end > 0.9 * max(height, 1.0):
+        before, after = chars.box(start + p), chars.box(start + q)
+        if before is not None and after is not None and after[0] - before[2] > 0.9 * max(height, 1.0):
             cells.append(piece[cur:m.start()])
             cur = q
     cells.append(piece[cur:])
     out: list[str] = []
-    for cell in (_SPACES.sub(" ", c).strip() for c in cells):
+    for cell in (close_cjk(_SPACES.sub(" ", c).strip()) for c in cells):
         # Numbers never hold a space: values printed close together are still cells of their own.
         tokens = cell.split(" ")
         k = len(tokens)
@@ -430,18 +688,23 @@ class TableBlock:
     open_bottom: bool
     spans: list[list[tuple[float, float]]] | None = None
     """Each cell's left and right x, row by row (to join a row cut by a page break by column)."""
+    tall: list[list[bool]] | None = None
+    """Whether each cell spans rows below its own (a cell merged down)."""
 
 
-def _grid_rows(textpage: Any, grid: Grid) -> TableBlock:
-    rows: dict[int, list[tuple[int, str, tuple[float, float]]]] = {}
+def _grid_rows(textpage: Any, grid: Grid, frame: Frame | None = None) -> TableBlock:
+    rows: dict[int, list[tuple[int, str, tuple[float, float], bool]]] = {}
+    inset = 0.5
     for cell in grid.cells:
         x0, y0, x1, y1 = grid.box(cell)
-        inset = 0.5
-        txt = cell_text(textpage.get_text_bounded(x0 + inset, y0 + inset, x1 - inset, y1 - inset))
-        rows.setdefault(cell[0], []).append((cell[1], txt, (x0, x1)))
+        box = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
+        if frame is not None:  # the grid is upright; PDFium wants the page's own points
+            box = frame.box(*box, back=True)
+        txt = cell_text(textpage.get_text_bounded(*box))
+        rows.setdefault(cell[0], []).append((cell[1], txt, (x0, x1), cell[2] > cell[0]))
     ordered = [sorted(cells) for _, cells in sorted(rows.items())]
-    return TableBlock(grid.ys[0], [[t for _, t, _ in cells] for cells in ordered],
-                      grid.open_top, grid.open_bottom, [[x for _, _, x in cells] for cells in ordered])
+    return TableBlock(grid.ys[0], [[c[1] for c in cells] for cells in ordered], grid.open_top, grid.open_bottom,
+                      [[c[2] for c in cells] for cells in ordered], [[c[3] for c in cells] for cells in ordered])
 
 
 _PAGE_NUMBER = re.compile(r"^[-－—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*(?:页|共\s*\d+\s*页))?[-－—–\s]*$")
@@ -471,47 +734,129 @@ def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     return out
 
 
+_DATE_LINE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月"
+                        r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?$")
+
+
 def _paragraphs(lines: list[Line], measure_right: float, body_left: float) -> tuple[list[str], list[bool]]:
     """Texts of the lines and, for each but the last, whether the next line continues it.
 
     A line continues into the next when it fills the measure, the next line does not start a
-    heading, is not indented and does not stand apart by a paragraph gap, and the line does not
-    end a sentence. Where the document marks every paragraph start by an indent or a gap, a
-    full line ending a sentence is not taken as a paragraph end either (a sentence may end
-    at the margin) — except over a page break, where the gap cannot be seen."""
+    heading, is not a date line, is not indented (a right-aligned or centred line stands
+    right of the margin too) and does not stand apart by a paragraph gap (the pitch between
+    baselines above the usual one), and the line does not end a sentence. Where the document
+    marks every paragraph start by an indent or a gap, a full line ending a sentence is not
+    taken as a paragraph end either (a sentence may end at the margin) — over a page break,
+    where a gap cannot be seen, only when paragraphs open indented."""
     texts = [ln.text for ln in lines]
     pairs = list(zip(lines, lines[1:]))
 
     def full(cur: Line) -> bool:
         return cur.x1 >= measure_right - 2.2 * max(cur.height, 1.0)
 
-    # The usual gap between two lines of a paragraph: the median after a full line.
-    pitch = sorted(c.bottom - n.top for c, n in pairs
-                   if c.page == n.page and not c.table and not n.table and full(c))
-    usual_gap = pitch[len(pitch) // 2] if pitch else 0.0
+    def pitch(cur: Line, nxt: Line) -> float:
+        if cur.base is not None and nxt.base is not None:
+            return cur.base - nxt.base
+        return cur.bottom - nxt.bottom
+
+    # The usual pitch between two lines of a paragraph: the median after a full line.
+    pitches = sorted(pitch(c, n) for c, n in pairs
+                     if c.page == n.page and not c.table and not n.table and full(c))
+    usual = pitches[len(pitches) // 2] if pitches else 0.0
 
     def marked(cur: Line, nxt: Line) -> bool:
         em = max(cur.height, 1.0)
         return (nxt.x0 > body_left + 1.5 * em
-                or (cur.page == nxt.page and cur.bottom - nxt.top > usual_gap + 0.5 * em))
+                or (cur.page == nxt.page and pitch(cur, nxt) > usual + 0.5 * em))
+
+    measure = max(measure_right - body_left, 1.0)
+
+    heights = sorted(ln.height for ln in lines if not ln.table)
+    body_height = heights[len(heights) // 2] if heights else 0.0
+
+    def centred(ln: Line) -> bool:
+        return abs((ln.x0 - body_left) - (measure_right - ln.x1)) < 1.5 * max(ln.height, 1.0)
+
+    def title_goes_on(cur: Line, nxt: Line) -> bool:
+        """A centred line in a larger type than the body, as wide as the measure, then a
+        centred line of the same size close under it: a title set over two lines."""
+        return (cur.page == nxt.page and cur.height > 1.15 * body_height and centred(cur) and centred(nxt)
+                and nxt.x0 > body_left + 1.5 * max(nxt.height, 1.0) and cur.x1 - cur.x0 >= 0.75 * measure
+                and abs(cur.height - nxt.height) <= 0.15 * max(cur.height, 1.0)
+                and 0 < pitch(cur, nxt) <= 1.8 * max(cur.height, 1.0) and not ends_paragraph(cur.text))
 
     ends = [marked(c, n) for c, n in pairs if not c.table and not n.table and c.page == n.page and not full(c)]
     geometric = len(ends) >= 3 and sum(ends) >= 0.75 * len(ends)
+    starts = [n.x0 > body_left + 1.5 * max(c.height, 1.0)
+              for c, n in pairs if not c.table and not n.table and c.page == n.page and not full(c)]
+    # Every paragraph opens indented: then a page's first line that is not indented goes on
+    # with the paragraph of the page before, even after a sentence that ended at the margin.
+    indented = len(starts) >= 3 and sum(starts) >= 0.75 * len(starts)
     joins: list[bool] = []
     for cur, nxt in pairs:
-        if cur.table or nxt.table:
+        if cur.table or nxt.table or _DATE_LINE.match(_SPACES.sub("", nxt.text)):
             joins.append(False)
             continue
-        joins.append(full(cur) and not marked(cur, nxt) and not starts_heading(nxt.text)
-                     and ((geometric and cur.page == nxt.page) or not ends_paragraph(cur.text)))
+        joins.append((full(cur) and not marked(cur, nxt) and not starts_heading(nxt.text)
+                      and ((geometric and cur.page == nxt.page) or (indented and cur.page != nxt.page)
+                           or not ends_paragraph(cur.text)))
+                     or title_goes_on(cur, nxt))
     return texts, joins
 
 
 _NO_PAGES = re.compile(rb"<<(?=[^<>]*/Type\s*/Pages\b)[^<>]*/Count\s*0(?![\d.])[^<>]*>>")
 
+_NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?%?"
+_VALUES_LINE = re.compile(rf"(?:^|\s){_NUMBER}(?:[ \t\u00a0\u3000]+{_NUMBER})+[ \t]*$|^[ \t]*{_NUMBER}[ \t]*$")
 
-def read_pdf(data: bytes) -> PdfText:
-    """A PDF's text with tables as tab-separated rows; ReadError when it cannot be read."""
+
+def looks_tabular(text: str) -> bool:
+    """Whether a page's text holds table rows: a line of numbers only, or ending in two numbers
+    apart (PDFium puts cells of one row on one line, spaced), its first and last lines aside
+    (a page number). Only such pages, and those after a page with a table (a row or the
+    rest of a label cut by the break), have their drawing read for ruling lines."""
+    lines = text.split("\r\n")
+    return any(_VALUES_LINE.search(ln) for ln in lines[1:-1])
+
+
+_INK = re.compile(r"\S")
+_PLAIN = re.compile("[\x21-\x7e\u00a1-\u00bf\u00d7\u00f7\u2000-\u206f\u2100-\u22ff\u2460-\u24ff"
+                    "\u2500-\u257f\u25a0-\u27bf\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+_HAN = re.compile("[\u3400-\u9fff]")
+
+
+def _garbage(text: str, ink: int) -> bool:
+    """Text a font without a usable Unicode map gives (glyph numbers read as characters): a
+    quarter or more of odd characters (control, private-use, accented Latin, other scripts),
+    or a tenth with hardly a Chinese character. `ink`: the text's non-space characters."""
+    if ink == 0:
+        return False
+    odd = ink - len(_PLAIN.findall(text))
+    return odd >= 0.25 * ink or (odd >= 0.1 * ink and len(_HAN.findall(text)) < 0.05 * ink)
+
+
+def _scanned(page: Any) -> bool:
+    """Whether an image covers half the page or more (a scan, not a logo or a stamp)."""
+    import pypdfium2.raw as pdfium_c
+
+    handle = page.raw
+    width, height = page.get_size()
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for k in range(pdfium_c.FPDFPage_CountObjects(handle)):
+        obj = pdfium_c.FPDFPage_GetObject(handle, k)
+        if (pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE
+                and pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+                and (right.value - left.value) * (top.value - bottom.value) >= 0.5 * width * height):
+            return True
+    return False
+
+
+def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
+    """A PDF's text with tables as tab-separated rows; ReadError when it cannot be read.
+
+    A page without a usable text layer (a scanned page among printed ones, a font whose
+    characters map to nothing) is read by `ocr` when given; when every page is such,
+    ``needs_ocr`` is set and nothing is read."""
     import pypdfium2 as pdfium
 
     try:
@@ -533,29 +878,78 @@ def read_pdf(data: bytes) -> PdfText:
                              f"PDF of {n_pages} pages read up to page {MAX_PAGES}", None))
         pages: list[list[Line]] = []
         blocks: list[list[TableBlock]] = []
-        chars = 0
+        no_text: list[int] = []
         ruled = False
+        after_table = False
         for i in range(min(n_pages, MAX_PAGES)):
             page = pdf[i]
             textpage = page.get_textpage()
-            chars += textpage.count_chars()
-            grids = find_grids(page_rulings(page))
-            grids = [g for g in grids if len(g.cells) >= 2]
-            tables = [_grid_rows(textpage, g) for g in grids]
+            n_chars = textpage.count_chars()
+            text = textpage.get_text_range() if n_chars > 0 else ""
+            grids: list[Grid] = []
+            ink = len(_INK.findall(text))
+            if ink < MIN_CHARS_PER_PAGE or _garbage(text, ink):
+                if _garbage(text, ink) or _scanned(page):
+                    no_text.append(i)
+                text = ""
+            frame = page_frame(textpage, n_chars) if text else None
+            if text and (after_table or looks_tabular(text)):
+                grids = [g for g in find_grids(page_rulings(page, frame)) if len(g.cells) >= 2]
+            tables = [_grid_rows(textpage, g, frame) for g in grids]
             ruled = ruled or bool(tables)
-            lines = _lines_of(textpage, i, grids)
+            after_table = bool(tables)
+            lines = _lines_of(textpage, i, grids, text, frame) if text else []
             lines.sort(key=lambda ln: (-round(ln.top), ln.x0))
+            if not grids and any(ln.table for ln in lines):
+                lines = join_wrapped_labels(lines)
             pages.append(lines)
             blocks.append(tables)
             textpage.close()
             page.close()
-        if chars < MIN_CHARS_PER_PAGE * min(n_pages, MAX_PAGES):
+        read = [i for i in range(len(pages)) if pages[i] or blocks[i]]
+        if no_text and not read:
+            return PdfText("", None, n_pages, warnings, needs_ocr=True, ocr_pages=no_text)
+        if not read:
             return PdfText("", None, n_pages, warnings, needs_ocr=True)
+        layout = "pdf_lines" if ruled else "pdf_text"  # pdf_text: columns by the gaps between words
+        if no_text:
+            layout = _ocr_pages(pdf, no_text, ocr, pages, blocks, warnings) or layout
         pages = drop_running_lines(pages)
         text = assemble(pages, blocks)
     finally:
         pdf.close()
-    return PdfText(text, "pdf_lines" if ruled else "pdf_text", n_pages, warnings)  # pdf_text: by gaps
+    return PdfText(text, layout, n_pages, warnings, ocr_pages=no_text)
+
+
+def _ocr_pages(pdf: Any, no_text: list[int], ocr: PageOcr | None, pages: list[list[Line]],
+               blocks: list[list[TableBlock]], warnings: list[ReportWarning]) -> str | None:
+    """The pages without a usable text layer, in a PDF with text on others, read by OCR into
+    `pages` and `blocks`. Returns ``"ocr"`` when a table came from OCR (the layout marks every
+    table of the file then: a value that may be OCR's is never given as printed text)."""
+    listed = ", ".join(str(i + 1) for i in no_text)
+    if ocr is None:
+        warnings.append(ReportWarning("needs_ocr", f"pages {listed} have no usable text layer (a scan or "
+                                      "a font without a Unicode map): not read", None))
+        return None
+    tabled = False
+    if len(no_text) > OCR_PAGES:
+        warnings.append(ReportWarning("pages_truncated", f"{len(no_text)} pages without a text layer: OCR of the "
+                                      f"first {OCR_PAGES} only", None))
+    for i in no_text[:OCR_PAGES]:
+        page = pdf[i]
+        try:
+            lines, tables = ocr(page, i, warnings)
+        except ReadError as exc:
+            warnings.append(ReportWarning("needs_ocr", f"pages {listed} have no usable text layer (a scan "
+                                          f"or a font without a Unicode map): not read ({exc})", None))
+            return None
+        finally:
+            page.close()
+        pages[i], blocks[i] = lines, tables
+        tabled = tabled or bool(tables)
+    warnings.append(ReportWarning("ocr", f"pages {listed} read by OCR: check the values marked in table_info",
+                                  None))
+    return "ocr" if tabled else None
 
 
 def assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
@@ -581,55 +975,83 @@ def assemble(pages: list[list[Line]], blocks: list[list[TableBlock]]) -> str:
     return join_lines(texts, joins).text
 
 
+@dataclass
+class _Owner:
+    """The cell last printed over a stretch of columns: a merged cell started rows above owns
+    its columns until a row draws cells there."""
+
+    x0: float
+    x1: float
+    row: Line
+    cells: list[str]
+    index: int
+
+
 class _TableState:
-    """Joins a table that runs on over a page break: the header row repeated on the new page
-    is dropped, and a row cut by the break (the new page's table opens without a top line) is
-    one row again, its pieces joined cell by cell by their columns."""
+    """Joins a table that runs on over a page break: the header rows repeated on the new page
+    are dropped, and a row cut by the break (the new page's table opens without a top line,
+    or its first row holds only the rest of wrapped labels) is one row again, its pieces joined
+    cell by cell by their columns (a label merged down from rows above included)."""
 
     def __init__(self) -> None:
-        self.header: list[str] | None = None
+        self.header: list[list[str]] = []
         self.last_row: Line | None = None
         self.last_cells: list[str] = []
-        self.last_spans: list[tuple[float, float]] | None = None
+        self.owners: list[_Owner] = []
         self.open_bottom = False
 
+    def _owner(self, x0: float, x1: float) -> _Owner | None:
+        best = max(self.owners, key=lambda o: min(x1, o.x1) - max(x0, o.x0), default=None)
+        return best if best is not None and min(x1, best.x1) - max(x0, best.x0) > 0 else None
+
     def _join_cut_row(self, cells: list[str], spans: list[tuple[float, float]] | None) -> bool:
-        """The first row of a page joined to the last row before the break; False if it does not fit."""
+        """The first row of a page joined to the rows before the break; False if it does not fit."""
         if self.last_row is None:
             return False
-        last = list(self.last_cells)
-        if spans is None or self.last_spans is None:
+        if spans is None or not self.owners:
+            last = list(self.last_cells)
             if len(cells) != len(last):
                 return False
             merged = [a + joiner(a, b) + b for a, b in zip(last, cells)]
-        else:
-            merged = last
-            for (x0, x1), text in zip(spans, cells):
-                if not text:
-                    continue
-                overlap = [min(x1, b) - max(x0, a) for a, b in self.last_spans]
-                k = max(range(len(overlap)), key=overlap.__getitem__)
-                if overlap[k] <= 0:
+            self.last_row.text = "\t".join(merged)
+            self.last_cells[:] = merged
+            return True
+        targets = []
+        for (x0, x1), text in zip(spans, cells):
+            if text:
+                if (owner := self._owner(x0, x1)) is None:
                     return False
-                merged[k] = merged[k] + joiner(merged[k], text) + text
-        self.last_row.text = "\t".join(merged)
-        self.last_cells = merged
+                targets.append((owner, text))
+        for owner, text in targets:
+            before = owner.cells[owner.index]
+            owner.cells[owner.index] = before + joiner(before, text) + text
+            owner.row.text = "\t".join(owner.cells)
         return True
 
     def _label_rest(self, cells: list[str], spans: list[tuple[float, float]] | None) -> bool:
-        """A row with no value, whose text all lies under label cells of the row before the
-        break: the end of labels wrapped over the page break (some producers close the cut
-        row with lines on both pages)."""
-        if spans is None or self.last_spans is None or any(map(is_value_token, cells)) or not any(cells):
+        """A row with no value, each of whose texts lies in the columns of one label cell
+        above the break (its own, not shared, and drawn at the same x's): the end of labels
+        wrapped over the page break (some producers close the cut row with lines on both pages)."""
+        if spans is None or not self.owners or any(map(is_value_token, cells)) or not any(cells):
             return False
+        seen: list[int] = []
         for (x0, x1), text in zip(spans, cells):
             if not text:
                 continue
-            overlap = [min(x1, b) - max(x0, a) for a, b in self.last_spans]
-            k = max(range(len(overlap)), key=overlap.__getitem__)
-            if overlap[k] <= 0 or not self.last_cells[k] or is_value_token(self.last_cells[k]):
+            owner = self._owner(x0, x1)
+            if (owner is None or id(owner) in seen or abs(owner.x0 - x0) > 3 * _TOL or abs(owner.x1 - x1) > 3 * _TOL
+                    or not owner.cells[owner.index] or is_value_token(owner.cells[owner.index])):
                 return False
+            seen.append(id(owner))
         return True
+
+    def _own(self, row: Line, cells: list[str], span: list[tuple[float, float]] | None) -> None:
+        if span is None:
+            self.owners = []
+            return
+        fresh = [_Owner(x0, x1, row, cells, k) for k, (x0, x1) in enumerate(span)]
+        self.owners = [o for o in self.owners if not any(min(o.x1, f.x1) - max(o.x0, f.x0) > _TOL for f in fresh)]
+        self.owners += fresh
 
     def add(self, seq: list[Line], block: TableBlock, page: int) -> None:
         rows = block.rows
@@ -638,18 +1060,39 @@ class _TableState:
             return
         continued = bool(seq) and seq[-1].table
         if not continued:
-            self.header = rows[0]
-        elif rows[0] == self.header:
-            rows, spans = rows[1:], spans[1:]
-        elif ((block.open_top and self.open_bottom) or self._label_rest(rows[0], spans[0])) \
-                and self._join_cut_row(rows[0], spans[0]):
-            # Cut by the break: the last row had no bottom line and the new page's table no
-            # top line, or the new page's first row holds only the rest of a wrapped label.
-            rows, spans = rows[1:], spans[1:]
+            self.header = rows[:_HEADER_ROWS]
+            self.owners = []
+        else:
+            # The header repeated on the new page: as many of its first rows as recur.
+            k = 0
+            while self.header and k < min(len(self.header), len(rows)) and rows[k] == self.header[k]:
+                k += 1
+            repeated = k > 0
+            rows, spans = rows[k:], spans[k:]
+            if rows and (((block.open_top and self.open_bottom and not repeated)
+                          or self._label_rest(rows[0], spans[0])) and self._join_cut_row(rows[0], spans[0])):
+                # Cut by the break: the last row had no bottom line and the new page's table no
+                # top line, or the new page's first row holds only the rest of a wrapped label.
+                rows, spans = rows[1:], spans[1:]
+            if rows and block.tall is not None:
+                # Cells merged down from the page before open the new page's first row empty
+                # (and go on down): the row as the page before would have it, without them.
+                tall = block.tall[len(block.rows) - len(rows)]
+                lead = 0
+                while lead < len(rows[0]) - 1 and not rows[0][lead] and tall[lead]:
+                    lead += 1
+                if lead and any(rows[0][lead:]):
+                    rows = [rows[0][lead:], *rows[1:]]
+                    spans = [spans[0][lead:] if spans[0] else None, *spans[1:]]  # type: ignore[list-item]
         for cells, span in zip(rows, spans):
             if not any(cells):  # an empty row gives an empty line, which no reader keeps
                 continue
+            cells = list(cells)
             seq.append(Line("\t".join(cells), 0, 0, 0, 0, page, table=True))
-            self.last_cells, self.last_spans = cells, span
-        self.last_row = seq[-1]
+            self.last_row, self.last_cells = seq[-1], cells
+            self._own(seq[-1], cells, span)
         self.open_bottom = block.open_bottom
+
+
+_HEADER_ROWS = 4
+"""A table's first rows that may recur as its header on the next page."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +19,7 @@ def load_maker() -> ModuleType:
     spec = importlib.util.spec_from_file_location("make_documents", ROOT / "bench" / "make_documents.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_documents", module)  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -70,3 +72,15 @@ def page_documents(tmp_path_factory: pytest.TempPathFactory, maker: ModuleType,
 def has_pdftoppm() -> None:
     if shutil.which("pdftoppm") is None:
         pytest.skip("needs pdftoppm (apt: poppler-utils)")
+
+
+@pytest.fixture(scope="session")
+def word_documents(tmp_path_factory: pytest.TempPathFactory, maker: ModuleType,
+                   corpus_dir: Path) -> dict[str, dict[str, Path]]:
+    """The development-split pages written as Word reports by python-docx (a variant each) and
+    exported by LibreOffice to PDF and .doc (and .wps), with the reference HTML of each."""
+    _need(maker, ("pdf", "doc"))
+    made = maker.make_word_documents(tmp_path_factory.mktemp("word-documents"), corpus_dir)
+    if not made:
+        pytest.skip("no development-split page in corpus/html")
+    return made

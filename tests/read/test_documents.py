@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from gknlp.pipeline import extract
+from gknlp.read.pdf import read_pdf
 from gknlp.report.sections import SECTION_KEYS
 from gknlp.types import Report
 
@@ -65,10 +66,7 @@ def _same_report(source: Path, document: Path, layout: str, fmt: str, *, trailin
 SEEDS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples").glob("*.txt"))
 
 
-_SIGNATURE_JOINED = pytest.mark.xfail(strict=True, reason="known: the right-aligned signature after the last "
-                                      "paragraph is joined to it in LibreOffice's PDF of seed 001")
-SEED_CASES = [pytest.param(seed, kind, layout, fmt, id=f"{kind}-{seed}",
-                           marks=[_SIGNATURE_JOINED] if (seed, kind) == ("001_e5b1ce5c85f07eb5", "pdf") else [])
+SEED_CASES = [pytest.param(seed, kind, layout, fmt, id=f"{kind}-{seed}")
               for seed in SEEDS for kind, layout, fmt in [("pdf", "pdf_lines", "pdf"), ("doc", "doc", "doc")]]
 
 
@@ -102,11 +100,97 @@ def test_read_page_printed_by_writer_matches_html(page_documents) -> None:
                      paragraphs=False, drop="、，。；：")
 
 
+WORD_KINDS = [("pdf", "pdf_lines", "pdf"), ("doc", "doc", "doc"), ("wps", "doc", "wps"), ("docx", "delimited", "docx")]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("kind", "layout", "fmt"), WORD_KINDS, ids=[k for k, _, _ in WORD_KINDS])
+def test_read_word_report_matches_its_page(word_documents, kind: str, layout: str, fmt: str) -> None:
+    """Reports written the way offices write them (bench/make_documents.py ``WORD_VARIANTS``):
+    16 pt justified text in short runs with extra character spacing, a narrow label column
+    (labels wrapped over two or three lines), tables over several pages with and without a
+    repeated header (rows and merged labels cut by the breaks), a landscape section, a
+    right-aligned signature and date, a label typo, a total that does not add up. Exported
+    by LibreOffice Writer (borders stroked; Chromium's prints of the same pages draw every border as a
+    thin filled rectangle, the way Word's own export does). Every cell, the
+    sections and every paragraph (whitespace aside) are those of the page the document says;
+    where its identities break, the same checks fail."""
+    variants = {f: v for f in ("repeat_header", "landscape", "typo", "broken_total")
+                for v in [sum(getattr(files["variant"], f) for files in word_documents.values())]}
+    assert len(word_documents) >= 5 and all(variants.values()), variants
+    for name, files in sorted(word_documents.items()):
+        got = _same_report(files["source"], files[kind], layout, fmt, trailing_chrome=False)
+        want = extract(files["source"], themes=False, counts=False)
+        assert _paragraphs(got, "other") == _paragraphs(want, "other")
+        assert got.failed_checks() == want.failed_checks()
+        if files["variant"].broken_total:
+            assert {c["rule"] for c in got.failed_checks()} >= {"R1", "R3"}
+
+
+@pytest.mark.corpus
+def test_read_pdf_landscape_pages_printed_sideways(word_documents, maker, tmp_path: Path) -> None:
+    """Landscape pages put sideways on portrait paper inside a form XObject and shown upright by
+    /Rotate: the text runs up the page. Read in the page's upright frame, every cell and
+    paragraph is still the page's."""
+    import pypdfium2 as pdfium
+
+    done = 0
+    for name, files in sorted(word_documents.items()):
+        if not files["variant"].landscape:
+            continue
+        pdf = maker.sideways_pdf(files["pdf"], tmp_path / f"{name}.pdf")
+        assert 90 in {page.get_rotation() for page in pdfium.PdfDocument(pdf)}
+        _same_report(files["source"], pdf, "pdf_lines", "pdf", trailing_chrome=False)
+        done += 1
+    assert done >= 2
+
+
+@pytest.mark.corpus
+def test_read_pdf_font_without_unicode_map_needs_ocr(word_documents, maker, tmp_path: Path) -> None:
+    """Fonts that map to no Unicode give glyph numbers as text: that is no text layer (OCR or
+    a needs_ocr error), never garbage given as the report."""
+    files = next(iter(word_documents.values()))
+    pdf = maker.without_unicode_maps(files["pdf"], tmp_path / "no-unicode.pdf")
+    got = read_pdf(pdf.read_bytes())
+    assert got.needs_ocr and got.text == "" and got.ocr_pages == list(range(got.pages))
+
+
+@pytest.mark.corpus
+def test_read_pdf_scanned_page_among_printed_ones(word_documents, maker, tmp_path: Path) -> None:
+    """A page that is only an image, among pages with text: without OCR, a needs_ocr warning
+    names it and the rest is read (every table cell of the other pages right)."""
+    files = next(iter(word_documents.values()))
+    pdf = maker.scanned_pages(files["pdf"], tmp_path / "mixed.pdf", [1])
+    got = read_pdf(pdf.read_bytes())  # no OCR given
+    assert not got.needs_ocr and got.ocr_pages == [1]
+    assert [w.code for w in got.warnings] == ["needs_ocr"] and "pages 2 " in got.warnings[0].message
+    whole = read_pdf(files["pdf"].read_bytes()).text
+    assert len(got.text) < len(whole) - 200 and got.text.split("\n")[:2] == whole.split("\n")[:2]
+    rows = [ln for ln in whole.split("\n") if "\t" in ln]
+    assert rows and [ln for ln in got.text.split("\n") if "\t" in ln] == rows
+
+
+@pytest.mark.corpus
+def test_read_doc_with_text_in_pieces(word_documents, maker, tmp_path: Path) -> None:
+    """A .doc whose text lies in several pieces, one of them 8-bit (fast save, compressed
+    text): the same text and cells as the one-piece file LibreOffice wrote, as .doc and .wps."""
+    from gknlp.read.doc import doc_to_text
+
+    for name, files in sorted(word_documents.items())[:2]:
+        pieced = maker.doc_in_pieces(files["doc"], tmp_path / f"{name}.doc")
+        assert doc_to_text(pieced.read_bytes()) == doc_to_text(files["doc"].read_bytes())
+        _same_report(files["source"], pieced, "doc", "doc", trailing_chrome=False)
+        wps = pieced.with_suffix(".wps")
+        wps.write_bytes(pieced.read_bytes())
+        _same_report(files["source"], wps, "doc", "wps", trailing_chrome=False)
+
+
 def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None:
-    """Tables printed without lines: columns from the gaps between words (``pdf_text``). Weaker
-    than ruled tables: wrapped labels and blank cells (which leave no gap) cost cells; the floors
-    hold the figures measured with the table engine of issue 14, which leaves a row null when the
-    layout does not prove its columns (802 right, 190 null, 0 wrong of 992; 839/139/14 before)."""
+    """Tables printed without lines: columns from the gaps between words (``pdf_text``), the
+    lines of a wrapped label joined to their row by their column and spacing. Weaker than
+    ruled tables: stacked headers and blank cells (which leave no gap) cost cells; the floors
+    hold the figures measured (905 right, 87 null, 0 wrong of 992; 802/190/0 before the
+    wrapped labels were joined)."""
     right = null = wrong = 0
     for source, pdf in borderless_documents.items():
         want, got = extract(source, themes=False, counts=False), extract(pdf, themes=False, counts=False)
@@ -119,7 +203,7 @@ def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None
             wrong += seen is not None and seen != value
     total = right + null + wrong
     assert total >= 950
-    assert right / total >= 0.80 and wrong == 0
+    assert right >= 900 and wrong == 0
 
 
 @pytest.mark.corpus

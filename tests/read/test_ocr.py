@@ -70,3 +70,21 @@ def test_ocr_image_of_a_table_page(seed_documents, has_pdftoppm, tmp_path: Path)
     assert wrong == {}
     assert right >= 80  # one page, most of table 3: 82 right with the issue-14 table engine (rows the
     # OCR printed short are null and flagged, not guessed)
+
+
+@pytest.mark.corpus
+def test_ocr_scanned_page_among_printed_ones(word_documents, maker, tmp_path: Path) -> None:
+    """A scanned page among printed ones is OCR'd alone, its lines in their place: the report's
+    paragraphs come out nearly as printed, and every table cell (on printed pages) is right."""
+    import difflib
+    import re
+
+    name, files = next(iter(sorted(word_documents.items())))
+    pdf = maker.scanned_pages(files["pdf"], tmp_path / "mixed.pdf", [1])
+    want, got = extract(files["source"], themes=False, counts=False), extract(pdf, themes=False, counts=False)
+    assert got.error is None, got.error
+    codes = [getattr(w, "code", None) or w["code"] for w in got.warnings]
+    assert "ocr" in codes and "needs_ocr" not in codes
+    assert _cells(got) == _cells(want)
+    squash = lambda r: re.sub(r"\s+", "", "".join(p["text"] for p in r.paragraphs))  # noqa: E731
+    assert difflib.SequenceMatcher(None, squash(want), squash(got), autojunk=False).ratio() >= 0.97
