@@ -31,12 +31,14 @@ from typing import Any
 import orjson
 
 from gknlp.data import data_path
+from gknlp.read.files import SUFFIX_FORMATS
 
 __all__ = ["Input", "list_inputs", "iter_inputs", "run_batch", "BatchSummary", "BatchError", "Outcome",
            "outcome_of", "pipeline_for", "process_one", "process_chunk", "isolated_chunk", "dumps_line", "json_path", "input_sha256",
            "CHUNK", "SUFFIXES", "ENGINES", "EXIT_CODES"]
 
-SUFFIXES = (".txt", ".html", ".htm", ".docx", ".md", ".pdf", ".doc", ".wps", ".rtf", ".mht", ".mhtml", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUFFIXES = tuple(SUFFIX_FORMATS)
+"""Suffixes a folder run reads (the readers' table in gknlp.read.files)."""
 ENGINES = ("local", "dask")
 
 EXIT_CODES = {

@@ -25,5 +25,5 @@ def test_every_part_of_a_record_is_fingerprinted(corpus_dir: Path) -> None:
     from gknlp.pipeline import extract
 
     sample = next((Path(__file__).resolve().parents[1] / "gknlp" / "data" / "samples").glob("*.txt"))
-    parts = set(extract(sample).to_dict()) - {"source", "gknlp_version", "model_version"}
+    parts = set(extract(sample).to_dict()) - {"source", "gknlp_version", "model_version"} | {"format"}
     assert parts <= set(PARTS)

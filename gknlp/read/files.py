@@ -12,13 +12,13 @@ from gknlp.read.document import MAX_BYTES, Document, ReadError
 from gknlp.read.docx import DocxTooLarge, docx_to_text
 from gknlp.read.html import html_to_text
 from gknlp.read.rtf import RTF_MAGIC
-from gknlp.read.mht import is_mht
+from gknlp.read.mht import is_mht, mht_page
 from gknlp.read.wordml import is_wordml
 from gknlp.read.text import BOM, decode, looks_binary
 from gknlp.text.unwrap import unwrap_text
 from gknlp.types import ReportWarning
 
-__all__ = ["read_bytes", "read_file", "read_capped", "format_of", "sniffed_format", "BINARY_READERS", "Read", "MAX_BINARY_BYTES"]
+__all__ = ["read_bytes", "read_file", "read_capped", "format_of", "sniffed_format", "SUFFIX_FORMATS", "BINARY_READERS", "Read", "MAX_BINARY_BYTES"]
 
 MAX_BINARY_BYTES = 200 * 1024 * 1024
 """PDF, .doc and image files up to this size are read whole (a cut one cannot be read at all);
@@ -72,13 +72,6 @@ def _read_wordml(data: bytes) -> Read:
     return Read(wordml_to_text(data), None, [])
 
 
-def _read_mht(data: bytes) -> Read:
-    from gknlp.read.mht import mht_to_html
-
-    text, _title = html_to_text(mht_to_html(data))
-    return Read(text, "html", [])  # the page's table cells are its markup's, as for an HTML file
-
-
 def _read_image(data: bytes) -> Read:
     from gknlp.read.ocr import ocr_image
 
@@ -87,13 +80,15 @@ def _read_image(data: bytes) -> Read:
 
 BINARY_READERS: dict[str, Callable[[bytes], Read]] = {
     "pdf": _read_pdf, "doc": _read_doc, "wps": _read_doc, "rtf": _read_rtf, "wordml": _read_wordml,
-    "mht": _read_mht, "image": _read_image}
+    "image": _read_image}
 """Formats read from their bytes (not decoded as text), by `format_of`'s name."""
 
 
-_SUFFIX_FORMATS = {".pdf": "pdf", ".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".html": "html", ".htm": "html",
-                   ".xhtml": "html", ".docx": "docx", ".md": "md",
-                   ".mht": "mht", ".mhtml": "mht", **{s: "image" for s in IMAGE_SUFFIXES}}
+SUFFIX_FORMATS = {".txt": "txt", ".pdf": "pdf", ".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".html": "html",
+                  ".htm": "html", ".xhtml": "html", ".docx": "docx", ".md": "md", ".mht": "mht", ".mhtml": "mht",
+                  ".xml": "wordml", **{s: "image" for s in IMAGE_SUFFIXES}}
+"""The reader a file's suffix names (what its first bytes prove comes first: `format_of`); a folder
+run reads the files with these suffixes."""
 
 
 def sniffed_format(data: bytes) -> str | None:
@@ -125,7 +120,7 @@ def sniffed_format(data: bytes) -> str | None:
 def format_of(path: str | None, data: bytes) -> str:
     """The reader to use: what the bytes prove first, then the file's suffix, else text."""
     suffix = Path(path).suffix.lower() if path else ""
-    named = _SUFFIX_FORMATS.get(suffix)
+    named = SUFFIX_FORMATS.get(suffix)
     sniffed = sniffed_format(data)
     if sniffed == "doc" and named == "wps":
         return "wps"
@@ -137,8 +132,8 @@ def format_of(path: str | None, data: bytes) -> str:
 def misnamed(path: str | None, fmt: str) -> ReportWarning | None:
     """A warning when the content's format is not the one the file's name says."""
     suffix = Path(path).suffix.lower() if path else ""
-    named = _SUFFIX_FORMATS.get(suffix)
-    if named is None or named == fmt or {named, fmt} <= {"doc", "wps"} or (suffix == ".xml" and fmt == "wordml"):
+    named = SUFFIX_FORMATS.get(suffix)
+    if named is None or named == fmt or {named, fmt} <= {"doc", "wps"}:
         return None
     return ReportWarning("format_mismatch", f"named {suffix} but the content is {fmt}: read as {fmt}", suffix)
 
@@ -165,6 +160,11 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
     if fmt in BINARY_READERS:
         text, layout, more = BINARY_READERS[fmt](data)
         warnings.extend(more)
+    elif fmt == "mht":
+        page, encoding, more = mht_page(data)
+        warnings.extend(more)
+        text, title = html_to_text(page)
+        layout = "html"  # the page's table cells are its markup's, as for an HTML file
     elif fmt == "docx":
         try:
             text = docx_to_text(data)

@@ -1,14 +1,19 @@
 """MHTML (.mht, and Word's 'single file web page' served as '.doc') → the HTML page inside it.
 
-A MIME multipart/related message: the page is its first text/html part, in its own charset and
-transfer encoding (Word writes gb2312 and quoted-printable), which the standard email parser decodes.
+A MIME multipart/related message: the page is its first text/html part, in its own transfer
+encoding (Word writes quoted-printable) and charset. The charset label is not trusted blindly:
+Word labels GBK text `gb2312`, which is read as GB18030 (its superset); a missing or unknown
+label, or bytes the label cannot decode, go to the text reader's detection, with its warnings.
 """
 
 from __future__ import annotations
 
 from gknlp.read.document import ReadError
+from gknlp.types import ReportWarning
 
-__all__ = ["mht_to_html", "is_mht"]
+__all__ = ["mht_page", "is_mht"]
+
+_GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "x-euc-cn", "hz-gb-2312"}
 
 
 def is_mht(head: bytes) -> bool:
@@ -18,18 +23,24 @@ def is_mht(head: bytes) -> bool:
         b"multipart/related" in head.lower() or b"text/html" in head.lower())
 
 
-def mht_to_html(data: bytes) -> str:
-    """The HTML of the message's first text/html part."""
-    from email import policy
-    from email.parser import BytesParser
+def mht_page(data: bytes) -> tuple[str, str, list[ReportWarning]]:
+    """The HTML of the message's first text/html part, the encoding read, and any warnings."""
+    from email import message_from_bytes
 
-    try:
-        message = BytesParser(policy=policy.default).parsebytes(data)
-        for part in message.walk():
-            if part.get_content_type() == "text/html":
-                html = part.get_content()  # type: ignore[attr-defined]
-                if isinstance(html, str):
-                    return html
-    except (LookupError, ValueError, UnicodeError) as exc:
-        raise ReadError("unreadable", f"not a readable MHTML file: {exc}") from exc
-    raise ReadError("unreadable", "an MHTML file without a web page (no text/html part)")
+    from gknlp.read.text import decode
+
+    message = message_from_bytes(data)
+    part = next((p for p in message.walk() if p.get_content_type() == "text/html"), None)
+    if part is None:
+        raise ReadError("unreadable", "an MHTML file without a web page (no text/html part)")
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload.strip():
+        raise ReadError("empty", "the MHTML file's web page is empty")
+    label = (part.get_content_charset() or "").lower()
+    encoding = "gb18030" if label in _GB else label
+    if encoding:
+        try:
+            return payload.decode(encoding), encoding, []
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(payload)

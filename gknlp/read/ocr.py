@@ -15,11 +15,14 @@ error for that file.
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from typing import Any
 
 from gknlp.read.document import ReadError
 from gknlp.read.pdf import (
+    OCR_PAGES,
+    OCR_SECONDS,
     Grid,
     Line,
     Segment,
@@ -35,7 +38,7 @@ __all__ = ["ocr_pdf", "ocr_page", "ocr_image", "MIN_SCORE", "MAX_OCR_PAGES", "DP
 
 MIN_SCORE = 0.8
 """Recognition scores below this make a table cell uncertain (null, with a warning)."""
-MAX_OCR_PAGES = 30
+MAX_OCR_PAGES = OCR_PAGES
 """Pages OCR'd from one scan (each takes seconds); beyond, a warning and the rest skipped."""
 DPI = 150
 MAX_PIXELS = 40_000_000
@@ -201,8 +204,18 @@ def _read(images: list[Any], warnings: list[ReportWarning]):
     from gknlp.read.files import Read
 
     pages, blocks = [], []
+    started = time.monotonic()
     for i, gray in enumerate(images):
-        lines, tables = _page(gray, i, warnings)
+        if time.monotonic() - started > OCR_SECONDS:
+            warnings.append(ReportWarning("pages_truncated", f"OCR stopped after {OCR_SECONDS:.0f} s: pages "
+                                          f"{i + 1}-{len(images)} not read", None))
+            break
+        try:
+            lines, tables = _page(gray, i, warnings)
+        except Exception as exc:  # one page the OCR engine fails on: the others are still read
+            warnings.append(ReportWarning("ocr_failed", f"page {i + 1}: OCR failed ({type(exc).__name__}: {exc})",
+                                          None))
+            lines, tables = [], []
         pages.append(lines)
         blocks.append(tables)
     text = assemble(drop_running_lines(pages), blocks)

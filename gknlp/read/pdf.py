@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import time
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,12 +40,19 @@ from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
 from gknlp.types import ReportWarning
 
 __all__ = ["PdfText", "read_pdf", "close_cjk", "looks_tabular", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
-           "MAX_PAGES", "drop_running_lines", "Frame", "page_frame", "join_wrapped_labels", "assemble", "merge_collinear", "page_rulings"]
+           "MAX_PAGES", "OCR_PAGES", "OCR_SECONDS", "MAX_PAGE_OBJECTS", "drop_running_lines", "Frame", "page_frame", "join_wrapped_labels", "assemble", "merge_collinear", "page_rulings"]
 
 MAX_PAGES = 200
 """Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
 OCR_PAGES = 30
-"""Pages without a text layer OCR'd in a PDF with text on others (each takes seconds), as for a scan."""
+"""Pages OCR'd in one file at most (each takes seconds): a scan's first pages, or the pages without a
+text layer in a PDF with text on others."""
+OCR_SECONDS = 90.0
+"""OCR stops taking new pages of a file after this many seconds, so that the file ends inside the
+batch's default time limit (120 s) with what was read, and a `pages_truncated` warning."""
+MAX_PAGE_OBJECTS = 50_000
+"""Page objects looked at for ruling lines on one page, those inside (reused) form XObjects
+included: a small file can nest one form in another to make millions."""
 MIN_CHARS_PER_PAGE = 10
 """Fewer characters than this on average: no text layer (a scan), so OCR."""
 
@@ -219,11 +227,14 @@ def page_rulings(page: Any, frame: Frame | None = None) -> list[Segment]:
     get_object = pdfium_c.FPDFPage_GetObject
     # The raw calls: pypdfium2's get_objects wraps every object (text ones too) in Python.
     objects = [get_object(handle, k) for k in range(pdfium_c.FPDFPage_CountObjects(handle))]
-    segs = _object_rulings(objects, None, 0)
+    budget = [MAX_PAGE_OBJECTS]
+    segs = _object_rulings(objects, None, 0, budget)
+    if budget[0] < 0:  # past the budget the rulings are partial: no table is read from them
+        return []
     return [frame.segment(s) for s in segs] if frame else segs
 
 
-def _object_rulings(objects: list[Any], outer: Matrix | None, depth: int) -> list[Segment]:
+def _object_rulings(objects: list[Any], outer: Matrix | None, depth: int, budget: list[int]) -> list[Segment]:
     import pypdfium2.raw as pdfium_c
 
     segs: list[Segment] = []
@@ -231,6 +242,9 @@ def _object_rulings(objects: list[Any], outer: Matrix | None, depth: int) -> lis
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     path_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     get_type = pdfium_c.FPDFPageObj_GetType
+    budget[0] -= len(objects)
+    if budget[0] < 0:
+        return segs
     for raw in objects:
         kind = get_type(raw)
         if kind == form_type and depth < 4:
@@ -238,7 +252,9 @@ def _object_rulings(objects: list[Any], outer: Matrix | None, depth: int) -> lis
             if pdfium_c.FPDFPageObj_GetMatrix(raw, m):
                 own = (m.a, m.b, m.c, m.d, m.e, m.f)
                 inner = [pdfium_c.FPDFFormObj_GetObject(raw, k) for k in range(pdfium_c.FPDFFormObj_CountObjects(raw))]
-                segs += _object_rulings(inner, own if outer is None else _then(own, outer), depth + 1)
+                segs += _object_rulings(inner, own if outer is None else _then(own, outer), depth + 1, budget)
+                if budget[0] < 0:
+                    return segs
             continue
         if kind != path_type or not pdfium_c.FPDFPageObj_GetBounds(raw, left, bottom, right, top):
             continue
@@ -935,7 +951,12 @@ def _ocr_pages(pdf: Any, no_text: list[int], ocr: PageOcr | None, pages: list[li
     if len(no_text) > OCR_PAGES:
         warnings.append(ReportWarning("pages_truncated", f"{len(no_text)} pages without a text layer: OCR of the "
                                       f"first {OCR_PAGES} only", None))
-    for i in no_text[:OCR_PAGES]:
+    started = time.monotonic()
+    for n, i in enumerate(no_text[:OCR_PAGES]):
+        if time.monotonic() - started > OCR_SECONDS:
+            warnings.append(ReportWarning("pages_truncated", f"OCR stopped after {OCR_SECONDS:.0f} s: pages "
+                                          f"{', '.join(str(k + 1) for k in no_text[n:OCR_PAGES])} not read", None))
+            break
         page = pdf[i]
         try:
             lines, tables = ocr(page, i, warnings)
@@ -943,6 +964,10 @@ def _ocr_pages(pdf: Any, no_text: list[int], ocr: PageOcr | None, pages: list[li
             warnings.append(ReportWarning("needs_ocr", f"pages {listed} have no usable text layer (a scan "
                                           f"or a font without a Unicode map): not read ({exc})", None))
             return None
+        except Exception as exc:  # one page the OCR engine fails on: the others are still read
+            warnings.append(ReportWarning("ocr_failed", f"page {i + 1}: OCR failed ({type(exc).__name__}: {exc})",
+                                          None))
+            continue
         finally:
             page.close()
         pages[i], blocks[i] = lines, tables

@@ -47,11 +47,32 @@ def _blocks(el: Any) -> Iterator[str]:
         if name == "p":
             yield _text(child)
         elif name == "tbl":
-            for row in child.iter():
-                if _local(row) == "tr":
-                    yield "\t".join(_text(cell) for cell in row if _local(cell) == "tc")
+            yield from _rows(child)
         elif name not in _SKIP:
             yield from _blocks(child)
+
+
+def _rows(table: Any) -> Iterator[str]:
+    """A table's own rows (not those of a table nested in a cell) as tab-separated cells; a cell
+    that holds a table (a layout table around the report) gives its blocks instead."""
+    for row in _own(table, "tr"):
+        cells = list(_own(row, "tc"))
+        if any(_local(el) == "tbl" for cell in cells for el in cell.iter()):
+            for cell in cells:
+                yield from _blocks(cell)
+        else:
+            yield "\t".join(_text(cell) for cell in cells)
+
+
+def _own(el: Any, name: str) -> Iterator[Any]:
+    """Children named `name`, also through the wrappers Word puts around them (content controls,
+    custom XML), but not into a nested table."""
+    for child in el:
+        local = _local(child)
+        if local == name:
+            yield child
+        elif local in ("sdt", "sdtContent", "customXml", "smartTag"):
+            yield from _own(child, name)
 
 
 def wordml_to_text(data: bytes) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TSV = Path(__file__).with_name("records.tsv")
 SUFFIXES = (".txt", ".html", ".md", ".docx")
-PARTS = ("meta", "sections", "tables", "table_info", "checks", "paragraphs", "counts", "warnings", "error")
+PARTS = ("format", "meta", "sections", "tables", "table_info", "checks", "paragraphs", "counts", "warnings", "error")
 
 
 def golden_files(corpus: Path) -> Iterator[tuple[str, Path]]:
@@ -43,6 +43,7 @@ def fingerprints(corpus: Path) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     for name, path in golden_files(corpus):
         record = orjson.loads(dumps_line(extract(path, pipeline).to_dict()))
+        record["format"] = record["source"]["format"]  # the reader chosen is part of the output too
         for part in PARTS:
             blob = dumps_line({"v": record.get(part)}).encode("utf-8")
             out[(name, part)] = hashlib.sha256(blob).hexdigest()[:16]

@@ -81,7 +81,7 @@ def word_mht(html_page: str) -> bytes:
 
     message = MIMEMultipart("related", boundary="----=_NextPart_01DA0000.12345678")
     page = MIMEText(html_page.replace("charset='utf-8'", "charset='gb2312'"), "html", "gb18030")
-    page.replace_header("Content-Type", 'text/html; charset="gb18030"')
+    page.replace_header("Content-Type", 'text/html; charset="gb2312"')  # Word's label for GBK text
     message.attach(page)
     return message.as_bytes()
 
@@ -89,12 +89,62 @@ def word_mht(html_page: str) -> bytes:
 def test_a_word_single_file_web_page_served_as_doc_gives_the_seed_s_cells(maker: ModuleType) -> None:
     seed = SAMPLES / "003_4130bab209259fbf.txt"
     data = word_mht(maker.seed_html(seed.read_text(encoding="utf-8"), seed.stem))
-    assert b"Content-Transfer-Encoding: base64" in data or b"quoted-printable" in data
+    assert b'charset="gb2312"' in data
     got = extract("report.doc", data=data, themes=False, counts=False)
     assert got.error is None and got.source["format"] == "mht"
     assert {info["layout"] for info in got.table_info.values()} == {"html"}
     assert got.tables == extract(seed, themes=False, counts=False).tables
     assert [k for k in SECTION_KEYS if got.sections.get(k) is None] == []
+
+
+def test_rtf_cell_paragraphs_fields_and_odd_escapes() -> None:
+    rtf = (b"{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fcharset134 SimSun;}{\\f1\\fcharset85 Mac;}}\\f0 "
+           b"\\u22312?{\\field{\\*\\fldinst HYPERLINK \"http://www.example.gov.cn/\"}{\\fldrslt \\'cd\\'f8\\'d5\\'be}}"
+           b"\\u20844?\\u24320?\\u99999999?\\par \\trowd\\cellx900\\cellx1800\\pard\\intbl \\u35268?\\u31456?\\par "
+           b"\\u65288?\\u20214?\\u65289?\\cell 12\\cell\\row\\pard \\u23436?\\par }")
+    # the link's address is not text; a label on two lines stays in its row; a Mac charset and a
+    # \\u out of range do not stop the file
+    assert rtf_to_text(rtf) == "在网站公开?\n规章 （件）\t12\n完"
+
+
+def test_rtf_many_fields_on_one_line_stay_linear() -> None:
+    field = b"{\\field{\\*\\fldinst HYPERLINK \"http://x/\"}{\\fldrslt a}}"
+    text = rtf_to_text(b"{\\rtf1 " + field * 20_000 + b"}")  # striprtf's own field pattern is cubic here
+    assert text == "a" * 20_000
+
+
+@pytest.mark.parametrize(("label", "encoding"), [("gb2312", "gbk"), (None, "gbk"), ("x-unknown", "utf-8")])
+def test_mht_text_decodes_whatever_its_charset_label_says(label: str | None, encoding: str) -> None:
+    import quopri
+
+    page = "<html><head><title>朱镕基同志报告</title></head><body><p>一、总体情况：镕</p></body></html>"
+    kind = f'text/html; charset="{label}"' if label else "text/html"
+    data = (b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n--b\r\nContent-Type: '
+            + kind.encode() + b"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            + quopri.encodestring(page.encode(encoding)) + b"\r\n--b--\r\n")
+    doc = read_bytes(data, "page.mht")
+    assert (doc.format, doc.title, doc.text) == ("mht", "朱镕基同志报告", "一、总体情况：镕")
+
+
+def test_word_xml_table_nested_in_a_layout_table_is_read_once() -> None:
+    def p(t: str) -> str:
+        return f"<w:p><w:r><w:t>{t}</w:t></w:r></w:p>"
+
+    def tc(x: str) -> str:
+        return f"<w:tc>{x}</w:tc>"
+
+    inner = f"<w:tbl><w:tr>{tc(p('规章'))}{tc(p('12'))}</w:tr><w:tr>{tc(p('规范性文件'))}{tc(p('3'))}</w:tr></w:tbl>"
+    xml = ('<?xml version="1.0"?><w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml">'
+           f"<w:body><w:tbl><w:tr>{tc(p('一、总体情况') + inner + p('二、主动公开'))}</w:tr></w:tbl></w:body></w:wordDocument>")
+    assert wordml_to_text(xml.encode("utf-8")) == "一、总体情况\n规章\t12\n规范性文件\t3\n二、主动公开"
+
+
+def test_a_folder_run_reads_every_suffix_the_readers_name() -> None:
+    from gknlp.batch import SUFFIXES
+    from gknlp.read.files import SUFFIX_FORMATS
+
+    assert set(SUFFIXES) == set(SUFFIX_FORMATS)
+    assert {".rtf", ".mht", ".xml", ".webp", ".xhtml", ".wps"} <= set(SUFFIXES)
 
 
 def test_word_xml_paragraphs_and_table_rows() -> None:
