@@ -497,6 +497,98 @@ def _first_value_line(text: str, pos: int, end: int) -> int:
 _DIGIT = re.compile(r"\d")
 
 
+def _transposed_columns(text: str, labels: list[tuple[str, tuple[str, ...]]], start: int, end: int,
+                        n: int) -> tuple[dict[str, tuple[str, ...]], int] | None:
+    """The lines of a transposed table: each line label of `labels` (key, its labels) found in
+    text[start:end], in the order printed, with its values (n of them, unless the layout lost
+    or ran cells together), and where the last one ends. None when no line label is followed
+    by n values."""
+    found = []
+    for key, labs in labels:
+        m = find_label(text, labs, None, start, end)
+        if m is not None:
+            found.append((m.start, m.end, key))
+    found.sort()
+    out: dict[str, tuple[str, ...]] = {}
+    last_end = start
+    for i, (s0, e0, key) in enumerate(found):
+        if i + 1 < len(found) and found[i + 1][0] < e0:
+            return None   # one label inside another: the lines cannot be told apart
+        seg_end = found[i + 1][0] if i + 1 < len(found) else end
+        tokens = row_tokens(text[e0:seg_end])
+        values = tokens.values
+        if i + 1 == len(found) and tokens.delimited and len(values) > n and _own_line(text[e0:seg_end], n):
+            values = values[:n]   # the last line: the narrative after the table is not part of it
+        out[key] = values
+        last_end = seg_end
+    if not any(len(v) == n for v in out.values()):
+        return None
+    return out, last_end
+
+
+def _header_order(text: str, found: list[LabelMatch], order: list[str]) -> list[LabelMatch] | None:
+    """The header's labels as the values follow them: the printed order, which must be the
+    template's unless the header is one line (a multi-level header prints its labels level by
+    level, not in the columns' order). None when the order is not proven."""
+    found = sorted(found, key=lambda m: m.start)
+    if any(b.start < a.end for a, b in zip(found, found[1:])):
+        return None   # one label inside another
+    if [m.key for m in found] == [k for k in order if k in {m.key for m in found}]:
+        return found
+    if "\n" in text[found[0].start:found[-1].end]:
+        return None
+    return found
+
+
+def _requests_transposed(table: TableResult, text: str, start: int, end: int, rows: tuple[RowSpec, ...]) -> bool:
+    """Table 三 printed transposed: the request rows' labels as the header, one line per
+    applicant column (自然人 …, 总计) with a value per request row. Rows are mapped by the
+    header's labels, columns by each line's label. False when the text is not laid out so."""
+    first = _first_value_line(text, start, end)
+    required = [r for r in rows if not r.optional]
+    found = _match_rows(text, rows, start, first)   # (in the template's order, as the columns run)
+    if 2 * sum(not r.optional for r in rows if r.key in {m.key for m in found}) < len(required):
+        return False   # the rows' labels are not above the first values: not transposed
+    found = _match_tolerantly(table, text, rows, start, first, found)
+    header = _header_order(text, found, [r.key for r in required])
+    if header is None:
+        return False
+    spec = requests_template()
+    got = _transposed_columns(text, [(c.key, c.labels) for c in spec.columns], header[-1].end, end, len(header))
+    if got is None:
+        return False
+    lines, _ = got
+    table.layout = "transposed"
+    cols = tuple(c.key for c in spec.columns if c.key in lines or not c.optional)
+    table.columns = cols
+    keys = [m.key for m in header]
+    proven = {c: v for c, v in lines.items() if len(v) == len(keys)}
+    for i, m in enumerate(header):
+        cells = [proven[c][i] if c in proven else "" for c in cols]
+        segment = "\t".join(cells)
+        table.row_texts[m.key] = RowText(m.key, m, segment, row_tokens(segment), len(cols))
+        table.rows[m.key] = {c: parse_cell(v) if c in proven else None for c, v in zip(cols, cells)}
+    for c in cols:
+        if c in proven:
+            continue
+        if c in lines:
+            table.warn("missing_cells", f"column {c}: expected {len(keys)} cells, {len(lines[c])} printed",
+                       " ".join(lines[c])[:200], column=c)
+            table.lost[f"column {c}"] = Lost(tuple((k, c) for k in keys), lines[c])
+        else:
+            table.warn("column_not_found", f"column {c} not found", column=c)
+        for k in keys:
+            table.provenance[f"{k}.{c}"] = Provenance.AMBIGUOUS
+    for row in rows:
+        if not row.optional and row.key not in table.rows:
+            table.rows[row.key] = dict.fromkeys(cols)
+            table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found", row=row.key)
+    if "total" not in cols:
+        for cells_ in table.rows.values():
+            cells_["total"] = None
+    return True
+
+
 def extract_requests(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
     """Table 三: 2019 or 2021 rows by their labels; columns by the header (总计, 小计)."""
     spec = requests_template()
@@ -506,6 +598,11 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
     words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
                          reverse=True))
+    table.template = template
+    if _requests_transposed(table, text, start, end, rows):
+        return table
+    table.warnings.clear()
+    table.labels.clear()
     text = _mask_repeated_headers(text, start, end, applicants, words)
     matches = _match_rows(text, rows, start, end)
     if not matches:
