@@ -22,6 +22,7 @@ from gknlp.tables.align import (
 )
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (
+    ProactiveTemplate,
     RowSpec,
     appeals_template,
     proactive_templates,
@@ -385,6 +386,58 @@ def _choose_template(text: str, start: int, end: int, year: int | None) -> str |
     return "2021" if (year or 0) >= 2021 else "2019"
 
 
+def _has_value(text: str, start: int, end: int) -> bool:
+    """A digit in text[start:end] (a value, also run into the next label in flattened text)."""
+    return _DIGIT.search(text, start, end) is not None
+
+
+def _proactive_transposed(table: TableResult, template: ProactiveTemplate, text: str, matches: list[LabelMatch],
+                          end: int) -> set[str]:
+    """Sections of table 二 printed transposed: the section's items (规章, 行政规范性文件 …) as
+    the header, with no value between them, then one line per measure (本年制发件数 …) with a
+    value per item; each line mapped by its label, each value by its item's place in the
+    header. Fills those rows; returns their keys (none when no section is laid out so)."""
+    specs = {r.key: r for r in template.rows}
+    groups: list[list[LabelMatch]] = []
+    for m in matches:
+        g = groups[-1] if groups else None
+        if g and specs[g[-1].key].columns == specs[m.key].columns and not _has_value(text, g[-1].end, m.start) \
+                and not any(find_label(text, template.column_labels.get(c, ()), None, g[-1].end, m.start)
+                            for c in specs[m.key].columns):
+            g.append(m)
+        else:
+            groups.append([m])
+    done: set[str] = set()
+    starts = [g[0].start for g in groups[1:]] + [end]
+    for g, seg_end in zip(groups, starts):
+        cols = specs[g[0].key].columns
+        labels = [(c, template.column_labels.get(c, ())) for c in cols]
+        found = [f.start for _, labs in labels if labs and (f := find_label(text, labs, None, g[-1].end, seg_end))]
+        first_label = min(found, default=None)
+        if first_label is None or _has_value(text, g[-1].end, first_label):
+            continue   # values follow the items: a section printed the usual way
+        got = _transposed_columns(text, labels, g[-1].end, seg_end, len(g))
+        if got is None and not _has_value(text, first_label, seg_end):
+            continue   # no value after the measures' labels: the next section's header, not this one's lines
+        lines = got[0] if got is not None else {}   # (values run together: the section is null and flagged)
+        table.layout = "transposed"
+        for i, m in enumerate(g):
+            cells = {c: parse_cell(lines[c][i]) if len(lines.get(c, ())) == len(g) else None for c in cols}
+            segment = "\t".join(lines[c][i] if len(lines.get(c, ())) == len(g) else "" for c in cols)
+            table.row_texts[m.key] = RowText(m.key, m, segment, row_tokens(segment), len(cols))
+            table.rows[m.key] = cells
+            done.add(m.key)
+        for c in cols:
+            if len(lines.get(c, ())) == len(g):
+                continue
+            table.warn("missing_cells" if c in lines else "column_not_found",
+                       f"column {c}: expected {len(g)} cells" + (f", {len(lines[c])} printed" if c in lines else ""),
+                       column=c)
+            for m in g:
+                table.provenance[f"{m.key}.{c}"] = Provenance.AMBIGUOUS
+    return done
+
+
 def extract_proactive(text: str, start: int, end: int, year: int | None = None, layout: str = "delimited") -> TableResult:
     """Table 二: template chosen by its header labels, then rows aligned."""
     table = TableResult("proactive", ocr=layout == "ocr")
@@ -409,7 +462,9 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
         return table
     table.layout = layout
     matches = _match_tolerantly(table, text, template.rows, start, end, matches)
-    _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text, matches, end)
+    transposed = _proactive_transposed(table, template, text, matches, end)
+    _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text,
+          [m for m in matches if m.key not in transposed], end)
     prev_end = start
     for m in matches:  # in text order
         for col in template.money_columns.get(m.key, ()):
