@@ -190,7 +190,7 @@ def render_report(tables: dict, template: str, layout: str, rng: random.Random) 
 DAMAGE_LAYOUTS = LAYOUTS + ("flattened",)
 """Layouts of the damage bench: the round-trip ones, and crawled text with no cell boundary."""
 DAMAGE_KINDS = ("lost_cell", "run_together", "label_typo", "label_wrap", "sub_tables", "header_repeated",
-                "change_words", "transposed")
+                "change_words", "transposed", "broken_total")
 _CHANGE_WORDS = {1: ("增加", "增长", "上升"), -1: ("减少", "下降")}
 _TYPO_CHARS = "的和与或及其等中内外上下"
 
@@ -260,6 +260,29 @@ def _label_wrap(grids: dict, rng: random.Random) -> None:
         k = rng.randrange(1, len(label) - 1)
         label = label[:k] + "\n" + label[k:]
     grids[table][i][j] = label
+
+
+def _broken_total(grids: dict, tables: dict, rng: random.Random) -> None:
+    """A report that breaks its own identities: a printed total that does not add up (a row's
+    总计 in table 三, or a block's 总计 in table 四). The truth is what is printed: the cells
+    stay as printed, and nothing may be derived from the identity the table breaks."""
+    if rng.random() < 0.7:
+        grid = grids["requests"]
+        rows = _data_rows(grid)
+        k = rng.randrange(len(rows))
+        key = list(tables["requests"])[k]
+        printed = tables["requests"][key]["total"] + rng.choice([-1, 1]) * rng.randint(1, 9)
+        printed = abs(printed) if printed < 0 else printed
+        if printed == tables["requests"][key]["total"]:
+            printed += 1
+        grid[rows[k]][-1] = str(printed)
+        tables["requests"][key]["total"] = printed
+    else:
+        block = rng.choice(list(tables["appeals"]))
+        b = list(tables["appeals"]).index(block)
+        printed = tables["appeals"][block]["total"] + rng.randint(1, 9)
+        grids["appeals"][-1][b * 5 + 4] = str(printed)
+        tables["appeals"][block]["total"] = printed
 
 
 def _header_repeated(grids: dict, rng: random.Random) -> None:
@@ -373,8 +396,10 @@ def _plain_grid(parts: list) -> bool:
 def damage(grids: dict, tables: dict, kinds: list[str], rng: random.Random, layout: str = "") -> None:
     """Apply the damage kinds to the grids (in place); the ones that change the tables' shape last."""
     for kind in sorted(kinds, key=lambda k: ("sub_tables", "transposed").index(k) + 1
-                       if k in ("sub_tables", "transposed") else 0, reverse=False):
-        if kind == "lost_cell":
+                       if k in ("sub_tables", "transposed") else -1 if k == "broken_total" else 0):
+        if kind == "broken_total":
+            _broken_total(grids, tables, rng)
+        elif kind == "lost_cell":
             _lost_cell(grids, rng, flattened=layout == "flattened")
         elif kind in ("sub_tables", "transposed"):
             {"sub_tables": _sub_tables, "transposed": _transposed}[kind](grids, tables, rng)
@@ -444,7 +469,8 @@ def damage_case(case: int, salt: str = "") -> tuple[str, str, list[str], dict, s
     layout (flattened text included). `salt` draws another family of cases (seed sweeps)."""
     rng = random.Random(f"{salt}{case}" if salt else case)
     template = rng.choice(["2019", "2021"])
-    kinds = [DAMAGE_KINDS[case % len(DAMAGE_KINDS)]] if case % 3 else rng.sample(DAMAGE_KINDS, rng.randint(2, 3))
+    single = DAMAGE_KINDS[(case - case // 3 - 1) % len(DAMAGE_KINDS)]   # each kind in turn
+    kinds = [single] if case % 3 else rng.sample(DAMAGE_KINDS, rng.randint(2, 3))
     layout = rng.choice(DAMAGE_LAYOUTS)
     tables = random_tables(rng, template)
     text, fmt = damaged_report(tables, template, layout, kinds, rng)
