@@ -535,6 +535,22 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     return "".join(parts)
 
 
+def _header_lines(text: str, start: int, end: int, words: tuple[str, ...]) -> list[str]:
+    """The lines of text[start:end] made only of header words (and numbering): the column
+    headers, also those printed above each sub-table (`类别 数据 1 … 总计`), whose numbers
+    make `_first_value_line` stop before them."""
+    out = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        line = text[pos:line_end]
+        if _header_words(line, words) >= 2:
+            out.append(line)
+        pos = line_end + 1
+    return out
+
+
 def _first_value_line(text: str, pos: int, end: int) -> int:
     """Where the first line holding a value starts, from `pos` (the first row label found): the
     column header lies before it, also when a heading repeats the first row's label above the
@@ -576,8 +592,8 @@ def _transposed_columns(text: str, labels: list[tuple[str, tuple[str, ...]]], st
             values = values[:n]   # the last line: the narrative after the table is not part of it
         out[key] = values
         last_end = seg_end
-    if not any(len(v) == n for v in out.values()):
-        return None
+    if sum(1 for v in out.values() if v) < 2:
+        return None   # fewer than two labelled lines of values: not a transposed table
     return out, last_end
 
 
@@ -605,14 +621,15 @@ def _requests_transposed(table: TableResult, text: str, start: int, end: int, ro
     if 2 * sum(not r.optional for r in rows if r.key in {m.key for m in found}) < len(required):
         return False   # the rows' labels are not above the first values: not transposed
     found = _match_tolerantly(table, text, rows, start, first, found)
-    header = _header_order(text, found, [r.key for r in required])
-    if header is None:
-        return False
     spec = requests_template()
-    got = _transposed_columns(text, [(c.key, c.labels) for c in spec.columns], header[-1].end, end, len(header))
+    header = _header_order(text, found, [r.key for r in required])
+    got = _transposed_columns(text, [(c.key, c.labels) for c in spec.columns], found[-1].end, end, len(found))
     if got is None:
         return False
     lines, _ = got
+    if header is None:   # transposed, but the header's order is not proven: nothing is placed
+        header, lines = sorted(found, key=lambda m: m.start), {}
+        table.warn("header_order", "table printed transposed; the order of its header's labels is not proven")
     table.layout = "transposed"
     cols = tuple(c.key for c in spec.columns if c.key in lines or not c.optional)
     table.columns = cols
@@ -670,8 +687,10 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     table.layout = layout
     matches = _match_tolerantly(table, text, rows, start, end, matches)
     header_end = _first_value_line(text, matches[0].start, end)
+    header_lines = _header_lines(text, start, matches[-1].end, words)
     cols = tuple(c.key for c in spec.columns
-                 if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels))
+                 if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels)
+                 or any(_mentions(line, 0, len(line), lab) for line in header_lines for lab in c.labels))
     table.columns = cols
     if "total" not in cols:
         table.warn("no_total_column", "the table has no 总计 column; total is null")
