@@ -480,9 +480,14 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
 _LINE_TOKEN = re.compile(r"[^\s|]+")
 
 
+_ENUMERATED = re.compile(r"^[\s|#]*\d+\s*[.、．]")
+
+
 def _header_words(line: str, words: tuple[str, ...]) -> int:
     """How many header words a line made only of header words (and numbering, punctuation,
-    spaces, separators) holds; 0 for any other line."""
+    spaces, separators) holds; 0 for any other line, and for an enumerated row label (3.其他)."""
+    if _ENUMERATED.match(line):
+        return 0
     rest, n = squash(line), 0
     for w in words:
         if w in rest:
@@ -496,8 +501,8 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     """The text with table 三's column header blanked where it is printed again mid-table (after
     a page break, or above each sub-table), so that its 总计 / 其他 are not taken for row labels.
     A repeated header is a run of lines made only of header words, after the first values,
-    naming at least three applicant columns or holding two header words on one line (a lone
-    总计 may be a row's label). Offsets are kept (blanked with spaces)."""
+    naming at least three applicant columns, or holding two header words on one line, or three
+    lines or more (one header word a line: 类别, 数据1 … 总计); a lone 总计 may be a row's label. Offsets are kept (blanked with spaces)."""
     if not any(text.count(lab, start, end) > 1 for lab in applicants) and text.count("总计", start, end) < 3:
         return text   # no column named again (总计: the header's and the row's): the usual table
     spans: list[tuple[int, int]] = []
@@ -508,7 +513,7 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     def close() -> None:
         if block and seen_values and (sum(1 for lab in applicants
                                           if any(lab in squash(text[s:e]) for s, e, _ in block)) >= 3
-                                      or any(n >= 2 for _, _, n in block)):
+                                      or any(n >= 2 for _, _, n in block) or len(block) >= 3):
             spans.extend((s, e) for s, e, _ in block)
         block.clear()
 

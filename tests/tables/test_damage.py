@@ -42,9 +42,8 @@ def test_damage_no_wrong_value_is_certain_and_every_null_is_flagged(kind: str, s
     assert s["exact"] / (s["exact"] + s["flagged"]) > 0.85   # flattened text costs most (bench/damage.py)
 
 
-# (sub_tables: case 88, cell_per_line, a 3.其他 sub-table under a generic header is flagged, not read)
-@pytest.mark.parametrize("kind", ["change_words", "header_repeated", "label_typo", "label_wrap", "transposed",
-                                  "broken_total"])
+@pytest.mark.parametrize("kind", ["change_words", "header_repeated", "label_typo", "label_wrap", "sub_tables",
+                                  "transposed", "broken_total"])
 def test_damage_most_kinds_lose_nothing_outside_flattened_text(kind: str) -> None:
     """Outside flattened text these damages cost no cell at all."""
     for case in range(600):
