@@ -37,6 +37,8 @@ def _line(name: str, c: Counter, cases: int) -> str:
 def main(n_cases: int, salt: str = "") -> None:
     by_kind: dict[str, Counter] = defaultdict(Counter)
     by_layout: dict[str, Counter] = defaultdict(Counter)
+    flat: dict[str, Counter] = defaultdict(Counter)
+    n_flat: Counter = Counter()
     n_kind: Counter = Counter()
     n_layout: Counter = Counter()
     start = time.perf_counter()
@@ -48,6 +50,9 @@ def main(n_cases: int, salt: str = "") -> None:
         by_layout[layout].update(s)
         n_kind[name] += 1
         n_layout[layout] += 1
+        if layout == "flattened":
+            flat[name].update(s)
+            n_flat[name] += 1
     elapsed = time.perf_counter() - start
     head = f"{'':22s} {'cases':>6s} {'cells':>8s}   {'exact':>7s}   {'flagged':>7s}   {'unflagged':>6s}   {'wrong':>5s}"
     print(f"{n_cases} seeded cases{f' (salt {salt!r})' if salt else ''}, {elapsed:.1f} s ({1000 * elapsed / n_cases:.1f} ms/case)\n")
@@ -60,6 +65,9 @@ def main(n_cases: int, salt: str = "") -> None:
     print("\nper layout" + head[10:])
     for name in sorted(by_layout):
         print(_line(name, by_layout[name], n_layout[name]))
+    print("\nflattened text, per kind" + head[24:].replace(" cases", "cases", 1))
+    for name in sorted(flat):
+        print(_line(name, flat[name], n_flat[name]))
 
 
 if __name__ == "__main__":
