@@ -574,11 +574,11 @@ _DIGIT = re.compile(r"\d")
 
 
 def _transposed_columns(text: str, labels: list[tuple[str, tuple[str, ...]]], start: int, end: int,
-                        n: int) -> tuple[dict[str, tuple[str, ...]], int] | None:
+                        n: int, min_lines: int = 1) -> tuple[dict[str, tuple[str, ...]], int] | None:
     """The lines of a transposed table: each line label of `labels` (key, its labels) found in
     text[start:end], in the order printed, with its values (n of them, unless the layout lost
-    or ran cells together), and where the last one ends. None when no line label is followed
-    by n values."""
+    or ran cells together), and where the last one ends. None when fewer than `min_lines`
+    labelled lines hold values."""
     found = []
     for key, labs in labels:
         m = find_label(text, labs, None, start, end)
@@ -597,8 +597,8 @@ def _transposed_columns(text: str, labels: list[tuple[str, tuple[str, ...]]], st
             values = values[:n]   # the last line: the narrative after the table is not part of it
         out[key] = values
         last_end = seg_end
-    if sum(1 for v in out.values() if v) < 2:
-        return None   # fewer than two labelled lines of values: not a transposed table
+    if sum(1 for v in out.values() if v) < min_lines:
+        return None   # too few labelled lines of values: not a transposed table
     return out, last_end
 
 
@@ -628,7 +628,8 @@ def _requests_transposed(table: TableResult, text: str, start: int, end: int, ro
     found = _match_tolerantly(table, text, rows, start, first, found)
     spec = requests_template()
     header = _header_order(text, found, [r.key for r in required])
-    got = _transposed_columns(text, [(c.key, c.labels) for c in spec.columns], found[-1].end, end, len(found))
+    got = _transposed_columns(text, [(c.key, c.labels) for c in spec.columns], found[-1].end, end, len(found),
+                              min_lines=2)
     if got is None:
         return False
     lines, _ = got
