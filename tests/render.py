@@ -207,11 +207,14 @@ def _data_rows(grid: list[list[str]]) -> list[int]:
 
 
 def _lost_cell(grids: dict, rng: random.Random, flattened: bool = False) -> None:
-    """A cell lost in conversion: one value cell of one row disappears (the row gets shorter).
+    """A cell lost in conversion: one value cell of one row disappears (the row gets shorter),
+    never in the table a misprinted total is in (a misprint the layout lost cannot be seen).
 
     Not in table 二 of flattened text: with no boundary and no identity, a run that lost a
     cell is another valid run (`0 41 5` → `415` reads 4, 1, 5), which nothing can detect."""
     table = rng.choice(["requests", "requests", "appeals"] + ([] if flattened else ["proactive"]))
+    if grids.get("_broken", ("",))[0] == table:
+        table = "requests" if table == "appeals" else "appeals"   # (a misprint the layout then lost is unseen)
     grid = grids[table]
     if table == "appeals":
         del grid[-1][rng.randrange(len(grid[-1]))]
@@ -277,12 +280,14 @@ def _broken_total(grids: dict, tables: dict, rng: random.Random) -> None:
             printed += 1
         grid[rows[k]][-1] = str(printed)
         tables["requests"][key]["total"] = printed
+        grids["_broken"] = ("requests", rows[k])
     else:
         block = rng.choice(list(tables["appeals"]))
         b = list(tables["appeals"]).index(block)
         printed = tables["appeals"][block]["total"] + rng.randint(1, 9)
         grids["appeals"][-1][b * 5 + 4] = str(printed)
         tables["appeals"][block]["total"] = printed
+        grids["_broken"] = ("appeals", len(grids["appeals"]) - 1)
 
 
 def _header_repeated(grids: dict, rng: random.Random) -> None:
@@ -370,7 +375,7 @@ def _transposed(grids: dict, tables: dict, rng: random.Random) -> None:
         section: list[list[str]] = []
         ok = True
         for row in grids["proactive"] + [["<end>"]]:
-            if len(row) == 1:
+            if len(row) == 1 and (row[0] == "<end>" or row[0].startswith("第二十条")):
                 if section:
                     header, items = section[0], section[1:]
                     if any(len(r) != len(header) for r in items):
