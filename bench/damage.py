@@ -3,8 +3,8 @@
 Random valid tables of both templates (tests/render.py), rendered in every layout the engine
 reads and as a crawler's flattened text, damaged the way real layouts are (a lost cell, two
 cells run together, a typo or a wrap in a label, per-block sub-tables with headings, the header
-repeated mid-table, change words for 增/减, a transposed table), alone and combined; seeded, so
-every run prints the same figures. Each expected cell is exact, null and flagged, null without
+repeated mid-table, change words for 增/减, tables 二/三/四 transposed, a misprinted total), alone
+and combined; seeded, so every run prints the same figures. Each expected cell is exact, null and flagged, null without
 a flag, or wrong (a value given as certain that is not the printed one). Run:
 
     python bench/damage.py            # 3000 cases

@@ -3,7 +3,8 @@
 Random valid tables of both templates, rendered in every layout the engine reads (and as a
 crawler's flattened text), damaged the way real layouts are (tests/render.py: a lost cell,
 two cells run together, a typo or a wrap in a label, per-block sub-tables with headings, the
-header repeated mid-table, change words for 增/减, a transposed table), alone and combined.
+header repeated mid-table, change words for 增/减, tables 二/三/四 transposed, a misprinted 总计), alone
+and combined.
 """
 
 from __future__ import annotations
