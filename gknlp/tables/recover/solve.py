@@ -94,23 +94,29 @@ def _readings(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | No
             # one), so its true reading is not among the cuts and no cut is certain; it is left
             # out of the table's scoring, so it cannot steer the choice of the other rows.
             return raws, Status.UNCONFIRMED
-        raws = passing + _lost_blank_readings(pieces, kinds, row_check, {values_of(r) for r in passing})
+        lost = _lost_blank_readings(pieces, kinds, row_check, {values_of(r) for r in passing})
+        if lost is None:
+            return passing, Status.UNCONFIRMED   # a lost blank cannot be ruled out within the budget
+        raws = passing + lost
     return raws, Status.SOLVED if len(raws) == 1 else Status.AMBIGUOUS
 
 
 def _lost_blank_readings(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check,
-                         seen: set[tuple]) -> list[tuple[str, ...]]:
+                         seen: set[tuple]) -> list[tuple[str, ...]] | None:
     """Readings of the run as one cell short, a blank (or 0) cell lost in the flattening, that
     pass `check` and differ from the `seen` ones (their values).
 
     Why: a crawler drops a blank cell without a trace, and a run one cell short is then cut
     into the row's cells with one number split in two; now and then such a cut happens to
     satisfy the row's own sums. It is certain only when no reading with a lost blank fits as
-    well (a lost blank is read as 0, the value a blank count cell stands for)."""
+    well (a lost blank is read as 0, the value a blank count cell stands for). None when the
+    search ran out of budget (a lost blank cannot be ruled out)."""
     n = len(kinds)
     if n < 2 or len(set(kinds)) != 1:
         return []
     split = split_run(pieces, kinds[1:])
+    if not split.complete:
+        return None
     out: list[tuple[str, ...]] = []
     for cut in split.cells:
         for k in range(n):
@@ -270,7 +276,10 @@ def solve_appeals(table: TableResult) -> TableSolution:
         seen = {values_of(r) for r in split.cells}
         extra: list[tuple[str, ...]] = []
         for k in range(n):
-            for cut in _split_of(pieces, kinds[1:], _WithBlank(k, r5)).cells:
+            lost_split = _split_of(pieces, kinds[1:], _WithBlank(k, r5))
+            if not lost_split.complete:
+                broken = set(range(len(spec.blocks)))   # a lost blank cannot be ruled out: nothing certain
+            for cut in lost_split.cells:
                 reading = cut[:k] + ("0",) + cut[k:]
                 v = values_of(reading)
                 if v not in seen and all(r5(reading[:(b + 1) * width]) for b in range(len(spec.blocks))):
