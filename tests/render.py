@@ -190,7 +190,7 @@ def render_report(tables: dict, template: str, layout: str, rng: random.Random) 
 DAMAGE_LAYOUTS = LAYOUTS + ("flattened",)
 """Layouts of the damage bench: the round-trip ones, and crawled text with no cell boundary."""
 DAMAGE_KINDS = ("lost_cell", "run_together", "label_typo", "label_wrap", "sub_tables", "header_repeated",
-                "change_words", "transposed")
+                "change_words", "transposed", "broken_total")
 _CHANGE_WORDS = {1: ("增加", "增长", "上升"), -1: ("减少", "下降")}
 _TYPO_CHARS = "的和与或及其等中内外上下"
 
@@ -207,11 +207,14 @@ def _data_rows(grid: list[list[str]]) -> list[int]:
 
 
 def _lost_cell(grids: dict, rng: random.Random, flattened: bool = False) -> None:
-    """A cell lost in conversion: one value cell of one row disappears (the row gets shorter).
+    """A cell lost in conversion: one value cell of one row disappears (the row gets shorter),
+    never in the table a misprinted total is in (a misprint the layout lost cannot be seen).
 
     Not in table 二 of flattened text: with no boundary and no identity, a run that lost a
     cell is another valid run (`0 41 5` → `415` reads 4, 1, 5), which nothing can detect."""
     table = rng.choice(["requests", "requests", "appeals"] + ([] if flattened else ["proactive"]))
+    if grids.get("_broken", ("",))[0] == table:
+        table = "requests" if table == "appeals" else "appeals"   # (a misprint the layout then lost is unseen)
     grid = grids[table]
     if table == "appeals":
         del grid[-1][rng.randrange(len(grid[-1]))]
@@ -260,6 +263,31 @@ def _label_wrap(grids: dict, rng: random.Random) -> None:
         k = rng.randrange(1, len(label) - 1)
         label = label[:k] + "\n" + label[k:]
     grids[table][i][j] = label
+
+
+def _broken_total(grids: dict, tables: dict, rng: random.Random) -> None:
+    """A report that breaks its own identities: a printed total that does not add up (a row's
+    总计 in table 三, or a block's 总计 in table 四). The truth is what is printed: the cells
+    stay as printed, and nothing may be derived from the identity the table breaks."""
+    if rng.random() < 0.7:
+        grid = grids["requests"]
+        rows = _data_rows(grid)
+        k = rng.randrange(len(rows))
+        key = list(tables["requests"])[k]
+        printed = tables["requests"][key]["total"] + rng.choice([-1, 1]) * rng.randint(1, 9)
+        printed = abs(printed) if printed < 0 else printed
+        if printed == tables["requests"][key]["total"]:
+            printed += 1
+        grid[rows[k]][-1] = str(printed)
+        tables["requests"][key]["total"] = printed
+        grids["_broken"] = ("requests", rows[k])
+    else:
+        block = rng.choice(list(tables["appeals"]))
+        b = list(tables["appeals"]).index(block)
+        printed = tables["appeals"][block]["total"] + rng.randint(1, 9)
+        grids["appeals"][-1][b * 5 + 4] = str(printed)
+        tables["appeals"][block]["total"] = printed
+        grids["_broken"] = ("appeals", len(grids["appeals"]) - 1)
 
 
 def _header_repeated(grids: dict, rng: random.Random) -> None:
@@ -315,18 +343,68 @@ def _sub_tables(grids: dict, tables: dict, rng: random.Random) -> None:
 
 
 def _transposed(grids: dict, tables: dict, rng: random.Random) -> None:
-    """Table 四 transposed: one line per column, a value per block."""
-    blocks = list(tables["appeals"])
-    grid = [["", "行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"]]
-    for col, label in zip(tables["appeals"][blocks[0]], _APPEAL_HEADER):
-        grid.append([label] + [str(tables["appeals"][b][col]) for b in blocks])
-    grids["appeals"] = grid
+    """Tables printed with rows and columns swapped (each table in turn, at least one):
+    table 四 one line per column with a value per block; table 三 one line per applicant
+    column with a value per request row under a header of the row labels; table 二 each
+    section with its items (规章 …) as columns and one line per measure. The printed labels
+    (typos, wraps) are kept; a table already cut into sub-tables or with a short row is not
+    transposed (a real transposition prints one cell per place)."""
+    chosen = [t for t in ("appeals", "requests", "proactive") if rng.random() < 0.5] or [rng.choice(
+        ["appeals", "requests", "proactive"])]
+    done = grids.setdefault("_transposed", set())
+    if "appeals" in chosen:
+        blocks = list(tables["appeals"])
+        grid = [["", "行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"]]
+        for col, label in zip(tables["appeals"][blocks[0]], _APPEAL_HEADER):
+            grid.append([label] + [str(tables["appeals"][b][col]) for b in blocks])
+        grids["appeals"] = grid
+        done.add("appeals")
+    if "requests" in chosen and _plain_grid(grids["requests"]):
+        rows = [grids["requests"][i] for i in _data_rows(grids["requests"])]
+        width = len(APPLICANTS) + 1
+        if all(sum(map(_is_value, r)) == width for r in rows) and len(rows) == len(tables["requests"]):
+            labels = [max((c for c in r if not _is_value(c)), key=lambda c: r.index(c)) for r in rows]
+            heads = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+            grid = [["申请人情况"] + labels]
+            for j, head in enumerate(heads):
+                grid.append([head] + [[c for c in r if _is_value(c)][j] for r in rows])
+            grids["requests"] = grid
+            done.add("requests")
+    if "proactive" in chosen and _plain_grid(grids["proactive"]):
+        out: list[list[str]] = []
+        section: list[list[str]] = []
+        ok = True
+        for row in grids["proactive"] + [["<end>"]]:
+            if len(row) == 1 and (row[0] == "<end>" or row[0].startswith("第二十条")):
+                if section:
+                    header, items = section[0], section[1:]
+                    if any(len(r) != len(header) for r in items):
+                        ok = False
+                        break
+                    out.append(["信息内容"] + [r[0] for r in items])
+                    out += [[header[j]] + [r[j] for r in items] for j in range(1, len(header))]
+                section = []
+                if row[0] != "<end>":
+                    out.append(row)
+            else:
+                section.append(row)
+        if ok:
+            grids["proactive"] = out
+            done.add("proactive")
+
+
+def _plain_grid(parts: list) -> bool:
+    """A table still one grid (not cut into headed sub-tables)."""
+    return bool(parts) and isinstance(parts[0], list) and not (parts[0] and isinstance(parts[0][0], list))
 
 
 def damage(grids: dict, tables: dict, kinds: list[str], rng: random.Random, layout: str = "") -> None:
     """Apply the damage kinds to the grids (in place); the ones that change the tables' shape last."""
-    for kind in sorted(kinds, key=lambda k: k in ("sub_tables", "transposed")):
-        if kind == "lost_cell":
+    for kind in sorted(kinds, key=lambda k: ("sub_tables", "transposed").index(k) + 1
+                       if k in ("sub_tables", "transposed") else -1 if k == "broken_total" else 0):
+        if kind == "broken_total":
+            _broken_total(grids, tables, rng)
+        elif kind == "lost_cell":
             _lost_cell(grids, rng, flattened=layout == "flattened")
         elif kind in ("sub_tables", "transposed"):
             {"sub_tables": _sub_tables, "transposed": _transposed}[kind](grids, tables, rng)
@@ -389,18 +467,16 @@ def score_report(report, tables: dict) -> dict[str, int]:
     return out
 
 
-def damage_case(case: int) -> tuple[str, str, list[str], dict, str, str]:
+def damage_case(case: int, salt: str = "") -> tuple[str, str, list[str], dict, str, str]:
     """Seeded case `case`: (template, layout, damage kinds, the true tables, text, format).
 
-    Two cases in three apply one damage kind (in turn), the third two or three at once. A lost
-    cell is never applied to flattened text: with no cell boundary, a run that lost a cell is
-    another valid run, and the identities cannot tell it from a report that breaks its own
-    sums (real reports do); `bench/damage.py` prints that pairing apart, as a known limit."""
-    rng = random.Random(case)
+    Two cases in three apply one damage kind (in turn), the third two or three at once, in any
+    layout (flattened text included). `salt` draws another family of cases (seed sweeps)."""
+    rng = random.Random(f"{salt}{case}" if salt else case)
     template = rng.choice(["2019", "2021"])
-    kinds = [DAMAGE_KINDS[case % len(DAMAGE_KINDS)]] if case % 3 else rng.sample(DAMAGE_KINDS, rng.randint(2, 3))
-    layouts = LAYOUTS if "lost_cell" in kinds else DAMAGE_LAYOUTS
-    layout = rng.choice(layouts)
+    single = DAMAGE_KINDS[(case - case // 3 - 1) % len(DAMAGE_KINDS)]   # each kind in turn
+    kinds = [single] if case % 3 else rng.sample(DAMAGE_KINDS, rng.randint(2, 3))
+    layout = rng.choice(DAMAGE_LAYOUTS)
     tables = random_tables(rng, template)
     text, fmt = damaged_report(tables, template, layout, kinds, rng)
     return template, layout, kinds, tables, text, fmt

@@ -150,6 +150,9 @@ def row_tokens(segment: str) -> Tokens:
     return cut_row_tokens(segment)
 
 
+_LABEL_TAIL = re.compile(r"\s(\S+)\s*$")
+
+
 def cut_row_tokens(segment: str) -> Tokens:
     """Cut the text after a row label into cells.
 
@@ -169,9 +172,13 @@ def cut_row_tokens(segment: str) -> Tokens:
             continue
         if _SEP.search(line):
             delimited = True
-            pieces = [p.strip() for p in _SEP.split(line)]
+            raw = _SEP.split(line)
+            pieces = [p.strip() for p in raw]
             if li == 0:
-                pieces = pieces[1:]
+                # the label's cell, unless a value follows the label after a space (a PDF line
+                # that set the first value too close to the label: `1.属于国家秘密 0<tab>0…`)
+                tail = _LABEL_TAIL.search(raw[0])
+                pieces = ([tail.group(1)] if tail and is_value_token(tail.group(1)) else []) + pieces[1:]
                 if not any(pieces):
                     continue
             elif not any(pieces):

@@ -22,6 +22,7 @@ from gknlp.tables.align import (
 )
 from gknlp.tables.cells import Cell, is_value_token, parse_cell
 from gknlp.tables.templates import (
+    ProactiveTemplate,
     RowSpec,
     appeals_template,
     proactive_templates,
@@ -380,6 +381,58 @@ def _choose_template(text: str, start: int, end: int, year: int | None) -> str |
     return "2021" if (year or 0) >= 2021 else "2019"
 
 
+def _has_value(text: str, start: int, end: int) -> bool:
+    """A digit in text[start:end] (a value, also run into the next label in flattened text)."""
+    return _DIGIT.search(text, start, end) is not None
+
+
+def _proactive_transposed(table: TableResult, template: ProactiveTemplate, text: str, matches: list[LabelMatch],
+                          end: int) -> set[str]:
+    """Sections of table 二 printed transposed: the section's items (规章, 行政规范性文件 …) as
+    the header, with no value between them, then one line per measure (本年制发件数 …) with a
+    value per item; each line mapped by its label, each value by its item's place in the
+    header. Fills those rows; returns their keys (none when no section is laid out so)."""
+    specs = {r.key: r for r in template.rows}
+    groups: list[list[LabelMatch]] = []
+    for m in matches:
+        g = groups[-1] if groups else None
+        if g and specs[g[-1].key].columns == specs[m.key].columns and not _has_value(text, g[-1].end, m.start) \
+                and not any(find_label(text, template.column_labels.get(c, ()), None, g[-1].end, m.start)
+                            for c in specs[m.key].columns):
+            g.append(m)
+        else:
+            groups.append([m])
+    done: set[str] = set()
+    starts = [g[0].start for g in groups[1:]] + [end]
+    for g, seg_end in zip(groups, starts):
+        cols = specs[g[0].key].columns
+        labels = [(c, template.column_labels.get(c, ())) for c in cols]
+        found = [f.start for _, labs in labels if labs and (f := find_label(text, labs, None, g[-1].end, seg_end))]
+        first_label = min(found, default=None)
+        if first_label is None or _has_value(text, g[-1].end, first_label):
+            continue   # values follow the items: a section printed the usual way
+        got = _transposed_columns(text, labels, g[-1].end, seg_end, len(g))
+        if got is None and not _has_value(text, first_label, seg_end):
+            continue   # no value after the measures' labels: the next section's header, not this one's lines
+        lines = got[0] if got is not None else {}   # (values run together: the section is null and flagged)
+        table.layout = "transposed"
+        for i, m in enumerate(g):
+            cells = {c: parse_cell(lines[c][i]) if len(lines.get(c, ())) == len(g) else None for c in cols}
+            segment = "\t".join(lines[c][i] if len(lines.get(c, ())) == len(g) else "" for c in cols)
+            table.row_texts[m.key] = RowText(m.key, m, segment, row_tokens(segment), len(cols))
+            table.rows[m.key] = cells
+            done.add(m.key)
+        for c in cols:
+            if len(lines.get(c, ())) == len(g):
+                continue
+            table.warn("missing_cells" if c in lines else "column_not_found",
+                       f"column {c}: expected {len(g)} cells" + (f", {len(lines[c])} printed" if c in lines else ""),
+                       column=c)
+            for m in g:
+                table.provenance[f"{m.key}.{c}"] = Provenance.AMBIGUOUS
+    return done
+
+
 def extract_proactive(text: str, start: int, end: int, year: int | None = None, layout: str = "delimited") -> TableResult:
     """Table 二: template chosen by its header labels, then rows aligned."""
     table = TableResult("proactive", ocr=layout == "ocr")
@@ -404,7 +457,9 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
         return table
     table.layout = layout
     matches = _match_tolerantly(table, text, template.rows, start, end, matches)
-    _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text, matches, end)
+    transposed = _proactive_transposed(table, template, text, matches, end)
+    _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text,
+          [m for m in matches if m.key not in transposed], end)
     prev_end = start
     for m in matches:  # in text order
         for col in template.money_columns.get(m.key, ()):
@@ -420,9 +475,14 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
 _LINE_TOKEN = re.compile(r"[^\s|]+")
 
 
+_ENUMERATED = re.compile(r"^[\s|#]*\d+\s*[.、．]")
+
+
 def _header_words(line: str, words: tuple[str, ...]) -> int:
     """How many header words a line made only of header words (and numbering, punctuation,
-    spaces, separators) holds; 0 for any other line."""
+    spaces, separators) holds; 0 for any other line, and for an enumerated row label (3.其他)."""
+    if _ENUMERATED.match(line):
+        return 0
     rest, n = squash(line), 0
     for w in words:
         if w in rest:
@@ -436,8 +496,8 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     """The text with table 三's column header blanked where it is printed again mid-table (after
     a page break, or above each sub-table), so that its 总计 / 其他 are not taken for row labels.
     A repeated header is a run of lines made only of header words, after the first values,
-    naming at least three applicant columns or holding two header words on one line (a lone
-    总计 may be a row's label). Offsets are kept (blanked with spaces)."""
+    naming at least three applicant columns, or holding two header words on one line, or three
+    lines or more (one header word a line: 类别, 数据1 … 总计); a lone 总计 may be a row's label. Offsets are kept (blanked with spaces)."""
     if not any(text.count(lab, start, end) > 1 for lab in applicants) and text.count("总计", start, end) < 3:
         return text   # no column named again (总计: the header's and the row's): the usual table
     spans: list[tuple[int, int]] = []
@@ -448,7 +508,7 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     def close() -> None:
         if block and seen_values and (sum(1 for lab in applicants
                                           if any(lab in squash(text[s:e]) for s, e, _ in block)) >= 3
-                                      or any(n >= 2 for _, _, n in block)):
+                                      or any(n >= 2 for _, _, n in block) or len(block) >= 3):
             spans.extend((s, e) for s, e, _ in block)
         block.clear()
 
@@ -475,6 +535,22 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     return "".join(parts)
 
 
+def _header_lines(text: str, start: int, end: int, words: tuple[str, ...]) -> list[str]:
+    """The lines of text[start:end] made only of header words (and numbering): the column
+    headers, also those printed above each sub-table (`类别 数据 1 … 总计`), whose numbers
+    make `_first_value_line` stop before them."""
+    out = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        line = text[pos:line_end]
+        if _header_words(line, words) >= 2:
+            out.append(line)
+        pos = line_end + 1
+    return out
+
+
 def _first_value_line(text: str, pos: int, end: int) -> int:
     """Where the first line holding a value starts, from `pos` (the first row label found): the
     column header lies before it, also when a heading repeats the first row's label above the
@@ -492,6 +568,100 @@ def _first_value_line(text: str, pos: int, end: int) -> int:
 _DIGIT = re.compile(r"\d")
 
 
+def _transposed_columns(text: str, labels: list[tuple[str, tuple[str, ...]]], start: int, end: int,
+                        n: int, min_lines: int = 1) -> tuple[dict[str, tuple[str, ...]], int] | None:
+    """The lines of a transposed table: each line label of `labels` (key, its labels) found in
+    text[start:end], in the order printed, with its values (n of them, unless the layout lost
+    or ran cells together), and where the last one ends. None when fewer than `min_lines`
+    labelled lines hold values."""
+    found = []
+    for key, labs in labels:
+        m = find_label(text, labs, None, start, end)
+        if m is not None:
+            found.append((m.start, m.end, key))
+    found.sort()
+    out: dict[str, tuple[str, ...]] = {}
+    last_end = start
+    for i, (s0, e0, key) in enumerate(found):
+        if i + 1 < len(found) and found[i + 1][0] < e0:
+            return None   # one label inside another: the lines cannot be told apart
+        seg_end = found[i + 1][0] if i + 1 < len(found) else end
+        tokens = row_tokens(text[e0:seg_end])
+        values = tokens.values
+        if i + 1 == len(found) and tokens.delimited and len(values) > n and _own_line(text[e0:seg_end], n):
+            values = values[:n]   # the last line: the narrative after the table is not part of it
+        out[key] = values
+        last_end = seg_end
+    if sum(1 for v in out.values() if v) < min_lines:
+        return None   # too few labelled lines of values: not a transposed table
+    return out, last_end
+
+
+def _header_order(text: str, found: list[LabelMatch], order: list[str]) -> list[LabelMatch] | None:
+    """The header's labels as the values follow them: the printed order, which must be the
+    template's unless the header is one line (a multi-level header prints its labels level by
+    level, not in the columns' order). None when the order is not proven."""
+    found = sorted(found, key=lambda m: m.start)
+    if any(b.start < a.end for a, b in zip(found, found[1:])):
+        return None   # one label inside another
+    if [m.key for m in found] == [k for k in order if k in {m.key for m in found}]:
+        return found
+    if "\n" in text[found[0].start:found[-1].end]:
+        return None
+    return found
+
+
+def _requests_transposed(table: TableResult, text: str, start: int, end: int, rows: tuple[RowSpec, ...]) -> bool:
+    """Table 三 printed transposed: the request rows' labels as the header, one line per
+    applicant column (自然人 …, 总计) with a value per request row. Rows are mapped by the
+    header's labels, columns by each line's label. False when the text is not laid out so."""
+    first = _first_value_line(text, start, end)
+    required = [r for r in rows if not r.optional]
+    found = _match_rows(text, rows, start, first)   # (in the template's order, as the columns run)
+    if 2 * sum(not r.optional for r in rows if r.key in {m.key for m in found}) < len(required):
+        return False   # the rows' labels are not above the first values: not transposed
+    found = _match_tolerantly(table, text, rows, start, first, found)
+    spec = requests_template()
+    header = _header_order(text, found, [r.key for r in required])
+    got = _transposed_columns(text, [(c.key, c.labels) for c in spec.columns], found[-1].end, end, len(found),
+                              min_lines=2)
+    if got is None:
+        return False
+    lines, _ = got
+    if header is None:   # transposed, but the header's order is not proven: nothing is placed
+        header, lines = sorted(found, key=lambda m: m.start), {}
+        table.warn("header_order", "table printed transposed; the order of its header's labels is not proven")
+    table.layout = "transposed"
+    cols = tuple(c.key for c in spec.columns if c.key in lines or not c.optional)
+    table.columns = cols
+    keys = [m.key for m in header]
+    proven = {c: v for c, v in lines.items() if len(v) == len(keys)}
+    for i, m in enumerate(header):
+        cells = [proven[c][i] if c in proven else "" for c in cols]
+        segment = "\t".join(cells)
+        table.row_texts[m.key] = RowText(m.key, m, segment, row_tokens(segment), len(cols))
+        table.rows[m.key] = {c: parse_cell(v) if c in proven else None for c, v in zip(cols, cells)}
+    for c in cols:
+        if c in proven:
+            continue
+        if c in lines:
+            table.warn("missing_cells", f"column {c}: expected {len(keys)} cells, {len(lines[c])} printed",
+                       " ".join(lines[c])[:200], column=c)
+            table.lost[f"column {c}"] = Lost(tuple((k, c) for k in keys), lines[c])
+        else:
+            table.warn("column_not_found", f"column {c} not found", column=c)
+        for k in keys:
+            table.provenance[f"{k}.{c}"] = Provenance.AMBIGUOUS
+    for row in rows:
+        if not row.optional and row.key not in table.rows:
+            table.rows[row.key] = dict.fromkeys(cols)
+            table.warn("row_not_found", f"row {row.key} ({row.labels[0]}) not found", row=row.key)
+    if "total" not in cols:
+        for cells_ in table.rows.values():
+            cells_["total"] = None
+    return True
+
+
 def extract_requests(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
     """Table 三: 2019 or 2021 rows by their labels; columns by the header (总计, 小计)."""
     spec = requests_template()
@@ -501,6 +671,11 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
     words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
                          reverse=True))
+    table.template = template
+    if _requests_transposed(table, text, start, end, rows):
+        return table
+    table.warnings.clear()
+    table.labels.clear()
     text = _mask_repeated_headers(text, start, end, applicants, words)
     matches = _match_rows(text, rows, start, end)
     if not matches:
@@ -513,8 +688,10 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     table.layout = layout
     matches = _match_tolerantly(table, text, rows, start, end, matches)
     header_end = _first_value_line(text, matches[0].start, end)
+    header_lines = _header_lines(text, start, matches[-1].end, words)
     cols = tuple(c.key for c in spec.columns
-                 if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels))
+                 if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels)
+                 or any(_mentions(line, 0, len(line), lab) for line in header_lines for lab in c.labels))
     table.columns = cols
     if "total" not in cols:
         table.warn("no_total_column", "the table has no 总计 column; total is null")

@@ -52,6 +52,8 @@ class ProactiveTemplate:
     markers: tuple[str, ...]
     rows: tuple[RowSpec, ...]
     column_kinds: dict
+    column_labels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    """Column key → the labels of its line when the table is printed transposed."""
     money_columns: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     """Row key → its money columns (whose unit, 元 or 万元, is read per report)."""
 
@@ -101,7 +103,8 @@ def proactive_templates() -> tuple[ProactiveTemplate, ...]:
     data = _load("proactive.toml")
     kinds = dict(data.get("columns", {}))
     return tuple(ProactiveTemplate(t["name"], t["source"], tuple(t["markers"]),
-                                   tuple(_row(r) for r in t["rows"]), kinds)
+                                   tuple(_row(r) for r in t["rows"]), kinds,
+                                   {k: tuple(v) for k, v in t.get("column_labels", {}).items()})
                  for t in data["templates"])
 
 

@@ -69,7 +69,7 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             table.rows[key] = dict.fromkeys(cols)
             continue
         split = len(sol.pieces) != len(cols)   # cells cut from pieces, not one piece per cell
-        if len(sol.raws) == 1 and sol.status is not Status.GAVE_UP:   # one reading: every cell certain
+        if len(sol.raws) == 1 and sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED):   # one reading: certain
             parsed = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
             table.rows[key] = dict(parsed)
             for col, cell in parsed.items():
@@ -99,6 +99,8 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             gave_up = sol.status is Status.GAVE_UP
             code = "recovery_budget" if gave_up else "ambiguous_cells"
             what = ("too many readings to search; candidates seen" if gave_up else
+                    "no reading of the run satisfies the row's own sums (a lost or misprinted cell)"
+                    if sol.status is Status.UNCONFIRMED else
                     "several readings agree with the table's identities")
             table.warn(code, f"row {key}: {what}: {json.dumps(listed, ensure_ascii=False)}", " ".join(sol.pieces),
                        row=key)

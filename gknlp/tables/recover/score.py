@@ -27,6 +27,7 @@ __all__ = [
     "Indexed",
     "RowSolution",
     "Status",
+    "confirm_by_columns",
     "index_identities",
     "solve_rows",
     "values_of",
@@ -49,6 +50,7 @@ class Status(Enum):
     UNSPLIT = "unsplit"        # no reading at all
     GAVE_UP = "gave_up"        # too many readings to search
     FIXED = "fixed"            # read by the parser, taken as printed
+    UNCONFIRMED = "unconfirmed"   # no reading satisfies the row's own sums: a lost or misprinted cell
 
 
 @dataclass
@@ -59,6 +61,8 @@ class RowSolution:
     pieces: tuple[str, ...]
     raws: list[tuple[str, ...]]
     status: Status = Status.SOLVED
+    confirmed: frozenset[int] = frozenset()
+    """UNCONFIRMED rows: the cells (column indices) of the one cut that the column identities confirm."""
 
 
 @lru_cache(maxsize=1 << 14)
@@ -157,6 +161,31 @@ def solve_rows(rows: dict[str, RowSolution], identities: Sequence[Indexed],
         rows[k].raws = [rows[k].raws[i] for i in indices]
         rows[k].status = Status.SOLVED if len(rows[k].raws) == 1 else Status.AMBIGUOUS
     return best
+
+
+def confirm_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexed]) -> None:
+    """Mark the cells of UNCONFIRMED rows with one cut that the table's other identities confirm.
+
+    A row whose own sums hold in no cut lost a cell or misprints one (a report's 总计 column left
+    0): its one cut stands for the printed cells only where an identity across rows (a column's
+    R1, R2) reads the cell, can be assessed with the cells known, and holds; a cell that such an
+    identity breaks, or that none assesses, stays open."""
+    known = {k: values_of(s.raws[0]) for k, s in rows.items()
+             if len(s.raws) == 1 and s.status in (Status.SOLVED, Status.FIXED, Status.UNCONFIRMED)}
+    for key, sol in rows.items():
+        if sol.status is not Status.UNCONFIRMED or len(sol.raws) != 1:
+            continue
+        ok: set[int] = set()
+        bad: set[int] = set()
+        for ident in identities:
+            cells = ident.lhs + ident.rhs
+            mine = {ci for r, ci in cells if r == key}
+            if not mine or all(r == key for r, _ in cells):
+                continue   # not this row's, or the row's own sums (which no cut satisfies)
+            broken = _violated(ident, known)
+            if broken is not None:
+                (bad if broken else ok).update(mine)
+        sol.confirmed = frozenset(ok - bad)
 
 
 _FEW_COMBOS = 8

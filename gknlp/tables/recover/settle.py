@@ -12,6 +12,7 @@ settlement that would break one is undone: a derived value is exact or absent.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 
@@ -217,7 +218,7 @@ def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Ke
     if not found:
         return placed, set()
     extra = {k: v for k, (v, _) in found.items()}
-    if not _fits(cells.with_extra(extra), plan.sides):
+    if not _fits(cells.with_extra(extra), plan.sides) or not _printed_agree(table, cells, extra):
         return placed, set()
     for (row, col), (value, ident) in found.items():
         table.rows[row][col] = derived_cell(value)
@@ -225,6 +226,41 @@ def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Ke
         table.provenance[f"{row}.{col}"] = Provenance.DERIVED
         table.ambiguous.pop(f"{row}.{col}", None)
     return placed, set(found)
+
+
+def _printed_agree(table: TableResult, cells: _Cells, extra: dict[Key, int]) -> bool:
+    """Every lost row made whole by the derivation still reads as printed: its printed values,
+    in order, are its cells with some left out (lost) or neighbours run together. Otherwise
+    the table breaks an identity where it cannot be seen (a row's printed 总计 that does not
+    add up), and nothing derived from the identities is safe."""
+    for lost in table.lost.values():
+        row = [extra.get(k, cells.get(k)) for k in lost.cells]
+        if any(not isinstance(v, int) for v in row):
+            continue
+        if not _reads_as(tuple(lost.values), tuple(str(v) for v in row)):
+            return False
+    return True
+
+
+def _reads_as(printed: tuple[str, ...], row: tuple[str, ...]) -> bool:
+    """`printed` is `row` with cells left out or run together (consecutive cells' texts joined)."""
+    @functools.cache
+    def fit(i: int, j: int) -> bool:
+        if i == len(printed):
+            return True
+        if j == len(row):
+            return False
+        if fit(i, j + 1):   # row[j] was lost
+            return True
+        joined = ""
+        for k in range(j, len(row)):
+            joined += row[k]
+            if joined == printed[i] and fit(i + 1, k + 1):
+                return True
+            if len(joined) >= len(printed[i]):
+                break
+        return False
+    return fit(0, 0)
 
 
 def _verified(table: TableResult, plan: IdentityPlan, placed: set[Key], derived: set[Key]) -> bool:

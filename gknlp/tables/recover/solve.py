@@ -22,6 +22,7 @@ from gknlp.tables.recover.score import (
     Indexed,
     RowSolution,
     Status,
+    confirm_by_columns,
     index_identities,
     solve_rows,
     values_of,
@@ -56,7 +57,8 @@ class TableSolution:
         for col, cands in zip(columns, candidates, strict=True):
             if sol.status is Status.UNSPLIT or not cands:
                 out[col] = (None, [])
-            elif len(cands) == 1 and sol.status is not Status.GAVE_UP:
+            elif len(cands) == 1 and (sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED)
+                                      or columns.index(col) in sol.confirmed):
                 out[col] = (cands[0], cands)
             else:
                 out[col] = (None, cands)
@@ -85,11 +87,45 @@ def _readings(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | No
         return raws, Status.GAVE_UP
     if not raws:
         return [], Status.UNSPLIT
-    if row_check is not None and len(raws) > 1:
+    if row_check is not None:
         passing = [r for r in raws if row_check(r)]
-        if passing:
-            raws = passing
+        if not passing:
+            # No cut of the run makes the row's own sums hold: it lost a cell (or misprints
+            # one), so its true reading is not among the cuts and no cut is certain; it is left
+            # out of the table's scoring, so it cannot steer the choice of the other rows.
+            return raws, Status.UNCONFIRMED
+        lost = _lost_blank_readings(pieces, kinds, row_check, {values_of(r) for r in passing})
+        if lost is None:
+            return passing, Status.UNCONFIRMED   # a lost blank cannot be ruled out within the budget
+        raws = passing + lost
     return raws, Status.SOLVED if len(raws) == 1 else Status.AMBIGUOUS
+
+
+def _lost_blank_readings(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check,
+                         seen: set[tuple]) -> list[tuple[str, ...]] | None:
+    """Readings of the run as one cell short, a blank (or 0) cell lost in the flattening, that
+    pass `check` and differ from the `seen` ones (their values).
+
+    Why: a crawler drops a blank cell without a trace, and a run one cell short is then cut
+    into the row's cells with one number split in two; now and then such a cut happens to
+    satisfy the row's own sums. It is certain only when no reading with a lost blank fits as
+    well (a lost blank is read as 0, the value a blank count cell stands for). None when the
+    search ran out of budget (a lost blank cannot be ruled out)."""
+    n = len(kinds)
+    if n < 2 or len(set(kinds)) != 1:
+        return []
+    split = split_run(pieces, kinds[1:])
+    if not split.complete:
+        return None
+    out: list[tuple[str, ...]] = []
+    for cut in split.cells:
+        for k in range(n):
+            reading = cut[:k] + ("0",) + cut[k:]
+            v = values_of(reading)
+            if v not in seen and check(reading):
+                seen.add(v)
+                out.append(reading)
+    return out
 
 
 @lru_cache(maxsize=1 << 14)
@@ -172,6 +208,8 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     if any(s.status in (Status.SOLVED, Status.AMBIGUOUS) and len(s.raws) > 1 for s in rows.values()):
         identities = index_identities(requests_identities(template, cols, tuple(table.rows)), cols)
         solution.violations = solve_rows(rows, identities)
+    if any(s.status is Status.UNCONFIRMED for s in rows.values()):
+        confirm_by_columns(rows, index_identities(requests_identities(template, cols, tuple(table.rows)), cols))
     return solution
 
 
@@ -194,6 +232,20 @@ class _BlockSums:
         return bool(len(cells) % self.width) or _holds(_block_sums(), cells[-self.width:])
 
 
+@dataclass(frozen=True)
+class _WithBlank:
+    """`check` on a partial cut read with a blank cell ("0") inserted at position `at`."""
+
+    at: int
+    check: Check
+
+    def __call__(self, cells: tuple[str, ...]) -> bool:
+        if len(cells) < self.at:
+            return self.check(cells)
+        full = cells[:self.at] + ("0",) + cells[self.at:]
+        return self.check(full[:-1]) and self.check(full)
+
+
 def solve_appeals(table: TableResult) -> TableSolution:
     """Split table 四's fifteen cells; each block of five must satisfy R5 when any split can."""
     spec = appeals_template()
@@ -210,6 +262,7 @@ def solve_appeals(table: TableResult) -> TableSolution:
     r5 = _BlockSums(width)
     kinds = ("count",) * n
     split = _split_of(pieces, kinds, r5)
+    broken: set[int] = set()   # blocks whose R5 some kept split breaks
     if split.complete and not split.cells:
         # The report breaks R5 somewhere: keep the splits breaking it least (and one more).
         split = _split_of(pieces, kinds, None)
@@ -217,13 +270,31 @@ def solve_appeals(table: TableResult) -> TableSolution:
             bad = [sum(1 for b in range(len(spec.blocks)) if not r5(s[: (b + 1) * width])) for s in split.cells]
             limit = min(bad) + 1
             split = Split(tuple(s for s, v in zip(split.cells, bad) if v <= limit), True)
+            broken = {b for s in split.cells for b in range(len(spec.blocks)) if not r5(s[: (b + 1) * width])}
+    elif split.complete:
+        # a blank cell lost in the flattening may fit R5 as well (see `_lost_blank_readings`)
+        seen = {values_of(r) for r in split.cells}
+        extra: list[tuple[str, ...]] = []
+        for k in range(n):
+            lost_split = _split_of(pieces, kinds[1:], _WithBlank(k, r5))
+            if not lost_split.complete:
+                broken = set(range(len(spec.blocks)))   # a lost blank cannot be ruled out: nothing certain
+            for cut in lost_split.cells:
+                reading = cut[:k] + ("0",) + cut[k:]
+                v = values_of(reading)
+                if v not in seen and all(r5(reading[:(b + 1) * width]) for b in range(len(spec.blocks))):
+                    seen.add(v)
+                    extra.append(reading)
+        split = Split(split.cells + tuple(extra), True)
     raws = _dedupe(split.cells)
     status = Status.GAVE_UP if not split.complete else (Status.UNSPLIT if not raws else None)
     for bi, block in enumerate(spec.blocks):
-        # Blocks are cut from one run: a block is certain only when all full splits agree on it.
+        # Blocks are cut from one run: a block is certain only when all full splits agree on it,
+        # and none of them breaks its R5 (a lost or misprinted cell is in it or before it).
         block_raws = _dedupe(r[bi * width:(bi + 1) * width] for r in raws)
         rows[block] = RowSolution(block, pieces, block_raws,
-                                  status or (Status.SOLVED if len(block_raws) == 1 else Status.AMBIGUOUS))
+                                  status or (Status.UNCONFIRMED if bi in broken else
+                                             Status.SOLVED if len(block_raws) == 1 else Status.AMBIGUOUS))
     return TableSolution(rows, columns)
 
 
