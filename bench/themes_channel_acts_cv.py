@@ -83,8 +83,8 @@ def main() -> None:
     examples = load_annotations(ann, args.corpus or default_corpus_dir(),
                                 exclude_sources=held_out_sources(ann))
     labels = list(v.REQUIRED)
-    texts, Y, groups = v._matrix(examples, labels)
-    folds = v._folds(groups)
+    texts, Y, groups = v.label_matrix(examples, labels)
+    folds = v.body_folds(groups)
     current = features.channel_acts
     scores = {}
     for name, analyzer in (("first form", channel_acts_v1), ("current", current)):

@@ -60,7 +60,7 @@ class Change:
 
 
 def _label_files(annotations: Path) -> list[Path]:
-    return sorted(annotations.glob("labels_*.jsonl"))
+    return sorted(annotations.glob("labels*.jsonl"))  # as gknlp.themes.annotations finds them
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

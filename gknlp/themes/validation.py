@@ -17,14 +17,15 @@ from typing import Any
 
 from gknlp.themes.annotations import Example
 
-__all__ = ["REQUIRED", "oof_scores", "f1", "grouped_report", "compare", "learning_curve",
+__all__ = ["REQUIRED", "label_matrix", "body_folds", "oof_scores", "f1", "grouped_report", "compare", "learning_curve",
            "bootstrap_ci", "paired_difference"]
 
 REQUIRED = ("platform", "training", "interpretation", "assessment")
 FOLDS = 5
 
 
-def _matrix(examples: Sequence[Example], labels: Sequence[str]):
+def label_matrix(examples: Sequence[Example], labels: Sequence[str]):
+    """The examples' normalised texts, their 0/1 label matrix, and each one's issuing body."""
     import numpy as np
 
     from gknlp.themes.features import normalize_text
@@ -34,7 +35,8 @@ def _matrix(examples: Sequence[Example], labels: Sequence[str]):
     return texts, Y, [e.group for e in examples]
 
 
-def _folds(groups: Sequence[str], n: int = FOLDS) -> list[tuple[Any, Any]]:
+def body_folds(groups: Sequence[str], n: int = FOLDS) -> list[tuple[Any, Any]]:
+    """Cross-validation folds grouped by issuing body (a body's reports repeat paragraphs)."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
@@ -136,8 +138,8 @@ def paired_difference(examples: Sequence[Example], labels: Sequence[str],
                       per_label: bool = False, n: int = 1000, seed: int = 0) -> dict[str, Any]:
     """Macro-F1 (four themes) of B minus A on the same folds, with a 95 % interval from
     resampling bodies (paired: both models are scored on each resample)."""
-    texts, Y, groups = _matrix(examples, labels)
-    folds = _folds(groups)
+    texts, Y, groups = label_matrix(examples, labels)
+    folds = body_folds(groups)
     oofs = [oof_scores(texts, Y, groups, cfg, folds, seed) for cfg in (config_a, config_b)]
     return paired_from_scores(Y, groups, labels, oofs[0], oofs[1], folds, per_label, n, seed)
 
@@ -173,8 +175,8 @@ def compare(examples: Sequence[Example], labels: Sequence[str],
             scores: dict[str, Any] | None = None) -> dict[str, Any]:
     """Each configuration's grouped report, with per-label and with 0.5 thresholds
     (``scores``: filled with each configuration's out-of-fold scores)."""
-    texts, Y, groups = _matrix(examples, labels)
-    folds = _folds(groups)
+    texts, Y, groups = label_matrix(examples, labels)
+    folds = body_folds(groups)
     out = {}
     for name, cfg in configs.items():
         oof = oof_scores(texts, Y, groups, cfg, folds, seed)
@@ -195,8 +197,8 @@ def learning_curve(examples: Sequence[Example], labels: Sequence[str], config: M
     the bodies."""
     import numpy as np
 
-    texts, Y, groups = _matrix(examples, labels)
-    folds = _folds(groups)
+    texts, Y, groups = label_matrix(examples, labels)
+    folds = body_folds(groups)
     points = []
     for frac in fractions:
         oof = oof_scores(texts, Y, groups, config, folds, seed, frac)
@@ -243,8 +245,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                               "n_bodies": len({e.group for e in examples}),
                               "folds": FOLDS, "grouped_by": "issuing body",
                               "configs": compare(examples, labels, configs, scores=scores)}
-    _, Y, groups = _matrix(examples, labels)
-    folds = _folds(groups)
+    _, Y, groups = label_matrix(examples, labels)
+    folds = body_folds(groups)
     names = list(configs)
     result["paired"] = {
         "channel acts (chosen minus without)": paired_from_scores(
