@@ -265,6 +265,9 @@ def _assemble(d: Draft) -> None:
         for key in t.unresolved:
             t.warn("unsplit_cells", f"row {key}: cells run together and could not be split",
                    t.row_texts[key].segment.strip()[:200] if key in t.row_texts else None, row=key)
+        if blank := t.blank_cells():
+            t.warn("blank_cells", f"{len(blank)} cell(s) printed blank, given as null (not 0): "
+                   + ", ".join(blank[:8]) + (" …" if len(blank) > 8 else ""))
         report.warnings.extend(t.warnings)
     report.sections = {k: (s.to_dict() if s else None) for k, s in secs.items()}
     for k, s in secs.items():

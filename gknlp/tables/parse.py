@@ -131,6 +131,12 @@ class TableResult:
         self.warnings.append(ReportWarning(code, f"table {self.key}: {message}", raw,
                                            Where(table=self.key, row=row, column=column)))
 
+    def blank_cells(self) -> list[str]:
+        """The cells printed blank (``row.col``): null in the output, and not a 0 — a reader must
+        be told, since many reports leave a 0 blank and others leave an unknown one blank."""
+        return [f"{row}.{col}" for row, cols in self.rows.items() for col, cell in cols.items()
+                if cell is not None and cell.kind == "empty"]
+
     def info(self) -> dict[str, Any]:
         """How the table was read (`table_info.<table>`): template, layout, columns, printed text
         worth auditing, ambiguity, and the provenance of every value not read directly."""

@@ -306,3 +306,17 @@ def test_tables_table_warnings_are_typed_with_their_place() -> None:
     t = extract_requests(text, 0, len(text))
     assert t.warnings and all(isinstance(w, ReportWarning) and w.where.table == "requests" for w in t.warnings)
     assert {w.where.row for w in t.warnings if w.code == "row_not_found"} >= {"carried_in", "total"}
+
+
+def test_cells_printed_blank_are_null_and_named_in_a_warning() -> None:
+    # Seed 001 prints table 二's 本年废止件数 and its 处理决定数量/收费金额 cells blank: null, not 0, and said so.
+    from pathlib import Path
+
+    from gknlp.pipeline import extract
+
+    seed = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples" / "001_e5b1ce5c85f07eb5.txt"
+    report = extract(seed, themes=False, counts=False)
+    assert report.tables["proactive"]["rules"]["repealed"] is None
+    assert [(w.code, w.message) for w in report.warnings if w.code == "blank_cells"] == [
+        ("blank_cells", "table proactive: 6 cell(s) printed blank, given as null (not 0): rules.repealed, "
+         "normative_docs.repealed, licensing.decisions, penalty.decisions, enforcement.decisions, fees.amount_wan_yuan")]
