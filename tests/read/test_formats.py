@@ -35,6 +35,21 @@ SEED = SAMPLES / "000_f6f884fffa850788.txt"
     ("a.png", b"\x89PNG\r\n\x1a\n", "image"),
     ("scan", b"\xff\xd8\xff\xe0", "image"),
     ("a.txt", "一、总体情况".encode(), "txt"),
+    # what the first bytes prove comes before the name (misnamed crawled attachments)
+    ("a.doc", b"<html><body><p>x</p></body></html>", "html"),
+    ("a.doc", b"{\\rtf1\\ansi\\ansicpg936 x}", "rtf"),
+    ("a.rtf", b"\xef\xbb\xbf{\\rtf1 x}", "rtf"),
+    ("a.pdf", b"<!DOCTYPE html><html><title>404</title>", "html"),
+    ("a.doc", b"PK\x03\x04" + bytes(20), "docx"),
+    ("a.md", b"<html>x</html>", "md"),
+    ("a.txt", "PK大学".encode(), "txt"),
+    ("a.doc", b"garbage", "doc"),
+    ("a.doc", b'<?xml version="1.0"?><?mso-application progid="Word.Document"?><w:wordDocument>', "wordml"),
+    ("a.xml", b'<?xml version="1.0"?><pkg:package xmlns:pkg="x">', "wordml"),
+    ("a.html", b'<?xml version="1.0"?><html><body>', "html"),
+    ("a.doc", b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="x"\r\n', "mht"),
+    ("a.mht", b"From: <Saved by Windows Internet Explorer>\r\nContent-Type: text/html\r\n", "mht"),
+    ("a.txt", "From: 县政府办公室\n一、总体情况".encode(), "txt"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_files_format_by_magic_or_suffix(name: str, head: bytes, fmt: str) -> None:
     assert format_of(name, head) == fmt

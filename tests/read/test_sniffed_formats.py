@@ -13,36 +13,12 @@ import pytest
 from gknlp.pipeline import extract
 from gknlp.read import read_bytes
 from gknlp.read.document import ReadError
-from gknlp.read.files import format_of
 from gknlp.read.rtf import rtf_to_text
 from gknlp.read.wordml import wordml_to_text
 from gknlp.report.sections import SECTION_KEYS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
 SEED = SAMPLES / "002_a5e157a962f88d8f.txt"
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-@pytest.mark.parametrize(("name", "head", "fmt"), [
-    ("a.doc", b"<html><body><p>x</p></body></html>", "html"),
-    ("a.doc", b"{\\rtf1\\ansi\\ansicpg936 x}", "rtf"),
-    ("a.rtf", b"\xef\xbb\xbf{\\rtf1 x}", "rtf"),
-    ("a.pdf", b"<!DOCTYPE html><html><title>404</title>", "html"),
-    ("a.doc", b"PK\x03\x04" + bytes(20), "docx"),
-    ("a.wps", _OLE + bytes(8), "wps"),
-    ("a.doc", _OLE + bytes(8), "doc"),
-    ("a.md", b"<html>x</html>", "md"),
-    ("a.txt", "PK大学".encode(), "txt"),
-    ("a.doc", b"garbage", "doc"),
-    ("a.doc", b'<?xml version="1.0"?><?mso-application progid="Word.Document"?><w:wordDocument>', "wordml"),
-    ("a.xml", b'<?xml version="1.0"?><pkg:package xmlns:pkg="x">', "wordml"),
-    ("a.html", b'<?xml version="1.0"?><html><body>', "html"),
-    ("a.doc", b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="x"\r\n', "mht"),
-    ("a.mht", b"From: <Saved by Windows Internet Explorer>\r\nContent-Type: text/html\r\n", "mht"),
-    ("a.txt", "From: 县政府办公室\n一、总体情况".encode(), "txt"),
-], ids=lambda v: v if isinstance(v, str) else None)
-def test_format_is_what_the_bytes_prove_before_the_name(name: str, head: bytes, fmt: str) -> None:
-    assert format_of(name, head) == fmt
 
 
 def test_a_misnamed_file_is_read_by_its_content_with_a_warning() -> None:
