@@ -98,6 +98,23 @@ def test_damage_lost_cell_in_flattened_text_is_never_a_certain_wrong_value(seed:
     assert score_report(report, tables)["wrong"] == 0
 
 
+def test_damage_lost_total_whose_cut_sums_by_chance_is_never_certain() -> None:
+    """bench/damage.py case 2269 (flattened text): 0 23 0 2933 316 0 lost its 总计 3272 and ran
+    as 023029333160, which cuts as 0|2|30|2|93|33|160 and sums; the big rows give up (too many
+    cuts), so no column identity can check the row. A reading with a lost cell fits as well:
+    the row is null and flagged (ambiguous), never the chance cut."""
+    _, layout, kinds, tables, text, fmt = damage_case(2269)
+    assert (layout, kinds) == ("flattened", ["lost_cell"])
+    report = extract_text(text, fmt=fmt, themes=False, counts=False)
+    info = {t.key: t.info() for t in report.table_results}["requests"]
+    row = report.tables["requests"]["unprocessed_publication"]
+    assert set(row.values()) == {None}
+    assert all(info["provenance"][f"unprocessed_publication.{c}"] == "ambiguous" for c in row)
+    assert any(w.code == "ambiguous_cells" and "unprocessed_publication" in w.message
+               and "no identity across rows can check it" in w.message for w in report.warnings)
+    assert score_report(report, tables)["wrong"] == 0
+
+
 def _report_from_grids(grids: dict, layout: str):
     from render import _render_parts
 

@@ -69,7 +69,7 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             table.rows[key] = dict.fromkeys(cols)
             continue
         split = len(sol.pieces) != len(cols)   # cells cut from pieces, not one piece per cell
-        if len(sol.raws) == 1 and sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED):   # one reading: certain
+        if len(sol.raws) == 1 and sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED):   # one reading: certain
             parsed = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
             table.rows[key] = dict(parsed)
             for col, cell in parsed.items():
@@ -101,6 +101,9 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             what = ("too many readings to search; candidates seen" if gave_up else
                     "no reading of the run satisfies the row's own sums (a lost or misprinted cell)"
                     if sol.status is Status.UNCONFIRMED else
+                    "its cut satisfies the row's own sums, but no identity across rows can check it "
+                    "(a run that lost a cell may fit as well)"
+                    if sol.status is Status.UNCHECKED else
                     "several readings agree with the table's identities")
             table.warn(code, f"row {key}: {what}: {json.dumps(listed, ensure_ascii=False)}", " ".join(sol.pieces),
                        row=key)

@@ -9,7 +9,7 @@ several open rows reach tens of thousands).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -28,6 +28,7 @@ __all__ = [
     "RowSolution",
     "Status",
     "confirm_by_columns",
+    "check_by_columns",
     "index_identities",
     "solve_rows",
     "values_of",
@@ -51,6 +52,7 @@ class Status(Enum):
     GAVE_UP = "gave_up"        # too many readings to search
     FIXED = "fixed"            # read by the parser, taken as printed
     UNCONFIRMED = "unconfirmed"   # no reading satisfies the row's own sums: a lost or misprinted cell
+    UNCHECKED = "unchecked"   # its cut satisfies its own sums, but no identity across rows can check it
 
 
 @dataclass
@@ -62,7 +64,8 @@ class RowSolution:
     raws: list[tuple[str, ...]]
     status: Status = Status.SOLVED
     confirmed: frozenset[int] = frozenset()
-    """UNCONFIRMED rows: the cells (column indices) of the one cut that the column identities confirm."""
+    """UNCONFIRMED / UNCHECKED rows: the cells (column indices) that the column identities confirm
+    (UNCHECKED: that some identity across rows assesses)."""
 
 
 @lru_cache(maxsize=1 << 14)
@@ -186,6 +189,62 @@ def confirm_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexe
             if broken is not None:
                 (bad if broken else ok).update(mine)
         sol.confirmed = frozenset(ok - bad)
+
+
+def _known_cells(rows: dict[str, RowSolution]) -> dict[str, tuple[Value, ...]]:
+    """Per row, the values every surviving reading agrees on (None where they differ or the row
+    gave up; an UNCONFIRMED row only in its confirmed cells)."""
+    known: dict[str, tuple[Value, ...]] = {}
+    for key, sol in rows.items():
+        if not sol.raws or sol.status in (Status.GAVE_UP, Status.UNSPLIT):
+            continue
+        readings = [values_of(r) for r in sol.raws]
+        vals = [v[0] if all(x == v[0] for x in v) else None for v in zip(*readings)]
+        if sol.status in (Status.UNCONFIRMED, Status.UNCHECKED):
+            vals = [v if i in sol.confirmed else None for i, v in enumerate(vals)]
+        known[key] = tuple(vals)
+    return known
+
+
+def check_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexed],
+                     disputed: Callable[[RowSolution], frozenset[int] | None]) -> None:
+    """Leave open the cells of rows cut from a run that a reading with a lost cell disputes and
+    no identity across rows can check.
+
+    Why: a cut confirmed by the row's own sums alone may be a chance fit of a run that lost a
+    cell (`023029333160`, a lost 3272 总计, cuts as 0|2|30|2|93|33|160, which sums): a lost 总计
+    leaves no sum to check at all, so a reading with a lost cell fits as well. `disputed(row)`
+    gives the cells (column indices) on which such a reading differs from the cut (None: the
+    search ran out of budget, every cell). A disputed cell stands only if an identity across
+    rows (a column's R1, R2) reads it, can be assessed with the cells known (none can when a
+    row it reads gave up or is blank) and holds, and none such breaks; otherwise the row
+    becomes UNCHECKED and the cell null and flagged."""
+    cut = [k for k, s in rows.items() if s.status in (Status.SOLVED, Status.AMBIGUOUS) and s.raws
+           and s.pieces and len(s.pieces) != len(s.raws[0])]
+    if not cut:
+        return
+    known = _known_cells(rows)
+    for key in cut:
+        sol = rows[key]
+        width = len(sol.raws[0])
+        ok: set[int] = set()
+        bad: set[int] = set()
+        for ident in identities:
+            cells = ident.lhs + ident.rhs
+            mine = {ci for r, ci in cells if r == key}
+            if not mine or all(r == key for r, _ in cells):
+                continue
+            broken = _violated(ident, known)
+            if broken is not None:
+                (bad if broken else ok).update(mine)
+        checked = ok - bad
+        if len(checked) == width:
+            continue
+        doubt = disputed(sol)
+        open_cells = set(range(width)) - checked if doubt is None else set(doubt) - checked
+        if open_cells:
+            sol.status = Status.UNCHECKED
+            sol.confirmed = frozenset(set(range(width)) - open_cells)
 
 
 _FEW_COMBOS = 8

@@ -17,11 +17,12 @@ from functools import cache, lru_cache
 from gknlp.tables.cells import parse_cell
 from gknlp.tables.identities import appeals_identities, requests_identities
 from gknlp.tables.parse import TableResult
-from gknlp.tables.recover.runs import Split, split_run, value_run
+from gknlp.tables.recover.runs import MAX_STEPS, Split, split_run, value_run
 from gknlp.tables.recover.score import (
     Indexed,
     RowSolution,
     Status,
+    check_by_columns,
     confirm_by_columns,
     index_identities,
     solve_rows,
@@ -57,7 +58,7 @@ class TableSolution:
         for col, cands in zip(columns, candidates, strict=True):
             if sol.status is Status.UNSPLIT or not cands:
                 out[col] = (None, [])
-            elif len(cands) == 1 and (sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED)
+            elif len(cands) == 1 and (sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED)
                                       or columns.index(col) in sol.confirmed):
                 out[col] = (cands[0], cands)
             else:
@@ -83,6 +84,23 @@ def _readings(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check | No
     """A run's distinct splits, those passing `row_check` when any does, and the row's status."""
     split = split_run(pieces, kinds, check)
     raws = _dedupe(split.cells)
+    if not split.complete and isinstance(row_check, _RowSums):
+        # too many cuts to list them all: list only those whose own 总计 holds (`_sum_cuts`)
+        own = _own_sums(row_check.template, row_check.cols)
+        summed = _sum_cuts(pieces, kinds, own)
+        if summed:
+            extra: list[tuple[str, ...]] = []
+            seen = {values_of(r) for r in summed}
+            for k in range(len(kinds)):
+                more = _sum_cuts(pieces, kinds, own, k)
+                if more is None:
+                    return list(summed), Status.UNCONFIRMED   # a lost blank cannot be ruled out
+                for r in more:
+                    if values_of(r) not in seen:
+                        seen.add(values_of(r))
+                        extra.append(r)
+            found = list(summed) + extra
+            return found, Status.SOLVED if len(found) == 1 else Status.AMBIGUOUS
     if not split.complete:
         return raws, Status.GAVE_UP
     if not raws:
@@ -172,6 +190,150 @@ def _own_sums(template: str, cols: tuple[str, ...]) -> tuple[Indexed, ...]:
     return tuple(i for i in idents if all(r == "row" for r, _ in i.lhs + i.rhs))
 
 
+_COUNT_CELL_DIGITS = 8
+
+
+def _sum_cuts(pieces: tuple[str, ...], kinds: tuple[str, ...], own: Sequence[Indexed],
+              blank_at: int | None = None, max_steps: int = MAX_STEPS) -> tuple[tuple[str, ...], ...] | None:
+    """The cuts of a run of plain digits into table 三's cells whose own sums all hold, found by
+    choosing the 总计 (the last cell) first and cutting the rest with their sum bounded by it;
+    `blank_at`: a lost blank read as "0" at that cell (it takes no digits).
+
+    Why: a long run (big counts, `73092408110311437214212844557777`) has more cuts than
+    `split_run` may list, so its row gave up and no identity across rows could read it; the
+    cuts whose 总计 holds are few and found quickly. None when the run is not one piece of
+    plain digits, the 总计 is not the last cell summing the others, or the budget ran out."""
+    n = len(kinds)
+    if len(pieces) != 1 or not pieces[0].isascii() or not pieces[0].isdigit() or set(kinds) != {"count"}:
+        return None
+    total_sum = next((i for i in own if len(i.lhs) == 1 and i.lhs[0][1] == n - 1
+                      and all(ci != n - 1 for _, ci in i.rhs)), None)
+    if total_sum is None:
+        return None
+    addends = {ci for _, ci in total_sum.rhs}
+    run = pieces[0]
+    slots = [k for k in range(n - 1) if k != blank_at]
+    out: list[tuple[str, ...]] = []
+    steps = 0
+    cells: list[str] = []
+
+    def fits(text: str) -> bool:
+        return text == "0" or (text[0] != "0" and len(text) <= _COUNT_CELL_DIGITS)
+
+    def rec(pos: int, si: int, acc: int, total: int, end: int) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > max_steps:
+            raise _Budget
+        left = end - pos
+        m = len(slots) - si
+        if m == 0:
+            if left == 0 and acc == total:
+                full = dict(zip(slots, cells))
+                if blank_at is not None:
+                    full[blank_at] = "0"
+                reading = tuple(full[k] for k in range(n - 1)) + (run[end:],)
+                if _holds_values(own, values_of(reading)):
+                    out.append(reading)
+            return
+        if left < m or left > _COUNT_CELL_DIGITS * m:
+            return
+        least = -(-left // m)   # some cell takes at least this many digits
+        if all(slots[j] in addends for j in range(si, len(slots))) and least > 1 and acc + 10 ** (least - 1) > total:
+            return
+        for size in range(1, min(_COUNT_CELL_DIGITS, left) + 1):
+            text = run[pos:pos + size]
+            if not fits(text):
+                break
+            v = int(text)
+            nxt = acc + v if slots[si] in addends else acc
+            if nxt > total:
+                break
+            cells.append(text)
+            rec(pos + size, si + 1, nxt, total, end)
+            cells.pop()
+
+    try:
+        for size in range(1, min(_COUNT_CELL_DIGITS, len(run)) + 1):
+            text = run[len(run) - size:]
+            if fits(text):
+                rec(0, 0, 0, int(text), len(run) - size)
+    except _Budget:
+        return None
+    return tuple(_dedupe(out))
+
+
+class _Budget(Exception):
+    pass
+
+
+@lru_cache(maxsize=1 << 12)
+def _lost_cell_readings(pieces: tuple[str, ...], kinds: tuple[str, ...],
+                        own: tuple[Indexed, ...]) -> tuple[tuple[Decimal | None, ...], ...] | None:
+    """The values of the run read as one cell short, a cell of any value lost in the flattening,
+    whose own sums hold with the lost cell derived from them (a whole number, not negative;
+    None in it when no own sum reads it). None when the search ran out of budget."""
+    n = len(kinds)
+    if n < 2:
+        return ()
+    split = split_run(pieces, kinds[1:])
+    if not split.complete:
+        return None
+    out: set[tuple[Decimal | None, ...]] = set()
+    for cut in split.cells:
+        vals = values_of(cut)
+        if any(v is None for v in vals):
+            continue
+        for k in range(n):
+            reading = list(vals[:k]) + [None] + list(vals[k:])
+            lost = _derive(own, reading, k)
+            if lost is False:
+                continue
+            reading[k] = lost if isinstance(lost, Decimal) else None
+            if lost is None or _holds_values(own, reading):
+                out.add(tuple(reading))
+    return tuple(out)
+
+
+def _derive(own: Sequence[Indexed], vals: list[Decimal | None], k: int) -> Decimal | bool | None:
+    """Cell `k` as the row's own sums give it (the others known); False when they give no whole
+    number at least 0; None when no own sum reads it."""
+    for ident in own:
+        lhs = [i for _, i in ident.lhs]
+        rhs = [i for _, i in ident.rhs]
+        if k not in lhs and k not in rhs:
+            continue
+        left = sum((vals[i] or Decimal(0) for i in lhs if i != k), Decimal(0))
+        right = sum((vals[i] or Decimal(0) for i in rhs if i != k), Decimal(0))
+        v = (right - left) if k in lhs else (left - right)
+        if k in lhs and k in rhs:
+            continue
+        return v if v >= 0 and v == v.to_integral_value() else False
+    return None
+
+
+def _holds_values(own: Sequence[Indexed], vals: Sequence[Decimal | None]) -> bool:
+    for ident in own:
+        lhs = [vals[i] for _, i in ident.lhs]
+        rhs = [vals[i] for _, i in ident.rhs]
+        if any(v is None for v in lhs + rhs):
+            continue
+        if sum(filter(None, lhs), Decimal(0)) != sum(filter(None, rhs), Decimal(0)):
+            return False
+    return True
+
+
+def _disputed(pieces: tuple[str, ...], kinds: tuple[str, ...], own: tuple[Indexed, ...],
+              cut: tuple[str, ...]) -> frozenset[int] | None:
+    """The cells on which a reading of the run with a lost cell (`_lost_cell_readings`) differs
+    from `cut`; None when that search ran out of budget."""
+    found = _lost_cell_readings(pieces, kinds, own)
+    if found is None:
+        return None
+    mine = values_of(cut)
+    return frozenset(i for alt in found for i, (a, b) in enumerate(zip(alt, mine)) if a != b)
+
+
 @dataclass(frozen=True)
 class _RowSums:
     """A table 三 row's own sums, as a preference between its readings."""
@@ -210,6 +372,10 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
         solution.violations = solve_rows(rows, identities)
     if any(s.status is Status.UNCONFIRMED for s in rows.values()):
         confirm_by_columns(rows, index_identities(requests_identities(template, cols, tuple(table.rows)), cols))
+    if row_check is not None:
+        own = _own_sums(template, cols)
+        check_by_columns(rows, index_identities(requests_identities(template, cols, tuple(table.rows)), cols),
+                         lambda sol: _disputed(sol.pieces, tuple(kinds), own, sol.raws[0]))
     return solution
 
 
