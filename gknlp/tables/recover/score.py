@@ -178,17 +178,24 @@ def confirm_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexe
     for key, sol in rows.items():
         if sol.status is not Status.UNCONFIRMED or len(sol.raws) != 1:
             continue
-        ok: set[int] = set()
-        bad: set[int] = set()
-        for ident in identities:
-            cells = ident.lhs + ident.rhs
-            mine = {ci for r, ci in cells if r == key}
-            if not mine or all(r == key for r, _ in cells):
-                continue   # not this row's, or the row's own sums (which no cut satisfies)
-            broken = _violated(ident, known)
-            if broken is not None:
-                (bad if broken else ok).update(mine)
-        sol.confirmed = frozenset(ok - bad)
+        sol.confirmed = frozenset(_held_by_columns(key, identities, known))
+
+
+def _held_by_columns(key: str, identities: Sequence[Indexed], known: dict[str, tuple[Value, ...]]) -> set[int]:
+    """The cells (column indices) of row `key` that an identity across rows reads, can assess
+    with the `known` cells, and finds holding, less those that such an identity breaks (the
+    row's own sums are left out: they are what the cut was chosen by)."""
+    ok: set[int] = set()
+    bad: set[int] = set()
+    for ident in identities:
+        cells = ident.lhs + ident.rhs
+        mine = {ci for r, ci in cells if r == key}
+        if not mine or all(r == key for r, _ in cells):
+            continue
+        broken = _violated(ident, known)
+        if broken is not None:
+            (bad if broken else ok).update(mine)
+    return ok - bad
 
 
 def _known_cells(rows: dict[str, RowSolution]) -> dict[str, tuple[Value, ...]]:
@@ -227,17 +234,7 @@ def check_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexed]
     for key in cut:
         sol = rows[key]
         width = len(sol.raws[0])
-        ok: set[int] = set()
-        bad: set[int] = set()
-        for ident in identities:
-            cells = ident.lhs + ident.rhs
-            mine = {ci for r, ci in cells if r == key}
-            if not mine or all(r == key for r, _ in cells):
-                continue
-            broken = _violated(ident, known)
-            if broken is not None:
-                (bad if broken else ok).update(mine)
-        checked = ok - bad
+        checked = _held_by_columns(key, identities, known)
         if len(checked) == width:
             continue
         doubt = disputed(sol)

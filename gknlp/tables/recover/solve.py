@@ -172,15 +172,7 @@ def _row_solution(key: str, segment: str, kinds: Sequence[str], check: Check | N
 
 def _holds(idents: Sequence[Indexed], cells: tuple[str, ...]) -> bool:
     """The identities on one row's (or block's) cells hold, or cannot be assessed (a blank)."""
-    vals = values_of(cells)
-    for ident in idents:
-        lhs = [vals[i] for _, i in ident.lhs]
-        rhs = [vals[i] for _, i in ident.rhs]
-        if any(v is None for v in lhs + rhs):
-            continue
-        if sum(filter(None, lhs), Decimal(0)) != sum(filter(None, rhs), Decimal(0)):
-            return False
-    return True
+    return _holds_values(idents, values_of(cells))
 
 
 @cache
@@ -313,6 +305,7 @@ def _derive(own: Sequence[Indexed], vals: list[Decimal | None], k: int) -> Decim
 
 
 def _holds_values(own: Sequence[Indexed], vals: Sequence[Decimal | None]) -> bool:
+    """`_holds` on values already read (a reading with a lost cell filled in)."""
     for ident in own:
         lhs = [vals[i] for _, i in ident.lhs]
         rhs = [vals[i] for _, i in ident.rhs]
