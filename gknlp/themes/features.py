@@ -212,12 +212,16 @@ def body_cues(doc: str) -> list[str]:
 # --------------------------------------------------------------------------- channel acts
 #
 # Whether a paragraph builds or runs a disclosure channel (platform, rule P1), only publishes
-# through one (P2) or checks one (P3 -> assessment) is said within a sentence: a channel word
-# next to a verb. Words and character grams lose which verb goes with which channel, so these
-# features keep it (terms: data/themes/channel_acts.json).
+# through one (P2) or checks one (P3 -> assessment), and whether it checks the disclosure work
+# itself (assessment, A1-A3) rather than some other content, is said within a sentence: an
+# object next to a verb. Words and character grams lose which verb goes with which object, so
+# these features keep it. One engine reads every frame (anchor terms, masks, kinds of acts)
+# from data/themes/channel_acts.json.
 
 _SENTENCE = re.compile(r"[。；;！!？?]")
-_CLAUSE = re.compile(r"[，,、：:]")
+_TITLE = re.compile(r"《[^《》]{0,80}》")
+"""A cited title: its words are not acts of the paragraph (rule A12)."""
+_BLANK = "\u25a1"
 
 
 @dataclass(frozen=True)
@@ -225,12 +229,18 @@ class _Frame:
     name: str
     anchor: re.Pattern[str]
     mask: re.Pattern[str] | None
+    titles: bool                    # blank cited titles 《…》 before matching
+    clause: re.Pattern[str]         # what splits a sentence into clauses
+    before: int                     # "near": act ends at most this many characters before an anchor
+    after: int                      # ... or starts at most this many after one
+    not_before: re.Pattern[str] | None  # an act term followed by this is no act (开设的账号)
+    object_kinds: tuple[str, ...]   # kinds whose object an anchor may head ...
+    object_within: int              # ... at most this many characters after the act
     acts: tuple[tuple[str, re.Pattern[str]], ...]
-    before: int
-    after: int
     count: re.Pattern[str] | None
     count_kind: str
     count_unless: str
+    only: tuple[tuple[str, frozenset[str]], ...]
 
 
 def _alternation(terms: Sequence[str]) -> re.Pattern[str]:
@@ -243,56 +253,85 @@ def channel_act_patterns() -> tuple[_Frame, ...]:
     data = json.loads(CHANNEL_ACTS.read_text(encoding="utf-8"))
     frames = []
     for name, frame in data["frames"].items():
-        count = frame.get("count")
+        count = frame.get("count") or {}
+        near = frame.get("near", {})
+        obj = frame.get("object", {})
         frames.append(_Frame(
-            name, _alternation(frame["anchor"]),
-            _alternation(frame["mask"]) if frame.get("mask") else None,
-            tuple((kind, _alternation(terms)) for kind, terms in frame["acts"].items()),
-            int(frame.get("near", {}).get("before", 0)), int(frame.get("near", {}).get("after", 0)),
-            re.compile(r"\d+(?:\.\d+)?\s*(?:" + _alternation(count["units"]).pattern + ")")
+            name=name,
+            anchor=_alternation(frame["anchor"]),
+            mask=_alternation(frame["mask"]) if frame.get("mask") else None,
+            titles=bool(frame.get("mask_titles", False)),
+            clause=re.compile("[" + re.escape(frame.get("clause_marks", "，,、：:")) + "]"),
+            before=int(near.get("before", 0)), after=int(near.get("after", 0)),
+            not_before=_alternation(frame["not_before"]) if frame.get("not_before") else None,
+            object_kinds=tuple(obj.get("kinds", ())), object_within=int(obj.get("within", 0)),
+            acts=tuple((kind, _alternation(terms)) for kind, terms in frame["acts"].items()),
+            count=re.compile(r"\d+(?:\.\d+)?\s*(?:" + _alternation(count["units"]).pattern + ")")
             if count else None,
-            count["kind"] if count else "", count.get("unless", "") if count else ""))
+            count_kind=count.get("kind", ""), count_unless=count.get("unless", ""),
+            only=tuple((kind, frozenset(unless))
+                       for kind, unless in frame.get("only", {}).items())))
     return tuple(frames)
 
 
 def _near(hits: Sequence[tuple[int, int]], anchors: Sequence[tuple[int, int]],
           before: int, after: int) -> bool:
     """Whether an act span ends at most ``before`` characters before an anchor or starts at
-    most ``after`` characters after one."""
+    most ``after`` characters after one (``after`` < 0: never after)."""
     return any((h1 <= a0 and a0 - h1 <= before) or (h0 >= a1 and h0 - a1 <= after)
                for h0, h1 in hits for a0, a1 in anchors)
 
 
+def _blank(m: re.Match[str]) -> str:
+    return _BLANK * len(m[0])
+
+
 def channel_acts(doc: str) -> list[str]:
-    """Per frame: ``<frame>:<kind>`` for each kind of act named beside an anchor in one
-    sentence, ``<frame>:<kind>:clause`` when they share a clause (between commas),
-    ``<frame>:<kind>:near`` when the act is next to the anchor in that clause, and
-    ``<frame>:count`` (``:count:only``) for a clause that counts what was published through
-    an anchor (and no building act is near one). Masked terms (12345 and service systems,
-    rule P5) are not anchors."""
+    """Per frame of ``data/themes/channel_acts.json``:
+
+    - ``<frame>:<kind>`` for each kind of act named beside an anchor in one sentence;
+    - ``<frame>:<kind>:clause`` when they share a clause (between the frame's clause marks);
+    - ``<frame>:<kind>:near`` when the act is next to the anchor in that clause (an act term
+      followed by one of ``not_before``, e.g. the attributive 的, is not an act there);
+    - ``<frame>:<kind>:object`` when an anchor follows an act of ``object.kinds`` in its clause
+      within ``object.within`` characters (the anchor heads the act's object);
+    - ``<frame>:count`` (``:count:only``) for a clause that counts what was published through
+      an anchor (and no act of ``count.unless`` is near one);
+    - ``<frame>:<kind>:near:only`` for ``only``'s kinds: near an anchor, and none of the listed
+      kinds is.
+
+    Masked terms (12345 and service systems, rule P5; 监督 that is not a check of the disclosure
+    work, A1) and, with ``mask_titles``, cited titles 《…》 (A12) are blanked first."""
     out: list[str] = []
     for frame in channel_act_patterns():
-        text = frame.mask.sub("\u25a1", doc) if frame.mask else doc
+        text = _TITLE.sub(_blank, doc) if frame.titles else doc
+        text = frame.mask.sub(_BLANK, text) if frame.mask else text
         if not frame.anchor.search(text):
             continue   # no anchor in any sentence: nothing to say for this frame
         found: set[str] = set()
         in_clause: set[str] = set()
         near: set[str] = set()
+        objects: set[str] = set()
         counted = False
         for sentence in _SENTENCE.split(text):
             if not frame.anchor.search(sentence):
                 continue
             found |= {kind for kind, pattern in frame.acts if pattern.search(sentence)}
-            for clause in _CLAUSE.split(sentence):
+            for clause in frame.clause.split(sentence):
                 anchors = [m.span() for m in frame.anchor.finditer(clause)]
                 if not anchors:
                     continue
                 for kind, pattern in frame.acts:
-                    hits = [m.span() for m in pattern.finditer(clause)]
-                    if hits:
-                        in_clause.add(kind)
-                        if _near(hits, anchors, frame.before, frame.after):
-                            near.add(kind)
+                    hits = [m.span() for m in pattern.finditer(clause)
+                            if frame.not_before is None
+                            or not frame.not_before.match(clause, m.end())]
+                    if not hits:
+                        continue
+                    in_clause.add(kind)
+                    if _near(hits, anchors, frame.before, frame.after):
+                        near.add(kind)
+                    if kind in frame.object_kinds and _near(hits, anchors, frame.object_within, -1):
+                        objects.add(kind)
                 if frame.count is not None and frame.count.search(clause) and any(
                         kind == frame.count_kind and pattern.search(clause)
                         for kind, pattern in frame.acts):
@@ -301,8 +340,11 @@ def channel_acts(doc: str) -> list[str]:
         out += [f"{name}:{kind}" for kind in sorted(found)]
         out += [f"{name}:{kind}:clause" for kind in sorted(in_clause)]
         out += [f"{name}:{kind}:near" for kind in sorted(near)]
+        out += [f"{name}:{kind}:object" for kind in sorted(objects)]
         if counted:
             out.append(f"{name}:count")
             if frame.count_unless not in near:
                 out.append(f"{name}:count:only")
+        out += [f"{name}:{kind}:near:only" for kind, unless in frame.only
+                if kind in near and not near & unless]
     return out

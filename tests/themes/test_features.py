@@ -105,7 +105,7 @@ def test_theme_features_nfkc_is_unicodedata_nfkc():
         assert theme_features.nfkc(text) == unicodedata.normalize("NFKC", text), repr(text)
 
 
-# Channel acts (rules P1-P3, P5): made-up sentences, normalised as the model sees them.
+# Act frames (rules P1-P3, P5, A1-A8, A12): made-up sentences, normalised as the model sees them.
 CHANNEL_CASES = [
     # building a channel: the act next to the channel word
     ("开设微信公众号,方便群众查询。", {"channel:build", "channel:build:clause", "channel:build:near"},
@@ -126,6 +126,27 @@ CHANNEL_CASES = [
     ("建立健全本局各类工作制度并在门户网站公开。", {"channel:weak:clause"}, {"channel:weak:near"}),
     # no channel word: nothing
     ("开设培训班两期。", set(), {"channel:build"}),
+    # the channel heads the object of the act, across a list with 、 (P1)
+    ("设立“十四五”规划和专项规划、空间规划、区域规划专栏。", {"channel:build:object", "channel:build:clause"},
+     {"channel:build:near"}),
+    # an attributive act (开设的) is no act: checking accounts is not building them (P3)
+    ("对各单位开设的政务新媒体账号开展检查。", {"channel:check:near", "work:check:near"},
+     {"channel:build:clause", "channel:build:near"}),
+    # words inside a cited title are not the paragraph's acts (A12)
+    ("转载《福建省政府门户网站开通疫情防控诉求与建议通道》等信息。", set(),
+     {"channel:build", "channel:build:near"}),
+    # only published through a channel (P2)
+    ("通过门户网站公开信息200条。", {"channel:through:near:only", "channel:count:only"}, {"channel:build"}),
+    ("在门户网站开设专栏,在专栏公开信息200条。", {"channel:through:near", "channel:build:near"},
+     {"channel:through:near:only", "channel:count:only"}),
+    # checks of the disclosure work itself (A2/A3), and complaints about it (A6, C8)
+    ("将政务公开工作纳入绩效考核。", {"work:check:near"}, set()),
+    ("未收到对本机关政府信息公开工作的投诉、举报。", {"work:complaint:near"}, {"work:check"}),
+    # 监督/检查 as disclosed content, or in a body's name, is not a check of the work (A1)
+    ("公开环保督察信息、环境监管执法信息。", set(), {"work:check"}),
+    ("市场监督管理局政务公开工作稳步推进。", set(), {"work:check"}),
+    # a 监督保障 heading over 保密审查 and 发布审核 (A5, A8)
+    ("(五)监督保障。加强政务公开保密审查,严格发布审核。", set(), {"work:check"}),
 ]
 
 
