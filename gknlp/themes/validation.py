@@ -10,15 +10,19 @@ Run ``python -m gknlp.themes.validation annotations/ --corpus ../shared/corpus -
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from gknlp.themes.annotations import Example
 
 __all__ = ["REQUIRED", "label_matrix", "body_folds", "oof_scores", "f1", "grouped_report", "compare", "learning_curve",
-           "bootstrap_ci", "paired_difference"]
+           "bootstrap_ci", "paired_difference", "paired_per_theme", "place_of", "by_place",
+           "act_frames", "act_frames_v2"]
 
 REQUIRED = ("platform", "training", "interpretation", "assessment")
 FOLDS = 5
@@ -104,6 +108,37 @@ def bootstrap_ci(Y, pred, groups: Sequence[str], columns: Sequence[int], n: int 
     return round(float(lo), 4), round(float(hi), 4)
 
 
+def place_of(group: str) -> str:
+    """The place of an issuing body: the first part of a corpus body's slug (``pingtan-czj`` ->
+    ``pingtan``); a seed or another source is a place of its own."""
+    return group.split("-")[0] if "/" not in group else group
+
+
+def by_place(groups: Sequence[str], labels: Sequence[str], Y, pred) -> dict[str, Any]:
+    """F1 per required theme and their macro, per place and pooled over every place but the one
+    with most paragraphs (an estimate of how the model does away from the place that dominates
+    training), with true/predicted/correct positives."""
+    import numpy as np
+
+    places = [place_of(g) for g in groups]
+    main = max(set(places), key=places.count)
+    req = [labels.index(lab) for lab in REQUIRED if lab in labels]
+
+    def report(rows) -> dict[str, Any]:
+        return {"n": int(rows.sum()),
+                **{labels[j]: {"f1": round(f1(Y[rows, j], pred[rows, j]), 4),
+                               "true": int(Y[rows, j].sum()), "predicted": int(pred[rows, j].sum()),
+                               "correct": int((Y[rows, j].astype(bool) & pred[rows, j]).sum())}
+                   for j in req},
+                "macro_required": round(float(np.mean([f1(Y[rows, j], pred[rows, j])
+                                                       for j in req])), 4)}
+
+    p = np.array(places)
+    out = {"main_place": main, f"all but {main}": report(p != main)}
+    out.update({place: report(p == place) for place in sorted(set(places))})
+    return out
+
+
 def grouped_report(examples: Sequence[Example], labels: Sequence[str], Y, oof, folds,
                    per_label: bool) -> dict[str, Any]:
     """F1 per label, macro over the four required themes with a body-bootstrap interval,
@@ -121,6 +156,7 @@ def grouped_report(examples: Sequence[Example], labels: Sequence[str], Y, oof, f
         "macro_required_ci95": bootstrap_ci(Y, pred, groups, req),
         "sections": {},
     }
+    out["places"] = by_place(groups, labels, Y, pred)
     for section in ("overall", "problems"):
         rows = np.array([i for i, e in enumerate(examples) if e.section == section])
         if rows.size:
@@ -168,6 +204,64 @@ def paired_from_scores(Y, groups: Sequence[str], labels: Sequence[str], oof_a, o
             "difference": round(macro(preds[1], everything) - macro(preds[0], everything), 4),
             "difference_ci95": [round(float(lo), 4), round(float(hi), 4)],
             "share_of_resamples_b_better": round(float(np.mean(np.array(diffs) > 0)), 3)}
+
+
+def paired_per_theme(Y, groups: Sequence[str], labels: Sequence[str], oof_a, oof_b, folds,
+                     n: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Per required theme: F1 of B minus A (threshold 0.5) on the same folds, with a 95 %
+    interval from resampling bodies."""
+    import numpy as np
+
+    pa, pb = (_nested_predictions(Y, oof, folds, False) for oof in (oof_a, oof_b))
+    req = [labels.index(lab) for lab in REQUIRED if lab in labels]
+    bodies = sorted(set(groups))
+    rows = {b: np.array([i for i, g in enumerate(groups) if g == b]) for b in bodies}
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n):
+        pick = np.concatenate([rows[bodies[k]] for k in rng.integers(0, len(bodies), len(bodies))])
+        diffs.append([f1(Y[pick, j], pb[pick, j]) - f1(Y[pick, j], pa[pick, j]) for j in req])
+    d = np.array(diffs)
+    out = {}
+    for k, j in enumerate(req):
+        lo, hi = np.percentile(d[:, k], [2.5, 97.5])
+        out[labels[j]] = {"a": round(f1(Y[:, j], pa[:, j]), 4), "b": round(f1(Y[:, j], pb[:, j]), 4),
+                          "difference": round(f1(Y[:, j], pb[:, j]) - f1(Y[:, j], pa[:, j]), 4),
+                          "difference_ci95": [round(float(lo), 4), round(float(hi), 4)]}
+    return out
+
+
+# --------------------------------------------------------------------------- act-frame variants
+
+def act_frames_v2(data: dict[str, Any]) -> None:
+    """The act frames of session 6's themes-v2 from the current ones: the channel frame without
+    clause marks (、 split clauses), attributive 的, blanked titles, objects and through-only,
+    and no work frame."""
+    frame = data["frames"]["channel"]
+    for key in ("clause_marks", "not_before", "mask_titles", "object", "only"):
+        frame.pop(key, None)
+    data["frames"] = {"channel": frame}
+
+
+@contextlib.contextmanager
+def act_frames(modify: Callable[[dict[str, Any]], None]) -> Iterator[Path]:
+    """Within the block, the model's act features read ``data/themes/channel_acts.json`` as
+    changed by ``modify`` (a temporary copy; the file itself is not touched)."""
+    from gknlp.themes import features
+
+    data = json.loads(features.CHANNEL_ACTS.read_text(encoding="utf-8"))
+    modify(data)
+    original = features.CHANNEL_ACTS
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "channel_acts.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        features.CHANNEL_ACTS = path
+        features.channel_act_patterns.cache_clear()
+        try:
+            yield path
+        finally:
+            features.CHANNEL_ACTS = original
+            features.channel_act_patterns.cache_clear()
 
 
 def compare(examples: Sequence[Example], labels: Sequence[str],
@@ -223,8 +317,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("-o", "--out", required=True)
     ap.add_argument("--no-curve", action="store_true")
     args = ap.parse_args(argv)
-    from pathlib import Path
-
     ann = Path(args.annotations)
     examples = load_annotations(ann, args.corpus or default_corpus_dir(),
                                 exclude_sources=held_out_sources(ann))
@@ -245,10 +337,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                               "n_bodies": len({e.group for e in examples}),
                               "folds": FOLDS, "grouped_by": "issuing body",
                               "configs": compare(examples, labels, configs, scores=scores)}
-    _, Y, groups = label_matrix(examples, labels)
+    texts, Y, groups = label_matrix(examples, labels)
     folds = body_folds(groups)
     names = list(configs)
+    with act_frames(act_frames_v2):  # the same model with session 6's act frames (v2)
+        v2 = oof_scores(texts, Y, groups, chosen, folds)
+    result["configs"]["chosen with act frames v2 (session 6's themes-v2)"] = {
+        "config": chosen, "threshold_0.5": grouped_report(examples, labels, Y, v2, folds, False)}
     result["paired"] = {
+        "act frames v3 (chosen minus v2)": {
+            **paired_from_scores(Y, groups, labels, v2, scores[names[4]], folds),
+            "per_theme": paired_per_theme(Y, groups, labels, v2, scores[names[4]], folds)},
         "channel acts (chosen minus without)": paired_from_scores(
             Y, groups, labels, scores[names[3]], scores[names[4]], folds),
         "heading block (with minus without; no channel acts)": paired_from_scores(
