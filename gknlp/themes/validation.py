@@ -21,7 +21,7 @@ from typing import Any
 from gknlp.themes.annotations import Example
 
 __all__ = ["REQUIRED", "label_matrix", "body_folds", "oof_scores", "f1", "grouped_report", "compare", "learning_curve",
-           "bootstrap_ci", "paired_difference", "paired_per_theme", "place_of", "by_place",
+           "bootstrap_ci", "paired_difference", "paired_per_theme", "place_of", "by_place", "main_place_to_rest",
            "act_frames", "act_frames_v2"]
 
 REQUIRED = ("platform", "training", "interpretation", "assessment")
@@ -114,14 +114,15 @@ def place_of(group: str) -> str:
     return group.split("-")[0] if "/" not in group else group
 
 
-def by_place(groups: Sequence[str], labels: Sequence[str], Y, pred) -> dict[str, Any]:
-    """F1 per required theme and their macro, per place and pooled over every place but the one
-    with most paragraphs (an estimate of how the model does away from the place that dominates
-    training), with true/predicted/correct positives."""
+def by_place(groups: Sequence[str], labels: Sequence[str], Y, pred,
+             main: str | None = None) -> dict[str, Any]:
+    """F1 per required theme and their macro, per place and pooled over every place but
+    ``main`` (default: the one with most paragraphs; an estimate of how the model does away from
+    the place that dominates training), with true/predicted/correct positives."""
     import numpy as np
 
     places = [place_of(g) for g in groups]
-    main = max(set(places), key=places.count)
+    main = main or max(set(places), key=places.count)
     req = [labels.index(lab) for lab in REQUIRED if lab in labels]
 
     def report(rows) -> dict[str, Any]:
@@ -137,6 +138,24 @@ def by_place(groups: Sequence[str], labels: Sequence[str], Y, pred) -> dict[str,
     out = {"main_place": main, f"all but {main}": report(p != main)}
     out.update({place: report(p == place) for place in sorted(set(places))})
     return out
+
+
+def main_place_to_rest(texts: Sequence[str], Y, groups: Sequence[str], labels: Sequence[str],
+                       config: Mapping[str, Any], seed: int = 0) -> dict[str, Any]:
+    """Trained on the bodies of the place with most paragraphs only, scored (threshold 0.5) on
+    every other place: how the model carries to places it has not seen."""
+    import numpy as np
+
+    from gknlp.themes.model import fit_pipeline
+
+    places = [place_of(g) for g in groups]
+    main = max(set(places), key=places.count)
+    tr = [i for i, p in enumerate(places) if p == main]
+    te = np.array([i for i, p in enumerate(places) if p != main])
+    pipe = fit_pipeline([texts[i] for i in tr], Y[tr], [groups[i] for i in tr], seed, config)
+    pred = np.asarray(pipe.predict_proba([texts[i] for i in te])) >= 0.5
+    return {"trained_on": main, "n_train": len(tr), "n_test": int(te.size),
+            **by_place([groups[i] for i in te], labels, Y[te], pred, main)}
 
 
 def grouped_report(examples: Sequence[Example], labels: Sequence[str], Y, oof, folds,
@@ -344,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         v2 = oof_scores(texts, Y, groups, chosen, folds)
     result["configs"]["chosen with act frames v2 (session 6's themes-v2)"] = {
         "config": chosen, "threshold_0.5": grouped_report(examples, labels, Y, v2, folds, False)}
+    result["main_place_to_rest"] = {"chosen": main_place_to_rest(texts, Y, groups, labels, chosen)}
+    with act_frames(act_frames_v2):
+        result["main_place_to_rest"]["chosen with act frames v2"] = main_place_to_rest(
+            texts, Y, groups, labels, chosen)
     result["paired"] = {
         "act frames v3 (chosen minus v2)": {
             **paired_from_scores(Y, groups, labels, v2, scores[names[4]], folds),
