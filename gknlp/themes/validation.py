@@ -116,7 +116,7 @@ def place_of(group: str) -> str:
 
 def by_place(groups: Sequence[str], labels: Sequence[str], Y, pred,
              main: str | None = None) -> dict[str, Any]:
-    """F1 per required theme and their macro, per place and pooled over every place but
+    """F1 per required theme (None where it is neither true nor predicted) and their macro, per place and pooled over every place but
     ``main`` (default: the one with most paragraphs; an estimate of how the model does away from
     the place that dominates training), with true/predicted/correct positives."""
     import numpy as np
@@ -126,13 +126,16 @@ def by_place(groups: Sequence[str], labels: Sequence[str], Y, pred,
     req = [labels.index(lab) for lab in REQUIRED if lab in labels]
 
     def report(rows) -> dict[str, Any]:
+        # F1 is None (and left out of the macro) where a theme is neither true nor predicted
+        scores = {j: (round(f1(Y[rows, j], pred[rows, j]), 4)
+                      if Y[rows, j].any() or pred[rows, j].any() else None) for j in req}
+        defined = [x for x in scores.values() if x is not None]
         return {"n": int(rows.sum()),
-                **{labels[j]: {"f1": round(f1(Y[rows, j], pred[rows, j]), 4),
+                **{labels[j]: {"f1": scores[j],
                                "true": int(Y[rows, j].sum()), "predicted": int(pred[rows, j].sum()),
                                "correct": int((Y[rows, j].astype(bool) & pred[rows, j]).sum())}
                    for j in req},
-                "macro_required": round(float(np.mean([f1(Y[rows, j], pred[rows, j])
-                                                       for j in req])), 4)}
+                "macro_required": round(float(np.mean(defined)), 4) if defined else None}
 
     p = np.array(places)
     out = {"main_place": main, f"all but {main}": report(p != main)}

@@ -28,6 +28,8 @@ def test_themes_validation_by_place_counts():
     assert away["n"] == 2
     assert away["platform"] == {"f1": 0.6667, "true": 2, "predicted": 1, "correct": 1}
     assert out["a"]["platform"]["predicted"] == 1 and out["a"]["platform"]["f1"] == 0.0
+    assert out["a"]["training"]["f1"] is None and out["a"]["macro_required"] == 0.0
+    assert away["macro_required"] == 0.6667
 
 
 def test_themes_validation_act_frames_is_temporary():
