@@ -363,36 +363,69 @@ def _chunks_one_line(body: str) -> list[tuple[int, int]]:
     return [(0, len(body))] if body.strip() else []
 
 
+_MD_HEADING = re.compile(r"#{1,6}(?!#)[ \t]*")  # a Markdown heading's marks: "### （一）主动公开"
+_SENTENCE_END = "。；：！？!?;:"
+_CLOSERS = "”’」』）)】》\"' \u3000"
+_RUN_ON_MIN = 20  # a line this long that stops mid-sentence runs on (a shorter one is a title or a signature)
+
+
+def _is_heading_line(line: str) -> bool:
+    """A sub-heading on a line of its own: a short enumerated line, a line ending in a colon, or
+    a Markdown heading."""
+    if _MD_HEADING.match(line):
+        return len(line) <= 46
+    return bool(len(line) <= 40 and (_LINE_ENUM.match(line) or line.endswith(("：", ":")))
+                and not line.endswith(("；", ";")))
+
+
+def _runs_on(line: str) -> bool:
+    """A long line that stops mid-sentence (a page or an OCR block broke it): the next line,
+    unless it is a heading, is the same paragraph."""
+    stripped = line.rstrip(_CLOSERS)
+    return (len(line) >= _RUN_ON_MIN and bool(stripped) and stripped[-1] not in _SENTENCE_END
+            and "\t" not in line and not line.startswith("|"))
+
+
 def _chunks_lines(body: str) -> list[tuple[int, int, str | None]]:
-    """Lines as paragraphs; a short enumerated line is the heading of the next one."""
+    """Lines as paragraphs; a short enumerated line (or a Markdown heading) is the heading of
+    the next one; a line that stops mid-sentence runs on into the next one."""
     lines: list[tuple[int, int]] = []
     pos = 0
     for line in body.split("\n"):
-        if line.strip():
+        content = line.strip()
+        if content and content.strip("#"):  # a line of bare "##" marks says nothing
             lead = len(line) - len(line.lstrip())
-            lines.append((pos + lead, pos + len(line.rstrip())))
+            if lines and not _is_heading_line(content) and _runs_on(body[lines[-1][0]:lines[-1][1]]) \
+                    and not _is_heading_line(body[lines[-1][0]:lines[-1][1]]):
+                lines[-1] = (lines[-1][0], pos + len(line.rstrip()))
+            else:
+                lines.append((pos + lead, pos + len(line.rstrip())))
         pos += len(line) + 1
     out: list[tuple[int, int, str | None]] = []
     pending: tuple[int, int] | None = None
+
+    def heading_of(a: int, b: int) -> str:
+        line = body[a:b]
+        return line[m.end():] if (m := _MD_HEADING.match(line)) else line
+
     for a, b in lines:
         line = body[a:b]
-        is_heading = (len(line) <= 40 and (_LINE_ENUM.match(line) or line.endswith(("：", ":")))
-                      and not line.endswith(("；", ";")))
+        is_heading = _is_heading_line(line)
         if is_heading and pending is None:
             pending = (a, b)
             continue
         if pending is not None:
             if is_heading:
-                out.append((pending[0], pending[1], body[pending[0]:pending[1]]))
+                out.append((pending[0], pending[1], heading_of(*pending)))
                 pending = (a, b)
                 continue
-            out.append((pending[0], b, body[pending[0]:pending[1]]))
+            out.append((pending[0], b, heading_of(*pending)))
             pending = None
             continue
         m = _INLINE_HEAD.match(line)
         out.append((a, b, m.group().strip() if m else None))
     if pending is not None:
-        out.append((pending[0], pending[1], body[pending[0]:pending[1]]))
+        out.append((pending[0], pending[1], heading_of(*pending)))
     return out
 
 

@@ -67,3 +67,44 @@ def test_sections_one_line_body_splits_at_sequential_marks(body: str, texts: lis
     assert [text[p.start:p.end] for p in paragraphs] == texts
     assert [p.id for p in paragraphs] == [f"problems-{i}" for i in range(1, len(texts) + 1)]
     assert all(key in sections.SECTION_KEYS for key in found)
+
+
+def _as_ocr_markdown(text: str) -> str:
+    """A report as OCR-to-Markdown tools write it: each sub-heading a Markdown heading, a blank
+    line after every line, long lines cut in two mid-sentence (where an OCR block ended), and a
+    stray line of bare heading marks."""
+    out = []
+    for line in text.split("\n"):
+        if sections._is_heading_line(line) and not line.startswith(("一", "二", "三", "四", "五", "六")):
+            out.append("### " + line)
+        elif len(line) > 60 and "\t" not in line:
+            cut = next(k for k in range(len(line) // 2, len(line)) if line[k - 1] not in "。；：，、”")
+            out += [line[:cut], "", line[cut:]]
+        else:
+            out.append(line)
+        out.append("")
+    out.append("##")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("seed", ["000_f6f884fffa850788.txt", "003_4130bab209259fbf.txt"])
+def test_paragraphs_of_ocr_markdown_are_the_reports_own(seed: str) -> None:
+    """Markdown headings head the paragraph after them (their marks not in the heading), a long
+    line cut mid-sentence runs on over the blank line into the next, a bare "##" is no
+    paragraph: the paragraphs and headings of the Markdown are those of the plain report."""
+    from pathlib import Path
+
+    from gknlp.pipeline import extract
+
+    path = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples" / seed
+    text = path.read_text(encoding="utf-8")
+    md = _as_ocr_markdown(text)
+    want = extract(path, themes=False, counts=False).paragraphs
+    got = extract("report.md", themes=False, counts=False, data=md.encode("utf-8")).paragraphs
+
+    def squeezed(paragraphs: list) -> list[tuple[str, str | None, str]]:
+        return [(p["section"], p["heading"] and "".join(p["heading"].split()),
+                 "".join(p["text"].replace("#", "").split())) for p in paragraphs]
+
+    assert len(want) >= 8
+    assert squeezed(got) == squeezed(want)
