@@ -171,6 +171,24 @@ def test_read_pdf_scanned_page_among_printed_ones(word_documents, maker, tmp_pat
 
 
 @pytest.mark.corpus
+def test_read_pdf_scanned_page_with_a_stamp_in_text(word_documents, maker, tmp_path: Path) -> None:
+    """A scanned page that a scanner or a publishing system stamped with a line of text (over the
+    image, more than a page number) is still a scan: it goes to OCR (here a needs_ocr warning
+    naming it), not read as a page of 40 characters."""
+    files = next(iter(word_documents.values()))
+    stamp = "Scanned copy - Page 2 - certified 2022-01-15"
+    pdf = maker.scanned_pages(files["pdf"], tmp_path / "stamped.pdf", [1], stamp=stamp)
+    import pypdfium2 as pdfium
+
+    assert stamp in pdfium.PdfDocument(pdf.read_bytes())[1].get_textpage().get_text_range()
+    got = read_pdf(pdf.read_bytes())
+    assert got.ocr_pages == [1] and [w.code for w in got.warnings] == ["needs_ocr"]
+    assert stamp not in got.text
+    printed = read_pdf(files["pdf"].read_bytes())
+    assert printed.ocr_pages == []  # printed pages with images (none here) keep their text layer
+
+
+@pytest.mark.corpus
 def test_read_doc_with_text_in_pieces(word_documents, maker, tmp_path: Path) -> None:
     """A .doc whose text lies in several pieces, one of them 8-bit (fast save, compressed
     text): the same text and cells as the one-piece file LibreOffice wrote, as .doc and .wps."""
