@@ -75,7 +75,7 @@ def _as_ocr_markdown(text: str) -> str:
     stray line of bare heading marks."""
     out = []
     for line in text.split("\n"):
-        if sections._is_heading_line(line) and not line.startswith(("一", "二", "三", "四", "五", "六")):
+        if len(line) <= 40 and line.startswith(("（", "(")) and "\t" not in line:
             out.append("### " + line)
         elif len(line) > 60 and "\t" not in line:
             cut = next(k for k in range(len(line) // 2, len(line)) if line[k - 1] not in "。；：，、”")
