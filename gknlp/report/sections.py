@@ -16,6 +16,7 @@ from typing import NamedTuple
 from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
 from gknlp.text.labels import gap_tolerant, squash
+from gknlp.text.unwrap import ends_paragraph
 
 __all__ = ["Section", "Paragraph", "SECTION_KEYS", "ROLES", "find_sections", "split_paragraphs", "ordinal",
            "sections_with_role"]
@@ -364,8 +365,6 @@ def _chunks_one_line(body: str) -> list[tuple[int, int]]:
 
 
 _MD_HEADING = re.compile(r"#{1,6}(?!#)[ \t]*")  # a Markdown heading's marks: "### （一）主动公开"
-_SENTENCE_END = "。；：！？!?;:"
-_CLOSERS = "”’」』）)】》\"' \u3000"
 _RUN_ON_MIN = 20  # a line this long that stops mid-sentence runs on (a shorter one is a title or a signature)
 
 
@@ -381,9 +380,8 @@ def _is_heading_line(line: str) -> bool:
 def _runs_on(line: str) -> bool:
     """A long line that stops mid-sentence (a page or an OCR block broke it): the next line,
     unless it is a heading, is the same paragraph."""
-    stripped = line.rstrip(_CLOSERS)
-    return (len(line) >= _RUN_ON_MIN and bool(stripped) and stripped[-1] not in _SENTENCE_END
-            and "\t" not in line and not line.startswith("|"))
+    return (len(line) >= _RUN_ON_MIN and not ends_paragraph(line) and "\t" not in line
+            and not line.startswith("|"))
 
 
 def _chunks_lines(body: str) -> list[tuple[int, int, str | None]]:
