@@ -74,3 +74,16 @@ def test_meta_clean_page_title(page_title: str | None, part: str | None) -> None
 ], ids=["title", "stats-period", "year-of-report", "most-frequent", "none"])
 def test_meta_year_of(title: str | None, text: str, year: int | None) -> None:
     assert meta.year_of(title, text) == year
+
+
+@pytest.mark.parametrize("issuer, level", [
+    ("内蒙古自治区人民政府", "province"), ("广东省人民政府", "province"), ("北京市人民政府", "province"),
+    ("重庆市渝中区人民政府", "county"), ("呼和浩特市人民政府", "city"), ("湖北省武汉市人民政府", "city"),
+    ("沭阳县人民政府", "county"), ("杭州市西湖区文新街道办事处", "township"), ("某县某镇人民政府", "township"),
+    ("教育部", "department"), ("上海市人民政府办公厅", "department"), ("中国人民银行", "department"),
+    ("某县财政局", "department"), ("平潭综合实验区", "county"), ("某公司", None),
+], ids=lambda v: v if isinstance(v, str) else "none")
+def test_meta_level_of(issuer: str, level: str | None) -> None:
+    """Provinces before counties (自治区 ends in 区), the four 直辖市 are provinces, 部 and 银行 are
+    departments (data/levels.toml)."""
+    assert meta.level_of(issuer) == level
