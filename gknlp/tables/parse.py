@@ -808,12 +808,23 @@ def _appeals_transposed(table: TableResult, text: str, anchor: LabelMatch, end: 
     return True
 
 
+def _stacked_anchor(text: str, start: int, end: int) -> LabelMatch | None:
+    """Where table 四's header begins when a narrow cell stacked its words (行政 / 复议 on lines of
+    their own, 行政诉讼 between them, as a PDF's text gives a borderless header): the first of
+    the template's `stacked_header_words` (复议, 诉讼), when all are there."""
+    words = appeals_template().stacked_header_words
+    at = [m.start for word in words if (m := find_label(text, (word,), None, start, end))]
+    if not words or len(at) < len(words):
+        return None
+    return LabelMatch("review", min(at), min(at) + 2)
+
+
 def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
     """Table 四: fifteen cells after the header's last 总计; or one small table per block under
     its heading; or transposed. Blocks and columns are mapped by their labels where printed."""
     spec = appeals_template()
     table = TableResult("appeals", columns=spec.columns, ocr=layout == "ocr")
-    anchor = find_label(text, spec.block_labels["review"], None, start, end)
+    anchor = find_label(text, spec.block_labels["review"], None, start, end) or _stacked_anchor(text, start, end)
     if anchor is None:
         table.warn("table_not_found", "no 行政复议 header for table 四")
         table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}

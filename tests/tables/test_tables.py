@@ -320,3 +320,22 @@ def test_cells_printed_blank_are_null_and_named_in_a_warning() -> None:
     assert [(w.code, w.message) for w in report.warnings if w.code == "blank_cells"] == [
         ("blank_cells", "table proactive: 6 cell(s) printed blank, given as null (not 0): rules.repealed, "
          "normative_docs.repealed, licensing.decisions, penalty.decisions, enforcement.decisions, fees.amount_wan_yuan")]
+
+
+_STACKED = ("行政\n行政诉讼\n复议\n复议\n结果结果其他尚未\n未经复议\n总计\n后起\n维持纠正结果审结\n直接起诉\n诉\n"
+            "结果维持结果\n其他尚未\n结果结果其他尚未\n总计\n总计\n纠正结果审结\n维持纠正结果审结\n")
+
+
+def test_appeals_header_stacked_in_narrow_cells() -> None:
+    """A borderless PDF's text of table 四 sets a narrow cell's words on lines of their own
+    (行政 / 复议, with 行政诉讼 between): the header is still found and the 15 values read."""
+    from gknlp.tables.parse import extract_appeals
+
+    values = "\t".join(str(v) for v in (3, 1, 0, 0, 4, 0, 0, 0, 1, 1, 2, 0, 0, 0, 2))
+    text = _STACKED + values + "\n五、存在的主要问题及改进情况\n"
+    t = extract_appeals(text, 0, len(text))
+    assert {b: [c.value for c in cols.values()] for b, cols in t.rows.items()} == {
+        "review": [3, 1, 0, 0, 4], "litigation_direct": [0, 0, 0, 1, 1],
+        "litigation_after_review": [2, 0, 0, 0, 2]}
+    no_litigation = _STACKED.replace("行政", "").replace("诉", "") + values  # 复议 alone: not the header
+    assert [w.code for w in extract_appeals(no_litigation, 0, len(no_litigation)).warnings] == ["table_not_found"]
