@@ -179,10 +179,15 @@ def cut_row_tokens(segment: str) -> Tokens:
             raw = _SEP.split(line)
             pieces = [p.strip() for p in raw]
             if li == 0:
-                # the label's cell, unless a value follows the label after a space (a PDF line
-                # that set the first value too close to the label: `1.属于国家秘密 0<tab>0…`)
+                # the label's cell, unless a value follows the label after a space or right
+                # after it (a PDF line that set the first value too close to the label:
+                # `1.属于国家秘密 0<tab>0…`, `其他对外管理服务事项0<tab>0…`)
                 tail = _LABEL_TAIL.search(raw[0])
-                pieces = ([tail.group(1)] if tail and is_value_token(tail.group(1)) else []) + pieces[1:]
+                own = raw[0].strip()
+                if own and is_value_token(own):   # the value set against the label: `事项0<tab>0`
+                    pieces = [own] + pieces[1:]
+                else:
+                    pieces = ([tail.group(1)] if tail and is_value_token(tail.group(1)) else []) + pieces[1:]
                 if not any(pieces):
                     continue
             elif not any(pieces):

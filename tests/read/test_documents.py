@@ -233,8 +233,9 @@ def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None
     """Tables printed without lines: columns from the gaps between words (``pdf_text``), the
     lines of a wrapped label joined to their row by their column and spacing. Weaker than
     ruled tables: blank cells (which leave no gap) cost cells; the floors hold the figures
-    measured (935 right, 57 null, 0 wrong of 992; 905/87/0 before table 四's stacked header
-    (行政 / 复议 on lines of their own) was found, 802/190/0 before the wrapped labels were joined)."""
+    measured (941 right, 51 null, 0 wrong of 992; 905/87/0 before table 四's stacked header
+    (行政 / 复议 on lines of their own) was found and a value set against its label (事项0) read,
+    802/190/0 before the wrapped labels were joined)."""
     right = null = wrong = 0
     for source, pdf in borderless_documents.items():
         want, got = extract(source, themes=False, counts=False), extract(pdf, themes=False, counts=False)
@@ -247,7 +248,7 @@ def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None
             wrong += seen is not None and seen != value
     total = right + null + wrong
     assert total >= 950
-    assert right >= 930 and wrong == 0
+    assert right >= 940 and wrong == 0
 
 
 @pytest.mark.corpus
