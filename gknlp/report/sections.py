@@ -9,7 +9,7 @@ or （一）存在的主要问题 inside section five does not end a section ear
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import NamedTuple
 
@@ -48,6 +48,7 @@ class SectionSpec:
     headings: tuple[str, ...]
     boundary: bool = False  # not reported: its heading only ends the section before it
     roles: frozenset[str] = frozenset()  # see ROLES
+    opened_by: tuple[str, ...] = ()  # words of a （一） sub-heading that opens it when its heading is lost
 
 
 @cache
@@ -55,7 +56,7 @@ def _specs() -> tuple[SectionSpec, ...]:
     """The sections in the order a report gives them, boundary sections included."""
     data = load_toml("sections.toml")
     specs = tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"]), bool(s.get("boundary", False)),
-                              frozenset(s.get("roles", ())))
+                              frozenset(s.get("roles", ())), tuple(s.get("opened_by", ())))
                   for s in data["sections"])
     reported = tuple(s.key for s in specs if not s.boundary)
     if reported != SECTION_KEYS:
@@ -305,12 +306,33 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
             continue  # its heading only ends the section before it
         end = found[i + 1].start if i + 1 < len(found) else len(text)
         sections[c.key] = Section(c.key, c.start, c.end, end, text[c.start:c.end].strip())
+    for spec in _specs():
+        if spec.opened_by and sections.get(spec.key, 0) is None:
+            _open_by_subheading(text, sections, spec)
     first = found[0] if found else None
     if sections["overall"] is None and first is not None and first.key != "overall":
         lead = text[body_start:first.start]
         if len(lead.strip()) > 40:
             sections["overall"] = Section("overall", body_start, body_start, first.start, None, inferred=True)
     return sections
+
+
+def _open_by_subheading(text: str, sections: dict[str, Section | None], spec: SectionSpec) -> None:
+    """A section whose heading the text lost (a PDF's text dropped it after a table) begins at
+    the first （一） sub-heading naming it (`opened_by`: （一）主要问题) inside the section found
+    before it; that section ends there. Marked inferred."""
+    keys = list(SECTION_KEYS)
+    before = next((sections[k] for k in reversed(keys[:keys.index(spec.key)]) if sections[k] is not None), None)
+    if before is None:
+        return
+    words = "|".join(map(re.escape, spec.opened_by))
+    m = re.compile(rf"^[ \t\u3000]*[(（][一1][)）][^\n]{{0,24}}?(?:{words})", re.M).search(
+        text, before.body_start, before.end)
+    if m is None:
+        return
+    at = m.start() + len(m.group()) - len(m.group().lstrip(" \t\u3000"))
+    sections[before.key] = replace(before, end=at)
+    sections[spec.key] = Section(spec.key, at, at, before.end, None, inferred=True)
 
 
 # --- paragraphs -------------------------------------------------------------------------

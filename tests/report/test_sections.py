@@ -108,3 +108,29 @@ def test_paragraphs_of_ocr_markdown_are_the_reports_own(seed: str) -> None:
 
     assert len(want) >= 8
     assert squeezed(got) == squeezed(want)
+
+
+_LOST_PROBLEMS_HEADING = (
+    "一、总体情况\n本年度工作平稳。\n二、主动公开政府信息情况\n略。\n三、收到和处理政府信息公开申请情况\n略。\n"
+    "四、政府信息公开行政复议、行政诉讼情况\n0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n"
+    "（一）{sub}\n政策解读形式较为单一。\n（二）改进措施\n丰富解读形式。\n六、其他需要报告的事项\n无。\n")
+
+
+@pytest.mark.parametrize("sub, inferred", [
+    ("主要问题", True), ("2024 年工作中存在问题的改进情况", True), ("工作成效", False)],
+    ids=["problems", "improvements", "not-named"])
+def test_sections_problems_opened_by_its_subheading_when_its_heading_is_lost(sub: str, inferred: bool) -> None:
+    """A PDF's text may lose section 五's heading after table 四: the first （一） sub-heading
+    naming problems or improvements (data/sections.toml `opened_by`) opens it, marked inferred,
+    and table 四's section ends there; a （一） naming something else opens nothing."""
+    text = _LOST_PROBLEMS_HEADING.format(sub=sub)
+    found = find_sections(text)
+    appeals, problems = found["appeals"], found["problems"]
+    assert appeals is not None
+    if not inferred:
+        assert problems is None and appeals.end == text.index("六、")
+        return
+    at = text.index("（一）")
+    assert problems is not None and problems.inferred and problems.heading is None
+    assert (problems.start, problems.body_start, problems.end, appeals.end) == (at, at, text.index("六、"), at)
+    assert [p.heading for p in split_paragraphs(text, problems)] == [f"（一）{sub}", "（二）改进措施"]
