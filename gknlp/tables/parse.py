@@ -213,6 +213,25 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
     return sorted(found, key=lambda m: m.start)
 
 
+def _match_out_of_order(text: str, rows: tuple[RowSpec, ...], start: int, end: int,
+                        matches: list[LabelMatch]) -> list[LabelMatch]:
+    """Table 二's rows that a PDF's text moved out of the template's order (its blocks are
+    independent: each row carries its own values): a required row not found in order is taken
+    where its label stands once in the table's text, outside the rows found."""
+    at = {m.key for m in matches}
+    added: list[LabelMatch] = []
+    for row in rows:
+        if row.optional or row.key in at:
+            continue
+        first = row.finder.search(text, start, end)
+        if first is None or row.finder.search(text, first[1], end) is not None:
+            continue   # absent, or printed twice: not proven
+        if any(m.start < first[1] and first[0] < m.end for m in matches + added):
+            continue
+        added.append(LabelMatch(row.key, *first))
+    return sorted(matches + added, key=lambda m: m.start) if added else matches
+
+
 def _match_tolerantly(table: TableResult, text: str, rows: tuple[RowSpec, ...], start: int, end: int,
                       matches: list[LabelMatch]) -> list[LabelMatch]:
     """Required rows not found exactly, looked for with a bounded edit distance between the
@@ -462,6 +481,7 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
         table.rows = {r.key: {c: None for c in r.columns} for r in template.rows}
         return table
     table.layout = layout
+    matches = _match_out_of_order(text, template.rows, start, end, matches)
     matches = _match_tolerantly(table, text, template.rows, start, end, matches)
     transposed = _proactive_transposed(table, template, text, matches, end)
     _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text,
