@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import ctypes
 import html
 import os
 import re
@@ -430,10 +431,12 @@ def without_unicode_maps(pdf: Path, out: Path) -> Path:
     return out
 
 
-def scanned_pages(pdf: Path, out: Path, pages: list[int], dpi: int = 150) -> Path:
+def scanned_pages(pdf: Path, out: Path, pages: list[int], dpi: int = 150, stamp: str | None = None) -> Path:
     """The PDF with some pages (from 0) replaced by an image of themselves: a scanned page
-    among printed ones (a signed page, a table pasted as a picture)."""
+    among printed ones (a signed page, a table pasted as a picture). `stamp`: a line of text
+    printed over the image's top, as a scanner or a publishing system stamps a page."""
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     src, dst = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
     for i in range(len(src)):
@@ -446,6 +449,13 @@ def scanned_pages(pdf: Path, out: Path, pages: list[int], dpi: int = 150) -> Pat
         image.set_bitmap(src[i].render(scale=dpi / 72, grayscale=True))
         image.set_matrix(pdfium.PdfMatrix().scale(w, h))
         page.insert_obj(image)
+        if stamp:
+            text = pdfium_c.FPDFPageObj_NewTextObj(dst.raw, b"Helvetica", ctypes.c_float(9))
+            wide = (stamp + "\0").encode("utf-16-le")
+            buffer = ctypes.create_string_buffer(wide, len(wide))
+            pdfium_c.FPDFText_SetText(text, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+            pdfium_c.FPDFPageObj_Transform(text, 1, 0, 0, 1, 36, h - 24)
+            pdfium_c.FPDFPage_InsertObject(page.raw, text)
         page.gen_content()
     dst.save(str(out))
     return out

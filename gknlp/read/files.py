@@ -177,7 +177,7 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
             raise ReadError("binary", "binary data, not a text, HTML or docx report")
         text, encoding, warnings_dec = decode(data)
         warnings.extend(warnings_dec)
-        if fmt == "txt" and (unwrapped := unwrap_text(text)) is not None:  # text made from a PDF
+        if fmt in ("txt", "md") and (unwrapped := unwrap_text(text)) is not None:  # made from a PDF
             text = unwrapped.text
             warnings.append(ReportWarning("lines_joined", "hard-wrapped lines joined into paragraphs",
                              None))

@@ -40,7 +40,7 @@ from gknlp.text.unwrap import ends_paragraph, join_lines, joiner, starts_heading
 from gknlp.types import ReportWarning
 
 __all__ = ["PdfText", "read_pdf", "close_cjk", "looks_tabular", "Line", "Grid", "Segment", "TableBlock", "find_grids", "cell_text",
-           "MAX_PAGES", "OCR_PAGES", "OCR_SECONDS", "MAX_PAGE_OBJECTS", "drop_running_lines", "Frame", "page_frame", "join_wrapped_labels", "assemble", "merge_collinear", "page_rulings"]
+           "MAX_PAGES", "OCR_PAGES", "STAMP_CHARS", "OCR_SECONDS", "MAX_PAGE_OBJECTS", "drop_running_lines", "Frame", "page_frame", "join_wrapped_labels", "assemble", "merge_collinear", "page_rulings"]
 
 MAX_PAGES = 200
 """Pages read from one PDF; a real report has under 40. Beyond: a warning, the rest skipped."""
@@ -55,6 +55,10 @@ MAX_PAGE_OBJECTS = 50_000
 included: a small file can nest one form in another to make millions."""
 MIN_CHARS_PER_PAGE = 10
 """Fewer characters than this on average: no text layer (a scan), so OCR."""
+STAMP_CHARS = 60
+"""A page an image covers, with fewer characters of text than this, is a scan that a scanner or a
+publishing system stamped (a header, a page mark, 此件公开发布): OCR, not a page of a few words. A
+printed page with a large picture has more text than this; a scan with an OCR text layer far more."""
 
 _TOL = 2.0  # points: lines this close are one line; a segment this near a box edge touches it
 _THIN = 2.5  # points: a filled rectangle thinner than this is a ruling line
@@ -904,9 +908,13 @@ def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
             text = textpage.get_text_range() if n_chars > 0 else ""
             grids: list[Grid] = []
             ink = len(_INK.findall(text))
-            if ink < MIN_CHARS_PER_PAGE or _garbage(text, ink):
-                if _garbage(text, ink) or _scanned(page):
+            garbage = _garbage(text, ink)
+            if garbage or ink < MIN_CHARS_PER_PAGE:
+                if garbage or _scanned(page):
                     no_text.append(i)
+                text = ""
+            elif ink < STAMP_CHARS and _scanned(page):  # a scan stamped with a line of text
+                no_text.append(i)
                 text = ""
             frame = page_frame(textpage, n_chars) if text else None
             if text and (after_table or looks_tabular(text)):

@@ -21,6 +21,8 @@ _LEADING_GUANYU = re.compile(r"^(?:关于)?")
 _TRAILING_PAREN = re.compile(r"[（(][^）)]*[）)]$")
 _STATS_PERIOD = re.compile(r"统计期限?为?(?:自|从)?\s*((?:19|20)\d{2})\s*年")
 _HEADER_LINE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$")
+_MD_MARKS = re.compile(r"^#{1,6}\s*")
+_YEAR_FIRST = re.compile(r"^((?:19|20)\d{2})\s*年度?\s*")
 
 
 class _TitlePatterns(NamedTuple):
@@ -28,6 +30,7 @@ class _TitlePatterns(NamedTuple):
     in_text: re.Pattern[str]        # a title inside running text, with its year
     year_of_report: re.Pattern[str]  # 2020年(度)政府信息公开…: the year the report covers
     document: re.Pattern[str]       # the kind of document alone (a page title's part)
+    subject: re.Pattern[str]        # what the report is about alone (政府信息公开)
     separator: re.Pattern[str]      # between a page title's parts
 
 
@@ -46,21 +49,27 @@ def _titles() -> _TitlePatterns:
                            rf"(?:{_either(words['document_in_text'])})"),
         year_of_report=re.compile(rf"((?:19|20)\d{{2}})\s*年度?(?:{subject})"),
         document=re.compile(document),
+        subject=re.compile(subject),
         separator=re.compile(_either(words["page_title_separators"])),
     )
 
 
 def find_title(text: str, limit: int = 2000) -> str | None:
-    """The first line near the top that reads like a report title."""
+    """The first line near the top that reads like a report title (Markdown heading marks
+    dropped); a title set over two lines (2024年某局政府信息公开工作 / 年度报告) is joined."""
     head = text[:limit]
     titles = _titles()
-    lines = [ln.strip() for ln in head.split("\n")]
+    lines = [_MD_MARKS.sub("", ln.strip()) for ln in head.split("\n")]
     for i, line in enumerate(lines):
         if 6 <= len(line) <= 80 and titles.line.search(line):
             prev = next((p for p in reversed(lines[:i]) if p), "")
             if _YEAR.match(line) and 2 <= len(prev) <= 30 and not _CLAUSE_MARK.search(prev):
                 return prev + line  # the body's name on the line above: 云阳县人和街道办事处 / 2020年…
             return line
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if (6 <= len(line) <= 60 and 2 <= len(nxt) <= 12 and not _CLAUSE_MARK.search(line + nxt)
+                and titles.subject.search(line) and titles.line.search(line + nxt)):
+            return line + nxt
     m = titles.in_text.search(head)
     return m.group() if m else None
 
@@ -78,13 +87,21 @@ def clean_page_title(title: str | None) -> str | None:
 
 
 def issuer_from_title(title: str | None) -> str | None:
-    """The body named before the year: 大坪乡人民政府2020年… → 大坪乡人民政府."""
+    """The body named before the year (大坪乡人民政府2020年… → 大坪乡人民政府), or between the
+    year and the subject (2019年上海市人民政府办公厅政府信息公开… → 上海市人民政府办公厅)."""
     if not title:
         return None
     title = _LEADING_GUANYU.sub("", title.strip())
     m = _YEAR.search(title)
-    if not m or m.start() == 0:
+    if not m:
         return None
+    if m.start() == 0:
+        first = _YEAR_FIRST.match(title)
+        subject = _titles().subject.search(title, first.end()) if first else None
+        if first is None or subject is None:
+            return None
+        issuer = title[first.end():subject.start()].strip(" 　:：-—_《》")
+        return issuer if 2 <= len(issuer) <= 40 and not _CLAUSE_MARK.search(issuer) else None
     issuer = title[:m.start()].strip(" 　:：-—_《》")
     return issuer or None
 

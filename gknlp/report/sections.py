@@ -9,13 +9,14 @@ or （一）存在的主要问题 inside section five does not end a section ear
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import NamedTuple
 
 from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
 from gknlp.text.labels import gap_tolerant, squash
+from gknlp.text.unwrap import ends_paragraph
 
 __all__ = ["Section", "Paragraph", "SECTION_KEYS", "ROLES", "find_sections", "split_paragraphs", "ordinal",
            "sections_with_role"]
@@ -47,6 +48,7 @@ class SectionSpec:
     headings: tuple[str, ...]
     boundary: bool = False  # not reported: its heading only ends the section before it
     roles: frozenset[str] = frozenset()  # see ROLES
+    opened_by: tuple[str, ...] = ()  # words of a （一） sub-heading that opens it when its heading is lost
 
 
 @cache
@@ -54,7 +56,7 @@ def _specs() -> tuple[SectionSpec, ...]:
     """The sections in the order a report gives them, boundary sections included."""
     data = load_toml("sections.toml")
     specs = tuple(SectionSpec(s["key"], s["ordinal"], tuple(s["headings"]), bool(s.get("boundary", False)),
-                              frozenset(s.get("roles", ())))
+                              frozenset(s.get("roles", ())), tuple(s.get("opened_by", ())))
                   for s in data["sections"])
     reported = tuple(s.key for s in specs if not s.boundary)
     if reported != SECTION_KEYS:
@@ -304,12 +306,33 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
             continue  # its heading only ends the section before it
         end = found[i + 1].start if i + 1 < len(found) else len(text)
         sections[c.key] = Section(c.key, c.start, c.end, end, text[c.start:c.end].strip())
+    for spec in _specs():
+        if spec.opened_by and sections.get(spec.key, 0) is None:
+            _open_by_subheading(text, sections, spec)
     first = found[0] if found else None
     if sections["overall"] is None and first is not None and first.key != "overall":
         lead = text[body_start:first.start]
         if len(lead.strip()) > 40:
             sections["overall"] = Section("overall", body_start, body_start, first.start, None, inferred=True)
     return sections
+
+
+def _open_by_subheading(text: str, sections: dict[str, Section | None], spec: SectionSpec) -> None:
+    """A section whose heading the text lost (a PDF's text dropped it after a table) begins at
+    the first （一） sub-heading naming it (`opened_by`: （一）主要问题) inside the section found
+    before it; that section ends there. Marked inferred."""
+    keys = list(SECTION_KEYS)
+    before = next((sections[k] for k in reversed(keys[:keys.index(spec.key)]) if sections[k] is not None), None)
+    if before is None:
+        return
+    words = "|".join(map(re.escape, spec.opened_by))
+    m = re.compile(rf"^[ \t\u3000]*[(（][一1][)）][^\n]{{0,24}}?(?:{words})", re.M).search(
+        text, before.body_start, before.end)
+    if m is None:
+        return
+    at = m.start() + len(m.group()) - len(m.group().lstrip(" \t\u3000"))
+    sections[before.key] = replace(before, end=at)
+    sections[spec.key] = Section(spec.key, at, at, before.end, None, inferred=True)
 
 
 # --- paragraphs -------------------------------------------------------------------------
@@ -363,36 +386,66 @@ def _chunks_one_line(body: str) -> list[tuple[int, int]]:
     return [(0, len(body))] if body.strip() else []
 
 
+_MD_HEADING = re.compile(r"#{1,6}(?!#)[ \t]*")  # a Markdown heading's marks: "### （一）主动公开"
+_RUN_ON_MIN = 20  # a line this long that stops mid-sentence runs on (a shorter one is a title or a signature)
+
+
+def _is_heading_line(line: str) -> bool:
+    """A sub-heading on a line of its own: a short enumerated line, a line ending in a colon, or
+    a Markdown heading."""
+    if _MD_HEADING.match(line):
+        return len(line) <= 46
+    return bool(len(line) <= 40 and (_LINE_ENUM.match(line) or line.endswith(("：", ":")))
+                and not line.endswith(("；", ";")))
+
+
+def _runs_on(line: str) -> bool:
+    """A long line that stops mid-sentence (a page or an OCR block broke it): the next line,
+    unless it is a heading, is the same paragraph."""
+    return (len(line) >= _RUN_ON_MIN and not ends_paragraph(line) and "\t" not in line
+            and not line.startswith("|"))
+
+
 def _chunks_lines(body: str) -> list[tuple[int, int, str | None]]:
-    """Lines as paragraphs; a short enumerated line is the heading of the next one."""
+    """Lines as paragraphs; a short enumerated line (or a Markdown heading) is the heading of
+    the next one; a line that stops mid-sentence runs on into the next one."""
     lines: list[tuple[int, int]] = []
     pos = 0
     for line in body.split("\n"):
-        if line.strip():
+        content = line.strip()
+        if content and content.strip("#"):  # a line of bare "##" marks says nothing
             lead = len(line) - len(line.lstrip())
-            lines.append((pos + lead, pos + len(line.rstrip())))
+            if lines and not _is_heading_line(content) and _runs_on(body[lines[-1][0]:lines[-1][1]]) \
+                    and not _is_heading_line(body[lines[-1][0]:lines[-1][1]]):
+                lines[-1] = (lines[-1][0], pos + len(line.rstrip()))
+            else:
+                lines.append((pos + lead, pos + len(line.rstrip())))
         pos += len(line) + 1
     out: list[tuple[int, int, str | None]] = []
     pending: tuple[int, int] | None = None
+
+    def heading_of(a: int, b: int) -> str:
+        line = body[a:b]
+        return line[m.end():] if (m := _MD_HEADING.match(line)) else line
+
     for a, b in lines:
         line = body[a:b]
-        is_heading = (len(line) <= 40 and (_LINE_ENUM.match(line) or line.endswith(("：", ":")))
-                      and not line.endswith(("；", ";")))
+        is_heading = _is_heading_line(line)
         if is_heading and pending is None:
             pending = (a, b)
             continue
         if pending is not None:
             if is_heading:
-                out.append((pending[0], pending[1], body[pending[0]:pending[1]]))
+                out.append((pending[0], pending[1], heading_of(*pending)))
                 pending = (a, b)
                 continue
-            out.append((pending[0], b, body[pending[0]:pending[1]]))
+            out.append((pending[0], b, heading_of(*pending)))
             pending = None
             continue
         m = _INLINE_HEAD.match(line)
         out.append((a, b, m.group().strip() if m else None))
     if pending is not None:
-        out.append((pending[0], pending[1], body[pending[0]:pending[1]]))
+        out.append((pending[0], pending[1], heading_of(*pending)))
     return out
 
 

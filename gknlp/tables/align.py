@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from gknlp.tables.cells import is_value_token
+from gknlp.tables.cells import GRAMMAR, is_value_token
 from gknlp.text.labels import gap_tolerant, squash
 
 __all__ = [
@@ -151,6 +151,9 @@ def row_tokens(segment: str) -> Tokens:
 
 
 _LABEL_TAIL = re.compile(r"\s(\S+)\s*$")
+# A number a PDF's letter-spacing broke at its point (`1690. 9913`): kept as a cell, so that the
+# row has a value too many and is not read (never `9913` read as the amount).
+_BROKEN_NUMBER = re.compile(r"\d+[.．]$|[.．]\d+$")
 
 
 def cut_row_tokens(segment: str) -> Tokens:
@@ -161,7 +164,8 @@ def cut_row_tokens(segment: str) -> Tokens:
     - a line made only of separators (`|`, `| ||`, a lone tab) is one empty cell, but not the
       segment's last line, which opens the next row's line (`| 行政许可 |`);
     - otherwise leading and trailing separators are borders, inner empty pieces are empty cells;
-    - lines with no separator split on spaces; label text (non-value tokens) is dropped.
+    - lines with no separator split on spaces; label text (non-value tokens) is dropped, but not
+      half a number broken at its point (``1690.``), which is a cell that cannot be read.
     """
     cells: list[str] = []
     delimited = False
@@ -175,10 +179,15 @@ def cut_row_tokens(segment: str) -> Tokens:
             raw = _SEP.split(line)
             pieces = [p.strip() for p in raw]
             if li == 0:
-                # the label's cell, unless a value follows the label after a space (a PDF line
-                # that set the first value too close to the label: `1.属于国家秘密 0<tab>0…`)
+                # the label's cell, unless a value follows the label after a space or right
+                # after it (a PDF line that set the first value too close to the label:
+                # `1.属于国家秘密 0<tab>0…`, `其他对外管理服务事项0<tab>0…`)
                 tail = _LABEL_TAIL.search(raw[0])
-                pieces = ([tail.group(1)] if tail and is_value_token(tail.group(1)) else []) + pieces[1:]
+                own = raw[0].strip()
+                if own and is_value_token(own):   # the value set against the label: `事项0<tab>0`
+                    pieces = [own] + pieces[1:]
+                else:
+                    pieces = ([tail.group(1)] if tail and is_value_token(tail.group(1)) else []) + pieces[1:]
                 if not any(pieces):
                     continue
             elif not any(pieces):
@@ -199,14 +208,26 @@ def cut_row_tokens(segment: str) -> Tokens:
                 else:
                     cells.extend(_expand(p))
         else:
-            parts = [p for p in _SPACE.split(line.strip()) if p]
+            parts = _units_joined([p for p in _SPACE.split(line.strip()) if p])
             if len(parts) > 1:
                 delimited = True
             cells.extend(parts)
-    kept = [c for c in cells if c == "" or is_value_token(c)]
+    kept = [c for c in cells if c == "" or is_value_token(c) or _BROKEN_NUMBER.match(c)]
     if li_has_multiple_lines(segment) and len(kept) > 1:
         delimited = True
     return Tokens(tuple(kept), delimited)
+
+
+def _units_joined(parts: list[str]) -> list[str]:
+    """A unit printed apart from its number (``75394432.52 元``) belongs to it: a money cell in 元
+    is converted to 万元, never read as 万元."""
+    out: list[str] = []
+    for part in parts:
+        if part in GRAMMAR.units and out and is_value_token(out[-1]) and is_value_token(out[-1] + part):
+            out[-1] += part
+        else:
+            out.append(part)
+    return out
 
 
 def li_has_multiple_lines(segment: str) -> bool:

@@ -213,6 +213,25 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
     return sorted(found, key=lambda m: m.start)
 
 
+def _match_out_of_order(text: str, rows: tuple[RowSpec, ...], start: int, end: int,
+                        matches: list[LabelMatch]) -> list[LabelMatch]:
+    """Table 二's rows that a PDF's text moved out of the template's order (its blocks are
+    independent: each row carries its own values): a required row not found in order is taken
+    where its label stands once in the table's text, outside the rows found."""
+    at = {m.key for m in matches}
+    added: list[LabelMatch] = []
+    for row in rows:
+        if row.optional or row.key in at:
+            continue
+        first = row.finder.search(text, start, end)
+        if first is None or row.finder.search(text, first[1], end) is not None:
+            continue   # absent, or printed twice: not proven
+        if any(m.start < first[1] and first[0] < m.end for m in matches + added):
+            continue
+        added.append(LabelMatch(row.key, *first))
+    return sorted(matches + added, key=lambda m: m.start) if added else matches
+
+
 def _match_tolerantly(table: TableResult, text: str, rows: tuple[RowSpec, ...], start: int, end: int,
                       matches: list[LabelMatch]) -> list[LabelMatch]:
     """Required rows not found exactly, looked for with a bounded edit distance between the
@@ -462,6 +481,7 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
         table.rows = {r.key: {c: None for c in r.columns} for r in template.rows}
         return table
     table.layout = layout
+    matches = _match_out_of_order(text, template.rows, start, end, matches)
     matches = _match_tolerantly(table, text, template.rows, start, end, matches)
     transposed = _proactive_transposed(table, template, text, matches, end)
     _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text,
@@ -808,12 +828,23 @@ def _appeals_transposed(table: TableResult, text: str, anchor: LabelMatch, end: 
     return True
 
 
+def _stacked_anchor(text: str, start: int, end: int) -> LabelMatch | None:
+    """Where table 四's header begins when a narrow cell stacked its words (行政 / 复议 on lines of
+    their own, 行政诉讼 between them, as a PDF's text gives a borderless header): the first of
+    the template's `stacked_header_words` (复议, 诉讼), when all are there."""
+    words = appeals_template().stacked_header_words
+    at = [m.start for word in words if (m := find_label(text, (word,), None, start, end))]
+    if not words or len(at) < len(words):
+        return None
+    return LabelMatch("review", min(at), min(at) + 2)
+
+
 def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
     """Table 四: fifteen cells after the header's last 总计; or one small table per block under
     its heading; or transposed. Blocks and columns are mapped by their labels where printed."""
     spec = appeals_template()
     table = TableResult("appeals", columns=spec.columns, ocr=layout == "ocr")
-    anchor = find_label(text, spec.block_labels["review"], None, start, end)
+    anchor = find_label(text, spec.block_labels["review"], None, start, end) or _stacked_anchor(text, start, end)
     if anchor is None:
         table.warn("table_not_found", "no 行政复议 header for table 四")
         table.rows = {b: {c: None for c in spec.columns} for b in spec.blocks}

@@ -84,6 +84,7 @@ class AppealsTemplate:
     header_labels: tuple[str, ...]
     header_end: str
     header_end_count: int
+    stacked_header_words: tuple[str, ...] = ()
     block_labels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     column_labels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
 
@@ -123,6 +124,6 @@ def requests_template() -> RequestsTemplate:
 def appeals_template() -> AppealsTemplate:
     d = _load("appeals.toml")
     return AppealsTemplate(tuple(d["blocks"]), tuple(d["columns"]), tuple(d["header_labels"]),
-                           d["header_end"], d["header_end_count"],
+                           d["header_end"], d["header_end_count"], tuple(d.get("stacked_header_words", ())),
                            {k: tuple(v) for k, v in d["block_labels"].items()},
                            {k: tuple(v) for k, v in d["column_labels"].items()})

@@ -18,6 +18,7 @@ from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
 from gknlp.text.pinyin import GLOSS
 from gknlp.text.t2s import may_change, t2s
+from gknlp.text.unwrap import PAGE_MARK
 
 __all__ = ["NormalizedText", "normalize", "detect_script", "to_simplified"]
 
@@ -28,11 +29,8 @@ _DEBRIS = re.compile(
     r"|<!--.*?-->",
     re.S,
 )
-# Page footers on a line of their own: —6—, - 4 -, — 12 —, 第3页, 第 3 页 共 9 页.
-_PAGE_MARK = re.compile(
-    r"(?m)^[ \t\u3000]*(?:[—–\-－]{1,2}[ \t\u3000]*\d{1,3}[ \t\u3000]*[—–\-－]{1,2}"
-    r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t\u3000]*$\n?"
-)
+# Page footers on a line of their own (the one pattern of text.unwrap), with their line break.
+_PAGE_MARK = re.compile(r"(?m)^(?:" + PAGE_MARK.pattern + r")$\n?")
 _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},

@@ -5,19 +5,25 @@ ends: `常务会议 7⏎期`. Sections, paragraphs and counts are found on lines
 must go before them. The rule (issue 13): a line that fills the measure, ends without
 ``。；：！？!?`` and is followed by a line that does not start a heading continues its
 paragraph. CJK text is joined with nothing between; only two Latin letters or digits that
-meet at a join get a space.
+meet at a join get a space. The measure is counted in display columns (a Chinese character
+two, a digit or Latin letter one), as the printed line is, so a full line with digits in it
+(``截至 2024 年 12 月``) is full too; justified lines squeeze punctuation, so a line within an
+eighth of the measure counts as full. A page footer (``— 2 —``) between two lines goes, so a
+paragraph runs on over the page break. Markdown table rows (``|``) and headings (``#``) are
+never joined.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 __all__ = ["Unwrapped", "join_lines", "ends_paragraph", "starts_heading", "joiner", "unwrap_text",
-           "looks_hard_wrapped"]
+           "looks_hard_wrapped", "display_width", "PAGE_MARK"]
 
 _END_MARKS = "。；：！？!?;:"
 _CLOSERS = "”’」』）)】》\"' \u3000"
@@ -25,6 +31,19 @@ HEADING = re.compile(
     r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)"
     r"|第[一二三四五六七八九十\d]{1,3}[章节部分条]|附件|附表|表\d)")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+_MARKDOWN_BLOCK = ("|", "#")  # a table row or a heading: a line of its own in Markdown
+#: A page footer, the whole line: —6—, - 4 -, — 12 —, 第3页, 第 3 页 共 9 页.
+PAGE_MARK = re.compile(
+    r"[ \t\u3000]*(?:[—–\-－]{1,2}[ \t\u3000]*\d{1,3}[ \t\u3000]*[—–\-－]{1,2}"
+    r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t\u3000]*")
+
+
+def display_width(line: str) -> int:
+    """Columns a line takes in print: two for a Chinese character or full-width mark, one for
+    a digit, a Latin letter or a half-width space (East Asian width W, F or A count two)."""
+    if line.isascii():
+        return len(line)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
 
 
 def ends_paragraph(line: str) -> bool:
@@ -90,13 +109,15 @@ def join_lines(lines: Sequence[str], joins: Sequence[bool], source_starts: Seque
     return Unwrapped("".join(out), starts, sources)
 
 
-def looks_hard_wrapped(lines: Sequence[str]) -> int | None:
-    """The measure (characters per full line) of text broken at a fixed width, or None.
+def looks_hard_wrapped(lines: Sequence[str], size: Callable[[str], int] = len) -> int | None:
+    """The measure (`size` of a full line: characters by default) of text broken at a fixed
+    width, or None.
 
-    Hard-wrapped text has many lines of the same, longest length; text written one paragraph
-    to a line has lengths all over the place. A quarter of the long lines at one length
-    (±1) is taken as the sign."""
-    lengths = [len(line.strip()) for line in lines if len(line.strip()) >= 15 and "\t" not in line]
+    Hard-wrapped text has many lines of the same, longest size; text written one paragraph
+    to a line has sizes all over the place. A quarter of the long lines at one size (±1) is
+    taken as the sign. Markdown table rows do not count."""
+    lengths = [size(s) for line in lines if len(s := line.strip()) >= 15 and "\t" not in line
+               and not s.startswith("|")]
     if len(lengths) < 8:
         return None
     counts = Counter(lengths)
@@ -109,15 +130,24 @@ def looks_hard_wrapped(lines: Sequence[str]) -> int | None:
 
 
 def unwrap_text(text: str) -> Unwrapped | None:
-    """Plain text made from a PDF, with its printed line breaks joined; None when it is not
-    hard-wrapped (then the text is left exactly as it is)."""
+    """Plain text or Markdown made from a PDF, with its printed line breaks joined; None when it
+    is not hard-wrapped (then the text is left exactly as it is)."""
     lines = text.split("\n")
-    measure = looks_hard_wrapped(lines)
+    measure = looks_hard_wrapped(lines, display_width)
     if measure is None:
         return None
+    full = measure - max(2, measure // 8)  # justified lines: punctuation and digits squeezed
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    # A page's footer between two halves of a paragraph goes, so that the halves join.
+    kept = [i for i, line in enumerate(lines) if not PAGE_MARK.fullmatch(line)]
+    lines, starts = [lines[i] for i in kept], [starts[i] for i in kept]
     joins = []
     for cur, nxt in zip(lines, lines[1:]):
         s, t = cur.strip(), nxt.strip()
-        joins.append(bool(s and t) and "\t" not in cur and "\t" not in nxt and len(s) >= measure - 1
-                     and not ends_paragraph(s) and not starts_heading(t))
-    return join_lines(lines, joins)
+        joins.append(bool(s and t) and "\t" not in cur and "\t" not in nxt and display_width(s) >= full
+                     and not ends_paragraph(s) and not starts_heading(t)
+                     and not s.startswith(_MARKDOWN_BLOCK) and not t.startswith(_MARKDOWN_BLOCK))
+    return join_lines(lines, joins, starts)

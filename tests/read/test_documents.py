@@ -171,6 +171,50 @@ def test_read_pdf_scanned_page_among_printed_ones(word_documents, maker, tmp_pat
 
 
 @pytest.mark.corpus
+def test_read_pdf_scanned_page_with_a_stamp_in_text(word_documents, maker, tmp_path: Path) -> None:
+    """A scanned page that a scanner or a publishing system stamped with a line of text (over the
+    image, more than a page number) is still a scan: it goes to OCR (here a needs_ocr warning
+    naming it), not read as a page of 40 characters."""
+    files = next(iter(word_documents.values()))
+    stamp = "Scanned copy - Page 2 - certified 2022-01-15"
+    pdf = maker.scanned_pages(files["pdf"], tmp_path / "stamped.pdf", [1], stamp=stamp)
+    import pypdfium2 as pdfium
+
+    assert stamp in pdfium.PdfDocument(pdf.read_bytes())[1].get_textpage().get_text_range()
+    got = read_pdf(pdf.read_bytes())
+    assert got.ocr_pages == [1] and [w.code for w in got.warnings] == ["needs_ocr"]
+    assert stamp not in got.text
+    printed = read_pdf(files["pdf"].read_bytes())
+    assert printed.ocr_pages == []  # printed pages with images (none here) keep their text layer
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("mode", ["-layout", "-raw", ""], ids=["layout", "raw", "reading-order"])
+def test_pdftotext_output_gives_no_wrong_cell(word_documents, tmp_path: Path, mode: str) -> None:
+    """Text a researcher made with poppler's pdftotext from a Word-made PDF (columns set apart
+    by spaces with labels wrapped over several lines, or the page's text in reading order):
+    not one cell differs from the HTML's. Where the text cannot prove a cell (a number the
+    PDF's letter-spacing broke, ``1690. 9913``, ``12 6``; a row with a value too many) it is
+    null. Floors: the cells read right at the time of writing (-raw 966 of 994, -layout 392;
+    the default reading order, which sets a table's columns one after another, 4)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs pdftotext (apt: poppler-utils; .ci/run installs it)")
+    right = wrong = 0
+    for name, files in sorted(word_documents.items()):
+        text = tmp_path / f"{name}.txt"
+        subprocess.run(["pdftotext", *filter(None, [mode]), str(files["pdf"]), str(text)], check=True, timeout=120)
+        want, got = _cells(extract(files["source"], themes=False, counts=False)), \
+            _cells(extract(text, themes=False, counts=False))
+        right += sum(got.get(k) == v and v is not None for k, v in want.items())
+        wrong += sum(got.get(k) is not None and got[k] != v for k, v in want.items())
+    assert wrong == 0
+    assert right >= {"-raw": 960, "-layout": 385, "": 0}[mode]
+
+
+@pytest.mark.corpus
 def test_read_doc_with_text_in_pieces(word_documents, maker, tmp_path: Path) -> None:
     """A .doc whose text lies in several pieces, one of them 8-bit (fast save, compressed
     text): the same text and cells as the one-piece file LibreOffice wrote, as .doc and .wps."""
@@ -188,9 +232,10 @@ def test_read_doc_with_text_in_pieces(word_documents, maker, tmp_path: Path) -> 
 def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None:
     """Tables printed without lines: columns from the gaps between words (``pdf_text``), the
     lines of a wrapped label joined to their row by their column and spacing. Weaker than
-    ruled tables: stacked headers and blank cells (which leave no gap) cost cells; the floors
-    hold the figures measured (905 right, 87 null, 0 wrong of 992; 802/190/0 before the
-    wrapped labels were joined)."""
+    ruled tables: blank cells (which leave no gap) cost cells; the floors hold the figures
+    measured (941 right, 51 null, 0 wrong of 992; 905/87/0 before table 四's stacked header
+    (行政 / 复议 on lines of their own) was found and a value set against its label (事项0) read,
+    802/190/0 before the wrapped labels were joined)."""
     right = null = wrong = 0
     for source, pdf in borderless_documents.items():
         want, got = extract(source, themes=False, counts=False), extract(pdf, themes=False, counts=False)
@@ -203,7 +248,7 @@ def test_read_pdf_text_layout_without_ruling_lines(borderless_documents) -> None
             wrong += seen is not None and seen != value
     total = right + null + wrong
     assert total >= 950
-    assert right >= 900 and wrong == 0
+    assert right >= 940 and wrong == 0
 
 
 @pytest.mark.corpus

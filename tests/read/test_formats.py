@@ -15,6 +15,8 @@ from gknlp.read import read_bytes
 from gknlp.read.files import format_of
 from gknlp.read.text import utf16_of
 from gknlp.text.unwrap import (
+    PAGE_MARK,
+    display_width,
     ends_paragraph,
     join_lines,
     joiner,
@@ -112,6 +114,71 @@ def test_unwrap_text_rejoins_a_hard_wrapped_seed() -> None:
     for para in paragraphs:  # every joined paragraph maps back to where it starts in the file
         i = doc.text.index(para)
         assert wrapped[doc.unwrapped.to_source(i):].startswith(para[:30])
+
+
+def _print_wrap(line: str, columns: int) -> list[str]:
+    """A line broken as a printer breaks it: at a fixed display width (digits half a character)."""
+    out, cur = [], ""
+    for ch in line:
+        if display_width(cur + ch) > columns:
+            out.append(cur)
+            cur = ""
+        cur += ch
+    return out + [cur]
+
+
+def _as_pdf_markdown(text: str, columns: int = 56, page_lines: int = 23) -> str:
+    """A seed as a PDF-to-Markdown tool writes it: paragraphs broken at the printed width with
+    blank lines between them, tables as pipe rows, a page footer (— n —) every `page_lines` lines
+    wherever it falls, also inside a paragraph."""
+    lines: list[str] = []
+    for para in text.split("\n"):
+        if "\t" in para:
+            lines.append("| " + " | ".join(para.split("\t")) + " |")
+            continue
+        lines += _print_wrap(para, columns) if para else []
+        lines.append("")
+    out = []
+    for i, line in enumerate(lines, 1):
+        out.append(line)
+        if i % page_lines == 0:
+            out.append(f"— {i // page_lines} —")
+    return "\n".join(out)
+
+
+def test_unwrap_measures_printed_width_and_joins_over_page_footers() -> None:
+    """Markdown made from a PDF: a full line with digits in it has fewer characters than one of
+    Chinese only, so the measure is the printed width; a paragraph runs on over a page footer;
+    pipe rows stay rows. Every paragraph of the seed comes back whole, and every table cell."""
+    text = SEED.read_text(encoding="utf-8")
+    md = _as_pdf_markdown(text)
+    assert any(PAGE_MARK.fullmatch(line) for line in md.split("\n"))
+    full = [line for line in md.split("\n") if display_width(line) >= 54 and not line.startswith("|")]
+    assert len({len(line) for line in full}) >= 3  # character counts of full lines vary
+    out = unwrap_text(md)
+    assert out is not None
+    rejoined = set(out.text.split("\n"))
+    def breaks_cleanly(para: str) -> bool:  # no printed break after a sentence end or before a heading
+        pieces = _print_wrap(para, 56)
+        return not any(ends_paragraph(a) or starts_heading(b) for a, b in zip(pieces, pieces[1:]))
+
+    paragraphs = [p for p in text.split("\n") if "\t" not in p and display_width(p) > 56 and breaks_cleanly(p)]
+    assert len(paragraphs) >= 10
+    assert [p for p in paragraphs if p not in rejoined] == []
+    assert not any(PAGE_MARK.fullmatch(line) for line in out.text.split("\n"))
+    assert all(line in rejoined for line in md.split("\n") if line.startswith("|"))
+    want = extract(SEED, themes=False, counts=False)
+    got = extract("report.md", themes=False, counts=False, data=md.encode("utf-8"))
+    assert got.tables == want.tables
+    def squeezed(paragraphs: list) -> list[str]:  # the Markdown has a blank line after each line
+        return ["".join(p["text"].split()) for p in paragraphs]
+
+    assert squeezed(got.paragraphs) == squeezed(want.paragraphs)
+    doc = read_bytes(md.encode("utf-8"), "report.md")
+    assert doc.unwrapped is not None
+    for para in paragraphs[:5]:  # a joined paragraph maps back to where it starts in the file
+        i = doc.text.index(para)
+        assert md[doc.unwrapped.to_source(i):].startswith(para[:20])
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])

@@ -31,9 +31,27 @@ def test_meta_split_crawler_header(text: str, header: dict[str, str], body: str 
     (_LONG + "现公布某镇2022年度政府信息公开工作年度报告。" + _LONG, "现公布某镇2022年度政府信息公开工作年度报告"),
     (_LONG + "某镇2022年度政府信息公开工作报告的编制说明。" + _LONG, None),
     ("一、总体情况\n本年度工作平稳。", None),
-], ids=["issuer-on-line-above", "title-line", "in-text", "in-text-needs-annual-report", "none"])
+    # a Markdown heading's marks are not the title's
+    ("# 某县人民政府 2025 年 政府信息公开工作年度报告\n根据……", "某县人民政府 2025 年 政府信息公开工作年度报告"),
+    # a title printed over two lines (a PDF made into text)
+    ("正文\n2024 年某市科委政府信息公开工作\n年度报告\n根据《条例》……", "2024 年某市科委政府信息公开工作年度报告"),
+    ("某局政府信息公开工作要点，\n年度报告如下", None),
+], ids=["issuer-on-line-above", "title-line", "in-text", "in-text-needs-annual-report", "none",
+        "markdown-heading", "over-two-lines", "two-lines-not-a-title"])
 def test_meta_find_title(text: str, title: str | None) -> None:
     assert meta.find_title(text) == title
+
+
+@pytest.mark.parametrize("title, issuer", [
+    ("大坪乡人民政府2020年政府信息公开工作年度报告", "大坪乡人民政府"),
+    ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "上海市人民政府办公厅"),
+    ("2024 年度 某市科委 政务公开工作年度报告", "某市科委"),
+    ("2021年政府信息公开工作年度报告", None),
+    ("关于2021年度政府信息公开工作年度报告", None),
+    ("政府信息公开工作年度报告", None),
+], ids=["before-year", "after-year", "after-year-spaced", "no-body", "guanyu", "no-year"])
+def test_meta_issuer_from_title(title: str, issuer: str | None) -> None:
+    assert meta.issuer_from_title(title) == issuer
 
 
 @pytest.mark.parametrize("page_title, part", [
@@ -56,3 +74,16 @@ def test_meta_clean_page_title(page_title: str | None, part: str | None) -> None
 ], ids=["title", "stats-period", "year-of-report", "most-frequent", "none"])
 def test_meta_year_of(title: str | None, text: str, year: int | None) -> None:
     assert meta.year_of(title, text) == year
+
+
+@pytest.mark.parametrize("issuer, level", [
+    ("内蒙古自治区人民政府", "province"), ("广东省人民政府", "province"), ("北京市人民政府", "province"),
+    ("重庆市渝中区人民政府", "county"), ("呼和浩特市人民政府", "city"), ("湖北省武汉市人民政府", "city"),
+    ("沭阳县人民政府", "county"), ("杭州市西湖区文新街道办事处", "township"), ("某县某镇人民政府", "township"),
+    ("教育部", "department"), ("上海市人民政府办公厅", "department"), ("中国人民银行", "department"),
+    ("某县财政局", "department"), ("平潭综合实验区", "county"), ("某公司", None),
+], ids=lambda v: v if isinstance(v, str) else "none")
+def test_meta_level_of(issuer: str, level: str | None) -> None:
+    """Provinces before counties (自治区 ends in 区), the four 直辖市 are provinces, 部 and 银行 are
+    departments (data/levels.toml)."""
+    assert meta.level_of(issuer) == level

@@ -67,3 +67,70 @@ def test_sections_one_line_body_splits_at_sequential_marks(body: str, texts: lis
     assert [text[p.start:p.end] for p in paragraphs] == texts
     assert [p.id for p in paragraphs] == [f"problems-{i}" for i in range(1, len(texts) + 1)]
     assert all(key in sections.SECTION_KEYS for key in found)
+
+
+def _as_ocr_markdown(text: str) -> str:
+    """A report as OCR-to-Markdown tools write it: each sub-heading a Markdown heading, a blank
+    line after every line, long lines cut in two mid-sentence (where an OCR block ended), and a
+    stray line of bare heading marks."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= 40 and line.startswith(("（", "(")) and "\t" not in line:
+            out.append("### " + line)
+        elif len(line) > 60 and "\t" not in line:
+            cut = next(k for k in range(len(line) // 2, len(line)) if line[k - 1] not in "。；：，、”")
+            out += [line[:cut], "", line[cut:]]
+        else:
+            out.append(line)
+        out.append("")
+    out.append("##")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("seed", ["000_f6f884fffa850788.txt", "003_4130bab209259fbf.txt"])
+def test_paragraphs_of_ocr_markdown_are_the_reports_own(seed: str) -> None:
+    """Markdown headings head the paragraph after them (their marks not in the heading), a long
+    line cut mid-sentence runs on over the blank line into the next, a bare "##" is no
+    paragraph: the paragraphs and headings of the Markdown are those of the plain report."""
+    from pathlib import Path
+
+    from gknlp.pipeline import extract
+
+    path = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples" / seed
+    text = path.read_text(encoding="utf-8")
+    md = _as_ocr_markdown(text)
+    want = extract(path, themes=False, counts=False).paragraphs
+    got = extract("report.md", themes=False, counts=False, data=md.encode("utf-8")).paragraphs
+
+    def squeezed(paragraphs: list) -> list[tuple[str, str | None, str]]:
+        return [(p["section"], p["heading"] and "".join(p["heading"].split()),
+                 "".join(p["text"].replace("#", "").split())) for p in paragraphs]
+
+    assert len(want) >= 8
+    assert squeezed(got) == squeezed(want)
+
+
+_LOST_PROBLEMS_HEADING = (
+    "一、总体情况\n本年度工作平稳。\n二、主动公开政府信息情况\n略。\n三、收到和处理政府信息公开申请情况\n略。\n"
+    "四、政府信息公开行政复议、行政诉讼情况\n0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n"
+    "（一）{sub}\n政策解读形式较为单一。\n（二）改进措施\n丰富解读形式。\n六、其他需要报告的事项\n无。\n")
+
+
+@pytest.mark.parametrize("sub, inferred", [
+    ("主要问题", True), ("2024 年工作中存在问题的改进情况", True), ("工作成效", False)],
+    ids=["problems", "improvements", "not-named"])
+def test_sections_problems_opened_by_its_subheading_when_its_heading_is_lost(sub: str, inferred: bool) -> None:
+    """A PDF's text may lose section 五's heading after table 四: the first （一） sub-heading
+    naming problems or improvements (data/sections.toml `opened_by`) opens it, marked inferred,
+    and table 四's section ends there; a （一） naming something else opens nothing."""
+    text = _LOST_PROBLEMS_HEADING.format(sub=sub)
+    found = find_sections(text)
+    appeals, problems = found["appeals"], found["problems"]
+    assert appeals is not None
+    if not inferred:
+        assert problems is None and appeals.end == text.index("六、")
+        return
+    at = text.index("（一）")
+    assert problems is not None and problems.inferred and problems.heading is None
+    assert (problems.start, problems.body_start, problems.end, appeals.end) == (at, at, text.index("六、"), at)
+    assert [p.heading for p in split_paragraphs(text, problems)] == [f"（一）{sub}", "（二）改进措施"]

@@ -320,3 +320,48 @@ def test_cells_printed_blank_are_null_and_named_in_a_warning() -> None:
     assert [(w.code, w.message) for w in report.warnings if w.code == "blank_cells"] == [
         ("blank_cells", "table proactive: 6 cell(s) printed blank, given as null (not 0): rules.repealed, "
          "normative_docs.repealed, licensing.decisions, penalty.decisions, enforcement.decisions, fees.amount_wan_yuan")]
+
+
+_STACKED = ("行政\n行政诉讼\n复议\n复议\n结果结果其他尚未\n未经复议\n总计\n后起\n维持纠正结果审结\n直接起诉\n诉\n"
+            "结果维持结果\n其他尚未\n结果结果其他尚未\n总计\n总计\n纠正结果审结\n维持纠正结果审结\n")
+
+
+def test_appeals_header_stacked_in_narrow_cells() -> None:
+    """A borderless PDF's text of table 四 sets a narrow cell's words on lines of their own
+    (行政 / 复议, with 行政诉讼 between): the header is still found and the 15 values read."""
+    from gknlp.tables.parse import extract_appeals
+
+    values = "\t".join(str(v) for v in (3, 1, 0, 0, 4, 0, 0, 0, 1, 1, 2, 0, 0, 0, 2))
+    text = _STACKED + values + "\n五、存在的主要问题及改进情况\n"
+    t = extract_appeals(text, 0, len(text))
+    assert {b: [c.value for c in cols.values()] for b, cols in t.rows.items()} == {
+        "review": [3, 1, 0, 0, 4], "litigation_direct": [0, 0, 0, 1, 1],
+        "litigation_after_review": [2, 0, 0, 0, 2]}
+    no_litigation = _STACKED.replace("行政", "").replace("诉", "") + values  # 复议 alone: not the header
+    assert [w.code for w in extract_appeals(no_litigation, 0, len(no_litigation)).warnings] == ["table_not_found"]
+
+
+_PROACTIVE_2021_MOVED = (
+    "二、主动公开政府信息情况\n{head}第二十条第（五）项\n信息内容\t本年处理决定数量\n行政许可\t97\n"
+    "第二十条第（六）项\n信息内容\t本年处理决定数量\n行政处罚\t5\n行政强制\t1\n第二十条第（八）项\n"
+    "信息内容\t本年收费金额（单位：万元）\n行政事业性收费\t0\n第二十条第（一）项\n"
+    "信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t0\t0\t0\n行政规范性文件\t13\t0\t55\n"
+    "三、收到和处理政府信息公开申请情况\n")
+
+
+@pytest.mark.parametrize("head, licensing", [("", 97), ("本年新增行政许可事项清单一份。\n", None)],
+                         ids=["moved", "label-twice"])
+def test_proactive_blocks_moved_out_of_order(head: str, licensing: int | None) -> None:
+    """A PDF's text may set table 二's blocks out of the template's order (第二十条第（五）项 before
+    第（一）项): a row not found in order is taken where its label stands once in the table's
+    text; a label printed twice there proves nothing, so that row stays null."""
+    from gknlp.tables.parse import extract_proactive
+
+    text = _PROACTIVE_2021_MOVED.format(head=head)
+    t = extract_proactive(text, 0, text.index("三、"), year=2022)
+    values = t.json_values()
+    assert values["licensing"] == {"decisions": licensing}
+    assert values["penalty"] == {"decisions": 5} and values["enforcement"] == {"decisions": 1}
+    assert values["fees"] == {"amount_wan_yuan": 0}
+    assert values["rules"] == {"issued": 0, "repealed": 0, "in_force": 0}
+    assert values["normative_docs"] == {"issued": 13, "repealed": 0, "in_force": 55}

@@ -80,6 +80,7 @@ def recover_tables(proactive: TableResult, requests: TableResult, appeals: Table
         solution = solve_appeals(appeals)
         if solution.rows:
             apply_solution(appeals, solution, run_key="appeals")
+    settle_table(proactive)
     settle_table(requests)
     settle_table(appeals)
     if requests.found and "total" not in requests.columns:

@@ -304,6 +304,8 @@ def settle_table(table: TableResult) -> None:
         return   # every printed cell read, or left open by the recovery's identities: nothing to settle
     plan = _plan(table)
     if plan is None or not plan.identities:
+        if table.layout not in GEOMETRY_LAYOUTS and any(lost.placed for lost in table.lost.values()):
+            _unplace(table)   # no identity can confirm where the layout put them: null and flagged
         return
     saved = _snapshot(table) if table.lost else None
     # In a layout read from the page's geometry (PDF ruling lines, Word table marks, OCR boxes
