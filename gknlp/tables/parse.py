@@ -213,22 +213,37 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
     return sorted(found, key=lambda m: m.start)
 
 
-def _match_out_of_order(text: str, rows: tuple[RowSpec, ...], start: int, end: int,
+def _match_out_of_order(table: TableResult, template: ProactiveTemplate, text: str, start: int, end: int,
                         matches: list[LabelMatch]) -> list[LabelMatch]:
     """Table 二's rows that a PDF's text moved out of the template's order (its blocks are
     independent: each row carries its own values): a required row not found in order is taken
-    where its label stands once in the table's text, outside the rows found."""
-    at = {m.key for m in matches}
+    where its label stands once in the table's text (from its first block header, 第二十条…/信息内容),
+    at the start of a line or a cell, or right after a value or a column label, with a digit
+    after it on its line; never from narrative (全年办理行政许可1203件). Each is named in a
+    `row_out_of_order` warning."""
+    header = min((m.start for words in (template.block_headers,) for w in words
+                  if (m := find_label(text, (w,), None, start, end))), default=None)
+    if header is None:
+        return matches
+    heads = tuple(lab for labs in template.column_labels.values() for lab in labs) + template.block_headers
     added: list[LabelMatch] = []
-    for row in rows:
+    at = {m.key for m in matches}
+    for row in template.rows:
         if row.optional or row.key in at:
             continue
-        first = row.finder.search(text, start, end)
+        first = row.finder.search(text, header, end)
         if first is None or row.finder.search(text, first[1], end) is not None:
             continue   # absent, or printed twice: not proven
         if any(m.start < first[1] and first[0] < m.end for m in matches + added):
             continue
+        before = text[max(start, first[0] - 40):first[0]].rstrip(" \u3000")
+        line_after = text[first[1]:end].split("\n", 1)[0][:40]
+        opens = not before or before[-1] in "\n\t|" or before[-1].isdigit() or before.endswith(heads)
+        if not opens or not _DIGIT.search(line_after):
+            continue
         added.append(LabelMatch(row.key, *first))
+        table.warn("row_out_of_order", f"row {row.key} ({row.labels[0]}) found out of the template's order",
+                   text[first[0]:first[1] + len(line_after)].strip()[:200], row=row.key)
     return sorted(matches + added, key=lambda m: m.start) if added else matches
 
 
@@ -481,8 +496,8 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
         table.rows = {r.key: {c: None for c in r.columns} for r in template.rows}
         return table
     table.layout = layout
-    matches = _match_out_of_order(text, template.rows, start, end, matches)
     matches = _match_tolerantly(table, text, template.rows, start, end, matches)
+    matches = _match_out_of_order(table, template, text, start, end, matches)
     transposed = _proactive_transposed(table, template, text, matches, end)
     _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text,
           [m for m in matches if m.key not in transposed], end)
