@@ -7,6 +7,7 @@ from functools import cache
 from typing import NamedTuple
 
 from gknlp.data import load_toml
+from gknlp.text.unwrap import MARKDOWN_HEADING
 
 __all__ = ["find_title", "clean_page_title", "issuer_from_title", "issuer_from_signature", "level_of", "year_of",
            "published_date", "CrawlerHeader", "split_crawler_header"]
@@ -21,7 +22,6 @@ _LEADING_GUANYU = re.compile(r"^(?:关于)?")
 _TRAILING_PAREN = re.compile(r"[（(][^）)]*[）)]$")
 _STATS_PERIOD = re.compile(r"统计期限?为?(?:自|从)?\s*((?:19|20)\d{2})\s*年")
 _HEADER_LINE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$")
-_MD_MARKS = re.compile(r"^#{1,6}\s*")
 _YEAR_FIRST = re.compile(r"^((?:19|20)\d{2})\s*年度?\s*")
 
 
@@ -59,7 +59,8 @@ def find_title(text: str, limit: int = 2000) -> str | None:
     dropped); a title set over two lines (2024年某局政府信息公开工作 / 年度报告) is joined."""
     head = text[:limit]
     titles = _titles()
-    lines = [_MD_MARKS.sub("", ln.strip()) for ln in head.split("\n")]
+    lines = [MARKDOWN_HEADING.sub("", ln.strip(), count=1) if ln.lstrip().startswith("#") else ln.strip()
+             for ln in head.split("\n")]
     for i, line in enumerate(lines):
         if 6 <= len(line) <= 80 and titles.line.search(line):
             prev = next((p for p in reversed(lines[:i]) if p), "")

@@ -23,19 +23,26 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 __all__ = ["Unwrapped", "join_lines", "ends_paragraph", "starts_heading", "joiner", "unwrap_text",
-           "looks_hard_wrapped", "display_width", "PAGE_MARK"]
+           "looks_hard_wrapped", "display_width", "PAGE_MARK", "CLOSERS", "MARKDOWN_HEADING"]
 
 _END_MARKS = "。；：！？!?;:"
-_CLOSERS = "”’」』）)】》\"' \u3000"
+CLOSERS = "”’」』）)】》\"' \u3000"
+"""What may close a sentence after its mark (。” ）): looked through to find the mark."""
 HEADING = re.compile(
     r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)"
     r"|第[一二三四五六七八九十\d]{1,3}[章节部分条]|附件|附表|表\d)")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
-_MARKDOWN_BLOCK = ("|", "#")  # a table row or a heading: a line of its own in Markdown
+MARKDOWN_HEADING = re.compile(r"#{1,6}(?!#)[ \t]*")
+"""A Markdown heading's marks (``### （一）主动公开``): a line of its own, and not part of its text."""
 #: A page footer, the whole line: —6—, - 4 -, — 12 —, 第3页, 第 3 页 共 9 页.
 PAGE_MARK = re.compile(
     r"[ \t\u3000]*(?:[—–\-－]{1,2}[ \t\u3000]*\d{1,3}[ \t\u3000]*[—–\-－]{1,2}"
     r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t\u3000]*")
+
+
+def _markdown_block(line: str) -> bool:
+    """A Markdown table row or heading: a line of its own."""
+    return line.startswith("|") or MARKDOWN_HEADING.match(line) is not None
 
 
 def display_width(line: str) -> int:
@@ -48,7 +55,7 @@ def display_width(line: str) -> int:
 
 def ends_paragraph(line: str) -> bool:
     """A line whose last mark (closing quotes and brackets aside) ends a sentence or a list."""
-    stripped = line.rstrip(_CLOSERS)
+    stripped = line.rstrip(CLOSERS)
     return not stripped or stripped[-1] in _END_MARKS
 
 
@@ -149,5 +156,5 @@ def unwrap_text(text: str) -> Unwrapped | None:
         s, t = cur.strip(), nxt.strip()
         joins.append(bool(s and t) and "\t" not in cur and "\t" not in nxt and display_width(s) >= full
                      and not ends_paragraph(s) and not starts_heading(t)
-                     and not s.startswith(_MARKDOWN_BLOCK) and not t.startswith(_MARKDOWN_BLOCK))
+                     and not _markdown_block(s) and not _markdown_block(t))
     return join_lines(lines, joins, starts)
