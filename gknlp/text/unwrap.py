@@ -9,7 +9,8 @@ meet at a join get a space. The measure is counted in display columns (a Chinese
 two, a digit or Latin letter one), as the printed line is, so a full line with digits in it
 (``截至 2024 年 12 月``) is full too; justified lines squeeze punctuation, so a line within an
 eighth of the measure counts as full. A page footer (``— 2 —``) between two lines goes, so a
-paragraph runs on over the page break. Markdown table rows (``|``) and headings (``#``) are
+paragraph runs on over the page break. A short line with no sentence mark (a signature, a date)
+is never joined to the line before it. Markdown table rows (``|``) and headings (``#``) are
 never joined.
 """
 
@@ -43,6 +44,15 @@ PAGE_MARK = re.compile(
 def _markdown_block(line: str) -> bool:
     """A Markdown table row or heading: a line of its own."""
     return line.startswith("|") or MARKDOWN_HEADING.match(line) is not None
+
+
+_MARK = re.compile(r"[，、。；：！？,;:!?]")
+
+
+def _closing(line: str, measure: int) -> bool:
+    """A short line with no sentence mark: a signature, a date, the rest of a title. A paragraph's
+    last line, however short, has its mark; so this is never the rest of one."""
+    return display_width(line) < measure // 2 and _MARK.search(line) is None
 
 
 def display_width(line: str) -> int:
@@ -156,5 +166,5 @@ def unwrap_text(text: str) -> Unwrapped | None:
         s, t = cur.strip(), nxt.strip()
         joins.append(bool(s and t) and "\t" not in cur and "\t" not in nxt and display_width(s) >= full
                      and not ends_paragraph(s) and not starts_heading(t)
-                     and not _markdown_block(s) and not _markdown_block(t))
+                     and not _markdown_block(s) and not _markdown_block(t) and not _closing(t, measure))
     return join_lines(lines, joins, starts)
