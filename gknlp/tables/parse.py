@@ -607,6 +607,7 @@ def _first_value_line(text: str, pos: int, end: int) -> int:
 
 
 _DIGIT = re.compile(r"\d")
+_STACKED_LINE = 4  # a stacked header word's line: the word and a neighbour's piece at most
 
 
 def _transposed_columns(text: str, labels: list[tuple[str, tuple[str, ...]]], start: int, end: int,
@@ -846,12 +847,27 @@ def _appeals_transposed(table: TableResult, text: str, anchor: LabelMatch, end: 
 def _stacked_anchor(text: str, start: int, end: int) -> LabelMatch | None:
     """Where table 四's header begins when a narrow cell stacked its words (行政 / 复议 on lines of
     their own, 行政诉讼 between them, as a PDF's text gives a borderless header): the first of
-    the template's `stacked_header_words` (复议, 诉讼), when all are there."""
-    words = appeals_template().stacked_header_words
-    at = [m.start for word in words if (m := find_label(text, (word,), None, start, end))]
-    if not words or len(at) < len(words):
+    the template's `stacked_header_words` (复议, 诉讼), each on a line of at most four characters,
+    when all are there and the header's 总计 follows. Never a sentence that names them."""
+    spec = appeals_template()
+    found = []
+    for word in spec.stacked_header_words:
+        m = next((m for m in re.finditer(re.escape(word), text[start:end])
+                  if len(_line_at(text, start + m.start()).strip()) <= _STACKED_LINE), None)
+        if m is None:
+            return None
+        found.append((start + m.start(), start + m.end()))
+    if not found:
         return None
-    return LabelMatch("review", min(at), min(at) + 2)
+    first = min(found)
+    if find_label(text, (spec.header_end,), None, first[1], end) is None:
+        return None
+    return LabelMatch("review", *first)
+
+
+def _line_at(text: str, i: int) -> str:
+    """The line of `text` that holds position i."""
+    return text[text.rfind("\n", 0, i) + 1:(j if (j := text.find("\n", i)) >= 0 else len(text))]
 
 
 def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:

@@ -339,6 +339,11 @@ def test_appeals_header_stacked_in_narrow_cells() -> None:
         "litigation_after_review": [2, 0, 0, 0, 2]}
     no_litigation = _STACKED.replace("行政", "").replace("诉", "") + values  # 复议 alone: not the header
     assert [w.code for w in extract_appeals(no_litigation, 0, len(no_litigation)).warnings] == ["table_not_found"]
+    for sentence in ("复议和诉讼情况如下（单位：件）\n", "本年度共收到复议申请 1 件，诉讼 1 件。\n总计\n"):
+        narrative = sentence + values   # the words in a sentence, not stacked: no header, nothing read
+        t = extract_appeals(narrative, 0, len(narrative))
+        assert [w.code for w in t.warnings] == ["table_not_found"]
+        assert all(c is None for cols in t.rows.values() for c in cols.values())
 
 
 _PROACTIVE_2021_MOVED = (
