@@ -128,6 +128,7 @@ class Section:
     end: int
     heading: str | None
     inferred: bool = False
+    how: str | None = None  # how an inferred section was found (for its section_inferred warning)
 
     def to_dict(self) -> dict:
         return {"start": self.start, "body_start": self.body_start, "end": self.end,
@@ -313,7 +314,8 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
     if sections["overall"] is None and first is not None and first.key != "overall":
         lead = text[body_start:first.start]
         if len(lead.strip()) > 40:
-            sections["overall"] = Section("overall", body_start, body_start, first.start, None, inferred=True)
+            sections["overall"] = Section("overall", body_start, body_start, first.start, None, inferred=True,
+                                          how="taken as the text before the next section")
     return sections
 
 
@@ -332,7 +334,8 @@ def _open_by_subheading(text: str, sections: dict[str, Section | None], spec: Se
         return
     at = m.start() + len(m.group()) - len(m.group().lstrip(" \t\u3000"))
     sections[before.key] = replace(before, end=at)
-    sections[spec.key] = Section(spec.key, at, at, before.end, None, inferred=True)
+    sections[spec.key] = Section(spec.key, at, at, before.end, None, inferred=True,
+                                 how="it begins at the （一） sub-heading that names it")
 
 
 # --- paragraphs -------------------------------------------------------------------------
