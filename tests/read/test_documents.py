@@ -212,7 +212,7 @@ def test_pdftotext_output_gives_no_wrong_cell(word_documents, tmp_path: Path, mo
         right += sum(got.get(k) == v and v is not None for k, v in want.items())
         wrong += sum(got.get(k) is not None and got[k] != v for k, v in want.items())
     assert wrong == 0
-    assert right >= {"-raw": 960, "-layout": 385, "": 0}[mode]
+    assert right >= {"-raw": 960, "-layout": 385, "": 3}[mode]
 
 
 @pytest.mark.corpus
