@@ -67,8 +67,9 @@ def _rjieba_class() -> Any:
     compiled module is registered under its own name, so a later ``import rjieba`` by anyone
     reuses it (a PyO3 module is initialised once per process)."""
     name = "rjieba.rjieba"
-    if "rjieba" in sys.modules or name in sys.modules:
-        return sys.modules.get(name, sys.modules.get("rjieba")).Jieba
+    loaded = sys.modules.get(name) or sys.modules.get("rjieba")
+    if loaded is not None:
+        return loaded.Jieba
     spec = importlib.util.find_spec("rjieba")
     folder = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
     found = [folder / f"rjieba{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES] if folder else []
@@ -78,7 +79,9 @@ def _rjieba_class() -> Any:
 
         return rjieba.Jieba
     loader = importlib.machinery.ExtensionFileLoader(name, str(path))
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    module_spec = importlib.util.spec_from_loader(name, loader)
+    assert module_spec is not None
+    module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
     loader.exec_module(module)
     return module.Jieba

@@ -314,7 +314,7 @@ def _holds_values(own: Sequence[Indexed], vals: Sequence[Decimal | None]) -> boo
         rhs = [vals[i] for _, i in ident.rhs]
         if None in lhs or None in rhs:
             continue
-        if sum(lhs, _ZERO) != sum(rhs, _ZERO):
+        if sum(filter(None, lhs), _ZERO) != sum(filter(None, rhs), _ZERO):
             return False
     return True
 
