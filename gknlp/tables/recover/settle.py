@@ -277,7 +277,10 @@ def _reads_as(printed: tuple[str, ...], row: tuple[str, ...]) -> bool:
             if len(joined) >= len(printed[i]):
                 break
         return False
-    return fit(0, 0)
+    try:
+        return fit(0, 0)
+    finally:
+        del fit   # it refers to itself: break the cycle (see `runs.split_run`)
 
 
 def _verified(table: TableResult, plan: IdentityPlan, placed: set[Key], derived: set[Key]) -> bool:
