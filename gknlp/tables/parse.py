@@ -599,8 +599,9 @@ def _first_value_line(text: str, pos: int, end: int) -> int:
     while pos < end:
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
-        if _DIGIT.search(text, pos, line_end) and any(
-                any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(text, pos, line_end)):
+        if _DIGIT.search(text, pos, line_end) and any(   # (tokens read only up to the first value)
+                any(ch.isdigit() for ch in t) and is_value_token(t)
+                for t in (m.group() for m in _LINE_TOKEN.finditer(text, pos, line_end))):
             return max(pos, text.rfind("\n", 0, pos) + 1)
         pos = line_end + 1
     return end
@@ -660,7 +661,8 @@ def _requests_transposed(table: TableResult, text: str, start: int, end: int, ro
     first = _first_value_line(text, start, end)
     required = [r for r in rows if not r.optional]
     found = _match_rows(text, rows, start, first)   # (in the template's order, as the columns run)
-    if 2 * sum(not r.optional for r in rows if r.key in {m.key for m in found}) < len(required):
+    found_keys = {m.key for m in found}
+    if 2 * sum(not r.optional for r in rows if r.key in found_keys) < len(required):
         return False   # the rows' labels are not above the first values: not transposed
     found = _match_tolerantly(table, text, rows, start, first, found)
     spec = requests_template()

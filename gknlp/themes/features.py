@@ -272,6 +272,9 @@ def channel_acts(doc: str) -> list[str]:
     rule P5) are not anchors."""
     out: list[str] = []
     for frame in channel_act_patterns():
+        # (masking only turns terms into □, which no anchor holds: no anchor before, none after)
+        if not frame.anchor.search(doc):
+            continue
         text = frame.mask.sub("\u25a1", doc) if frame.mask else doc
         if not frame.anchor.search(text):
             continue   # no anchor in any sentence: nothing to say for this frame
@@ -282,12 +285,13 @@ def channel_acts(doc: str) -> list[str]:
         for sentence in _SENTENCE.split(text):
             if not frame.anchor.search(sentence):
                 continue
-            found |= {kind for kind, pattern in frame.acts if pattern.search(sentence)}
+            acts = [(kind, pattern) for kind, pattern in frame.acts if pattern.search(sentence)]
+            found.update(kind for kind, _ in acts)
             for clause in _CLAUSE.split(sentence):
                 anchors = [m.span() for m in frame.anchor.finditer(clause)]
                 if not anchors:
                     continue
-                for kind, pattern in frame.acts:
+                for kind, pattern in acts:   # (an act absent from the sentence is in none of its clauses)
                     hits = [m.span() for m in pattern.finditer(clause)]
                     if hits:
                         in_clause.add(kind)
