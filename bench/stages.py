@@ -9,6 +9,7 @@ some of that reuse is genuine (rows of zeros recur), so these figures err on the
 
     python bench/stages.py            # read, normalise, sections, tables, recovery, themes, counts, JSON
     python bench/stages.py --reps 5
+    python bench/stages.py --steps    # each named step as a batch worker runs it (chunks of 32)
 """
 
 from __future__ import annotations
@@ -64,11 +65,48 @@ def best_ms_per_item(fn: Callable[[], Any], n_items: int, reps: int) -> float:
     return best / n_items * 1000
 
 
+def per_step(files: list[Path], reps: int) -> None:
+    """CPU per report of each step of the default pipeline, run as `batch.chunk_records` runs it
+    (each step over a chunk of CHUNK drafts before the next), and of the JSON lines; best of
+    `reps` runs, the text-keyed caches emptied before each."""
+    from gknlp.batch import CHUNK, outcome_of, record_bytes
+
+    pipeline = default_pipeline()
+    chunks = [[str(f) for f in files[i:i + CHUNK]] for i in range(0, len(files), CHUNK)]
+    best: dict[str, float] = {}
+    for rep in range(reps + 1):   # the first run loads the models, dictionaries and patterns
+        clear_text_caches()
+        spent: dict[str, float] = {}
+        for chunk in chunks:
+            drafts = [Draft.of_path(p) for p in chunk]
+            for name in pipeline.enabled:
+                live = [d for d in drafts if d.error is None]
+                t0 = time.process_time()
+                pipeline.get_step(name).pipe(live)
+                spent[name] = spent.get(name, 0.0) + time.process_time() - t0
+            t0 = time.process_time()
+            for d in drafts:
+                record = d.finish().to_dict()
+                record_bytes(record), outcome_of(record)
+            spent["JSON"] = spent.get("JSON", 0.0) + time.process_time() - t0
+        if rep:
+            best = {k: min(v, best.get(k, v)) for k, v in spent.items()}
+    print(f"{len(files)} reports; each step over chunks of {CHUNK}, best of {reps} runs (ms of CPU per report)")
+    for name, secs in best.items():
+        print(f"{name:12s} {secs / len(files) * 1000:6.2f}")
+    print(f"{'total':12s} {sum(best.values()) / len(files) * 1000:6.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--steps", action="store_true",
+                    help="time each named step of the pipeline as a batch worker runs it, step by step over chunks")
     args = ap.parse_args()
+    if args.steps:
+        per_step(corpus_files(args.corpus), args.reps)
+        return
     datas = [(str(f), f.read_bytes()) for f in corpus_files(args.corpus)]
     n = len(datas)
     docs = [read_bytes(d, f) for f, d in datas]

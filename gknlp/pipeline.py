@@ -275,10 +275,8 @@ def _assemble(d: Draft) -> None:
             report.warnings.append(ReportWarning("section_missing", f"section {k} not found",
                                                  where=Where(section=k)))
         elif s.inferred:
-            how = ("taken as the text before the next section" if k == "overall"
-                   else "it begins at the （一） sub-heading that names it")
             report.warnings.append(ReportWarning(
-                "section_inferred", f"section {k} has no heading; {how}",
+                "section_inferred", f"section {k} has no heading; {s.how}",
                 where=Where(section=k, start=s.start, end=s.end)))
     report.tables = {t.key: t.json_values() for t in d.tables}
     report.table_info = {t.key: t.info() for t in d.tables}

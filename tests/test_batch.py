@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gknlp.batch import BatchError, list_inputs, process_chunk, process_one, run_batch
+from gknlp.batch import BatchError, chunk_records, list_inputs, process_chunk, process_one, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "gknlp" / "data" / "samples"
@@ -112,6 +112,22 @@ def test_batch_chunk_gives_the_lines_of_one_file_at_a_time() -> None:
     alone = [process_one(s, {}) for s in seeds]
     assert chunk == alone
     assert sum('"themes":["' in line for line in chunk) >= 5
+
+
+def test_batch_moves_each_line_as_the_utf8_of_its_text(tmp_path: Path) -> None:
+    """The workers' lines are bytes; the text lines and the output file hold the same records."""
+    files = copies(tmp_path / "in", 3) + [tmp_path / "missing.txt"]
+    names = [str(f) for f in files]
+    as_bytes = chunk_records(names, FAST)
+    assert [line.decode("utf-8") for line, _ in as_bytes] == [line for line, _ in process_chunk(names, FAST)]
+    assert [outcome for _, outcome in as_bytes] == [outcome for _, outcome in process_chunk(names, FAST)]
+    assert as_bytes[-1][1][0] == "unreadable"   # an error record goes the same way
+    out = tmp_path / "out.jsonl"
+    run_batch(files, out, jobs=1, opts=FAST)
+    assert out.read_bytes() == b"".join(line + b"\n" for line, _ in as_bytes)
+    shown: list[str] = []
+    run_batch(files, None, jobs=1, opts=FAST, write=shown.append)   # stdout gets text
+    assert shown == [line.decode("utf-8") for line, _ in as_bytes]
 
 
 def fail_for_bad(draft) -> None:

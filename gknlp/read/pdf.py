@@ -58,7 +58,9 @@ MIN_CHARS_PER_PAGE = 10
 STAMP_CHARS = 60
 """A page an image covers, with fewer characters of text than this, is a scan that a scanner or a
 publishing system stamped (a header, a page mark, 此件公开发布): OCR, not a page of a few words. A
-printed page with a large picture has more text than this; a scan with an OCR text layer far more."""
+printed page with a large picture has more text than this; a scan with an OCR text layer far more.
+Without OCR its text is kept (it may be a signature over a background image) and a ``needs_ocr``
+warning names it."""
 
 _TOL = 2.0  # points: lines this close are one line; a segment this near a box edge touches it
 _THIN = 2.5  # points: a filled rectangle thinner than this is a ruling line
@@ -899,6 +901,7 @@ def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
         pages: list[list[Line]] = []
         blocks: list[list[TableBlock]] = []
         no_text: list[int] = []
+        stamped: list[int] = []
         ruled = False
         after_table = False
         for i in range(min(n_pages, MAX_PAGES)):
@@ -914,8 +917,11 @@ def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
                     no_text.append(i)
                 text = ""
             elif ink < STAMP_CHARS and _scanned(page):  # a scan stamped with a line of text
-                no_text.append(i)
-                text = ""
+                if ocr is not None:
+                    no_text.append(i)
+                    text = ""
+                else:   # or a printed page over a background image: keep what it says
+                    stamped.append(i)
             frame = page_frame(textpage, n_chars) if text else None
             if text and (after_table or looks_tabular(text)):
                 grids = [g for g in find_grids(page_rulings(page, frame)) if len(g.cells) >= 2]
@@ -930,6 +936,10 @@ def read_pdf(data: bytes, ocr: PageOcr | None = None) -> PdfText:
             blocks.append(tables)
             textpage.close()
             page.close()
+        if stamped:
+            warnings.append(ReportWarning("needs_ocr", f"pages {', '.join(str(i + 1) for i in stamped)} look "
+                                          f"scanned (an image covers them, under {STAMP_CHARS} characters of text): "
+                                          "their text is kept, the image is not read (OCR: the [ocr] extra)", None))
         read = [i for i in range(len(pages)) if pages[i] or blocks[i]]
         if no_text and not read:
             return PdfText("", None, n_pages, warnings, needs_ocr=True, ocr_pages=no_text)

@@ -7,6 +7,7 @@ from functools import cache
 from typing import NamedTuple
 
 from gknlp.data import load_toml
+from gknlp.text.unwrap import MARKDOWN_HEADING
 
 __all__ = ["find_title", "clean_page_title", "issuer_from_title", "issuer_from_signature", "level_of", "year_of",
            "published_date", "CrawlerHeader", "split_crawler_header"]
@@ -21,7 +22,7 @@ _LEADING_GUANYU = re.compile(r"^(?:关于)?")
 _TRAILING_PAREN = re.compile(r"[（(][^）)]*[）)]$")
 _STATS_PERIOD = re.compile(r"统计期限?为?(?:自|从)?\s*((?:19|20)\d{2})\s*年")
 _HEADER_LINE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$")
-_MD_MARKS = re.compile(r"^#{1,6}\s*")
+_NOT_A_BODY = ("全", "本", "我", "各", "该")
 _YEAR_FIRST = re.compile(r"^((?:19|20)\d{2})\s*年度?\s*")
 
 
@@ -56,20 +57,23 @@ def _titles() -> _TitlePatterns:
 
 def find_title(text: str, limit: int = 2000) -> str | None:
     """The first line near the top that reads like a report title (Markdown heading marks
-    dropped); a title set over two lines (2024年某局政府信息公开工作 / 年度报告) is joined."""
+    dropped); else a title set over two lines with its year (2024年某局政府信息公开工作 / 年度报告);
+    else a title inside the running text."""
     head = text[:limit]
     titles = _titles()
-    lines = [_MD_MARKS.sub("", ln.strip()) for ln in head.split("\n")]
+    lines = [MARKDOWN_HEADING.sub("", ln.strip(), count=1) if ln.lstrip().startswith("#") else ln.strip()
+             for ln in head.split("\n")]
     for i, line in enumerate(lines):
         if 6 <= len(line) <= 80 and titles.line.search(line):
             prev = next((p for p in reversed(lines[:i]) if p), "")
             if _YEAR.match(line) and 2 <= len(prev) <= 30 and not _CLAUSE_MARK.search(prev):
                 return prev + line  # the body's name on the line above: 云阳县人和街道办事处 / 2020年…
             return line
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if (6 <= len(line) <= 60 and 2 <= len(nxt) <= 12 and not _CLAUSE_MARK.search(line + nxt)
-                and titles.subject.search(line) and titles.line.search(line + nxt)):
-            return line + nxt
+    for line, nxt in zip(lines, lines[1:]):
+        joined = line + nxt
+        if (6 <= len(line) <= 60 and 2 <= len(nxt) <= 12 and not _CLAUSE_MARK.search(joined)
+                and _YEAR.search(joined) and titles.subject.search(line) and titles.line.search(joined)):
+            return joined
     m = titles.in_text.search(head)
     return m.group() if m else None
 
@@ -101,7 +105,11 @@ def issuer_from_title(title: str | None) -> str | None:
         if first is None or subject is None:
             return None
         issuer = title[first.end():subject.start()].strip(" 　:：-—_《》")
-        return issuer if 2 <= len(issuer) <= 40 and not _CLAUSE_MARK.search(issuer) else None
+        # a body's name, not a scope (全市, 本机关, 我局, 各部门) or a topic (法治政府建设和)
+        if (2 <= len(issuer) <= 40 and not _CLAUSE_MARK.search(issuer) and not issuer.startswith(_NOT_A_BODY)
+                and level_of(issuer) is not None):
+            return issuer
+        return None
     issuer = title[:m.start()].strip(" 　:：-—_《》")
     return issuer or None
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
 from gknlp.text.labels import gap_tolerant, squash
-from gknlp.text.unwrap import ends_paragraph
+from gknlp.text.unwrap import CLOSERS, MARKDOWN_HEADING, ends_paragraph
 
 __all__ = ["Section", "Paragraph", "SECTION_KEYS", "ROLES", "find_sections", "split_paragraphs", "ordinal",
            "sections_with_role"]
@@ -128,6 +128,7 @@ class Section:
     end: int
     heading: str | None
     inferred: bool = False
+    how: str | None = None  # how an inferred section was found (for its section_inferred warning)
 
     def to_dict(self) -> dict:
         return {"start": self.start, "body_start": self.body_start, "end": self.end,
@@ -313,7 +314,8 @@ def find_sections(text: str, body_start: int = 0) -> dict[str, Section | None]:
     if sections["overall"] is None and first is not None and first.key != "overall":
         lead = text[body_start:first.start]
         if len(lead.strip()) > 40:
-            sections["overall"] = Section("overall", body_start, body_start, first.start, None, inferred=True)
+            sections["overall"] = Section("overall", body_start, body_start, first.start, None, inferred=True,
+                                          how="taken as the text before the next section")
     return sections
 
 
@@ -332,7 +334,8 @@ def _open_by_subheading(text: str, sections: dict[str, Section | None], spec: Se
         return
     at = m.start() + len(m.group()) - len(m.group().lstrip(" \t\u3000"))
     sections[before.key] = replace(before, end=at)
-    sections[spec.key] = Section(spec.key, at, at, before.end, None, inferred=True)
+    sections[spec.key] = Section(spec.key, at, at, before.end, None, inferred=True,
+                                 how="it begins at the （一） sub-heading that names it")
 
 
 # --- paragraphs -------------------------------------------------------------------------
@@ -386,47 +389,61 @@ def _chunks_one_line(body: str) -> list[tuple[int, int]]:
     return [(0, len(body))] if body.strip() else []
 
 
-_MD_HEADING = re.compile(r"#{1,6}(?!#)[ \t]*")  # a Markdown heading's marks: "### （一）主动公开"
 _RUN_ON_MIN = 20  # a line this long that stops mid-sentence runs on (a shorter one is a title or a signature)
+_POINT_RUN_ON_MIN = 40  # a numbered point shorter than this that stops without its mark is complete
+_POINT = re.compile(r"\s*(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]|[(（]?\d{1,2}[)）.、．])")
+_SENTENCE_MARK = re.compile(r"[，、。；：！？,;:!?]")
+_SENTENCE_END = re.compile(r"[。；！？!?]")
 
 
 def _is_heading_line(line: str) -> bool:
     """A sub-heading on a line of its own: a short enumerated line, a line ending in a colon, or
     a Markdown heading."""
-    if _MD_HEADING.match(line):
+    if MARKDOWN_HEADING.match(line):
         return len(line) <= 46
     return bool(len(line) <= 40 and (_LINE_ENUM.match(line) or line.endswith(("：", ":")))
                 and not line.endswith(("；", ";")))
 
 
-def _runs_on(line: str) -> bool:
-    """A long line that stops mid-sentence (a page or an OCR block broke it): the next line,
-    unless it is a heading, is the same paragraph."""
-    return (len(line) >= _RUN_ON_MIN and not ends_paragraph(line) and "\t" not in line
-            and not line.startswith("|"))
+def _runs_on(line: str, nxt: str) -> bool:
+    """A long line that stops mid-sentence, then a blank line, then `nxt`: one paragraph that an
+    OCR block or a page broke. `nxt` must read as its rest: not a heading or a numbered point
+    (一是, （二）, 3.), and with a sentence mark in it (a signature, a date or a title has none).
+    A line ending in a bracket or a quote is complete, and so is a short numbered point of one
+    sentence (二是…较少: lists often drop the final mark); lines with no blank between them are
+    separate paragraphs however they end."""
+    return (len(line) >= _RUN_ON_MIN and not ends_paragraph(line) and line[-1] not in CLOSERS
+            and "\t" not in line and not line.startswith("|")
+            and (len(line) >= _POINT_RUN_ON_MIN or _SENTENCE_END.search(line) is not None
+                 or not _POINT.match(line))
+            and not _is_heading_line(nxt) and not _POINT.match(nxt) and bool(_SENTENCE_MARK.search(nxt)))
 
 
 def _chunks_lines(body: str) -> list[tuple[int, int, str | None]]:
     """Lines as paragraphs; a short enumerated line (or a Markdown heading) is the heading of
-    the next one; a line that stops mid-sentence runs on into the next one."""
+    the next one; a long line that stops mid-sentence runs on over a blank line (`_runs_on`)."""
     lines: list[tuple[int, int]] = []
     pos = 0
+    blank = False
     for line in body.split("\n"):
         content = line.strip()
         if content and content.strip("#"):  # a line of bare "##" marks says nothing
             lead = len(line) - len(line.lstrip())
-            if lines and not _is_heading_line(content) and _runs_on(body[lines[-1][0]:lines[-1][1]]) \
-                    and not _is_heading_line(body[lines[-1][0]:lines[-1][1]]):
+            prev = body[lines[-1][0]:lines[-1][1]] if lines else ""
+            if blank and prev and not _is_heading_line(prev) and _runs_on(prev, content):
                 lines[-1] = (lines[-1][0], pos + len(line.rstrip()))
             else:
                 lines.append((pos + lead, pos + len(line.rstrip())))
+            blank = False
+        elif not content:
+            blank = True
         pos += len(line) + 1
     out: list[tuple[int, int, str | None]] = []
     pending: tuple[int, int] | None = None
 
     def heading_of(a: int, b: int) -> str:
         line = body[a:b]
-        return line[m.end():] if (m := _MD_HEADING.match(line)) else line
+        return line[m.end():] if (m := MARKDOWN_HEADING.match(line)) else line
 
     for a, b in lines:
         line = body[a:b]

@@ -213,22 +213,37 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
     return sorted(found, key=lambda m: m.start)
 
 
-def _match_out_of_order(text: str, rows: tuple[RowSpec, ...], start: int, end: int,
+def _match_out_of_order(table: TableResult, template: ProactiveTemplate, text: str, start: int, end: int,
                         matches: list[LabelMatch]) -> list[LabelMatch]:
     """Table 二's rows that a PDF's text moved out of the template's order (its blocks are
     independent: each row carries its own values): a required row not found in order is taken
-    where its label stands once in the table's text, outside the rows found."""
-    at = {m.key for m in matches}
+    where its label stands once in the table's text (from its first block header, 第二十条…/信息内容),
+    at the start of a line or a cell, or right after a value or a column label, with a digit
+    after it on its line; never from narrative (全年办理行政许可1203件). Each is named in a
+    `row_out_of_order` warning."""
+    header = min((m.start for words in (template.block_headers,) for w in words
+                  if (m := find_label(text, (w,), None, start, end))), default=None)
+    if header is None:
+        return matches
+    heads = tuple(lab for labs in template.column_labels.values() for lab in labs) + template.block_headers
     added: list[LabelMatch] = []
-    for row in rows:
+    at = {m.key for m in matches}
+    for row in template.rows:
         if row.optional or row.key in at:
             continue
-        first = row.finder.search(text, start, end)
+        first = row.finder.search(text, header, end)
         if first is None or row.finder.search(text, first[1], end) is not None:
             continue   # absent, or printed twice: not proven
         if any(m.start < first[1] and first[0] < m.end for m in matches + added):
             continue
+        before = text[max(start, first[0] - 40):first[0]].rstrip(" \u3000")
+        line_after = text[first[1]:end].split("\n", 1)[0][:40]
+        opens = not before or before[-1] in "\n\t|" or before[-1].isdigit() or before.endswith(heads)
+        if not opens or not _DIGIT.search(line_after):
+            continue
         added.append(LabelMatch(row.key, *first))
+        table.warn("row_out_of_order", f"row {row.key} ({row.labels[0]}) found out of the template's order",
+                   text[first[0]:first[1] + len(line_after)].strip()[:200], row=row.key)
     return sorted(matches + added, key=lambda m: m.start) if added else matches
 
 
@@ -481,8 +496,8 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
         table.rows = {r.key: {c: None for c in r.columns} for r in template.rows}
         return table
     table.layout = layout
-    matches = _match_out_of_order(text, template.rows, start, end, matches)
     matches = _match_tolerantly(table, text, template.rows, start, end, matches)
+    matches = _match_out_of_order(table, template, text, start, end, matches)
     transposed = _proactive_transposed(table, template, text, matches, end)
     _fill(table, template.rows, {r.key: r.columns for r in template.rows}, text,
           [m for m in matches if m.key not in transposed], end)
@@ -584,14 +599,16 @@ def _first_value_line(text: str, pos: int, end: int) -> int:
     while pos < end:
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
-        if _DIGIT.search(text, pos, line_end) and any(
-                any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(text, pos, line_end)):
+        if _DIGIT.search(text, pos, line_end) and any(   # (tokens read only up to the first value)
+                any(ch.isdigit() for ch in t) and is_value_token(t)
+                for t in (m.group() for m in _LINE_TOKEN.finditer(text, pos, line_end))):
             return max(pos, text.rfind("\n", 0, pos) + 1)
         pos = line_end + 1
     return end
 
 
 _DIGIT = re.compile(r"\d")
+_STACKED_LINE = 4  # a stacked header word's line: the word and a neighbour's piece at most
 
 
 def _transposed_columns(text: str, labels: list[tuple[str, tuple[str, ...]]], start: int, end: int,
@@ -644,7 +661,8 @@ def _requests_transposed(table: TableResult, text: str, start: int, end: int, ro
     first = _first_value_line(text, start, end)
     required = [r for r in rows if not r.optional]
     found = _match_rows(text, rows, start, first)   # (in the template's order, as the columns run)
-    if 2 * sum(not r.optional for r in rows if r.key in {m.key for m in found}) < len(required):
+    found_keys = {m.key for m in found}
+    if 2 * sum(not r.optional for r in rows if r.key in found_keys) < len(required):
         return False   # the rows' labels are not above the first values: not transposed
     found = _match_tolerantly(table, text, rows, start, first, found)
     spec = requests_template()
@@ -831,12 +849,27 @@ def _appeals_transposed(table: TableResult, text: str, anchor: LabelMatch, end: 
 def _stacked_anchor(text: str, start: int, end: int) -> LabelMatch | None:
     """Where table 四's header begins when a narrow cell stacked its words (行政 / 复议 on lines of
     their own, 行政诉讼 between them, as a PDF's text gives a borderless header): the first of
-    the template's `stacked_header_words` (复议, 诉讼), when all are there."""
-    words = appeals_template().stacked_header_words
-    at = [m.start for word in words if (m := find_label(text, (word,), None, start, end))]
-    if not words or len(at) < len(words):
+    the template's `stacked_header_words` (复议, 诉讼), each on a line of at most four characters,
+    when all are there and the header's 总计 follows. Never a sentence that names them."""
+    spec = appeals_template()
+    found = []
+    for word in spec.stacked_header_words:
+        m = next((m for m in re.finditer(re.escape(word), text[start:end])
+                  if len(_line_at(text, start + m.start()).strip()) <= _STACKED_LINE), None)
+        if m is None:
+            return None
+        found.append((start + m.start(), start + m.end()))
+    if not found:
         return None
-    return LabelMatch("review", min(at), min(at) + 2)
+    first = min(found)
+    if find_label(text, (spec.header_end,), None, first[1], end) is None:
+        return None
+    return LabelMatch("review", *first)
+
+
+def _line_at(text: str, i: int) -> str:
+    """The line of `text` that holds position i."""
+    return text[text.rfind("\n", 0, i) + 1:(j if (j := text.find("\n", i)) >= 0 else len(text))]
 
 
 def extract_appeals(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:

@@ -54,6 +54,8 @@ class ProactiveTemplate:
     column_kinds: dict
     column_labels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     """Column key → the labels of its line when the table is printed transposed."""
+    block_headers: tuple[str, ...] = ()
+    """What opens each block of the table (第二十条第（一）项, 信息内容): the table begins at the first."""
     money_columns: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     """Row key → its money columns (whose unit, 元 or 万元, is read per report)."""
 
@@ -105,7 +107,8 @@ def proactive_templates() -> tuple[ProactiveTemplate, ...]:
     kinds = dict(data.get("columns", {}))
     return tuple(ProactiveTemplate(t["name"], t["source"], tuple(t["markers"]),
                                    tuple(_row(r) for r in t["rows"]), kinds,
-                                   {k: tuple(v) for k, v in t.get("column_labels", {}).items()})
+                                   {k: tuple(v) for k, v in t.get("column_labels", {}).items()},
+                                   tuple(data.get("block_headers", ())))
                  for t in data["templates"])
 
 

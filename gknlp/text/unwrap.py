@@ -9,7 +9,8 @@ meet at a join get a space. The measure is counted in display columns (a Chinese
 two, a digit or Latin letter one), as the printed line is, so a full line with digits in it
 (``截至 2024 年 12 月``) is full too; justified lines squeeze punctuation, so a line within an
 eighth of the measure counts as full. A page footer (``— 2 —``) between two lines goes, so a
-paragraph runs on over the page break. Markdown table rows (``|``) and headings (``#``) are
+paragraph runs on over the page break. A short line with no sentence mark (a signature, a date)
+is never joined to the line before it. Markdown table rows (``|``) and headings (``#``) are
 never joined.
 """
 
@@ -23,19 +24,35 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 __all__ = ["Unwrapped", "join_lines", "ends_paragraph", "starts_heading", "joiner", "unwrap_text",
-           "looks_hard_wrapped", "display_width", "PAGE_MARK"]
+           "looks_hard_wrapped", "display_width", "PAGE_MARK", "CLOSERS", "MARKDOWN_HEADING"]
 
 _END_MARKS = "。；：！？!?;:"
-_CLOSERS = "”’」』）)】》\"' \u3000"
+CLOSERS = "”’」』）)】》\"' \u3000"
+"""What may close a sentence after its mark (。” ）): looked through to find the mark."""
 HEADING = re.compile(
     r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)"
     r"|第[一二三四五六七八九十\d]{1,3}[章节部分条]|附件|附表|表\d)")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
-_MARKDOWN_BLOCK = ("|", "#")  # a table row or a heading: a line of its own in Markdown
+MARKDOWN_HEADING = re.compile(r"#{1,6}(?!#)[ \t]*")
+"""A Markdown heading's marks (``### （一）主动公开``): a line of its own, and not part of its text."""
 #: A page footer, the whole line: —6—, - 4 -, — 12 —, 第3页, 第 3 页 共 9 页.
 PAGE_MARK = re.compile(
     r"[ \t\u3000]*(?:[—–\-－]{1,2}[ \t\u3000]*\d{1,3}[ \t\u3000]*[—–\-－]{1,2}"
     r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t\u3000]*")
+
+
+def _markdown_block(line: str) -> bool:
+    """A Markdown table row or heading: a line of its own."""
+    return line.startswith("|") or MARKDOWN_HEADING.match(line) is not None
+
+
+_MARK = re.compile(r"[，、。；：！？,;:!?]")
+
+
+def _closing(line: str, measure: int) -> bool:
+    """A short line with no sentence mark: a signature, a date, the rest of a title. A paragraph's
+    last line, however short, has its mark; so this is never the rest of one."""
+    return display_width(line) < measure // 2 and _MARK.search(line) is None
 
 
 def display_width(line: str) -> int:
@@ -48,7 +65,7 @@ def display_width(line: str) -> int:
 
 def ends_paragraph(line: str) -> bool:
     """A line whose last mark (closing quotes and brackets aside) ends a sentence or a list."""
-    stripped = line.rstrip(_CLOSERS)
+    stripped = line.rstrip(CLOSERS)
     return not stripped or stripped[-1] in _END_MARKS
 
 
@@ -149,5 +166,5 @@ def unwrap_text(text: str) -> Unwrapped | None:
         s, t = cur.strip(), nxt.strip()
         joins.append(bool(s and t) and "\t" not in cur and "\t" not in nxt and display_width(s) >= full
                      and not ends_paragraph(s) and not starts_heading(t)
-                     and not s.startswith(_MARKDOWN_BLOCK) and not t.startswith(_MARKDOWN_BLOCK))
+                     and not _markdown_block(s) and not _markdown_block(t) and not _closing(t, measure))
     return join_lines(lines, joins, starts)

@@ -304,6 +304,9 @@ def channel_acts(doc: str) -> list[str]:
     work, A1) and, with ``mask_titles``, cited titles 《…》 (A12) are blanked first."""
     out: list[str] = []
     for frame in channel_act_patterns():
+        # (blanking only turns characters into □, which no anchor holds: no anchor before, none after)
+        if not frame.anchor.search(doc):
+            continue
         text = _TITLE.sub(_blank, doc) if frame.titles else doc
         text = frame.mask.sub(_BLANK, text) if frame.mask else text
         if not frame.anchor.search(text):
@@ -316,12 +319,13 @@ def channel_acts(doc: str) -> list[str]:
         for sentence in _SENTENCE.split(text):
             if not frame.anchor.search(sentence):
                 continue
-            found |= {kind for kind, pattern in frame.acts if pattern.search(sentence)}
+            acts = [(kind, pattern) for kind, pattern in frame.acts if pattern.search(sentence)]
+            found.update(kind for kind, _ in acts)
             for clause in frame.clause.split(sentence):
                 anchors = [m.span() for m in frame.anchor.finditer(clause)]
                 if not anchors:
                     continue
-                for kind, pattern in frame.acts:
+                for kind, pattern in acts:   # (an act absent from the sentence is in none of its clauses)
                     hits = [m.span() for m in pattern.finditer(clause)
                             if frame.not_before is None
                             or not frame.not_before.match(clause, m.end())]
@@ -334,7 +338,7 @@ def channel_acts(doc: str) -> list[str]:
                         objects.add(kind)
                 if frame.count is not None and frame.count.search(clause) and any(
                         kind == frame.count_kind and pattern.search(clause)
-                        for kind, pattern in frame.acts):
+                        for kind, pattern in acts):
                     counted = True
         name = frame.name
         out += [f"{name}:{kind}" for kind in sorted(found)]

@@ -173,8 +173,9 @@ def test_read_pdf_scanned_page_among_printed_ones(word_documents, maker, tmp_pat
 @pytest.mark.corpus
 def test_read_pdf_scanned_page_with_a_stamp_in_text(word_documents, maker, tmp_path: Path) -> None:
     """A scanned page that a scanner or a publishing system stamped with a line of text (over the
-    image, more than a page number) is still a scan: it goes to OCR (here a needs_ocr warning
-    naming it), not read as a page of 40 characters."""
+    image, more than a page number) is still a scan: with OCR it is OCR'd (tests/read/test_ocr.py);
+    without, its few words are kept (it may be a signature over a background image) and a
+    needs_ocr warning names it, rather than passing for a page of 40 characters."""
     files = next(iter(word_documents.values()))
     stamp = "Scanned copy - Page 2 - certified 2022-01-15"
     pdf = maker.scanned_pages(files["pdf"], tmp_path / "stamped.pdf", [1], stamp=stamp)
@@ -182,10 +183,10 @@ def test_read_pdf_scanned_page_with_a_stamp_in_text(word_documents, maker, tmp_p
 
     assert stamp in pdfium.PdfDocument(pdf.read_bytes())[1].get_textpage().get_text_range()
     got = read_pdf(pdf.read_bytes())
-    assert got.ocr_pages == [1] and [w.code for w in got.warnings] == ["needs_ocr"]
-    assert stamp not in got.text
+    assert got.ocr_pages == [] and [w.code for w in got.warnings] == ["needs_ocr"]
+    assert "pages 2 look scanned" in got.warnings[0].message and stamp in got.text
     printed = read_pdf(files["pdf"].read_bytes())
-    assert printed.ocr_pages == []  # printed pages with images (none here) keep their text layer
+    assert printed.ocr_pages == [] and printed.warnings == []
 
 
 @pytest.mark.corpus
@@ -211,7 +212,7 @@ def test_pdftotext_output_gives_no_wrong_cell(word_documents, tmp_path: Path, mo
         right += sum(got.get(k) == v and v is not None for k, v in want.items())
         wrong += sum(got.get(k) is not None and got[k] != v for k, v in want.items())
     assert wrong == 0
-    assert right >= {"-raw": 960, "-layout": 385, "": 0}[mode]
+    assert right >= {"-raw": 960, "-layout": 385, "": 3}[mode]
 
 
 @pytest.mark.corpus

@@ -181,6 +181,18 @@ def test_unwrap_measures_printed_width_and_joins_over_page_footers() -> None:
         assert md[doc.unwrapped.to_source(i):].startswith(para[:20])
 
 
+def test_unwrap_never_joins_a_signature_or_date() -> None:
+    """A last line that nearly fills the measure and drops its final mark is not joined to the
+    signature and date under it (short lines with no sentence mark)."""
+    text = SEED.read_text(encoding="utf-8").rstrip()
+    closing = ["本年度未收取信息处理费，无其他需要报告的事项，特此报告请审阅", "重庆市云阳县大坪乡人民政府", "2021年1月20日"]
+    lines = [piece for para in text.split("\n") + closing
+             for piece in ([para] if "\t" in para or not para else _print_wrap(para, 66))]
+    out = unwrap_text("\n".join(lines))
+    assert out is not None
+    assert out.text.split("\n")[-3:] == closing
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_text_reads_utf16_with_or_without_bom(encoding: str) -> None:
     text = SEED.read_text(encoding="utf-8")

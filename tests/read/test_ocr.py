@@ -73,14 +73,16 @@ def test_ocr_image_of_a_table_page(seed_documents, has_pdftoppm, tmp_path: Path)
 
 
 @pytest.mark.corpus
-def test_ocr_scanned_page_among_printed_ones(word_documents, maker, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stamp", [None, "Scanned copy - Page 2 - certified 2022-01-15"], ids=["bare", "stamped"])
+def test_ocr_scanned_page_among_printed_ones(word_documents, maker, tmp_path: Path, stamp: str | None) -> None:
     """A scanned page among printed ones is OCR'd alone, its lines in their place: the report's
-    paragraphs come out nearly as printed, and every table cell (on printed pages) is right."""
+    paragraphs come out nearly as printed, and every table cell (on printed pages) is right; also
+    when a scanner stamped a line of text over the image (a text layer of a few words)."""
     import difflib
     import re
 
     name, files = next(iter(sorted(word_documents.items())))
-    pdf = maker.scanned_pages(files["pdf"], tmp_path / "mixed.pdf", [1])
+    pdf = maker.scanned_pages(files["pdf"], tmp_path / "mixed.pdf", [1], stamp=stamp)
     want, got = extract(files["source"], themes=False, counts=False), extract(pdf, themes=False, counts=False)
     assert got.error is None, got.error
     codes = [getattr(w, "code", None) or w["code"] for w in got.warnings]

@@ -36,8 +36,11 @@ def test_meta_split_crawler_header(text: str, header: dict[str, str], body: str 
     # a title printed over two lines (a PDF made into text)
     ("正文\n2024 年某市科委政府信息公开工作\n年度报告\n根据《条例》……", "2024 年某市科委政府信息公开工作年度报告"),
     ("某局政府信息公开工作要点，\n年度报告如下", None),
+    # a site's menu above the title: the title line wins over two menu lines that would join
+    ("首页\n政府信息公开\n年度报告\n某县人民政府2022年政府信息公开工作年度报告\n根据……",
+     "某县人民政府2022年政府信息公开工作年度报告"),
 ], ids=["issuer-on-line-above", "title-line", "in-text", "in-text-needs-annual-report", "none",
-        "markdown-heading", "over-two-lines", "two-lines-not-a-title"])
+        "markdown-heading", "over-two-lines", "two-lines-not-a-title", "menu-above-title"])
 def test_meta_find_title(text: str, title: str | None) -> None:
     assert meta.find_title(text) == title
 
@@ -49,7 +52,12 @@ def test_meta_find_title(text: str, title: str | None) -> None:
     ("2021年政府信息公开工作年度报告", None),
     ("关于2021年度政府信息公开工作年度报告", None),
     ("政府信息公开工作年度报告", None),
-], ids=["before-year", "after-year", "after-year-spaced", "no-body", "guanyu", "no-year"])
+    ("2022年全市政府信息公开工作年度报告", None),
+    ("2022年本机关政府信息公开工作年度报告", None),
+    ("2022年度我局政府信息公开工作年度报告", None),
+    ("2022年度法治政府建设和政府信息公开工作年度报告", None),
+], ids=["before-year", "after-year", "after-year-spaced", "no-body", "guanyu", "no-year",
+        "scope-all-city", "scope-this-body", "scope-our-bureau", "topic"])
 def test_meta_issuer_from_title(title: str, issuer: str | None) -> None:
     assert meta.issuer_from_title(title) == issuer
 

@@ -134,3 +134,22 @@ def test_sections_problems_opened_by_its_subheading_when_its_heading_is_lost(sub
     assert problems is not None and problems.inferred and problems.heading is None
     assert (problems.start, problems.body_start, problems.end, appeals.end) == (at, at, text.index("六、"), at)
     assert [p.heading for p in split_paragraphs(text, problems)] == [f"（一）{sub}", "（二）改进措施"]
+
+
+@pytest.mark.parametrize("sep", ["\n", "\n\n"], ids=["lines", "blank-lines"])
+def test_paragraphs_without_final_marks_stay_apart(sep: str) -> None:
+    """Points and closing lines that drop their final 。 are still paragraphs of their own, and the
+    signature and date are not pulled into the last one; only a long line cut mid-sentence runs
+    on, over a blank line, into a line that reads as its rest."""
+    body = ["一是信息公开的及时性还有待提高，部分栏目更新不够及时", "二是政策解读的形式较为单一，图解、视频等解读形式运用较少",
+            "下一步，我乡将加强培训，提升工作人员业务能力（详见附件1）", "同时加大督查力度，确保各项工作落到实处，请审阅并提出意见建议",
+            "某县某乡人民政府", "2021年1月20日"]
+    text = "五、存在的主要问题及改进情况" + sep + sep.join(body) + "\n"
+    problems = find_sections(text)["problems"]
+    assert problems is not None
+    assert [p.text for p in split_paragraphs(text, problems)] == body
+    cut = "本年度我乡坚持以群众需求为导向，聚焦重点领域和关键环节，努力让政务信息“看" + sep + "得懂、用得上、易监督”。"
+    text = "五、存在的主要问题及改进情况\n" + cut + "\n"
+    problems = find_sections(text)["problems"]
+    assert problems is not None
+    assert len(split_paragraphs(text, problems)) == (1 if sep == "\n\n" else 2)

@@ -339,25 +339,37 @@ def test_appeals_header_stacked_in_narrow_cells() -> None:
         "litigation_after_review": [2, 0, 0, 0, 2]}
     no_litigation = _STACKED.replace("行政", "").replace("诉", "") + values  # 复议 alone: not the header
     assert [w.code for w in extract_appeals(no_litigation, 0, len(no_litigation)).warnings] == ["table_not_found"]
+    for sentence in ("复议和诉讼情况如下（单位：件）\n", "本年度共收到复议申请 1 件，诉讼 1 件。\n总计\n"):
+        narrative = sentence + values   # the words in a sentence, not stacked: no header, nothing read
+        t = extract_appeals(narrative, 0, len(narrative))
+        assert [w.code for w in t.warnings] == ["table_not_found"]
+        assert all(c is None for cols in t.rows.values() for c in cols.values())
 
 
 _PROACTIVE_2021_MOVED = (
-    "二、主动公开政府信息情况\n{head}第二十条第（五）项\n信息内容\t本年处理决定数量\n行政许可\t97\n"
+    "二、主动公开政府信息情况\n{head}第二十条第（五）项\n信息内容\t本年处理决定数量\n{licensing}"
     "第二十条第（六）项\n信息内容\t本年处理决定数量\n行政处罚\t5\n行政强制\t1\n第二十条第（八）项\n"
     "信息内容\t本年收费金额（单位：万元）\n行政事业性收费\t0\n第二十条第（一）项\n"
-    "信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t0\t0\t0\n行政规范性文件\t13\t0\t55\n"
+    "信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t0\t0\t0\n行政规范性文件\t13\t0\t55\n{tail}"
     "三、收到和处理政府信息公开申请情况\n")
+_ROW = "行政许可\t97\n"
 
 
-@pytest.mark.parametrize("head, licensing", [("", 97), ("本年新增行政许可事项清单一份。\n", None)],
-                         ids=["moved", "label-twice"])
-def test_proactive_blocks_moved_out_of_order(head: str, licensing: int | None) -> None:
+@pytest.mark.parametrize("head, licensing_row, tail, licensing", [
+    ("", _ROW, "", 97),
+    ("全年办理行政许可1203件。\n", _ROW, "", 97),
+    ("", "", "全年办理行政许可1203件。\n", None),
+    ("", "", "（行政许可 1203）\n", None),
+    ("", _ROW + "行政许可\t5\n", "", None),
+], ids=["moved", "narrative-before-table", "narrative-only", "narrative-bracketed", "label-twice"])
+def test_proactive_blocks_moved_out_of_order(head: str, licensing_row: str, tail: str, licensing: int | None) -> None:
     """A PDF's text may set table 二's blocks out of the template's order (第二十条第（五）项 before
-    第（一）项): a row not found in order is taken where its label stands once in the table's
-    text; a label printed twice there proves nothing, so that row stays null."""
+    第（一）项): a row not found in order is taken where its label stands once in the table's text
+    (from its first block header on), at a line's or cell's start, with a value on its line, and
+    is named in a row_out_of_order warning; a label in narrative, or printed twice, proves nothing."""
     from gknlp.tables.parse import extract_proactive
 
-    text = _PROACTIVE_2021_MOVED.format(head=head)
+    text = _PROACTIVE_2021_MOVED.format(head=head, licensing=licensing_row, tail=tail)
     t = extract_proactive(text, 0, text.index("三、"), year=2022)
     values = t.json_values()
     assert values["licensing"] == {"decisions": licensing}
@@ -365,3 +377,5 @@ def test_proactive_blocks_moved_out_of_order(head: str, licensing: int | None) -
     assert values["fees"] == {"amount_wan_yuan": 0}
     assert values["rules"] == {"issued": 0, "repealed": 0, "in_force": 0}
     assert values["normative_docs"] == {"issued": 13, "repealed": 0, "in_force": 55}
+    moved = {w.where.row for w in t.warnings if w.code == "row_out_of_order" and w.where}
+    assert moved >= {"penalty", "enforcement", "fees"} and ("licensing" in moved) == (licensing is not None)

@@ -57,26 +57,28 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
         table.unresolved = [key for key in table.unresolved if key not in resolved]
         table.unresolved += [key for key in unsplit if key not in table.unresolved]
     table.layout = "recovered" if table.layout != "ocr" else table.layout
+    provenance = table.provenance
     for key in solved:
         sol = solution.rows[key]
         cols = solution.columns[key]
         table.lost.pop(key, None)
         if run_key is not None:
             table.lost.pop(run_key, None)
-        for col in cols:
-            table.provenance.pop(f"{key}.{col}", None)
+        cell_keys = [f"{key}.{col}" for col in cols]   # ("row.col", as provenance and money_unit key cells)
+        for cell_key in cell_keys:
+            provenance.pop(cell_key, None)
         if sol.status is Status.UNSPLIT:
             table.rows[key] = dict.fromkeys(cols)
             continue
         split = len(sol.pieces) != len(cols)   # cells cut from pieces, not one piece per cell
         if len(sol.raws) == 1 and sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED):   # one reading: certain
-            parsed = dict(zip(cols, map(parse_cell, sol.raws[0]), strict=True))
-            table.rows[key] = dict(parsed)
-            for col, cell in parsed.items():
+            cells = list(map(parse_cell, sol.raws[0]))
+            table.rows[key] = dict(zip(cols, cells, strict=True))
+            for cell_key, cell in zip(cell_keys, cells):
                 if cell.unit == "元":
-                    table.money_unit[f"{key}.{col}"] = "yuan"
+                    table.money_unit[cell_key] = "yuan"
                 if split:
-                    table.provenance[f"{key}.{col}"] = Provenance.RECOVERED
+                    provenance[cell_key] = Provenance.RECOVERED
             continue
         new_row: dict[str, Cell | None] = {}
         listed = {}

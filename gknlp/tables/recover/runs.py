@@ -208,6 +208,10 @@ def split_run(pieces: Sequence[str], kinds: Sequence[str],
         rec(0, 0)
     except _OverBudget:
         return Split(tuple(out[:max_splits]), False)
+    finally:
+        # `rec` refers to itself: a cycle that would keep this search's lists alive until
+        # the cyclic collector runs (the most of a worker's collections); break it here
+        del rec
     return Split(tuple(out), True)
 
 

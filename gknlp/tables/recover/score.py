@@ -175,24 +175,44 @@ def confirm_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexe
     identity breaks, or that none assesses, stays open."""
     known = {k: values_of(s.raws[0]) for k, s in rows.items()
              if len(s.raws) == 1 and s.status in (Status.SOLVED, Status.FIXED, Status.UNCONFIRMED)}
+    across = _across_rows(tuple(identities))
+    verdicts: dict[int, bool | None] = {}
     for key, sol in rows.items():
         if sol.status is not Status.UNCONFIRMED or len(sol.raws) != 1:
             continue
-        sol.confirmed = frozenset(_held_by_columns(key, identities, known))
+        sol.confirmed = frozenset(_held_by_columns(across.get(key, ()), known, verdicts))
 
 
-def _held_by_columns(key: str, identities: Sequence[Indexed], known: dict[str, tuple[Value, ...]]) -> set[int]:
-    """The cells (column indices) of row `key` that an identity across rows reads, can assess
-    with the `known` cells, and finds holding, less those that such an identity breaks (the
-    row's own sums are left out: they are what the cut was chosen by)."""
+Reading = tuple[tuple[int, Indexed, frozenset[int]], ...]
+
+
+@lru_cache(maxsize=256)
+def _across_rows(identities: tuple[Indexed, ...]) -> dict[str, Reading]:
+    """Per row, the identities across rows that read it (they read another row too), each with
+    its index in `identities` and the cells (column indices) of that row it reads; built once
+    per table shape. Why: a table 三 has dozens of identities and each reads a few rows, and
+    the cuts of every row are checked against them."""
+    by_row: dict[str, list[tuple[int, Indexed, frozenset[int]]]] = {}
+    for i, ident in enumerate(identities):
+        cells = ident.lhs + ident.rhs
+        read = dict.fromkeys(r for r, _ in cells)
+        if len(read) < 2:
+            continue   # the row's own sums: what its cut was chosen by
+        for row in read:
+            by_row.setdefault(row, []).append((i, ident, frozenset(ci for r, ci in cells if r == row)))
+    return {row: tuple(found) for row, found in by_row.items()}
+
+
+def _held_by_columns(reading: Reading, known: dict[str, tuple[Value, ...]],
+                     verdicts: dict[int, bool | None]) -> set[int]:
+    """The cells (column indices) of a row that an identity across rows reads (`reading`, from
+    :func:`_across_rows`), can assess with the `known` cells, and finds holding, less those
+    that such an identity breaks. `verdicts`: each identity's verdict on these `known` cells
+    (by its index), filled here; an identity reads several rows, and is summed once."""
     ok: set[int] = set()
     bad: set[int] = set()
-    for ident in identities:
-        cells = ident.lhs + ident.rhs
-        mine = {ci for r, ci in cells if r == key}
-        if not mine or all(r == key for r, _ in cells):
-            continue
-        broken = _violated(ident, known)
+    for i, ident, mine in reading:
+        broken = verdicts[i] if i in verdicts else verdicts.setdefault(i, _violated(ident, known))
         if broken is not None:
             (bad if broken else ok).update(mine)
     return ok - bad
@@ -231,10 +251,12 @@ def check_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexed]
     if not cut:
         return
     known = _known_cells(rows)
+    across = _across_rows(tuple(identities))
+    verdicts: dict[int, bool | None] = {}   # (the known cells do not change in this loop)
     for key in cut:
         sol = rows[key]
         width = len(sol.raws[0])
-        checked = _held_by_columns(key, identities, known)
+        checked = _held_by_columns(across.get(key, ()), known, verdicts)
         if len(checked) == width:
             continue
         doubt = disputed(sol)

@@ -51,7 +51,8 @@ class _Cells:
         self._columns = set(table.columns)
         # a row the table does not print (not found) is not settled: it may not exist there
         self._printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
-        self.values: list[object] = [self._read(row, col) for row, col in plan.cells]
+        read = self._read
+        self.values: list[object] = [read(row, col) for row, col in plan.cells]
 
     def _read(self, row: str, col: str) -> object:
         row_cells = self._rows.get(row) if col in self._columns else None
@@ -88,8 +89,8 @@ Sides = tuple[tuple[int, ...], tuple[int, ...]]
 def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
     """No identity is broken by the known cells (unknown cells free counts >= 0)."""
     for lhs, rhs in sides:
-        a = _side(values, lhs)
-        b = _side(values, rhs) if a is not None else None
+        a = _known_sum(values, lhs)
+        b = _known_sum(values, rhs) if a is not None else None
         if a is None or b is None:
             continue   # a cell blocks: the identity cannot be read
         (a_sum, a_open), (b_sum, b_open) = a, b
@@ -97,6 +98,20 @@ def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
                 or (not b_open and a_sum > b_sum):
             return False
     return True
+
+
+def _known_sum(values: list[object], positions: tuple[int, ...]) -> tuple[int, bool] | None:
+    """(sum of the known cells, whether any is unknown); None when a cell blocks."""
+    total, open_ = 0, False
+    for k in positions:
+        v = values[k]
+        if v is None:
+            open_ = True
+        elif v is _BLOCK:
+            return None
+        else:
+            total += v   # type: ignore[operator]
+    return total, open_
 
 
 def _side(values: list[object], positions: tuple[int, ...]) -> tuple[int, list[int]] | None:
@@ -173,8 +188,9 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
     """Cells the identities settle, to a fixed point: (value, the identity that gave it)."""
     values = list(cells.values)
     sides, reads = plan.sides, plan.reads
-    usable = [j for j, read in enumerate(reads) if all(values[k] is not _BLOCK for k in read)
-              and any(values[k] is None for k in read)]
+    blocked = {k for k, v in enumerate(values) if v is _BLOCK}
+    unknown_cells = {k for k, v in enumerate(values) if v is None}
+    usable = [j for j, read in enumerate(reads) if blocked.isdisjoint(read) and not unknown_cells.isdisjoint(read)]
     found: dict[Key, tuple[int, Identity]] = {}
     changed = True
     while changed and usable:
@@ -198,9 +214,10 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
                 continue
             for k, v in settled.items():
                 values[k] = v
+                unknown_cells.discard(k)
                 found[plan.cells[k]] = (v, plan.identities[j])
             changed = True
-        usable = [j for j in usable if any(values[k] is None for k in reads[j])]
+        usable = [j for j in usable if not unknown_cells.isdisjoint(reads[j])]
     return found
 
 
@@ -260,7 +277,10 @@ def _reads_as(printed: tuple[str, ...], row: tuple[str, ...]) -> bool:
             if len(joined) >= len(printed[i]):
                 break
         return False
-    return fit(0, 0)
+    try:
+        return fit(0, 0)
+    finally:
+        del fit   # it refers to itself: break the cycle (see `runs.split_run`)
 
 
 def _verified(table: TableResult, plan: IdentityPlan, placed: set[Key], derived: set[Key]) -> bool:

@@ -33,6 +33,7 @@ from gknlp.tables.templates import appeals_template, proactive_templates
 __all__ = ["TableSolution", "cross_year_constraints", "solve_appeals", "solve_proactive", "solve_requests"]
 
 Check = Callable[[tuple[str, ...]], bool]
+_ZERO = Decimal(0)
 
 
 @dataclass
@@ -252,6 +253,8 @@ def _sum_cuts(pieces: tuple[str, ...], kinds: tuple[str, ...], own: Sequence[Ind
                 rec(0, 0, 0, int(text), len(run) - size)
     except _Budget:
         return None
+    finally:
+        del rec   # it refers to itself: break the cycle (see `split_run`)
     return tuple(_dedupe(out))
 
 
@@ -309,9 +312,9 @@ def _holds_values(own: Sequence[Indexed], vals: Sequence[Decimal | None]) -> boo
     for ident in own:
         lhs = [vals[i] for _, i in ident.lhs]
         rhs = [vals[i] for _, i in ident.rhs]
-        if any(v is None for v in lhs + rhs):
+        if None in lhs or None in rhs:
             continue
-        if sum(filter(None, lhs), Decimal(0)) != sum(filter(None, rhs), Decimal(0)):
+        if sum(filter(None, lhs), _ZERO) != sum(filter(None, rhs), _ZERO):
             return False
     return True
 
