@@ -74,14 +74,10 @@ def main() -> None:
     args = ap.parse_args()
 
     import gknlp.themes.features as features
-    from gknlp.cli.themes import held_out_sources
     from gknlp.themes import validation as v
-    from gknlp.themes.annotations import default_corpus_dir, load_annotations
     from gknlp.themes.model import DEFAULT_CONFIG
 
-    ann = REPO / "annotations"
-    examples = load_annotations(ann, args.corpus or default_corpus_dir(),
-                                exclude_sources=held_out_sources(ann))
+    examples = v.training_examples(REPO / "annotations", args.corpus)
     labels = list(v.REQUIRED)
     texts, Y, groups = v.label_matrix(examples, labels)
     folds = v.body_folds(groups)

@@ -22,7 +22,7 @@ from gknlp.themes.annotations import Example
 
 __all__ = ["REQUIRED", "label_matrix", "body_folds", "oof_scores", "f1", "grouped_report", "compare", "learning_curve",
            "bootstrap_ci", "paired_difference", "paired_per_theme", "place_of", "by_place", "main_place_to_rest",
-           "act_frames", "act_frames_v2"]
+           "act_frames", "act_frames_v2", "training_examples"]
 
 REQUIRED = ("platform", "training", "interpretation", "assessment")
 FOLDS = 5
@@ -327,9 +327,17 @@ def learning_curve(examples: Sequence[Example], labels: Sequence[str], config: M
     return points
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def training_examples(annotations: str | Path, corpus: str | Path | None = None) -> list[Example]:
+    """The labelled paragraphs of the training side (the test split's reports left out), their
+    text resolved from `corpus` (default: the shared corpus beside the project)."""
     from gknlp.cli.themes import held_out_sources
     from gknlp.themes.annotations import default_corpus_dir, load_annotations
+
+    ann = Path(annotations)
+    return load_annotations(ann, corpus or default_corpus_dir(), exclude_sources=held_out_sources(ann))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     from gknlp.themes.codebook import load_codebook
     from gknlp.themes.model import DEFAULT_CONFIG, V1_CONFIG
 
@@ -340,8 +348,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--no-curve", action="store_true")
     args = ap.parse_args(argv)
     ann = Path(args.annotations)
-    examples = load_annotations(ann, args.corpus or default_corpus_dir(),
-                                exclude_sources=held_out_sources(ann))
+    examples = training_examples(ann, args.corpus)
     # The configurations are compared on the four promised themes (one-vs-rest: each theme's
     # classifier is the same whether or not the other eight labels are fitted beside it).
     labels = [lab for lab in REQUIRED if lab in load_codebook(ann).labels]
