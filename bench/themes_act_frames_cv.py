@@ -42,10 +42,7 @@ def main() -> None:
     from gknlp.themes import validation as v
     from gknlp.themes.model import DEFAULT_CONFIG
 
-    examples = v.training_examples(REPO / "annotations", args.corpus)
-    labels = list(v.REQUIRED)
-    texts, Y, groups = v.label_matrix(examples, labels)
-    folds = v.body_folds(groups)
+    examples, labels, texts, Y, groups, folds = v.training_side(REPO / "annotations", args.corpus)
     variants = {
         "v3 (current)": lambda data: None,
         "v2 (session 6)": v.act_frames_v2,

@@ -16,13 +16,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gknlp.themes.annotations import Example
 
 __all__ = ["REQUIRED", "label_matrix", "body_folds", "oof_scores", "f1", "grouped_report", "compare", "learning_curve",
            "bootstrap_ci", "paired_difference", "paired_per_theme", "place_of", "by_place", "main_place_to_rest",
-           "act_frames", "act_frames_v2", "training_examples"]
+           "act_frames", "act_frames_v2", "training_examples", "TrainingSide", "training_side"]
 
 REQUIRED = ("platform", "training", "interpretation", "assessment")
 FOLDS = 5
@@ -335,6 +335,25 @@ def training_examples(annotations: str | Path, corpus: str | Path | None = None)
 
     ann = Path(annotations)
     return load_annotations(ann, corpus or default_corpus_dir(), exclude_sources=held_out_sources(ann))
+
+
+class TrainingSide(NamedTuple):
+    """The training side ready for grouped cross-validation on the four promised themes."""
+
+    examples: list[Example]
+    labels: list[str]
+    texts: Any
+    Y: Any
+    groups: Any
+    folds: list[tuple[Any, Any]]
+
+
+def training_side(annotations: str | Path, corpus: str | Path | None = None) -> TrainingSide:
+    """`training_examples` as a label matrix over REQUIRED, with the body-grouped folds."""
+    examples = training_examples(annotations, corpus)
+    labels = list(REQUIRED)
+    texts, Y, groups = label_matrix(examples, labels)
+    return TrainingSide(examples, labels, texts, Y, groups, body_folds(groups))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
