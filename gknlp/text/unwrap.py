@@ -35,6 +35,8 @@ HEADING = re.compile(
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 MARKDOWN_HEADING = re.compile(r"#{1,6}(?!#)[ \t]*")
 """A Markdown heading's marks (``### （一）主动公开``): a line of its own, and not part of its text."""
+PRINTED_LINE_MAX = 200
+"""Characters a printed line never exceeds (a page of 100 Chinese characters a line is not printed)."""
 #: A page footer, the whole line: —6—, - 4 -, — 12 —, 第3页, 第 3 页 共 9 页.
 PAGE_MARK = re.compile(
     r"[ \t\u3000]*(?:[—–\-－]{1,2}[ \t\u3000]*\d{1,3}[ \t\u3000]*[—–\-－]{1,2}"
@@ -55,12 +57,29 @@ def _closing(line: str, measure: int) -> bool:
     return display_width(line) < measure // 2 and _MARK.search(line) is None
 
 
+class _CharWidths(dict[str, int]):
+    """Each character's columns, looked up once: a report has a few thousand distinct
+    characters and tens of thousands of them, so a lookup beats asking `unicodedata`."""
+
+    LIMIT = 65_536  # past this many distinct characters (hostile input), compute without keeping
+
+    def __missing__(self, ch: str) -> int:
+        width = 2 if unicodedata.east_asian_width(ch) in "WFA" else 1
+        if len(self) < self.LIMIT:
+            self[ch] = width
+        return width
+
+
+_CHAR_WIDTHS = _CharWidths()
+
+
 def display_width(line: str) -> int:
     """Columns a line takes in print: two for a Chinese character or full-width mark, one for
     a digit, a Latin letter or a half-width space (East Asian width W, F or A count two)."""
     if line.isascii():
         return len(line)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
+    narrow = [ch for ch in set(line) if _CHAR_WIDTHS[ch] == 1]   # each distinct character once
+    return 2 * len(line) - sum(map(line.count, narrow))
 
 
 def ends_paragraph(line: str) -> bool:
@@ -132,16 +151,21 @@ def looks_hard_wrapped(lines: Sequence[str], size: Callable[[str], int] = len) -
 
     Hard-wrapped text has many lines of the same, longest size; text written one paragraph
     to a line has sizes all over the place. A quarter of the long lines at one size (±1) is
-    taken as the sign. Markdown table rows do not count."""
-    lengths = [size(s) for line in lines if len(s := line.strip()) >= 15 and "\t" not in line
-               and not s.startswith("|")]
-    if len(lengths) < 8:
+    taken as the sign. Markdown table rows do not count. A line of more than
+    `PRINTED_LINE_MAX` characters was never a printed line: it is only counted as longer (its
+    size is not measured: a crawled page's paragraphs run to thousands of characters)."""
+    long_lines = [s for line in lines if len(s := line.strip()) >= 15 and "\t" not in line
+                  and not s.startswith("|")]
+    if len(long_lines) < 8:
+        return None
+    lengths = [size(s) for s in long_lines if len(s) <= PRINTED_LINE_MAX]
+    if not lengths:
         return None
     counts = Counter(lengths)
     best, _ = max(counts.items(), key=lambda kv: (counts[kv[0] - 1] + kv[1] + counts[kv[0] + 1], kv[0]))
     near = counts[best - 1] + counts[best] + counts[best + 1]
-    longer = sum(v for k, v in counts.items() if k > best + 1)
-    if near >= max(6, len(lengths) // 4) and longer <= near // 3:
+    longer = sum(v for k, v in counts.items() if k > best + 1) + len(long_lines) - len(lengths)
+    if near >= max(6, len(long_lines) // 4) and longer <= near // 3:
         return best
     return None
 
