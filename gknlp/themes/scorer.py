@@ -20,7 +20,7 @@ import os
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -31,9 +31,26 @@ from gknlp.themes.columns import (
     columns_for,
 )
 
-__all__ = ["FeatureBlock", "LinearThemeScorer", "compile_pipeline", "load_scorer", "SCORER_FORMAT"]
+__all__ = ["FeatureBlock", "LinearThemeScorer", "PresentFeatures", "compile_pipeline", "load_scorer", "SCORER_FORMAT"]
 
 SCORER_FORMAT = 1
+
+
+class PresentFeatures(NamedTuple):
+    """Binary features in CSR form without scipy (importing scipy.sparse is a third of a
+    batch's start-up): row r's present columns are ``columns[row_starts[r]:row_starts[r + 1]]``."""
+
+    columns: Any  # intp (nnz,), sorted within each row
+    row_starts: Any  # intp (n_rows + 1,)
+
+    def row_sums(self, weights: np.ndarray) -> np.ndarray:
+        """Each row's sum of the `weights` rows of its present columns, (n_rows, weights.shape[1])."""
+        starts = self.row_starts[:-1]
+        sums = np.zeros((len(starts), weights.shape[1]))
+        filled = starts < self.row_starts[1:]
+        if filled.any():
+            sums[filled] = np.add.reduceat(weights[self.columns], starts[filled], axis=0)
+        return sums
 
 
 @dataclass(frozen=True)
@@ -79,11 +96,10 @@ class LinearThemeScorer:
         object.__setattr__(self, "_scale", np.array([b.scale for b in self.blocks]))
         object.__setattr__(self, "_offsets", np.array([b.offset for b in self.blocks]))
 
-    def features(self, texts: Sequence[str]) -> Any:
-        """The union's binary features, one row per (text, block): a CSR matrix
-        (n_texts * n_blocks, n_features) with a 1 on each distinct present column."""
-        from scipy.sparse import csr_matrix  # here: it is a fifth of the start-up
-
+    def features(self, texts: Sequence[str]) -> PresentFeatures:
+        """The union's binary features, one row per (text, block): the distinct present
+        columns of each row, sorted, as in a CSR matrix (n_texts * n_blocks, n_features)
+        with a 1 on each."""
         n_texts, n_features = len(texts), self.n_features
         # distinct pairs through a flat mask: sorted keys for free, cheaper than np.unique
         present = np.zeros(n_texts * n_features, dtype=bool)
@@ -94,21 +110,20 @@ class LinearThemeScorer:
         # blocks hold consecutive columns, so a row (text, block) is a run of the sorted keys
         row_starts = np.searchsorted(keys, np.add.outer(np.arange(n_texts) * n_features,
                                                         self._offsets).ravel())
-        row_starts = np.append(row_starts, len(keys))
-        return csr_matrix((np.ones(len(keys)), keys % n_features, row_starts),
-                          shape=(n_texts * len(self.blocks), n_features))
+        return PresentFeatures(keys % n_features, np.append(row_starts, len(keys)))
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """Each calibration fold's LinearSVC decision, shape (n_texts, n_labels * n_folds).
 
         A block's row is ``scale * idf / norm`` on its present features (norm: the l2 norm
         of those idf values, or 1), so its share of the decision is ``scale / norm`` times
-        the sum of the present features' ``idf * coef`` rows: one sparse-dense product (in
-        C, adding the rows in column order), with ``idf**2`` summed alongside.
+        the sum of the present features' ``idf * coef`` rows (a sparse-dense product), with
+        ``idf**2`` summed alongside.
         """
         n_texts, n_blocks = len(texts), len(self.blocks)
         out = np.tile(self.intercept, (n_texts, 1))
-        sums = self.features(texts) @ self._weights  # (n_texts * n_blocks, columns + 1)
+        present = self.features(texts)
+        sums = present.row_sums(self._weights)  # (n_texts * n_blocks, columns + 1)
         l2, scale = np.tile(self._l2, n_texts), np.tile(self._scale, n_texts)
         norm = np.sqrt(sums[:, -1], where=l2 & (sums[:, -1] > 0), out=np.ones(len(sums)))
         shares = sums[:, :-1] * (scale / norm)[:, None]

@@ -70,9 +70,27 @@ def test_theme_scorer_features_are_the_distinct_pairs(scorer, paragraphs):
         rows, cols = block.columns(texts)
         expected |= {(row * n_blocks + b, block.offset + col)
                      for row, col in zip(rows.tolist(), cols.tolist())}
-    matrix = scorer.features(texts)
-    assert matrix.shape == (len(texts) * n_blocks, scorer.n_features)
-    assert set(zip(*(ix.tolist() for ix in matrix.nonzero()))) == expected
-    assert matrix.has_canonical_format and set(matrix.data.tolist()) == {1.0}
+    present = scorer.features(texts)
+    starts = present.row_starts
+    assert len(starts) == len(texts) * n_blocks + 1 and starts[-1] == len(present.columns)
+    found = set()
+    for r in range(len(starts) - 1):
+        row_cols = present.columns[starts[r]:starts[r + 1]].tolist()
+        assert row_cols == sorted(set(row_cols))   # distinct and sorted, as CSR holds them
+        found |= {(r, c) for c in row_cols}
+    assert found == expected
     empty, last = (len(texts) - 2) * n_blocks, (len(texts) - 1) * n_blocks
-    assert matrix[empty:last].nnz == 0 < matrix[last:].nnz
+    assert starts[empty] == starts[last] < starts[-1]   # "" has no feature, 信息公开 some
+
+
+def test_row_sums_equal_scipys_sparse_product(scorer, paragraphs):
+    """The sums are scipy's CSR product to rounding (numpy may pair the additions otherwise:
+    about 1e-14 relative, far below the 4 decimals written)."""
+    from scipy.sparse import csr_matrix
+
+    texts = [normalize_text(t) for t in paragraphs[:60]] + ["", "信息公开", ""]
+    present = scorer.features(texts)
+    n_rows = len(present.row_starts) - 1
+    matrix = csr_matrix((np.ones(len(present.columns)), present.columns, present.row_starts),
+                        shape=(n_rows, scorer.n_features))
+    np.testing.assert_allclose(present.row_sums(scorer._weights), matrix @ scorer._weights, rtol=1e-12, atol=1e-13)
