@@ -228,6 +228,7 @@ _BLANK = "\u25a1"
 class _Frame:
     name: str
     anchor: re.Pattern[str]
+    any_act: re.Pattern[str]        # an act of any kind (none: the frame has nothing to say)
     mask: re.Pattern[str] | None
     titles: bool                    # blank cited titles 《…》 before matching
     clause: re.Pattern[str]         # what splits a sentence into clauses
@@ -259,6 +260,7 @@ def channel_act_patterns() -> tuple[_Frame, ...]:
         frames.append(_Frame(
             name=name,
             anchor=_alternation(frame["anchor"]),
+            any_act=_alternation([term for terms in frame["acts"].values() for term in terms]),
             mask=_alternation(frame["mask"]) if frame.get("mask") else None,
             titles=bool(frame.get("mask_titles", False)),
             clause=re.compile("[" + re.escape(frame.get("clause_marks", "，,、：:")) + "]"),
@@ -304,9 +306,9 @@ def channel_acts(doc: str) -> list[str]:
     work, A1) and, with ``mask_titles``, cited titles 《…》 (A12) are blanked first."""
     out: list[str] = []
     for frame in channel_act_patterns():
-        # (blanking only turns characters into □, which no anchor holds: no anchor before, none after)
-        if not frame.anchor.search(doc):
-            continue
+        # (blanking only turns characters into □, which no term holds: none before, none after)
+        if not frame.anchor.search(doc) or not frame.any_act.search(doc):
+            continue   # no anchor, or no act: nothing to say for this frame
         text = _TITLE.sub(_blank, doc) if frame.titles else doc
         text = frame.mask.sub(_BLANK, text) if frame.mask else text
         if not frame.anchor.search(text):
@@ -320,6 +322,8 @@ def channel_acts(doc: str) -> list[str]:
             if not frame.anchor.search(sentence):
                 continue
             acts = [(kind, pattern) for kind, pattern in frame.acts if pattern.search(sentence)]
+            if not acts:
+                continue   # (no act, no feature: the clauses need not be looked at)
             found.update(kind for kind, _ in acts)
             for clause in frame.clause.split(sentence):
                 anchors = [m.span() for m in frame.anchor.finditer(clause)]

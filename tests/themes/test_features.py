@@ -126,6 +126,10 @@ CHANNEL_CASES = [
     ("建立健全本局各类工作制度并在门户网站公开。", {"channel:weak:clause"}, {"channel:weak:near"}),
     # no channel word: nothing
     ("开设培训班两期。", set(), {"channel:build"}),
+    # a channel word but no act: nothing; an act in another sentence is not the channel's
+    ("门户网站内容丰富。", set(), {"channel:build", "channel:weak", "channel:through", "channel:check"}),
+    ("门户网站运行平稳。开设培训班两期。", {"channel:weak", "channel:weak:near"},
+     {"channel:build", "channel:build:clause"}),
     # the channel heads the object of the act, across a list with 、 (P1)
     ("设立“十四五”规划和专项规划、空间规划、区域规划专栏。", {"channel:build:object", "channel:build:clause"},
      {"channel:build:near"}),
