@@ -43,14 +43,17 @@ class PresentFeatures(NamedTuple):
     columns: Any  # intp (nnz,), sorted within each row
     row_starts: Any  # intp (n_rows + 1,)
 
-    def row_sums(self, weights: np.ndarray) -> np.ndarray:
-        """Each row's sum of the `weights` rows of its present columns, (n_rows, weights.shape[1])."""
+    def row_sums(self, weight_columns: np.ndarray) -> np.ndarray:
+        """Each row's sum of the weights of its present columns, shape (n_rows, k), from
+        `weight_columns` (k, n_features): each weight column gathered along its own row
+        (contiguous), then summed over each row's run."""
         starts = self.row_starts[:-1]
-        sums = np.zeros((len(starts), weights.shape[1]))
+        sums = np.zeros((len(weight_columns), len(starts)))
         filled = starts < self.row_starts[1:]
         if filled.any():
-            sums[filled] = np.add.reduceat(weights[self.columns], starts[filled], axis=0)
-        return sums
+            gathered = np.take(weight_columns, self.columns, axis=1)
+            sums[:, filled] = np.add.reduceat(gathered, starts[filled], axis=1)
+        return sums.T
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class LinearThemeScorer:
     n_folds: int
     # per feature: idf * coef (the decision columns), then idf**2 (for the block's norm)
     _weights: Any = field(init=False, repr=False, compare=False)
+    _weight_columns: Any = field(init=False, repr=False, compare=False)  # _weights.T, contiguous
     _l2: Any = field(init=False, repr=False, compare=False)  # per block: l2-normalised
     _scale: Any = field(init=False, repr=False, compare=False)  # per block: union weight
     _offsets: Any = field(init=False, repr=False, compare=False)  # per block: first column
@@ -92,6 +96,7 @@ class LinearThemeScorer:
     def __post_init__(self) -> None:
         idf = np.concatenate([b.idf for b in self.blocks])[:, None]
         object.__setattr__(self, "_weights", np.hstack([idf * self.coef, idf * idf]))
+        object.__setattr__(self, "_weight_columns", np.ascontiguousarray(self._weights.T))
         object.__setattr__(self, "_l2", np.array([b.l2_normalise for b in self.blocks]))
         object.__setattr__(self, "_scale", np.array([b.scale for b in self.blocks]))
         object.__setattr__(self, "_offsets", np.array([b.offset for b in self.blocks]))
@@ -123,7 +128,7 @@ class LinearThemeScorer:
         n_texts, n_blocks = len(texts), len(self.blocks)
         out = np.tile(self.intercept, (n_texts, 1))
         present = self.features(texts)
-        sums = present.row_sums(self._weights)  # (n_texts * n_blocks, columns + 1)
+        sums = present.row_sums(self._weight_columns)  # (n_texts * n_blocks, columns + 1)
         l2, scale = np.tile(self._l2, n_texts), np.tile(self._scale, n_texts)
         norm = np.sqrt(sums[:, -1], where=l2 & (sums[:, -1] > 0), out=np.ones(len(sums)))
         shares = sums[:, :-1] * (scale / norm)[:, None]

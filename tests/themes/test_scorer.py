@@ -93,4 +93,4 @@ def test_row_sums_equal_scipys_sparse_product(scorer, paragraphs):
     n_rows = len(present.row_starts) - 1
     matrix = csr_matrix((np.ones(len(present.columns)), present.columns, present.row_starts),
                         shape=(n_rows, scorer.n_features))
-    np.testing.assert_allclose(present.row_sums(scorer._weights), matrix @ scorer._weights, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(present.row_sums(scorer._weight_columns), matrix @ scorer._weights, rtol=1e-12, atol=1e-13)
