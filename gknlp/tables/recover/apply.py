@@ -58,15 +58,18 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
         table.unresolved += [key for key in unsplit if key not in table.unresolved]
     table.layout = "recovered" if table.layout != "ocr" else table.layout
     provenance = table.provenance
+    marked = bool(provenance)   # the parser's marks on these rows are replaced (most tables have none)
+    lost = table.lost
     for key in solved:
         sol = solution.rows[key]
         cols = solution.columns[key]
-        table.lost.pop(key, None)
-        if run_key is not None:
-            table.lost.pop(run_key, None)
-        cell_keys = [f"{key}.{col}" for col in cols]   # ("row.col", as provenance and money_unit key cells)
-        for cell_key in cell_keys:
-            provenance.pop(cell_key, None)
+        if lost:
+            lost.pop(key, None)
+            if run_key is not None:
+                lost.pop(run_key, None)
+        if marked:
+            for col in cols:
+                provenance.pop(f"{key}.{col}", None)   # ("row.col", as provenance and money_unit key cells)
         if sol.status is Status.UNSPLIT:
             table.rows[key] = dict.fromkeys(cols)
             continue
@@ -74,11 +77,11 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
         if len(sol.raws) == 1 and sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED):   # one reading: certain
             cells = list(map(parse_cell, sol.raws[0]))
             table.rows[key] = dict(zip(cols, cells, strict=True))
-            for cell_key, cell in zip(cell_keys, cells):
+            for col, cell in zip(cols, cells):
                 if cell.unit == "元":
-                    table.money_unit[cell_key] = "yuan"
-                if split:
-                    provenance[cell_key] = Provenance.RECOVERED
+                    table.money_unit[f"{key}.{col}"] = "yuan"
+            if split:
+                provenance.update((f"{key}.{col}", Provenance.RECOVERED) for col in cols)
             continue
         new_row: dict[str, Cell | None] = {}
         listed = {}

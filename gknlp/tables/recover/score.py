@@ -82,6 +82,12 @@ class Indexed:
     lhs: tuple[tuple[str, int], ...]
     rhs: tuple[tuple[str, int], ...]
 
+    def __hash__(self) -> int:
+        """By name (equal identities have equal names). Why: tuples of a table's identities key
+        the caches built once per table shape (`_across_rows`, `_linear`), and a name's hash
+        is kept by Python where the generated hash walks every cell again."""
+        return hash(self.name)
+
 
 @lru_cache(maxsize=256)
 def index_identities(identities: tuple[Identity, ...], columns: tuple[str, ...]) -> tuple[Indexed, ...]:

@@ -179,7 +179,7 @@ def _holds(idents: Sequence[Indexed], cells: tuple[str, ...]) -> bool:
 @cache
 def _own_sums(template: str, cols: tuple[str, ...]) -> tuple[Indexed, ...]:
     """Table 三's identities within one row (R3 total, R4 小计), over these columns."""
-    idents = index_identities(requests_identities(template, cols, ("row",)), cols)
+    idents = _requests_indexed(template, cols, ("row",))
     return tuple(i for i in idents if all(r == "row" for r, _ in i.lhs + i.rhs))
 
 
@@ -363,16 +363,23 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
             raws = [getattr(cells.get(c), "raw", "") for c in cols]
             rows[key] = RowSolution(key, (), [tuple(raws)], Status.FIXED)
     solution = TableSolution(rows, {k: cols for k in rows})
+    identities = _requests_indexed(template, cols, tuple(table.rows))
     if any(s.status in (Status.SOLVED, Status.AMBIGUOUS) and len(s.raws) > 1 for s in rows.values()):
-        identities = index_identities(requests_identities(template, cols, tuple(table.rows)), cols)
         solution.violations = solve_rows(rows, identities)
     if any(s.status is Status.UNCONFIRMED for s in rows.values()):
-        confirm_by_columns(rows, index_identities(requests_identities(template, cols, tuple(table.rows)), cols))
+        confirm_by_columns(rows, identities)
     if row_check is not None:
         own = _own_sums(template, cols)
-        check_by_columns(rows, index_identities(requests_identities(template, cols, tuple(table.rows)), cols),
-                         lambda sol: _disputed(sol.pieces, tuple(kinds), own, sol.raws[0]))
+        check_by_columns(rows, identities, lambda sol: _disputed(sol.pieces, tuple(kinds), own, sol.raws[0]))
     return solution
+
+
+@lru_cache(maxsize=256)
+def _requests_indexed(template: str, cols: tuple[str, ...], rows: tuple[str, ...]) -> tuple[Indexed, ...]:
+    """Table 三's identities over a table of this shape, indexed by column; remembered per shape.
+    Why: keyed on the shape's names (cheap to hash), where `index_identities` is keyed on the
+    identities themselves (every one hashed per look-up), and a table uses them up to three times."""
+    return index_identities(requests_identities(template, cols, rows), cols)
 
 
 @cache
