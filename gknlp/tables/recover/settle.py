@@ -51,8 +51,16 @@ class _Cells:
         self._columns = set(table.columns)
         # a row the table does not print (not found) is not settled: it may not exist there
         self._printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
-        read = self._read
-        self.values: list[object] = [read(row, col) for row, col in plan.cells]
+        rows, columns, printed = self._rows, self._columns, self._printed
+        values: list[object] = []
+        for row, col in plan.cells:   # (`_read` of each, inlined: every table settled reads them all)
+            row_cells = rows.get(row) if col in columns else None
+            cell = _BLOCK if row_cells is None else row_cells.get(col, _BLOCK)
+            if cell is None:
+                values.append(None if row in printed else _BLOCK)
+            else:
+                values.append(_BLOCK if cell is _BLOCK or not cell.natural else cell.exact)  # type: ignore[union-attr]
+        self.values = values
 
     def _read(self, row: str, col: str) -> object:
         row_cells = self._rows.get(row) if col in self._columns else None
@@ -61,7 +69,7 @@ class _Cells:
         cell = row_cells[col]
         if cell is None:
             return None if row in self._printed else _BLOCK
-        return int(cell.value) if cell.natural else _BLOCK  # type: ignore[arg-type]
+        return cell.exact if cell.natural else _BLOCK
 
     def get(self, key: Key) -> object:
         """Any cell's value as the identities would read it (its current value where they do)."""
@@ -90,12 +98,15 @@ def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
     """No identity is broken by the known cells (unknown cells free counts >= 0)."""
     for lhs, rhs in sides:
         a = _known_sum(values, lhs)
-        b = _known_sum(values, rhs) if a is not None else None
-        if a is None or b is None:
+        if a is None:
             continue   # a cell blocks: the identity cannot be read
-        (a_sum, a_open), (b_sum, b_open) = a, b
-        if (not a_open and not b_open and a_sum != b_sum) or (not a_open and b_sum > a_sum) \
-                or (not b_open and a_sum > b_sum):
+        b = _known_sum(values, rhs)
+        if b is None:
+            continue
+        a_sum, a_open = a
+        b_sum, b_open = b
+        if (not a_open and b_sum > a_sum) or (not b_open and a_sum > b_sum) \
+                or (not a_open and not b_open and a_sum != b_sum):
             return False
     return True
 

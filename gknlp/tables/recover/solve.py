@@ -312,9 +312,10 @@ def _holds_values(own: Sequence[Indexed], vals: Sequence[Decimal | None]) -> boo
     for ident in own:
         lhs = [vals[i] for _, i in ident.lhs]
         rhs = [vals[i] for _, i in ident.rhs]
-        if None in lhs or None in rhs:
+        # (`is None`, not `None in`: a Decimal compared with None asks the numbers ABCs, slowly)
+        if any(v is None for v in lhs) or any(v is None for v in rhs):
             continue
-        if sum(filter(None, lhs), _ZERO) != sum(filter(None, rhs), _ZERO):
+        if sum(lhs, _ZERO) != sum(rhs, _ZERO):   # type: ignore[arg-type]
             return False
     return True
 
