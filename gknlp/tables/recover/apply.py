@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 
 from gknlp.tables.cells import Cell, parse_cell
-from gknlp.tables.parse import Provenance, TableResult
+from gknlp.tables.parse import Provenance, TableResult, cell_keys
 from gknlp.tables.recover.score import Status
 from gknlp.tables.recover.solve import TableSolution
 from gknlp.types import to_json_number
@@ -67,9 +67,10 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             lost.pop(key, None)
             if run_key is not None:
                 lost.pop(run_key, None)
+        keys = cell_keys(key, cols)
         if marked:
-            for col in cols:
-                provenance.pop(f"{key}.{col}", None)   # ("row.col", as provenance and money_unit key cells)
+            for cell_key in keys:
+                provenance.pop(cell_key, None)
         if sol.status is Status.UNSPLIT:
             table.rows[key] = dict.fromkeys(cols)
             continue
@@ -77,11 +78,11 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
         if len(sol.raws) == 1 and sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED):   # one reading: certain
             cells = list(map(parse_cell, sol.raws[0]))
             table.rows[key] = dict(zip(cols, cells, strict=True))
-            for col, cell in zip(cols, cells):
+            for cell_key, cell in zip(keys, cells):
                 if cell.unit == "元":
-                    table.money_unit[f"{key}.{col}"] = "yuan"
+                    table.money_unit[cell_key] = "yuan"
             if split:
-                provenance.update((f"{key}.{col}", Provenance.RECOVERED) for col in cols)
+                provenance.update(dict.fromkeys(keys, Provenance.RECOVERED))
             continue
         new_row: dict[str, Cell | None] = {}
         listed = {}

@@ -55,11 +55,14 @@ class _Cells:
         values: list[object] = []
         for row, col in plan.cells:   # (`_read` of each, inlined: every table settled reads them all)
             row_cells = rows.get(row) if col in columns else None
-            cell = _BLOCK if row_cells is None else row_cells.get(col, _BLOCK)
+            if row_cells is None or col not in row_cells:
+                values.append(_BLOCK)   # a row or column the table lacks
+                continue
+            cell = row_cells[col]
             if cell is None:
                 values.append(None if row in printed else _BLOCK)
             else:
-                values.append(_BLOCK if cell is _BLOCK or not cell.natural else cell.exact)  # type: ignore[union-attr]
+                values.append(cell.exact if cell.natural else _BLOCK)
         self.values = values
 
     def _read(self, row: str, col: str) -> object:

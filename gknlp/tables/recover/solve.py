@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import cast
 
 from gknlp.tables.cells import parse_cell
 from gknlp.tables.identities import appeals_identities, requests_identities
@@ -315,7 +316,7 @@ def _holds_values(own: Sequence[Indexed], vals: Sequence[Decimal | None]) -> boo
         # (`is None`, not `None in`: a Decimal compared with None asks the numbers ABCs, slowly)
         if any(v is None for v in lhs) or any(v is None for v in rhs):
             continue
-        if sum(lhs, _ZERO) != sum(rhs, _ZERO):   # type: ignore[arg-type]
+        if sum(cast(list[Decimal], lhs), _ZERO) != sum(cast(list[Decimal], rhs), _ZERO):
             return False
     return True
 
@@ -445,16 +446,25 @@ def solve_appeals(table: TableResult) -> TableSolution:
         # a blank cell lost in the flattening may fit R5 as well (see `_lost_blank_readings`)
         seen = {values_of(r) for r in split.cells}
         extra: list[tuple[str, ...]] = []
+        # Every cut one cell short, searched once: of these, a search under `_WithBlank(k, r5)`
+        # keeps exactly those whose reading (a "0" at k) satisfies R5 in every block, as tested
+        # below; it is searched per k only when the one search ran out of budget.
+        short = _split_of(pieces, kinds[1:], None)
         for k in range(n):
-            lost_split = _split_of(pieces, kinds[1:], _WithBlank(k, r5))
-            if not lost_split.complete:
-                broken = set(range(len(spec.blocks)))   # a lost blank cannot be ruled out: nothing certain
-            for cut in lost_split.cells:
+            if short.complete:
+                cuts = short.cells
+            else:
+                lost_split = _split_of(pieces, kinds[1:], _WithBlank(k, r5))
+                if not lost_split.complete:
+                    broken = set(range(len(spec.blocks)))   # a lost blank cannot be ruled out: nothing certain
+                cuts = lost_split.cells
+            for cut in cuts:
                 reading = cut[:k] + ("0",) + cut[k:]
-                v = values_of(reading)
-                if v not in seen and all(r5(reading[:(b + 1) * width]) for b in range(len(spec.blocks))):
-                    seen.add(v)
-                    extra.append(reading)
+                if all(r5(reading[:(b + 1) * width]) for b in range(len(spec.blocks))):
+                    v = values_of(reading)
+                    if v not in seen:
+                        seen.add(v)
+                        extra.append(reading)
         split = Split(split.cells + tuple(extra), True)
     raws = _dedupe(split.cells)
     status = Status.GAVE_UP if not split.complete else (Status.UNSPLIT if not raws else None)
