@@ -663,7 +663,9 @@ def _header_order(text: str, found: list[LabelMatch], order: list[str]) -> list[
     found = sorted(found, key=lambda m: m.start)
     if any(b.start < a.end for a, b in zip(found, found[1:])):
         return None   # one label inside another
-    if [m.key for m in found] == [k for k in order if k in {m.key for m in found}]:
+    keys = [m.key for m in found]
+    present = set(keys)
+    if keys == [k for k in order if k in present]:
         return found
     if "\n" in text[found[0].start:found[-1].end]:
         return None

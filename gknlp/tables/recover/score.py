@@ -231,8 +231,11 @@ def _known_cells(rows: dict[str, RowSolution]) -> dict[str, tuple[Value, ...]]:
     for key, sol in rows.items():
         if not sol.raws or sol.status in (Status.GAVE_UP, Status.UNSPLIT):
             continue
-        readings = [values_of(r) for r in sol.raws]
-        vals = [v[0] if all(x == v[0] for x in v) else None for v in zip(*readings)]
+        if len(sol.raws) == 1:   # (most rows: one reading, every value agreed)
+            vals = list(values_of(sol.raws[0]))
+        else:
+            readings = [values_of(r) for r in sol.raws]
+            vals = [v[0] if all(x == v[0] for x in v) else None for v in zip(*readings)]
         if sol.status in (Status.UNCONFIRMED, Status.UNCHECKED):
             vals = [v if i in sol.confirmed else None for i, v in enumerate(vals)]
         known[key] = tuple(vals)
