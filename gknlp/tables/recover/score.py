@@ -97,7 +97,7 @@ def index_identities(identities: tuple[Identity, ...], columns: tuple[str, ...])
     out = []
     for ident in identities:
         if all(c in at for _, c in ident.cells):
-            out.append(Indexed(f"{ident.rule} {ident.where}", tuple((r, at[c]) for r, c in ident.lhs),
+            out.append(Indexed(ident.name, tuple((r, at[c]) for r, c in ident.lhs),
                                tuple((r, at[c]) for r, c in ident.rhs)))
     return tuple(out)
 

@@ -258,9 +258,10 @@ def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Ke
         return placed, set()
     for (row, col), (value, ident) in found.items():
         table.rows[row][col] = derived_cell(value)
-        table.derived[f"{row}.{col}"] = f"{ident.rule} {ident.where}"
-        table.provenance[f"{row}.{col}"] = Provenance.DERIVED
-        table.ambiguous.pop(f"{row}.{col}", None)
+        cell_key = f"{row}.{col}"
+        table.derived[cell_key] = ident.name
+        table.provenance[cell_key] = Provenance.DERIVED
+        table.ambiguous.pop(cell_key, None)
     return placed, set(found)
 
 
