@@ -23,12 +23,13 @@ FIT_CODES = frozenset({"run", "missing_cells", "misaligned", "extra_cells", "no_
 """The parser's warnings about a row's cells not fitting its columns."""
 
 
-def _json_value(table: TableResult, row: str, col: str, raw: str) -> int | float | str | None:
+def _json_value(table: TableResult, cell_key: str, raw: str) -> int | float | str | None:
+    """A candidate's value as the cell `cell_key` ("row.col") would show it (元 in 万元)."""
     cell = parse_cell(raw)
     v = cell.value
     if v is None:
         return raw
-    if table.money_unit.get(f"{row}.{col}") == "yuan" or cell.unit == "元":
+    if table.money_unit.get(cell_key) == "yuan" or cell.unit == "元":
         v = v / Decimal(10000)
     return to_json_number(v)
 
@@ -86,19 +87,19 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             continue
         new_row: dict[str, Cell | None] = {}
         listed = {}
-        for col, (raw, cands) in solution.cells(key).items():
+        for cell_key, (col, (raw, cands)) in zip(keys, solution.cells(key).items()):
             if raw is not None:
                 cell = parse_cell(raw)
                 new_row[col] = cell
                 if cell.unit == "元":
-                    table.money_unit[f"{key}.{col}"] = "yuan"
+                    table.money_unit[cell_key] = "yuan"
                 if split:
-                    table.provenance[f"{key}.{col}"] = Provenance.RECOVERED
+                    provenance[cell_key] = Provenance.RECOVERED
             else:
                 new_row[col] = None
-                shown = [_json_value(table, key, col, c) for c in cands[:MAX_CANDIDATES_SHOWN]]
-                table.ambiguous[f"{key}.{col}"] = shown
-                table.provenance[f"{key}.{col}"] = Provenance.AMBIGUOUS
+                shown = [_json_value(table, cell_key, c) for c in cands[:MAX_CANDIDATES_SHOWN]]
+                table.ambiguous[cell_key] = shown
+                provenance[cell_key] = Provenance.AMBIGUOUS
                 listed[col] = shown
         table.rows[key] = new_row
         if listed:

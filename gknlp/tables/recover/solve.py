@@ -57,11 +57,11 @@ class TableSolution:
         else:
             candidates = [[] for _ in columns]
         out: dict[str, tuple[str | None, list[str]]] = {}
-        for col, cands in zip(columns, candidates, strict=True):
+        for i, (col, cands) in enumerate(zip(columns, candidates, strict=True)):
             if sol.status is Status.UNSPLIT or not cands:
                 out[col] = (None, [])
             elif len(cands) == 1 and (sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED)
-                                      or columns.index(col) in sol.confirmed):
+                                      or i in sol.confirmed):
                 out[col] = (cands[0], cands)
             else:
                 out[col] = (None, cands)
