@@ -110,9 +110,6 @@ class IdentityPlan:
     """Per identity: the positions of all its cells (lhs then rhs)."""
     positions: dict[Cell, int] = field(compare=False, hash=False)
     """cell -> its position in `cells`."""
-    readers: tuple[tuple[int, ...], ...] = field(compare=False, hash=False)
-    """Per position in `cells`: the identities (indices) that read it. Why: once some cells
-    change, only the identities reading them need summing again."""
 
     @classmethod
     def of(cls, identities: tuple[Identity, ...]) -> "IdentityPlan":
@@ -121,12 +118,7 @@ class IdentityPlan:
             for cell in ident.cells:
                 at.setdefault(cell, len(at))
         sides = tuple((tuple(at[c] for c in i.lhs), tuple(at[c] for c in i.rhs)) for i in identities)
-        reads = tuple(lhs + rhs for lhs, rhs in sides)
-        readers: list[dict[int, None]] = [{} for _ in at]
-        for j, read in enumerate(reads):
-            for k in read:
-                readers[k][j] = None
-        return cls(identities, tuple(at), sides, reads, at, tuple(tuple(r) for r in readers))
+        return cls(identities, tuple(at), sides, tuple(lhs + rhs for lhs, rhs in sides), at)
 
 
 @lru_cache(maxsize=256)

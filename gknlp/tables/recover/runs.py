@@ -95,8 +95,9 @@ def is_flattened(table: TableResult) -> bool:
     segs = [rt.segment for rt in table.row_texts.values()]
     if not segs:
         return False
-    segs[-1] = value_run_text(segs[-1])   # the last row's text runs on past the table
-    return _LAYOUT_CHAR.search("".join(segs)) is None
+    if any(_LAYOUT_CHAR.search(seg) for seg in segs[:-1]):
+        return False   # (most tables: a tab or a line break between cells, seen at once)
+    return _LAYOUT_CHAR.search(value_run_text(segs[-1])) is None   # the last row's text runs on past the table
 
 
 def _is_placeholder(piece: str) -> bool:

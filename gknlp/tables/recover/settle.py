@@ -254,18 +254,13 @@ def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Ke
     cells = _Cells(table, plan)
     if not _fits(cells.values, plan.sides):
         return placed, set()   # the printed cells break an identity: no sum here can be trusted
-    changed: set[Key] = set()   # cells known since (the identities reading none of them still fit)
     if place and table.lost:
-        changed = _place(table, cells, plan)
-        placed |= changed
+        placed |= _place(table, cells, plan)
     found = _derive(cells, plan)
     if not found:
         return placed, set()
     extra = {k: v for k, (v, _) in found.items()}
-    touched = {j for key in changed.union(extra) if (at := plan.positions.get(key)) is not None
-               for j in plan.readers[at]}
-    if not _fits(cells.with_extra(extra), [plan.sides[j] for j in touched]) \
-            or not _printed_agree(table, cells, extra):
+    if not _fits(cells.with_extra(extra), plan.sides) or not _printed_agree(table, cells, extra):
         return placed, set()
     for (row, col), (value, ident) in found.items():
         table.rows[row][col] = derived_cell(value)

@@ -10,7 +10,7 @@ gives it the same value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import cast
@@ -158,7 +158,7 @@ def _readings_of(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check |
     return tuple(raws), status
 
 
-def _row_solution(key: str, segment: str, kinds: Sequence[str], check: Check | None = None,
+def _row_solution(key: str, segment: str, kinds: tuple[str, ...], check: Check | None = None,
                   row_check: Check | None = None, remember: bool = True) -> RowSolution | None:
     """Split one row's run; `row_check` is a preference (kept only if some split passes it).
     `remember`: False when a check is a closure (cross-year constraints), not a value."""
@@ -166,9 +166,9 @@ def _row_solution(key: str, segment: str, kinds: Sequence[str], check: Check | N
     if not pieces:
         return None
     if remember:
-        raws, status = _readings_of(pieces, tuple(kinds), check, row_check)
+        raws, status = _readings_of(pieces, kinds, check, row_check)
         return RowSolution(key, pieces, list(raws), status)
-    found, status = _readings(pieces, tuple(kinds), check, row_check)
+    found, status = _readings(pieces, kinds, check, row_check)
     return RowSolution(key, pieces, found, status)
 
 
@@ -338,9 +338,14 @@ class _RowSums:
 
     template: str
     cols: tuple[str, ...]
+    own: tuple[Indexed, ...] = field(init=False, repr=False, compare=False)
+    """`_own_sums` of the template and columns, looked up once (it is asked for every partial cut)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "own", _own_sums(self.template, self.cols))
 
     def __call__(self, cells: tuple[str, ...]) -> bool:
-        return _holds(_own_sums(self.template, self.cols), cells)
+        return _holds(self.own, cells)
 
 
 def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> TableSolution:
@@ -350,7 +355,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     """
     cols = table.columns
     template = table.template or "2019"
-    kinds = ["count"] * len(cols)
+    kinds = ("count",) * len(cols)
     row_check = _RowSums(template, cols) if _own_sums(template, cols) else None
     rows: dict[str, RowSolution] = {}
     targets = set(table.row_texts) if only is None else set(only)
@@ -372,7 +377,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
         confirm_by_columns(rows, identities)
     if row_check is not None:
         own = _own_sums(template, cols)
-        check_by_columns(rows, identities, lambda sol: _disputed(sol.pieces, tuple(kinds), own, sol.raws[0]))
+        check_by_columns(rows, identities, lambda sol: _disputed(sol.pieces, kinds, own, sol.raws[0]))
     return solution
 
 
@@ -525,7 +530,7 @@ def solve_proactive(table: TableResult, only: Iterable[str] | None = None,
     for spec in template.rows:
         if spec.key not in table.row_texts or spec.key not in targets:
             continue
-        kinds = [template.kind(c) for c in spec.columns]
+        kinds = tuple(template.kind(c) for c in spec.columns)
         check = _order_check(template.name, spec.key, spec.columns)
         more = (extra or {}).get(spec.key)
         if more is not None:
