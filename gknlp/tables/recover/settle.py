@@ -212,7 +212,7 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
         for j in usable:
             lhs, rhs = sides[j]
             # each side's known sum and unknown cells (`_side`, inlined: a usable identity reads
-            # no blocked cell, and this loop is most of the settling's time)
+            # no blocked cell, and this is the settling's hottest loop)
             a, ua, b, ub = 0, [], 0, []
             for k in lhs:
                 v = values[k]
