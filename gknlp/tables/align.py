@@ -294,7 +294,7 @@ def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
     label that matches two rows equally is not guessed."""
     best: list[tuple[int, int, int]] = []   # (edits, start, end) in text
     own = [(sq, edit_bound(sq)) for sq in map(squash, labels)]
-    others = [squash(r) for rival in rivals for r in rival if r]
+    others = [(sq, frozenset(sq)) for sq in (squash(r) for rival in rivals for r in rival if r)]
     for m in _CHUNK.finditer(text, start, end):
         if m.end() - m.start() > _MAX_CHUNK * 3:
             continue
@@ -314,8 +314,10 @@ def fuzzy_label(text: str, start: int, end: int, labels: tuple[str, ...],
             continue
         cost, s, e = found
         piece = letters[s:e]
-        # (a rival further in length than `cost` is further in edits too)
-        if any(abs(len(piece) - len(r)) <= cost and _levenshtein(piece, r) <= cost for r in others):
+        # (a rival further in length than `cost`, or lacking more than `cost` of the piece's
+        # letters, each an edit, is further in edits too: the distance is not computed)
+        if any(abs(len(piece) - len(r)) <= cost and sum(ch not in chars for ch in piece) <= cost
+               and _levenshtein(piece, r) <= cost for r, chars in others):
             continue
         best.append((cost, pos[s], pos[e - 1] + 1))
     if not best:

@@ -56,9 +56,25 @@ def _json(v: Number | None) -> int | float | None:
 
 
 def _compare(rule: str, where: str, lhs: Sequence[Number | None], rhs: Sequence[Number | None]) -> Check:
-    expected, found = _sum(lhs), _sum(rhs)
+    return _outcome(rule, where, _sum(lhs), _sum(rhs))
+
+
+def _outcome(rule: str, where: str, expected: Number | None, found: Number | None) -> Check:
+    """The check of two sums (None: a blank in it)."""
     status = "not_assessable" if expected is None or found is None else "pass" if expected == found else "fail"
     return Check(rule, status, _json(expected), _json(found), where)
+
+
+def _sum_at(values: Sequence[Number | None], positions: tuple[int, ...]) -> Number | None:
+    """`_sum` of the values at these positions (an identity's side in an `IdentityPlan`),
+    without listing them first: every identity of every table is summed so."""
+    total: Number = 0
+    for k in positions:
+        v = values[k]
+        if v is None:
+            return None
+        total += v
+    return total
 
 
 _NO_ROW: dict = {}
@@ -75,7 +91,7 @@ def _exact_values(t: TableResult, cells: tuple[tuple[str, str], ...]) -> list[Nu
 
 def _evaluate(t: TableResult, plan: IdentityPlan) -> list[Check]:
     values = _exact_values(t, plan.cells)
-    return [_compare(i.rule, i.where, [values[k] for k in lhs], [values[k] for k in rhs])
+    return [_outcome(i.rule, i.where, _sum_at(values, lhs), _sum_at(values, rhs))
             for i, (lhs, rhs) in zip(plan.identities, plan.sides)]
 
 

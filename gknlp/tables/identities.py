@@ -30,9 +30,12 @@ class Identity:
     rhs: tuple[Cell, ...]
     cells: tuple[Cell, ...] = field(init=False, repr=False, compare=False)
     """lhs + rhs (read for every identity of every table settled)."""
+    name: str = field(init=False, repr=False, compare=False)
+    """"rule where", as a derived cell and recovery name it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cells", self.lhs + self.rhs)
+        object.__setattr__(self, "name", f"{self.rule} {self.where}")
 
 
 @cache

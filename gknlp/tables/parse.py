@@ -36,10 +36,12 @@ __all__ = [
     "Provenance",
     "RowText",
     "TableResult",
+    "cell_keys",
     "extract_appeals",
     "extract_proactive",
     "extract_requests",
     "fit_cells",
+    "row_cells",
 ]
 
 _WAN = Decimal(10000)
@@ -152,6 +154,20 @@ class TableResult:
                 "raw": raw, "ambiguous": sum(len(v) for v in self.ambiguous.values()),
                 "ambiguous_cells": self.ambiguous or {}, "derived": dict(self.derived),
                 "provenance": provenance, "labels": dict(self.labels)}
+
+
+@lru_cache(maxsize=1 << 10)
+def cell_keys(row: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """A row's cell keys ("row.col": how provenance, money_unit, ambiguous and derived name a
+    cell), remembered per row and columns. Why: the parser marks every cell of a row printed
+    short, and recovery clears and marks every cell of a row it cuts; a template has few rows."""
+    return tuple(f"{row}.{col}" for col in columns)
+
+
+@lru_cache(maxsize=1 << 10)
+def row_cells(row: str, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """A row's (row, column) cells, as a `Lost` lists them; remembered as `cell_keys` are."""
+    return tuple((row, col) for col in columns)
 
 
 def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | None]:
@@ -380,9 +396,8 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
             lost = ", ".join(cols[:shift])
             table.warn("lost_cells", f"row {key}: the layout lost {shift} cell(s) ({lost}); the printed values "
                        "are placed by the grid's columns", segment.strip()[:200], row=key)
-            for c in cols[:shift]:
-                table.provenance[f"{key}.{c}"] = Provenance.AMBIGUOUS
-            table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values, placed=True)
+            table.provenance.update(dict.fromkeys(cell_keys(key, cols[:shift]), Provenance.AMBIGUOUS))
+            table.lost[key] = Lost(row_cells(key, cols), tokens.values, placed=True)
         if problem in ("missing_cells", "misaligned") and table.layout == "html" and not shift:
             html_cells = _html_cells(segment, len(cols), label_line=True)
             if html_cells is not None:
@@ -391,11 +406,10 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
             table.warn(problem, f"row {key}: expected {len(cols)} cells",
                        segment.strip()[:200], row=key)
             if problem == "extra_cells" and not _own_line(segment, len(cols)):
-                table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values[:len(cols)], placed=True)
+                table.lost[key] = Lost(row_cells(key, cols), tokens.values[:len(cols)], placed=True)
             if problem in ("missing_cells", "misaligned", "no_values"):
-                table.lost[key] = Lost(tuple((key, c) for c in cols), tokens.values)
-                for c in cols:
-                    table.provenance[f"{key}.{c}"] = Provenance.AMBIGUOUS
+                table.lost[key] = Lost(row_cells(key, cols), tokens.values)
+                table.provenance.update(dict.fromkeys(cell_keys(key, cols), Provenance.AMBIGUOUS))
         table.rows[key] = dict(zip(cols, cells))
     for row in rows:
         if row.optional or row.key in table.rows:
@@ -576,17 +590,19 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     return "".join(parts)
 
 
-def _header_lines(text: str, start: int, end: int, words: tuple[str, ...]) -> list[str]:
-    """The lines of text[start:end] made only of header words (and numbering): the column
-    headers, also those printed above each sub-table (`类别 数据 1 … 总计`), whose numbers
-    make `_first_value_line` stop before them."""
+def _header_lines(text: str, start: int, end: int, words: tuple[str, ...], naming: tuple[str, ...]) -> list[str]:
+    """The lines of text[start:end] made only of header words (and numbering) that may name one
+    of the labels `naming` (they hold its characters): the column headers, also those printed
+    above each sub-table (`类别 数据 1 … 总计`), whose numbers make `_first_value_line` stop
+    before them. Why the characters first: every row's line is read here, and few hold them."""
+    chars = [squash(label) for label in naming]
     out = []
     pos = start
     while pos < end:
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
         line = text[pos:line_end]
-        if _header_words(line, words) >= 2:
+        if any(all(ch in line for ch in label) for label in chars) and _header_words(line, words) >= 2:
             out.append(line)
         pos = line_end + 1
     return out
@@ -647,7 +663,9 @@ def _header_order(text: str, found: list[LabelMatch], order: list[str]) -> list[
     found = sorted(found, key=lambda m: m.start)
     if any(b.start < a.end for a, b in zip(found, found[1:])):
         return None   # one label inside another
-    if [m.key for m in found] == [k for k in order if k in {m.key for m in found}]:
+    keys = [m.key for m in found]
+    present = set(keys)
+    if keys == [k for k in order if k in present]:
         return found
     if "\n" in text[found[0].start:found[-1].end]:
         return None
@@ -732,10 +750,10 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     table.layout = layout
     matches = _match_tolerantly(table, text, rows, start, end, matches)
     header_end = _first_value_line(text, matches[0].start, end)
-    header_lines = _header_lines(text, start, matches[-1].end, words)
     cols = tuple(c.key for c in spec.columns
                  if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels)
-                 or any(_mentions(line, 0, len(line), lab) for line in header_lines for lab in c.labels))
+                 or any(_mentions(line, 0, len(line), lab)
+                        for line in _header_lines(text, start, matches[-1].end, words, c.labels) for lab in c.labels))
     table.columns = cols
     if "total" not in cols:
         table.warn("no_total_column", "the table has no 总计 column; total is null")

@@ -73,10 +73,16 @@ class RequestsTemplate:
     rows: tuple[RowSpec, ...]
     markers_2021: tuple[str, ...]
     header_words: tuple[str, ...] = ()
+    _rows_for: dict[str, tuple[RowSpec, ...]] = field(default_factory=dict, init=False, repr=False,
+                                                      compare=False, hash=False)
 
     def rows_for(self, template: str) -> tuple[RowSpec, ...]:
-        """The rows of one template (2019 or 2021), in table order."""
-        return tuple(r for r in self.rows if not r.templates or template in r.templates)
+        """The rows of one template (2019 or 2021), in table order; selected once per template
+        (every table 三 asks)."""
+        rows = self._rows_for.get(template)
+        if rows is None:
+            rows = self._rows_for[template] = tuple(r for r in self.rows if not r.templates or template in r.templates)
+        return rows
 
 
 @dataclass(frozen=True)

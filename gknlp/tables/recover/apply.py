@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 
 from gknlp.tables.cells import Cell, parse_cell
-from gknlp.tables.parse import Provenance, TableResult
+from gknlp.tables.parse import Provenance, TableResult, cell_keys
 from gknlp.tables.recover.score import Status
 from gknlp.tables.recover.solve import TableSolution
 from gknlp.types import to_json_number
@@ -23,12 +23,13 @@ FIT_CODES = frozenset({"run", "missing_cells", "misaligned", "extra_cells", "no_
 """The parser's warnings about a row's cells not fitting its columns."""
 
 
-def _json_value(table: TableResult, row: str, col: str, raw: str) -> int | float | str | None:
+def _json_value(table: TableResult, cell_key: str, raw: str) -> int | float | str | None:
+    """A candidate's value as the cell `cell_key` ("row.col") would show it (元 in 万元)."""
     cell = parse_cell(raw)
     v = cell.value
     if v is None:
         return raw
-    if table.money_unit.get(f"{row}.{col}") == "yuan" or cell.unit == "元":
+    if table.money_unit.get(cell_key) == "yuan" or cell.unit == "元":
         v = v / Decimal(10000)
     return to_json_number(v)
 
@@ -58,15 +59,19 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
         table.unresolved += [key for key in unsplit if key not in table.unresolved]
     table.layout = "recovered" if table.layout != "ocr" else table.layout
     provenance = table.provenance
+    marked = bool(provenance)   # the parser's marks on these rows are replaced (most tables have none)
+    lost = table.lost
     for key in solved:
         sol = solution.rows[key]
         cols = solution.columns[key]
-        table.lost.pop(key, None)
-        if run_key is not None:
-            table.lost.pop(run_key, None)
-        cell_keys = [f"{key}.{col}" for col in cols]   # ("row.col", as provenance and money_unit key cells)
-        for cell_key in cell_keys:
-            provenance.pop(cell_key, None)
+        if lost:
+            lost.pop(key, None)
+            if run_key is not None:
+                lost.pop(run_key, None)
+        keys = cell_keys(key, cols)
+        if marked:
+            for cell_key in keys:
+                provenance.pop(cell_key, None)
         if sol.status is Status.UNSPLIT:
             table.rows[key] = dict.fromkeys(cols)
             continue
@@ -74,27 +79,27 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
         if len(sol.raws) == 1 and sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED):   # one reading: certain
             cells = list(map(parse_cell, sol.raws[0]))
             table.rows[key] = dict(zip(cols, cells, strict=True))
-            for cell_key, cell in zip(cell_keys, cells):
+            for cell_key, cell in zip(keys, cells):
                 if cell.unit == "元":
                     table.money_unit[cell_key] = "yuan"
-                if split:
-                    provenance[cell_key] = Provenance.RECOVERED
+            if split:
+                provenance.update(dict.fromkeys(keys, Provenance.RECOVERED))
             continue
         new_row: dict[str, Cell | None] = {}
         listed = {}
-        for col, (raw, cands) in solution.cells(key).items():
+        for cell_key, (col, (raw, cands)) in zip(keys, solution.cells(key).items()):
             if raw is not None:
                 cell = parse_cell(raw)
                 new_row[col] = cell
                 if cell.unit == "元":
-                    table.money_unit[f"{key}.{col}"] = "yuan"
+                    table.money_unit[cell_key] = "yuan"
                 if split:
-                    table.provenance[f"{key}.{col}"] = Provenance.RECOVERED
+                    provenance[cell_key] = Provenance.RECOVERED
             else:
                 new_row[col] = None
-                shown = [_json_value(table, key, col, c) for c in cands[:MAX_CANDIDATES_SHOWN]]
-                table.ambiguous[f"{key}.{col}"] = shown
-                table.provenance[f"{key}.{col}"] = Provenance.AMBIGUOUS
+                shown = [_json_value(table, cell_key, c) for c in cands[:MAX_CANDIDATES_SHOWN]]
+                table.ambiguous[cell_key] = shown
+                provenance[cell_key] = Provenance.AMBIGUOUS
                 listed[col] = shown
         table.rows[key] = new_row
         if listed:

@@ -40,6 +40,8 @@ _RUN_BODY = re.compile(rf"(?:\d+(?:\.\d+)?|{_SIGN}(?=\d)|{GRAMMAR.money_unit}|{G
                        rf"|[{_PH}]+| )+")
 _ATOM = re.compile(rf"{_SIGN}?\d+(?:\.\d+)?{GRAMMAR.unit}?|[{_PH}]+")
 _YEAR_TAIL = re.compile(r"(?:19|20)\d{2}$")
+_RUN_TAIL = " " + GRAMMAR.sign_chars.replace("\\", "")
+"""What a run may not end with: a space, a sign (of a next value the run does not hold)."""
 
 _KIND_RE = {
     "count": re.compile(rf"^(?:0|[1-9]\d{{0,7}}){GRAMMAR.count_unit}?$"),
@@ -66,7 +68,7 @@ def value_run(segment: str) -> tuple[str, ...]:
     body = _RUN_BODY.match(segment, m.start())
     if not body:
         return ()
-    run = body.group().rstrip(" " + GRAMMAR.sign_chars.replace("\\", ""))
+    run = body.group().rstrip(_RUN_TAIL)
     after = segment[m.start() + len(run):]
     if after.startswith("年") and _YEAR_TAIL.search(run) and len(run.replace(" ", "")) > 4:
         run = run[:-4].rstrip()
@@ -93,8 +95,9 @@ def is_flattened(table: TableResult) -> bool:
     segs = [rt.segment for rt in table.row_texts.values()]
     if not segs:
         return False
-    segs[-1] = value_run_text(segs[-1])   # the last row's text runs on past the table
-    return _LAYOUT_CHAR.search("".join(segs)) is None
+    if any(_LAYOUT_CHAR.search(seg) for seg in segs[:-1]):
+        return False   # (most tables: a tab or a line break between cells, seen at once)
+    return _LAYOUT_CHAR.search(value_run_text(segs[-1])) is None   # the last row's text runs on past the table
 
 
 def _is_placeholder(piece: str) -> bool:

@@ -82,6 +82,12 @@ class Indexed:
     lhs: tuple[tuple[str, int], ...]
     rhs: tuple[tuple[str, int], ...]
 
+    def __hash__(self) -> int:
+        """By name (equal identities have equal names). Why: tuples of a table's identities key
+        the caches built once per table shape (`_across_rows`, `_linear`), and a name's hash
+        is kept by Python where the generated hash walks every cell again."""
+        return hash(self.name)
+
 
 @lru_cache(maxsize=256)
 def index_identities(identities: tuple[Identity, ...], columns: tuple[str, ...]) -> tuple[Indexed, ...]:
@@ -91,7 +97,7 @@ def index_identities(identities: tuple[Identity, ...], columns: tuple[str, ...])
     out = []
     for ident in identities:
         if all(c in at for _, c in ident.cells):
-            out.append(Indexed(f"{ident.rule} {ident.where}", tuple((r, at[c]) for r, c in ident.lhs),
+            out.append(Indexed(ident.name, tuple((r, at[c]) for r, c in ident.lhs),
                                tuple((r, at[c]) for r, c in ident.rhs)))
     return tuple(out)
 
@@ -225,8 +231,11 @@ def _known_cells(rows: dict[str, RowSolution]) -> dict[str, tuple[Value, ...]]:
     for key, sol in rows.items():
         if not sol.raws or sol.status in (Status.GAVE_UP, Status.UNSPLIT):
             continue
-        readings = [values_of(r) for r in sol.raws]
-        vals = [v[0] if all(x == v[0] for x in v) else None for v in zip(*readings)]
+        if len(sol.raws) == 1:   # (most rows: one reading, every value agreed)
+            vals = list(values_of(sol.raws[0]))
+        else:
+            readings = [values_of(r) for r in sol.raws]
+            vals = [v[0] if all(x == v[0] for x in v) else None for v in zip(*readings)]
         if sol.status in (Status.UNCONFIRMED, Status.UNCHECKED):
             vals = [v if i in sol.confirmed else None for i, v in enumerate(vals)]
         known[key] = tuple(vals)

@@ -51,8 +51,19 @@ class _Cells:
         self._columns = set(table.columns)
         # a row the table does not print (not found) is not settled: it may not exist there
         self._printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
-        read = self._read
-        self.values: list[object] = [read(row, col) for row, col in plan.cells]
+        rows, columns, printed = self._rows, self._columns, self._printed
+        values: list[object] = []
+        for row, col in plan.cells:   # (`_read` of each, inlined: every table settled reads them all)
+            row_cells = rows.get(row) if col in columns else None
+            if row_cells is None or col not in row_cells:
+                values.append(_BLOCK)   # a row or column the table lacks
+                continue
+            cell = row_cells[col]
+            if cell is None:
+                values.append(None if row in printed else _BLOCK)
+            else:
+                values.append(cell.exact if cell.natural else _BLOCK)
+        self.values = values
 
     def _read(self, row: str, col: str) -> object:
         row_cells = self._rows.get(row) if col in self._columns else None
@@ -61,7 +72,7 @@ class _Cells:
         cell = row_cells[col]
         if cell is None:
             return None if row in self._printed else _BLOCK
-        return int(cell.value) if cell.natural else _BLOCK  # type: ignore[arg-type]
+        return cell.exact if cell.natural else _BLOCK
 
     def get(self, key: Key) -> object:
         """Any cell's value as the identities would read it (its current value where they do)."""
@@ -90,12 +101,15 @@ def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
     """No identity is broken by the known cells (unknown cells free counts >= 0)."""
     for lhs, rhs in sides:
         a = _known_sum(values, lhs)
-        b = _known_sum(values, rhs) if a is not None else None
-        if a is None or b is None:
+        if a is None:
             continue   # a cell blocks: the identity cannot be read
-        (a_sum, a_open), (b_sum, b_open) = a, b
-        if (not a_open and not b_open and a_sum != b_sum) or (not a_open and b_sum > a_sum) \
-                or (not b_open and a_sum > b_sum):
+        b = _known_sum(values, rhs)
+        if b is None:
+            continue
+        a_sum, a_open = a
+        b_sum, b_open = b
+        if (not a_open and b_sum > a_sum) or (not b_open and a_sum > b_sum) \
+                or (not a_open and not b_open and a_sum != b_sum):
             return False
     return True
 
@@ -197,10 +211,21 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
         changed = False
         for j in usable:
             lhs, rhs = sides[j]
-            left, right = _side(values, lhs), _side(values, rhs)
-            if left is None or right is None:
-                continue   # (never: a usable identity reads no blocked cell)
-            (a, ua), (b, ub) = left, right
+            # each side's known sum and unknown cells (`_side`, inlined: a usable identity reads
+            # no blocked cell, and this is the settling's hottest loop)
+            a, ua, b, ub = 0, [], 0, []
+            for k in lhs:
+                v = values[k]
+                if v is None:
+                    ua.append(k)
+                else:
+                    a += v   # type: ignore[operator]
+            for k in rhs:
+                v = values[k]
+                if v is None:
+                    ub.append(k)
+                else:
+                    b += v   # type: ignore[operator]
             if bool(ua) == bool(ub):
                 continue   # nothing unknown, or unknowns on both sides
             need, unknown = (b - a, ua) if ua else (a - b, ub)
@@ -239,9 +264,10 @@ def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Ke
         return placed, set()
     for (row, col), (value, ident) in found.items():
         table.rows[row][col] = derived_cell(value)
-        table.derived[f"{row}.{col}"] = f"{ident.rule} {ident.where}"
-        table.provenance[f"{row}.{col}"] = Provenance.DERIVED
-        table.ambiguous.pop(f"{row}.{col}", None)
+        cell_key = f"{row}.{col}"
+        table.derived[cell_key] = ident.name
+        table.provenance[cell_key] = Provenance.DERIVED
+        table.ambiguous.pop(cell_key, None)
     return placed, set(found)
 
 

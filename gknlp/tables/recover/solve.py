@@ -10,9 +10,10 @@ gives it the same value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import cast
 
 from gknlp.tables.cells import parse_cell
 from gknlp.tables.identities import appeals_identities, requests_identities
@@ -56,11 +57,11 @@ class TableSolution:
         else:
             candidates = [[] for _ in columns]
         out: dict[str, tuple[str | None, list[str]]] = {}
-        for col, cands in zip(columns, candidates, strict=True):
+        for i, (col, cands) in enumerate(zip(columns, candidates, strict=True)):
             if sol.status is Status.UNSPLIT or not cands:
                 out[col] = (None, [])
             elif len(cands) == 1 and (sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED)
-                                      or columns.index(col) in sol.confirmed):
+                                      or i in sol.confirmed):
                 out[col] = (cands[0], cands)
             else:
                 out[col] = (None, cands)
@@ -157,7 +158,7 @@ def _readings_of(pieces: tuple[str, ...], kinds: tuple[str, ...], check: Check |
     return tuple(raws), status
 
 
-def _row_solution(key: str, segment: str, kinds: Sequence[str], check: Check | None = None,
+def _row_solution(key: str, segment: str, kinds: tuple[str, ...], check: Check | None = None,
                   row_check: Check | None = None, remember: bool = True) -> RowSolution | None:
     """Split one row's run; `row_check` is a preference (kept only if some split passes it).
     `remember`: False when a check is a closure (cross-year constraints), not a value."""
@@ -165,9 +166,9 @@ def _row_solution(key: str, segment: str, kinds: Sequence[str], check: Check | N
     if not pieces:
         return None
     if remember:
-        raws, status = _readings_of(pieces, tuple(kinds), check, row_check)
+        raws, status = _readings_of(pieces, kinds, check, row_check)
         return RowSolution(key, pieces, list(raws), status)
-    found, status = _readings(pieces, tuple(kinds), check, row_check)
+    found, status = _readings(pieces, kinds, check, row_check)
     return RowSolution(key, pieces, found, status)
 
 
@@ -179,7 +180,7 @@ def _holds(idents: Sequence[Indexed], cells: tuple[str, ...]) -> bool:
 @cache
 def _own_sums(template: str, cols: tuple[str, ...]) -> tuple[Indexed, ...]:
     """Table 三's identities within one row (R3 total, R4 小计), over these columns."""
-    idents = index_identities(requests_identities(template, cols, ("row",)), cols)
+    idents = _requests_indexed(template, cols, ("row",))
     return tuple(i for i in idents if all(r == "row" for r, _ in i.lhs + i.rhs))
 
 
@@ -312,9 +313,10 @@ def _holds_values(own: Sequence[Indexed], vals: Sequence[Decimal | None]) -> boo
     for ident in own:
         lhs = [vals[i] for _, i in ident.lhs]
         rhs = [vals[i] for _, i in ident.rhs]
-        if None in lhs or None in rhs:
+        # (`is None`, not `None in`: a Decimal compared with None asks the numbers ABCs, slowly)
+        if any(v is None for v in lhs) or any(v is None for v in rhs):
             continue
-        if sum(filter(None, lhs), _ZERO) != sum(filter(None, rhs), _ZERO):
+        if sum(cast(list[Decimal], lhs), _ZERO) != sum(cast(list[Decimal], rhs), _ZERO):
             return False
     return True
 
@@ -336,9 +338,14 @@ class _RowSums:
 
     template: str
     cols: tuple[str, ...]
+    own: tuple[Indexed, ...] = field(init=False, repr=False, compare=False)
+    """`_own_sums` of the template and columns, looked up once (it is asked for every partial cut)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "own", _own_sums(self.template, self.cols))
 
     def __call__(self, cells: tuple[str, ...]) -> bool:
-        return _holds(_own_sums(self.template, self.cols), cells)
+        return _holds(self.own, cells)
 
 
 def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> TableSolution:
@@ -348,7 +355,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     """
     cols = table.columns
     template = table.template or "2019"
-    kinds = ["count"] * len(cols)
+    kinds = ("count",) * len(cols)
     row_check = _RowSums(template, cols) if _own_sums(template, cols) else None
     rows: dict[str, RowSolution] = {}
     targets = set(table.row_texts) if only is None else set(only)
@@ -363,16 +370,23 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
             raws = [getattr(cells.get(c), "raw", "") for c in cols]
             rows[key] = RowSolution(key, (), [tuple(raws)], Status.FIXED)
     solution = TableSolution(rows, {k: cols for k in rows})
+    identities = _requests_indexed(template, cols, tuple(table.rows))
     if any(s.status in (Status.SOLVED, Status.AMBIGUOUS) and len(s.raws) > 1 for s in rows.values()):
-        identities = index_identities(requests_identities(template, cols, tuple(table.rows)), cols)
         solution.violations = solve_rows(rows, identities)
     if any(s.status is Status.UNCONFIRMED for s in rows.values()):
-        confirm_by_columns(rows, index_identities(requests_identities(template, cols, tuple(table.rows)), cols))
+        confirm_by_columns(rows, identities)
     if row_check is not None:
         own = _own_sums(template, cols)
-        check_by_columns(rows, index_identities(requests_identities(template, cols, tuple(table.rows)), cols),
-                         lambda sol: _disputed(sol.pieces, tuple(kinds), own, sol.raws[0]))
+        check_by_columns(rows, identities, lambda sol: _disputed(sol.pieces, kinds, own, sol.raws[0]))
     return solution
+
+
+@lru_cache(maxsize=256)
+def _requests_indexed(template: str, cols: tuple[str, ...], rows: tuple[str, ...]) -> tuple[Indexed, ...]:
+    """Table 三's identities over a table of this shape, indexed by column; remembered per shape.
+    Why: keyed on the shape's names (cheap to hash), where `index_identities` is keyed on the
+    identities themselves (every one hashed per look-up), and a table uses them up to three times."""
+    return index_identities(requests_identities(template, cols, rows), cols)
 
 
 @cache
@@ -437,16 +451,25 @@ def solve_appeals(table: TableResult) -> TableSolution:
         # a blank cell lost in the flattening may fit R5 as well (see `_lost_blank_readings`)
         seen = {values_of(r) for r in split.cells}
         extra: list[tuple[str, ...]] = []
+        # Every cut one cell short, searched once: of these, a search under `_WithBlank(k, r5)`
+        # keeps exactly those whose reading (a "0" at k) satisfies R5 in every block, as tested
+        # below; it is searched per k only when the one search ran out of budget.
+        short = _split_of(pieces, kinds[1:], None)
         for k in range(n):
-            lost_split = _split_of(pieces, kinds[1:], _WithBlank(k, r5))
-            if not lost_split.complete:
-                broken = set(range(len(spec.blocks)))   # a lost blank cannot be ruled out: nothing certain
-            for cut in lost_split.cells:
+            if short.complete:
+                cuts = short.cells
+            else:
+                lost_split = _split_of(pieces, kinds[1:], _WithBlank(k, r5))
+                if not lost_split.complete:
+                    broken = set(range(len(spec.blocks)))   # a lost blank cannot be ruled out: nothing certain
+                cuts = lost_split.cells
+            for cut in cuts:
                 reading = cut[:k] + ("0",) + cut[k:]
-                v = values_of(reading)
-                if v not in seen and all(r5(reading[:(b + 1) * width]) for b in range(len(spec.blocks))):
-                    seen.add(v)
-                    extra.append(reading)
+                if all(r5(reading[:(b + 1) * width]) for b in range(len(spec.blocks))):
+                    v = values_of(reading)
+                    if v not in seen:
+                        seen.add(v)
+                        extra.append(reading)
         split = Split(split.cells + tuple(extra), True)
     raws = _dedupe(split.cells)
     status = Status.GAVE_UP if not split.complete else (Status.UNSPLIT if not raws else None)
@@ -507,7 +530,7 @@ def solve_proactive(table: TableResult, only: Iterable[str] | None = None,
     for spec in template.rows:
         if spec.key not in table.row_texts or spec.key not in targets:
             continue
-        kinds = [template.kind(c) for c in spec.columns]
+        kinds = tuple(template.kind(c) for c in spec.columns)
         check = _order_check(template.name, spec.key, spec.columns)
         more = (extra or {}).get(spec.key)
         if more is not None:
