@@ -8,7 +8,7 @@ blank or a placeholder: blanks are never read as zero.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -41,7 +41,7 @@ class Check(NamedTuple):
 Number = int | Decimal
 
 
-def _sum(values: Sequence[Number | None]) -> Number | None:
+def _sum(values: Iterable[Number | None]) -> Number | None:
     """The exact sum; None when any value is blank (blanks are never zero)."""
     total: Number = 0
     for v in values:
@@ -65,18 +65,6 @@ def _outcome(rule: str, where: str, expected: Number | None, found: Number | Non
     return Check(rule, status, _json(expected), _json(found), where)
 
 
-def _sum_at(values: Sequence[Number | None], positions: tuple[int, ...]) -> Number | None:
-    """`_sum` of the values at these positions (an identity's side in an `IdentityPlan`),
-    without listing them first: every identity of every table is summed so."""
-    total: Number = 0
-    for k in positions:
-        v = values[k]
-        if v is None:
-            return None
-        total += v
-    return total
-
-
 _NO_ROW: dict = {}
 
 
@@ -91,7 +79,7 @@ def _exact_values(t: TableResult, cells: tuple[tuple[str, str], ...]) -> list[Nu
 
 def _evaluate(t: TableResult, plan: IdentityPlan) -> list[Check]:
     values = _exact_values(t, plan.cells)
-    return [_outcome(i.rule, i.where, _sum_at(values, lhs), _sum_at(values, rhs))
+    return [_outcome(i.rule, i.where, _sum(values[k] for k in lhs), _sum(values[k] for k in rhs))
             for i, (lhs, rhs) in zip(plan.identities, plan.sides)]
 
 

@@ -36,7 +36,8 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 MARKDOWN_HEADING = re.compile(r"#{1,6}(?!#)[ \t]*")
 """A Markdown heading's marks (``### （一）主动公开``): a line of its own, and not part of its text."""
 PRINTED_LINE_MAX = 200
-"""Characters a printed line never exceeds (a page of 100 Chinese characters a line is not printed)."""
+"""Characters a printed line never exceeds (no page prints 100 Chinese characters, or 200 digits, a
+line): a deliberate bound of the hard-wrap test (since session 8), which measured every line before."""
 #: A page footer, the whole line: —6—, - 4 -, — 12 —, 第3页, 第 3 页 共 9 页.
 PAGE_MARK = re.compile(
     r"[ \t\u3000]*(?:[—–\-－]{1,2}[ \t\u3000]*\d{1,3}[ \t\u3000]*[—–\-－]{1,2}"
@@ -71,6 +72,8 @@ class _CharWidths(dict[str, int]):
 
 
 _CHAR_WIDTHS = _CharWidths()
+_FEW_NARROW = 16
+"""Distinct narrow characters (digits, Latin letters, spaces) counted one by one in a line."""
 
 
 def display_width(line: str) -> int:
@@ -79,6 +82,8 @@ def display_width(line: str) -> int:
     if line.isascii():
         return len(line)
     narrow = [ch for ch in set(line) if _CHAR_WIDTHS[ch] == 1]   # each distinct character once
+    if len(narrow) > _FEW_NARROW:   # (a count per character would read the line that many times)
+        return 2 * len(line) - sum(n for ch, n in Counter(line).items() if _CHAR_WIDTHS[ch] == 1)
     return 2 * len(line) - sum(map(line.count, narrow))
 
 
@@ -152,8 +157,11 @@ def looks_hard_wrapped(lines: Sequence[str], size: Callable[[str], int] = len) -
     Hard-wrapped text has many lines of the same, longest size; text written one paragraph
     to a line has sizes all over the place. A quarter of the long lines at one size (±1) is
     taken as the sign. Markdown table rows do not count. A line of more than
-    `PRINTED_LINE_MAX` characters was never a printed line: it is only counted as longer (its
-    size is not measured: a crawled page's paragraphs run to thousands of characters)."""
+    `PRINTED_LINE_MAX` characters was never a printed line: it is only counted as longer than
+    the measure and its size is not measured (a crawled page's paragraphs run to thousands of
+    characters), so text whose lines all run past it is not hard-wrapped, and no measure is
+    wider than its longest measured line. `size(s)` must be at least ``len(s)`` (characters,
+    columns)."""
     long_lines = [s for line in lines if len(s := line.strip()) >= 15 and "\t" not in line
                   and not s.startswith("|")]
     if len(long_lines) < 8:

@@ -16,6 +16,7 @@ from gknlp.read.files import format_of
 from gknlp.read.text import utf16_of
 from gknlp.text.unwrap import (
     PAGE_MARK,
+    PRINTED_LINE_MAX,
     display_width,
     ends_paragraph,
     join_lines,
@@ -191,6 +192,32 @@ def test_unwrap_never_joins_a_signature_or_date() -> None:
     out = unwrap_text("\n".join(lines))
     assert out is not None
     assert out.text.split("\n")[-3:] == closing
+
+
+def test_unwrap_measures_only_lines_a_page_can_print() -> None:
+    """Lines over PRINTED_LINE_MAX characters count as longer than any measure: text wrapped at
+    200 characters is hard-wrapped, at 201 it is not; a long line among printed ones is longer."""
+    at_max = ["数" * PRINTED_LINE_MAX] * 9 + ["数" * 50]
+    assert looks_hard_wrapped(at_max) == PRINTED_LINE_MAX
+    assert looks_hard_wrapped(["数" * (PRINTED_LINE_MAX + 1)] * 9 + ["数" * 50]) is None
+    printed = ["数" * 40] * 12 + ["数" * (PRINTED_LINE_MAX + 1)] * 4   # 4 <= 12 // 3: still wrapped at 40
+    assert looks_hard_wrapped(printed, display_width) == 80
+    assert looks_hard_wrapped(printed + ["数" * (PRINTED_LINE_MAX + 1)], display_width) is None
+
+
+def test_display_width_reads_a_hostile_line_in_one_pass() -> None:
+    """A line holding thousands of distinct narrow characters (hostile input) is measured in
+    one pass, not once per distinct character (that took 14 s on this line)."""
+    import unicodedata
+
+    narrow = "".join(ch for ch in map(chr, range(0x20, 0x3000)) if unicodedata.east_asian_width(ch) not in "WFA")
+    line = (narrow * (1_000_000 // len(narrow) + 1))[:1_000_000] + "中文"
+    assert display_width(line) == 1_000_000 + 4
+    lines = ["数" * 40] * 24 + [line]
+    text = "\n".join(lines)
+    started = time.process_time()
+    out = read_bytes(text.encode("utf-8"), "wrapped.txt")
+    assert out.unwrapped is not None and time.process_time() - started < 2   # 0.2 s here; 6 s before
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])

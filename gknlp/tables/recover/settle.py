@@ -211,21 +211,10 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
         changed = False
         for j in usable:
             lhs, rhs = sides[j]
-            # each side's known sum and unknown cells (`_side`, inlined: a usable identity reads
-            # no blocked cell, and this is the settling's hottest loop)
-            a, ua, b, ub = 0, [], 0, []
-            for k in lhs:
-                v = values[k]
-                if v is None:
-                    ua.append(k)
-                else:
-                    a += v   # type: ignore[operator]
-            for k in rhs:
-                v = values[k]
-                if v is None:
-                    ub.append(k)
-                else:
-                    b += v   # type: ignore[operator]
+            left, right = _side(values, lhs), _side(values, rhs)
+            if left is None or right is None:
+                continue   # (never: a usable identity reads no blocked cell)
+            (a, ua), (b, ub) = left, right
             if bool(ua) == bool(ub):
                 continue   # nothing unknown, or unknowns on both sides
             need, unknown = (b - a, ua) if ua else (a - b, ub)
