@@ -237,7 +237,7 @@ def _match_out_of_order(table: TableResult, template: ProactiveTemplate, text: s
     at the start of a line or a cell, or right after a value or a column label, with a digit
     after it on its line; never from narrative (全年办理行政许可1203件). Each is named in a
     `row_out_of_order` warning."""
-    header = min((m.start for words in (template.block_headers,) for w in words
+    header = min((m.start for w in template.block_headers
                   if (m := find_label(text, (w,), None, start, end))), default=None)
     if header is None:
         return matches
@@ -590,19 +590,17 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     return "".join(parts)
 
 
-def _header_lines(text: str, start: int, end: int, words: tuple[str, ...], naming: tuple[str, ...]) -> list[str]:
-    """The lines of text[start:end] made only of header words (and numbering) that may name one
-    of the labels `naming` (they hold its characters): the column headers, also those printed
-    above each sub-table (`类别 数据 1 … 总计`), whose numbers make `_first_value_line` stop
-    before them. Why the characters first: every row's line is read here, and few hold them."""
-    chars = [squash(label) for label in naming]
+def _header_lines(text: str, start: int, end: int, words: tuple[str, ...]) -> list[str]:
+    """The lines of text[start:end] made only of header words (and numbering): the column
+    headers, also those printed above each sub-table (`类别 数据 1 … 总计`), whose numbers
+    make `_first_value_line` stop before them."""
     out = []
     pos = start
     while pos < end:
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
         line = text[pos:line_end]
-        if any(all(ch in line for ch in label) for label in chars) and _header_words(line, words) >= 2:
+        if _header_words(line, words) >= 2:
             out.append(line)
         pos = line_end + 1
     return out
@@ -750,10 +748,10 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     table.layout = layout
     matches = _match_tolerantly(table, text, rows, start, end, matches)
     header_end = _first_value_line(text, matches[0].start, end)
+    header_lines = _header_lines(text, start, matches[-1].end, words)
     cols = tuple(c.key for c in spec.columns
                  if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels)
-                 or any(_mentions(line, 0, len(line), lab)
-                        for line in _header_lines(text, start, matches[-1].end, words, c.labels) for lab in c.labels))
+                 or any(_mentions(line, 0, len(line), lab) for line in header_lines for lab in c.labels))
     table.columns = cols
     if "total" not in cols:
         table.warn("no_total_column", "the table has no 总计 column; total is null")

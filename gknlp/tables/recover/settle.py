@@ -51,19 +51,7 @@ class _Cells:
         self._columns = set(table.columns)
         # a row the table does not print (not found) is not settled: it may not exist there
         self._printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
-        rows, columns, printed = self._rows, self._columns, self._printed
-        values: list[object] = []
-        for row, col in plan.cells:   # (`_read` of each, inlined: every table settled reads them all)
-            row_cells = rows.get(row) if col in columns else None
-            if row_cells is None or col not in row_cells:
-                values.append(_BLOCK)   # a row or column the table lacks
-                continue
-            cell = row_cells[col]
-            if cell is None:
-                values.append(None if row in printed else _BLOCK)
-            else:
-                values.append(cell.exact if cell.natural else _BLOCK)
-        self.values = values
+        self.values: list[object] = [self._read(row, col) for row, col in plan.cells]
 
     def _read(self, row: str, col: str) -> object:
         row_cells = self._rows.get(row) if col in self._columns else None
@@ -100,32 +88,15 @@ Sides = tuple[tuple[int, ...], tuple[int, ...]]
 def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
     """No identity is broken by the known cells (unknown cells free counts >= 0)."""
     for lhs, rhs in sides:
-        a = _known_sum(values, lhs)
-        if a is None:
+        a = _side(values, lhs)
+        b = _side(values, rhs) if a is not None else None
+        if a is None or b is None:
             continue   # a cell blocks: the identity cannot be read
-        b = _known_sum(values, rhs)
-        if b is None:
-            continue
-        a_sum, a_open = a
-        b_sum, b_open = b
+        (a_sum, a_open), (b_sum, b_open) = a, b
         if (not a_open and b_sum > a_sum) or (not b_open and a_sum > b_sum) \
                 or (not a_open and not b_open and a_sum != b_sum):
             return False
     return True
-
-
-def _known_sum(values: list[object], positions: tuple[int, ...]) -> tuple[int, bool] | None:
-    """(sum of the known cells, whether any is unknown); None when a cell blocks."""
-    total, open_ = 0, False
-    for k in positions:
-        v = values[k]
-        if v is None:
-            open_ = True
-        elif v is _BLOCK:
-            return None
-        else:
-            total += v   # type: ignore[operator]
-    return total, open_
 
 
 def _side(values: list[object], positions: tuple[int, ...]) -> tuple[int, list[int]] | None:
