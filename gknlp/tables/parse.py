@@ -533,11 +533,35 @@ _LINE_TOKEN = re.compile(r"[^\s|]+")
 _ENUMERATED = re.compile(r"^[\s|#]*\d+\s*[.、．]")
 
 
-def _header_words(line: str, words: tuple[str, ...]) -> int:
+class _HeaderWords(NamedTuple):
+    """Table 三's column header vocabulary, made once per process from the template."""
+
+    applicants: tuple[str, ...]
+    """The applicant columns' labels (other_org's 其他 aside: it is also a row's label)."""
+    words: tuple[str, ...]
+    """Every header word, longest first."""
+    foreign: re.Pattern[str]
+    """A letter in no header word (nor an ASCII digit): a line holding one is not made only of
+    header words. Why: most of a table's lines are rows or narrative, told apart from a header
+    line by one scan instead of squashing the line and replacing every word in it."""
+
+
+@lru_cache(maxsize=1)
+def _header_vocab() -> _HeaderWords:
+    spec = requests_template()
+    applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
+    words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
+                         reverse=True))
+    letters = "".join(sorted({ch for w in words for ch in w}))
+    return _HeaderWords(applicants, words, re.compile(rf"[^\W0-9{re.escape(letters)}]"))
+
+
+def _header_words(line: str, vocab: _HeaderWords) -> int:
     """How many header words a line made only of header words (and numbering, punctuation,
     spaces, separators) holds; 0 for any other line, and for an enumerated row label (3.其他)."""
-    if _ENUMERATED.match(line):
+    if vocab.foreign.search(line) or _ENUMERATED.match(line):
         return 0
+    words = vocab.words
     rest, n = squash(line), 0
     for w in words:
         if w in rest:
@@ -546,13 +570,13 @@ def _header_words(line: str, words: tuple[str, ...]) -> int:
     return n if not rest.strip("0123456789") else 0
 
 
-def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[str, ...],
-                           words: tuple[str, ...]) -> str:
+def _mask_repeated_headers(text: str, start: int, end: int, vocab: _HeaderWords) -> str:
     """The text with table 三's column header blanked where it is printed again mid-table (after
     a page break, or above each sub-table), so that its 总计 / 其他 are not taken for row labels.
     A repeated header is a run of lines made only of header words, after the first values,
     naming at least three applicant columns, or holding two header words on one line, or three
     lines or more (one header word a line: 类别, 数据1 … 总计); a lone 总计 may be a row's label. Offsets are kept (blanked with spaces)."""
+    applicants = vocab.applicants
     if not any(text.count(lab, start, end) > 1 for lab in applicants) and text.count("总计", start, end) < 3:
         return text   # no column named again (总计: the header's and the row's): the usual table
     spans: list[tuple[int, int]] = []
@@ -574,7 +598,7 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
         if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(line)):
             close()
             seen_values = True
-        elif n := _header_words(line, words):
+        elif n := _header_words(line, vocab):
             block.append((pos, line_end, n))
         elif line.strip(" \t|:-"):
             close()
@@ -590,7 +614,7 @@ def _mask_repeated_headers(text: str, start: int, end: int, applicants: tuple[st
     return "".join(parts)
 
 
-def _header_lines(text: str, start: int, end: int, words: tuple[str, ...]) -> list[str]:
+def _header_lines(text: str, start: int, end: int, vocab: _HeaderWords) -> list[str]:
     """The lines of text[start:end] made only of header words (and numbering): the column
     headers, also those printed above each sub-table (`类别 数据 1 … 总计`), whose numbers
     make `_first_value_line` stop before them."""
@@ -600,7 +624,7 @@ def _header_lines(text: str, start: int, end: int, words: tuple[str, ...]) -> li
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
         line = text[pos:line_end]
-        if _header_words(line, words) >= 2:
+        if _header_words(line, vocab) >= 2:
             out.append(line)
         pos = line_end + 1
     return out
@@ -728,15 +752,13 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     table = TableResult("requests", ocr=layout == "ocr")
     template = "2021" if any(_mentions(text, start, end, mk) for mk in spec.markers_2021) else "2019"
     rows = spec.rows_for(template)
-    applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
-    words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
-                         reverse=True))
+    vocab = _header_vocab()
     table.template = template
     if _requests_transposed(table, text, start, end, rows):
         return table
     table.warnings.clear()
     table.labels.clear()
-    text = _mask_repeated_headers(text, start, end, applicants, words)
+    text = _mask_repeated_headers(text, start, end, vocab)
     matches = _match_rows(text, rows, start, end)
     if not matches:
         table.warn("table_not_found", "no row of table 三 found")
@@ -748,7 +770,7 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     table.layout = layout
     matches = _match_tolerantly(table, text, rows, start, end, matches)
     header_end = _first_value_line(text, matches[0].start, end)
-    header_lines = _header_lines(text, start, matches[-1].end, words)
+    header_lines = _header_lines(text, start, matches[-1].end, vocab)
     cols = tuple(c.key for c in spec.columns
                  if not c.optional or any(_mentions(text, start, header_end, lab) for lab in c.labels)
                  or any(_mentions(line, 0, len(line), lab) for line in header_lines for lab in c.labels))
