@@ -344,9 +344,11 @@ def _open_by_subheading(text: str, sections: dict[str, Section | None], spec: Se
 _PAREN_ENUM = rf"[(（]\s*(?:[{_NUMERALS}]{{1,2}}|\d{{1,2}})\s*[)）]"
 _DIGIT_ENUM = r"\d{1,2}\s*[.、．](?!\d)"
 _SUB_MARK = re.compile(_PAREN_ENUM)
-# 1. / 2、 not inside a number, and 一是 / 二是 not in 统一是, 唯一是.
-_NUM_MARK = re.compile(r"(?<![\d.])(\d{1,2})\s*[.、．](?!\d)")
-_SHI_MARK = re.compile(r"(?<![统唯之])[一二三四五六七八九十]是")
+# 1. / 2、 not inside a number, and 一是 / 二是 not in 统一是, 唯一是. (Each opens with a test of
+# its first character, the look-behind after it: a pattern opening with a look-behind is tried
+# at every position of a body, one opening with a character test only where that character is.)
+_NUM_MARK = re.compile(r"(?=\d)(?<![\d.])(\d{1,2})\s*[.、．](?!\d)")
+_SHI_MARK = re.compile(r"[一二三四五六七八九十](?<![统唯之].)是")
 _LINE_ENUM = re.compile(rf"^\s*(?:{_PAREN_ENUM}|{_DIGIT_ENUM}|[{_NUMERALS}]、)")
 _INLINE_HEAD = re.compile(rf"^\s*(?:{_PAREN_ENUM}|{_DIGIT_ENUM})[^。：:；;\n]{{2,30}}?[。：:](?=.)")
 

@@ -56,7 +56,9 @@ def test_sections_roles_are_the_pipeline_constants() -> None:
     ("1.加强培训；2、完善制度；3.5万元不是编号。", ["1.加强培训；", "2、完善制度；3.5万元不是编号。"]),
     ("一是加强培训，统一是原则；二是完善制度。", ["一是加强培训，统一是原则；", "二是完善制度。"]),
     ("全年工作平稳，12.5%的申请当日答复。", ["全年工作平稳，12.5%的申请当日答复。"]),
-], ids=["parenthesised", "numbered-not-decimals", "shi-not-tongyi", "no-marks"])
+    ("唯一是底线。一是加强培训；二是完善制度。", ["唯一是底线。", "一是加强培训；", "二是完善制度。"]),
+    ("见v.1.加强；2.完善。", ["见v.1.加强；2.完善。"]),
+], ids=["parenthesised", "numbered-not-decimals", "shi-not-tongyi", "no-marks", "shi-not-weiyi", "number-after-a-point"])
 def test_sections_one_line_body_splits_at_sequential_marks(body: str, texts: list[str]) -> None:
     text = "五、存在的主要问题及改进情况\n" + body
     found = find_sections(text)
