@@ -77,6 +77,15 @@ class Lost(NamedTuple):
     """Placed by the grid's columns (kept unless the identities refute it)."""
 
 
+@lru_cache(maxsize=1 << 10)
+def _table_where(table: str, row: str | None, column: str | None) -> Where:
+    """A table warning's place, made once per (table, row, column): a `Where` is frozen, so one
+    is shared by every warning there. Why: tables warn tens of times per report (most warnings
+    about rows run together are dropped once recovery splits them), and building a frozen
+    dataclass is most of a warning's cost. The keys are a template's names."""
+    return Where(table=table, row=row, column=column)
+
+
 @dataclass
 class TableResult:
     """One table: cells by row and column, plus how they were obtained."""
@@ -131,7 +140,7 @@ class TableResult:
     def warn(self, code: str, message: str, raw: str | None = None, row: str | None = None,
              column: str | None = None) -> None:
         self.warnings.append(ReportWarning(code, f"table {self.key}: {message}", raw,
-                                           Where(table=self.key, row=row, column=column)))
+                                           _table_where(self.key, row, column)))
 
     def blank_cells(self) -> list[str]:
         """The cells printed blank (``row.col``): null in the output, and not a 0 — a reader must
