@@ -41,14 +41,13 @@ class Check(NamedTuple):
 Number = int | Decimal
 
 
-def _sum(values: Iterable[Number | None]) -> Number | None:
-    """The exact sum; None when any value is blank (blanks are never zero)."""
-    total: Number = 0
+def _sum(values: Sequence[Number | None]) -> Number | None:
+    """The exact sum; None when any value is blank (blanks are never zero). (`sum` adds in
+    order from 0, as a loop would.)"""
     for v in values:
         if v is None:
             return None
-        total += v
-    return total
+    return sum(values)   # type: ignore[arg-type]
 
 
 def _json(v: Number | None) -> int | float | None:
@@ -79,7 +78,7 @@ def _exact_values(t: TableResult, cells: tuple[tuple[str, str], ...]) -> list[Nu
 
 def _evaluate(t: TableResult, plan: IdentityPlan) -> list[Check]:
     values = _exact_values(t, plan.cells)
-    return [_outcome(i.rule, i.where, _sum(values[k] for k in lhs), _sum(values[k] for k in rhs))
+    return [_outcome(i.rule, i.where, _sum([values[k] for k in lhs]), _sum([values[k] for k in rhs]))
             for i, (lhs, rhs) in zip(plan.identities, plan.sides)]
 
 
