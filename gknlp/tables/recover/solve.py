@@ -437,16 +437,28 @@ def solve_appeals(table: TableResult) -> TableSolution:
         return TableSolution(rows, columns)
     r5 = _BlockSums(width)
     kinds = ("count",) * n
+    nb = len(spec.blocks)
+    verdicts: dict[tuple[str, ...], bool] = {}
+
+    def holds(cells: tuple[str, ...], b: int) -> bool:
+        """R5 on block `b` of a full reading; each distinct block summed once (the readings
+        below share most of their blocks)."""
+        block = cells[b * width:(b + 1) * width]
+        ok = verdicts.get(block)
+        if ok is None:
+            ok = verdicts[block] = r5(block)
+        return ok
+
     split = _split_of(pieces, kinds, r5)
     broken: set[int] = set()   # blocks whose R5 some kept split breaks
     if split.complete and not split.cells:
         # The report breaks R5 somewhere: keep the splits breaking it least (and one more).
         split = _split_of(pieces, kinds, None)
         if split.complete and split.cells:
-            bad = [sum(1 for b in range(len(spec.blocks)) if not r5(s[: (b + 1) * width])) for s in split.cells]
+            bad = [sum(1 for b in range(nb) if not holds(s, b)) for s in split.cells]
             limit = min(bad) + 1
             split = Split(tuple(s for s, v in zip(split.cells, bad) if v <= limit), True)
-            broken = {b for s in split.cells for b in range(len(spec.blocks)) if not r5(s[: (b + 1) * width])}
+            broken = {b for s in split.cells for b in range(nb) if not holds(s, b)}
     elif split.complete:
         # a blank cell lost in the flattening may fit R5 as well (see `_lost_blank_readings`)
         seen = {values_of(r) for r in split.cells}
@@ -465,7 +477,7 @@ def solve_appeals(table: TableResult) -> TableSolution:
                 cuts = lost_split.cells
             for cut in cuts:
                 reading = cut[:k] + ("0",) + cut[k:]
-                if all(r5(reading[:(b + 1) * width]) for b in range(len(spec.blocks))):
+                if all(holds(reading, b) for b in range(nb)):
                     v = values_of(reading)
                     if v not in seen:
                         seen.add(v)
