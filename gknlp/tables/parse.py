@@ -536,9 +536,6 @@ def extract_proactive(text: str, start: int, end: int, year: int | None = None, 
     return table
 
 
-_LINE_TOKEN = re.compile(r"[^\s|]+")
-
-
 _ENUMERATED = re.compile(r"^[\s|#]*\d+\s*[.、．]")
 
 
@@ -604,7 +601,7 @@ def _mask_repeated_headers(text: str, start: int, end: int, vocab: _HeaderWords)
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
         line = text[pos:line_end]
-        if any(any(ch.isdigit() for ch in t) and is_value_token(t) for t in _LINE_TOKEN.findall(line)):
+        if _value_line(line):
             close()
             seen_values = True
         elif n := _header_words(line, vocab):
@@ -639,6 +636,12 @@ def _header_lines(text: str, start: int, end: int, vocab: _HeaderWords) -> list[
     return out
 
 
+def _value_line(line: str) -> bool:
+    """A token of the line (cut at spaces and pipes) is a value holding a digit (a placeholder
+    alone is not). (`\\d` finds the digit: no value nor placeholder holds a digit it misses.)"""
+    return any(is_value_token(t) for t in line.replace("|", " ").split() if _DIGIT.search(t))
+
+
 def _first_value_line(text: str, pos: int, end: int) -> int:
     """Where the first line holding a value starts, from `pos` (the first row label found): the
     column header lies before it, also when a heading repeats the first row's label above the
@@ -646,9 +649,7 @@ def _first_value_line(text: str, pos: int, end: int) -> int:
     while pos < end:
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
-        if _DIGIT.search(text, pos, line_end) and any(   # (tokens read only up to the first value)
-                any(ch.isdigit() for ch in t) and is_value_token(t)
-                for t in (m.group() for m in _LINE_TOKEN.finditer(text, pos, line_end))):
+        if _DIGIT.search(text, pos, line_end) and _value_line(text[pos:line_end]):
             return max(pos, text.rfind("\n", 0, pos) + 1)
         pos = line_end + 1
     return end

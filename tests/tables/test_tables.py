@@ -379,3 +379,20 @@ def test_proactive_blocks_moved_out_of_order(head: str, licensing_row: str, tail
     assert values["normative_docs"] == {"issued": 13, "repealed": 0, "in_force": 55}
     moved = {w.where.row for w in t.warnings if w.code == "row_out_of_order" and w.where}
     assert moved >= {"penalty", "enforcement", "fees"} and ("licensing" in moved) == (licensing is not None)
+
+
+@pytest.mark.parametrize("line, holds", [
+    ("自然人\t法人或其他组织\t总计", False),
+    ("数据1 | 数据2 | 总计", False),
+    ("| 12 | / | 0 |", True),
+    ("/\t—\t无", False),
+    ("2020年1月", False),
+    ("3,001\t53", True),
+], ids=["header", "numbered-header", "pipes", "placeholders-only", "date", "thousands"])
+def test_tables_value_line_needs_a_value_with_a_digit(line: str, holds: bool) -> None:
+    from gknlp.tables.cells import GRAMMAR
+    from gknlp.tables.parse import _value_line
+
+    assert _value_line(line) is holds
+    # (`\d` finds a value's digit: no placeholder holds a digit that `str.isdigit` sees and `\d` misses)
+    assert not [ch for ch in GRAMMAR.placeholder_chars + "".join(GRAMMAR.placeholder_words) if ch.isdigit()]
