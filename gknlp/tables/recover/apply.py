@@ -23,6 +23,9 @@ FIT_CODES = frozenset({"run", "missing_cells", "misaligned", "extra_cells", "no_
 """The parser's warnings about a row's cells not fitting its columns."""
 
 
+_WAN = Decimal(10000)
+
+
 def _json_value(table: TableResult, cell_key: str, raw: str) -> int | float | str | None:
     """A candidate's value as the cell `cell_key` ("row.col") would show it (元 in 万元)."""
     cell = parse_cell(raw)
@@ -30,8 +33,8 @@ def _json_value(table: TableResult, cell_key: str, raw: str) -> int | float | st
     if v is None:
         return raw
     if table.money_unit.get(cell_key) == "yuan" or cell.unit == "元":
-        v = v / Decimal(10000)
-    return to_json_number(v)
+        return to_json_number(v / _WAN)
+    return cell.json   # (the cell's own `to_json_number` of its value, made once)
 
 
 def _drop_fit_warnings(table: TableResult, rows: set[str]) -> None:
