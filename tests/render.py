@@ -348,7 +348,7 @@ def _sub_tables(grids: dict, tables: dict, rng: random.Random) -> None:
     req, cur = [], None
     header = ["类别", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "总计"]
     for row in grids["requests"]:
-        if not _is_value(row[-1]):
+        if not any(map(_is_value, row)):
             continue   # the printed header: each sub-table gets its own below
         first = next(j for j, c in enumerate(row) if _is_value(c))   # the label cells, then the values (blank ones kept)
         labels = row[:first]
