@@ -191,6 +191,8 @@ DAMAGE_LAYOUTS = LAYOUTS + ("flattened",)
 """Layouts of the damage bench: the round-trip ones, and crawled text with no cell boundary."""
 DAMAGE_KINDS = ("lost_cell", "run_together", "label_typo", "label_wrap", "sub_tables", "header_repeated",
                 "change_words", "transposed", "broken_total")
+"""The kinds damage_case cycles through. `blank_cell` is drawn apart (tests/tables/test_damage.py), so that
+the seeded cases of these kinds stay the same."""
 _CHANGE_WORDS = {1: ("增加", "增长", "上升"), -1: ("减少", "下降")}
 _TYPO_CHARS = "的和与或及其等中内外上下"
 
@@ -222,6 +224,20 @@ def _lost_cell(grids: dict, rng: random.Random, flattened: bool = False) -> None
     i = rng.choice(_data_rows(grid))
     values = [j for j, c in enumerate(grid[i]) if _is_value(c)]
     del grid[i][rng.choice(values)]
+
+
+def _blank_cell(grids: dict, rng: random.Random, flattened: bool = False) -> None:
+    """A value cell printed blank (a scan's OCR misses a faint 0, a publisher leaves it empty):
+    the grid keeps its shape, the cell is empty. The true value cannot be read: null and flagged
+    is the right answer, a neighbour's value moved into it is wrong. In flattened text a blank
+    cell is a lost one (see `_lost_cell` for why not in table 二 there)."""
+    table = rng.choice(["requests", "requests", "appeals"] + ([] if flattened else ["proactive"]))
+    if grids.get("_broken", ("",))[0] == table:
+        table = "requests" if table == "appeals" else "appeals"
+    grid = grids[table]
+    i = len(grid) - 1 if table == "appeals" else rng.choice(_data_rows(grid))
+    values = [j for j, c in enumerate(grid[i]) if _is_value(c)]
+    grid[i][rng.choice(values)] = ""
 
 
 def _run_together(grids: dict, rng: random.Random) -> None:
@@ -332,13 +348,14 @@ def _sub_tables(grids: dict, tables: dict, rng: random.Random) -> None:
     req, cur = [], None
     header = ["类别", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "总计"]
     for row in grids["requests"]:
-        if not _is_value(row[-1]):
+        if not any(map(_is_value, row)):
             continue   # the printed header: each sub-table gets its own below
-        labels = [c for c in row if not _is_value(c)]
+        first = next(j for j, c in enumerate(row) if _is_value(c))   # the label cells, then the values (blank ones kept)
+        labels = row[:first]
         if cur is None or len(labels) > 1 or rng.random() < 0.3:
             cur = [list(header)]
             req += [f"### {labels[0]}", cur]
-        cur.append([labels[-1]] + [c for c in row if _is_value(c)])
+        cur.append([labels[-1]] + row[first:])
     grids["requests"] = req
 
 
@@ -404,8 +421,8 @@ def damage(grids: dict, tables: dict, kinds: list[str], rng: random.Random, layo
                        if k in ("sub_tables", "transposed") else -1 if k == "broken_total" else 0):
         if kind == "broken_total":
             _broken_total(grids, tables, rng)
-        elif kind == "lost_cell":
-            _lost_cell(grids, rng, flattened=layout == "flattened")
+        elif kind in ("lost_cell", "blank_cell"):
+            {"lost_cell": _lost_cell, "blank_cell": _blank_cell}[kind](grids, rng, flattened=layout == "flattened")
         elif kind in ("sub_tables", "transposed"):
             {"sub_tables": _sub_tables, "transposed": _transposed}[kind](grids, tables, rng)
         else:

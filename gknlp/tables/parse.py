@@ -310,7 +310,9 @@ def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int
 
     In a tab-separated grid a sub-row may put its label in the first value column
     (seed layouts do this under （三）不予公开): its values start one column later
-    than in the full rows, so its first cells are blank rather than its last.
+    than in the full rows, so its first cells are blank rather than its last. A row whose
+    values start later but still span n fields (its label took two fields, one of its cells
+    is printed blank) lost nothing.
     """
     if not matches:
         return {}
@@ -327,12 +329,16 @@ def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int
             continue
         is_value = list(map(is_value_token, line.split("\t")))
         if True in is_value[1:]:
-            starts[m.key] = (is_value.index(True, 1), sum(is_value))
-    full = [first for first, count in starts.values() if count == n]
+            first = is_value.index(True, 1)
+            slots = len(is_value) - is_value[::-1].index(True) - first  # first value to last, blanks included
+            starts[m.key] = (first, sum(is_value), slots)
+    full = [first for first, count, _ in starts.values() if count == n]
     if not full:
         return {}
     base = max(set(full), key=full.count)
-    return {k: first - base for k, (first, count) in starts.items() if count < n and first > base}
+    # a row spanning n fields from its first value to its last printed a blank cell among them:
+    # it lost none (its first value sits later because its label takes two fields)
+    return {k: first - base for k, (first, count, slots) in starts.items() if count < n and first > base and slots < n}
 
 
 @lru_cache(maxsize=1 << 12)

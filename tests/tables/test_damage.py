@@ -10,7 +10,7 @@ and combined.
 from __future__ import annotations
 
 import pytest
-from render import DAMAGE_KINDS, damage_case, score_report
+from render import DAMAGE_KINDS, DAMAGE_LAYOUTS, damage_case, damaged_report, random_tables, score_report
 
 from gknlp.pipeline import extract_text
 
@@ -177,3 +177,25 @@ def test_damage_transposed_tables_are_read_by_their_labels(layout: str) -> None:
                                                 "flagged": 0, "unflagged": 0, "wrong": 0}, template
         assert [t.layout for t in report.table_results] == ["transposed"] * 3
     del damage
+
+
+def test_damage_a_cell_printed_blank_is_null_and_flagged_never_filled_from_a_neighbour() -> None:
+    """A value cell printed blank (alone, or with another damage), in every layout: its value
+    is null and flagged, and no neighbour's value moves into it or shifts along the row."""
+    import random
+
+    total = {"exact": 0, "flagged": 0, "unflagged": 0, "wrong": 0}
+    bad = []
+    for case in range(140):
+        rng = random.Random(f"blank{case}")
+        template, layout = rng.choice(["2019", "2021"]), DAMAGE_LAYOUTS[case % len(DAMAGE_LAYOUTS)]
+        kinds = ["blank_cell"] + ([rng.choice(DAMAGE_KINDS)] if case % 2 else [])
+        tables = random_tables(rng, template)
+        text, fmt = damaged_report(tables, template, layout, kinds, rng)
+        s = score_report(extract_text(text, fmt=fmt, themes=False, counts=False), tables)
+        for k, v in s.items():
+            total[k] += v
+        if s["wrong"] or s["unflagged"]:
+            bad.append((case, template, layout, kinds, s))
+    assert bad == []
+    assert total["flagged"] >= 140 and total["exact"] / (total["exact"] + total["flagged"]) > 0.85

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -396,3 +397,25 @@ def test_tables_value_line_needs_a_value_with_a_digit(line: str, holds: bool) ->
     assert _value_line(line) is holds
     # (`\d` finds a value's digit: no placeholder holds a digit that `str.isdigit` sees and `\d` misses)
     assert not [ch for ch in GRAMMAR.placeholder_chars + "".join(GRAMMAR.placeholder_words) if ch.isdigit()]
+
+
+def test_tables_blank_cell_in_a_two_label_row_of_a_tab_grid_loses_nothing() -> None:
+    """A tab grid (OCR and PDF grids are printed so) whose granted row has two label fields
+    (三、本年度办理结果 | （一）予以公开) and one cell printed blank: its values start one field
+    later than the other rows', but they still span the 7 columns, so no cell was lost. The
+    values stay where they are printed (not moved right as a lost first cell), the blank is null."""
+    from gknlp.pipeline import extract_text
+
+    text = (SEEDS / "004_0494dfef68de25df.txt").read_text(encoding="utf-8")
+    a, b = text.index("三、收到和处理"), text.index("四、政府信息公开行政复议")
+    grid = re.sub(r" *\|[ |]*", "\t", text[a:b]).replace("\t\n", "\n")
+    row = "三、本年度办理结果\t(一)予以公开\t2\t0\t0\t0\t0\t0\t2"
+    assert row in grid
+    grid = grid.replace(row, "三、本年度办理结果\t(一)予以公开\t2\t0\t\t0\t0\t0\t2")
+    out = extract_text(text[:a] + grid + text[b:], themes=False, counts=False).to_dict()
+    assert out["tables"]["requests"]["granted"] == {
+        "natural_person": 2, "commercial": 0, "research": None, "public_interest": 0,
+        "legal_services": 0, "other_org": 0, "total": 2}
+    codes = [w["code"] for w in out["warnings"]]
+    assert "lost_cells" not in codes and "blank_cells" in codes
+    assert out["table_info"]["requests"]["derived"] == {}
