@@ -19,7 +19,8 @@ import numpy as np
 
 from gknlp.themes import features as theme_features
 
-__all__ = ["Columns", "AnalyzerColumns", "CharGramColumns", "WordColumns", "columns_for"]
+__all__ = ["Columns", "AnalyzerColumns", "CharGramColumns", "WordColumns", "CueColumns",
+           "columns_for"]
 
 #: ``(rows, cols)``: ``intp`` arrays of equal length, one entry per (text, column) pair
 #: present (possibly repeated: the scorer keeps the distinct ones).
@@ -153,6 +154,68 @@ class WordColumns:
         return rows[keep], cols[keep]
 
 
+class CueColumns:
+    """:func:`theme_features.theme_cues` of all texts (or of a part of each, e.g. its
+    heading), each theme's pattern run only on the texts where one of its terms may occur.
+
+    Why: the twelve patterns cost a scan of every text each, and a text holds terms of
+    three themes or so. A term occurs only where its first and its last two characters occur,
+    so one numpy pass over the texts' character pairs (the pairs of cue terms, indexed by
+    character ids) rules the other themes out; the themes it leaves are matched as
+    :func:`theme_features.theme_cues` does (tests/themes/test_columns.py checks the pairs).
+    """
+
+    def __init__(self, vocabulary: Mapping[str, int],
+                 part: Callable[[str], str] | None = None) -> None:
+        self.part = part
+        labelled = theme_features.theme_cue_terms()
+        self.patterns = [pattern for _, pattern in theme_features.theme_cue_patterns()]
+        terms = [term for _, label_terms in labelled for term in label_terms]
+        if any(len(term) < 2 for term in terms):
+            raise ValueError("cue terms of one character have no character pair")
+        self.ids = _CharIds("".join(terms))
+        pairs = sorted({self.ids.bigram(t[:2]) for t in terms} | {self.ids.bigram(t[-2:]) for t in terms})
+        self.pair_keys = np.zeros(self.ids.size ** 2, dtype=np.min_scalar_type(len(pairs) + 1))
+        self.pair_keys[pairs] = np.arange(1, len(pairs) + 1)  # 0: no pair of a term
+        self.n_keys = len(pairs) + 1
+        self.first = np.array([self.pair_keys[self.ids.bigram(t[:2])] for t in terms], dtype=np.intp)
+        self.last = np.array([self.pair_keys[self.ids.bigram(t[-2:])] for t in terms], dtype=np.intp)
+        sizes = [len(label_terms) for _, label_terms in labelled]
+        self.label_starts = np.cumsum([0] + sizes[:-1])
+        self.label_cols = [(vocabulary.get(f"cue:{label}"), vocabulary.get(f"cue:{label}:2+"))
+                           for label, _ in labelled]
+
+    def __call__(self, texts: Sequence[str]) -> Pairs:
+        if self.part is not None:
+            texts = [self.part(t) for t in texts]
+        rows: list[int] = []
+        cols: list[int] = []
+        if texts and self.patterns:
+            at_rows, at_labels = np.nonzero(self._may_match(texts))
+            for i, label in zip(at_rows.tolist(), at_labels.tolist()):
+                found = set(self.patterns[label].findall(texts[i]))
+                if not found:
+                    continue
+                one, two = self.label_cols[label]
+                for col in (one, two) if len(found) > 1 else (one,):
+                    if col is not None:
+                        rows.append(i)
+                        cols.append(col)
+        return _pairs(rows, cols)
+
+    def _may_match(self, texts: Sequence[str]) -> np.ndarray:
+        """(texts, themes) bool: whether a term of the theme may occur in the text (its first
+        and last character pairs do)."""
+        ids = self.ids("\n".join(texts))  # (a pair across two texts only adds a candidate)
+        keys = self.pair_keys[ids[:-1] * self.ids.size + ids[1:]]
+        at = np.flatnonzero(keys)
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        present = np.zeros((len(texts), self.n_keys), dtype=bool)
+        present[np.searchsorted(starts, at, side="right") - 1, keys[at]] = True
+        terms = present[:, self.first] & present[:, self.last]
+        return np.logical_or.reduceat(terms, self.label_starts, axis=1)
+
+
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:
     """The batched form of ``analyzer`` over ``vocabulary`` when there is one, else the plain.
 
@@ -164,4 +227,8 @@ def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -
         return CharGramColumns(vocabulary)
     if analyzer is theme_features.jieba_words:
         return WordColumns(vocabulary)
+    if analyzer is theme_features.theme_cues:
+        return CueColumns(vocabulary)
+    if analyzer is theme_features.heading_cues:
+        return CueColumns(vocabulary, theme_features.heading_of)
     return AnalyzerColumns(analyzer, vocabulary)
