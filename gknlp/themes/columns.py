@@ -156,13 +156,17 @@ class WordColumns:
 
 class CueColumns:
     """:func:`theme_features.theme_cues` of all texts (or of a part of each, e.g. its
-    heading), each theme's pattern run only on the texts where one of its terms may occur.
+    heading), each theme's pattern run only where two of its terms occur.
 
-    Why: the twelve patterns cost a scan of every text each, and a text holds terms of
-    three themes or so. A term occurs only where its first and its last two characters occur,
-    so one numpy pass over the texts' character pairs (the pairs of cue terms, indexed by
-    character ids) rules the other themes out; the themes it leaves are matched as
-    :func:`theme_features.theme_cues` does (tests/themes/test_columns.py checks the pairs).
+    Why: the twelve patterns cost a scan of every text each, and a text holds terms of three
+    themes or so. A term occurs only where each pair of adjacent characters in it occurs, so
+    one numpy pass over the texts' character pairs (the pairs of cue terms, indexed by
+    character ids) gives the few terms each text may hold (a two-character term holds it
+    exactly; ``in`` tells for a longer one). A theme with none of its terms has no cue, a
+    theme with one has ``cue:<label>`` and no ``:2+``, and only a theme with two or more needs
+    its pattern, whose matches may hide one another (队伍建设 holds 队伍): then it is matched
+    as :func:`theme_features.theme_cues` does (tests/equivalence/test_themes_columns.py
+    checks the pairs against the plain analyzer).
     """
 
     def __init__(self, vocabulary: Mapping[str, int],
@@ -171,49 +175,63 @@ class CueColumns:
         labelled = theme_features.theme_cue_terms()
         self.patterns = [pattern for _, pattern in theme_features.theme_cue_patterns()]
         terms = [term for _, label_terms in labelled for term in label_terms]
-        if any(len(term) < 2 for term in terms):
-            raise ValueError("cue terms of one character have no character pair")
+        if any(len(term) < 2 or "\n" in term for term in terms):
+            raise ValueError("a cue term of one character, or holding a newline")
         self.ids = _CharIds("".join(terms))
-        pairs = sorted({self.ids.bigram(t[:2]) for t in terms} | {self.ids.bigram(t[-2:]) for t in terms})
+        term_pairs = [[self.ids.bigram(term[k:k + 2]) for k in range(len(term) - 1)]
+                      for term in terms]
+        pairs = sorted({pair for pairs in term_pairs for pair in pairs})
         self.pair_keys = np.zeros(self.ids.size ** 2, dtype=np.min_scalar_type(len(pairs) + 1))
         self.pair_keys[pairs] = np.arange(1, len(pairs) + 1)  # 0: no pair of a term
         self.n_keys = len(pairs) + 1
-        self.first = np.array([self.pair_keys[self.ids.bigram(t[:2])] for t in terms], dtype=np.intp)
-        self.last = np.array([self.pair_keys[self.ids.bigram(t[-2:])] for t in terms], dtype=np.intp)
+        width = max(map(len, term_pairs), default=0)  # (a short term repeats its first pair)
+        self.term_keys = self.pair_keys[[p + p[:1] * (width - len(p)) for p in term_pairs]]
+        self.term_keys = self.term_keys.astype(np.intp).reshape(len(terms), width).T
+        self.long = [t for t, term in enumerate(terms) if len(term) > 2]
+        self.long_terms = [terms[t] for t in self.long]
         sizes = [len(label_terms) for _, label_terms in labelled]
-        self.label_starts = np.cumsum([0] + sizes[:-1])
-        self.label_cols = [(vocabulary.get(f"cue:{label}"), vocabulary.get(f"cue:{label}:2+"))
-                           for label, _ in labelled]
+        self.label_starts = np.cumsum([0, *sizes[:-1]] if sizes else [], dtype=np.intp)
+        cols = [(vocabulary.get(f"cue:{label}", -1), vocabulary.get(f"cue:{label}:2+", -1))
+                for label, _ in labelled]
+        self.one_cols = np.array([one for one, _ in cols], dtype=np.intp)
+        self.two_cols = [two for _, two in cols]
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
         if self.part is not None:
             texts = [self.part(t) for t in texts]
-        rows: list[int] = []
-        cols: list[int] = []
-        if texts and self.patterns:
-            at_rows, at_labels = np.nonzero(self._may_match(texts))
-            for i, label in zip(at_rows.tolist(), at_labels.tolist()):
-                found = set(self.patterns[label].findall(texts[i]))
-                if not found:
-                    continue
-                one, two = self.label_cols[label]
-                for col in (one, two) if len(found) > 1 else (one,):
-                    if col is not None:
-                        rows.append(i)
-                        cols.append(col)
-        return _pairs(rows, cols)
+        if not texts or not len(self.label_starts):
+            return _pairs([], [])
+        holds = self._may_hold(texts)
+        at_rows, at_long = np.nonzero(holds[:, self.long])
+        for i, k in zip(at_rows.tolist(), at_long.tolist()):
+            if self.long_terms[k] not in texts[i]:
+                holds[i, self.long[k]] = False
+        n_terms = np.add.reduceat(holds, self.label_starts, axis=1, dtype=np.intp)
+        rows, labels = np.nonzero(n_terms)
+        cols = self.one_cols[labels]
+        two_rows: list[int] = []
+        two_cols: list[int] = []
+        for i, label in zip(*(a.tolist() for a in np.nonzero(n_terms > 1))):
+            if self.two_cols[label] >= 0 and len(set(self.patterns[label].findall(texts[i]))) > 1:
+                two_rows.append(i)
+                two_cols.append(self.two_cols[label])
+        keep = cols >= 0
+        return (np.concatenate([rows[keep], np.array(two_rows, dtype=np.intp)]),
+                np.concatenate([cols[keep], np.array(two_cols, dtype=np.intp)]))
 
-    def _may_match(self, texts: Sequence[str]) -> np.ndarray:
-        """(texts, themes) bool: whether a term of the theme may occur in the text (its first
-        and last character pairs do)."""
-        ids = self.ids("\n".join(texts))  # (a pair across two texts only adds a candidate)
+    def _may_hold(self, texts: Sequence[str]) -> np.ndarray:
+        """(texts, terms) bool: whether each pair of adjacent characters of the term occurs in
+        the text (so for a two-character term, whether the term does)."""
+        ids = self.ids("\n".join(texts))  # no term holds a newline: no pair spans two texts
         keys = self.pair_keys[ids[:-1] * self.ids.size + ids[1:]]
         at = np.flatnonzero(keys)
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
         present = np.zeros((len(texts), self.n_keys), dtype=bool)
         present[np.searchsorted(starts, at, side="right") - 1, keys[at]] = True
-        terms = present[:, self.first] & present[:, self.last]
-        return np.logical_or.reduceat(terms, self.label_starts, axis=1)
+        holds = present[:, self.term_keys[0]]
+        for keys_at in self.term_keys[1:]:
+            holds &= present[:, keys_at]
+        return holds
 
 
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:
