@@ -2,11 +2,12 @@
 
 Why: the scorer needs, per paragraph, the distinct vocabulary columns its analyzer yields.
 Calling the analyzer and a dict per paragraph and per token costs more than the rest of
-tagging together, so the two analyzers where it pays (bench/themes_speed.py --fast-paths)
-have a batched form here that gives the same pairs: character n-grams looked up with numpy
-in tables indexed by character ids, jieba tokens (one cut per batch) mapped to columns
-through one growing dict. :class:`AnalyzerColumns` is the plain form, used for every other
-analyzer and as the reference in tests (tests/themes/test_columns.py).
+tagging together, so the analyzers where it pays have a batched form here that gives the
+same pairs: character n-grams looked up with numpy in tables indexed by character ids,
+jieba tokens (one cut per batch, of the texts or of their headings) mapped to columns
+through one growing dict, cue terms found through their character pairs.
+:class:`AnalyzerColumns` is the plain form, used for the channel acts and as the reference
+in tests (tests/themes/test_columns.py, tests/equivalence/test_themes_columns.py).
 """
 
 from __future__ import annotations
@@ -128,13 +129,18 @@ class _TokenColumns(dict):
 
 
 class WordColumns:
-    """:func:`theme_features.jieba_words` of all texts: one cut, one dict lookup per
-    token in C, and each token's text counted from the newline tokens before it."""
+    """:func:`theme_features.jieba_words` of all texts (or of a part of each, e.g. its
+    heading): one cut, one dict lookup per token in C, and each token's text counted from the
+    newline tokens before it."""
 
-    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+    def __init__(self, vocabulary: Mapping[str, int],
+                 part: Callable[[str], str] | None = None) -> None:
         self.token_columns = _TokenColumns(vocabulary)
+        self.part = part
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
+        if self.part is not None:
+            texts = [self.part(t) for t in texts]
         tokens = theme_features.jieba_cut_joined(texts)
         if tokens is None:
             return self._one_by_one(texts)
@@ -237,14 +243,16 @@ class CueColumns:
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:
     """The batched form of ``analyzer`` over ``vocabulary`` when there is one, else the plain.
 
-    Only the character grams and the words keep a batched form: the others (cue terms, the
-    heading blocks, channel acts) saved under 5 % of the end-to-end time per report
-    (``python bench/themes_speed.py --fast-paths``), so the plain form does (issue 12).
+    The themes step is about a quarter of the end-to-end time per report (bench/stages.py),
+    so its analyzers may keep a batched form (issue 12); each one's saving is printed by
+    ``python bench/themes_speed.py --fast-paths``. The channel acts keep the plain form.
     """
     if analyzer is char_unigrams_bigrams:
         return CharGramColumns(vocabulary)
     if analyzer is theme_features.jieba_words:
         return WordColumns(vocabulary)
+    if analyzer is theme_features.heading_words:
+        return WordColumns(vocabulary, theme_features.heading_of)
     if analyzer is theme_features.theme_cues:
         return CueColumns(vocabulary)
     if analyzer is theme_features.heading_cues:
