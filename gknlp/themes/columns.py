@@ -160,19 +160,28 @@ class WordColumns:
         return rows[keep], cols[keep]
 
 
+def _may_overlap(a: str, b: str) -> bool:
+    """Whether an occurrence of ``a`` and one of ``b`` may share a character: one holds the
+    other, or one ends with what the other starts with."""
+    return (a in b or b in a or any(a.endswith(b[:k]) for k in range(1, len(b)))
+            or any(b.endswith(a[:k]) for k in range(1, len(a))))
+
+
 class CueColumns:
     """:func:`theme_features.theme_cues` of all texts (or of a part of each, e.g. its
-    heading), each theme's pattern run only where two of its terms occur.
+    heading), each theme's pattern run only where its matches are in doubt.
 
     Why: the twelve patterns cost a scan of every text each, and a text holds terms of three
     themes or so. A term occurs only where each pair of adjacent characters in it occurs, so
     one numpy pass over the texts' character pairs (the pairs of cue terms, indexed by
     character ids) gives the few terms each text may hold (a two-character term holds it
     exactly; ``in`` tells for a longer one). A theme with none of its terms has no cue, a
-    theme with one has ``cue:<label>`` and no ``:2+``, and only a theme with two or more needs
-    its pattern, whose matches may hide one another (队伍建设 holds 队伍): then it is matched
-    as :func:`theme_features.theme_cues` does (tests/equivalence/test_themes_columns.py
-    checks the pairs against the plain analyzer).
+    theme with one has ``cue:<label>`` and no ``:2+``. With two or more, the pattern's matches
+    may hide one another (队伍建设 holds 队伍), but not the first occurrence of a term that
+    no other term present may overlap (the scan reaches its start, and only it starts there):
+    two such terms give ``:2+``; otherwise the pattern decides, as in
+    :func:`theme_features.theme_cues` (tests/equivalence/test_themes_columns.py checks the
+    pairs against the plain analyzer).
     """
 
     def __init__(self, vocabulary: Mapping[str, int],
@@ -197,46 +206,65 @@ class CueColumns:
         self.long_terms = [terms[t] for t in self.long]
         sizes = [len(label_terms) for _, label_terms in labelled]
         self.label_starts = np.cumsum([0, *sizes[:-1]] if sizes else [], dtype=np.intp)
+        theme_of = np.repeat(np.arange(len(sizes)), sizes)
+        # the terms that may overlap another of their theme, and those others, in runs
+        overlaps = [(t, u) for t, term in enumerate(terms)
+                    for u in np.flatnonzero(theme_of == theme_of[t]).tolist()
+                    if u != t and _may_overlap(term, terms[u])]
+        self.overlapping = np.array(sorted({t for t, _ in overlaps}), dtype=np.intp)
+        self.overlapped = np.array([u for _, u in overlaps], dtype=np.intp)
+        self.overlap_starts = np.searchsorted([t for t, _ in overlaps], self.overlapping)
         cols = [(vocabulary.get(f"cue:{label}", -1), vocabulary.get(f"cue:{label}:2+", -1))
                 for label, _ in labelled]
         self.one_cols = np.array([one for one, _ in cols], dtype=np.intp)
-        self.two_cols = [two for _, two in cols]
+        self.two_cols = np.array([two for _, two in cols], dtype=np.intp)
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
         if self.part is not None:
             texts = [self.part(t) for t in texts]
+        kept = [i for i, text in enumerate(texts) if text]   # (an empty text has no cue)
+        if len(kept) == len(texts):
+            return self._columns(texts)
+        rows, cols = self._columns([texts[i] for i in kept])
+        return np.array(kept, dtype=np.intp)[rows], cols
+
+    def _columns(self, texts: Sequence[str]) -> Pairs:
         if not texts or not len(self.label_starts):
             return _pairs([], [])
+        # (terms or themes, texts) arrays: a run of terms is a run of rows, summed fast
         holds = self._may_hold(texts)
-        at_rows, at_long = np.nonzero(holds[:, self.long])
-        for i, k in zip(at_rows.tolist(), at_long.tolist()):
+        at_long, at_texts = np.nonzero(holds[self.long])
+        for k, i in zip(at_long.tolist(), at_texts.tolist()):
             if self.long_terms[k] not in texts[i]:
-                holds[i, self.long[k]] = False
-        n_terms = np.add.reduceat(holds, self.label_starts, axis=1, dtype=np.intp)
-        rows, labels = np.nonzero(n_terms)
-        cols = self.one_cols[labels]
-        two_rows: list[int] = []
-        two_cols: list[int] = []
-        for i, label in zip(*(a.tolist() for a in np.nonzero(n_terms > 1))):
-            if self.two_cols[label] >= 0 and len(set(self.patterns[label].findall(texts[i]))) > 1:
-                two_rows.append(i)
-                two_cols.append(self.two_cols[label])
+                holds[self.long[k], i] = False
+        # now exactly the terms each text holds
+        alone = holds.copy()   # held, and no other term held may overlap it
+        if len(self.overlapping):
+            alone[self.overlapping] &= ~np.logical_or.reduceat(
+                holds[self.overlapped], self.overlap_starts, axis=0)
+        n_held = np.add.reduceat(holds, self.label_starts, axis=0, dtype=np.intp)
+        two = np.add.reduceat(alone, self.label_starts, axis=0, dtype=np.intp) > 1
+        for label, i in zip(*(a.tolist() for a in np.nonzero((n_held > 1) & ~two))):
+            two[label, i] = len(set(self.patterns[label].findall(texts[i]))) > 1
+        one_labels, one_rows = np.nonzero(n_held)
+        two_labels, two_rows = np.nonzero(two)
+        rows = np.concatenate([one_rows, two_rows])
+        cols = np.concatenate([self.one_cols[one_labels], self.two_cols[two_labels]])
         keep = cols >= 0
-        return (np.concatenate([rows[keep], np.array(two_rows, dtype=np.intp)]),
-                np.concatenate([cols[keep], np.array(two_cols, dtype=np.intp)]))
+        return rows[keep], cols[keep]
 
     def _may_hold(self, texts: Sequence[str]) -> np.ndarray:
-        """(texts, terms) bool: whether each pair of adjacent characters of the term occurs in
+        """(terms, texts) bool: whether each pair of adjacent characters of the term occurs in
         the text (so for a two-character term, whether the term does)."""
         ids = self.ids("\n".join(texts))  # no term holds a newline: no pair spans two texts
         keys = self.pair_keys[ids[:-1] * self.ids.size + ids[1:]]
         at = np.flatnonzero(keys)
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-        present = np.zeros((len(texts), self.n_keys), dtype=bool)
-        present[np.searchsorted(starts, at, side="right") - 1, keys[at]] = True
-        holds = present[:, self.term_keys[0]]
+        present = np.zeros((self.n_keys, len(texts)), dtype=bool)
+        present[keys[at], np.searchsorted(starts, at, side="right") - 1] = True
+        holds = present[self.term_keys[0]]
         for keys_at in self.term_keys[1:]:
-            holds &= present[:, keys_at]
+            holds &= present[keys_at]
         return holds
 
 
