@@ -46,9 +46,12 @@ class AnalyzerColumns:
     def __call__(self, texts: Sequence[str]) -> Pairs:
         rows: list[int] = []
         cols: list[int] = []
+        get = self.vocabulary.get
         for i, text in enumerate(texts):
-            found = {col for col in map(self.vocabulary.get, set(self.analyzer(text)))
-                     if col is not None}
+            tokens = self.analyzer(text)
+            if not tokens:
+                continue   # (most paragraphs name no channel act)
+            found = {col for col in map(get, set(tokens)) if col is not None}
             rows += [i] * len(found)
             cols += cast("set[int]", found)
         return _pairs(rows, cols)

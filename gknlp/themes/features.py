@@ -351,17 +351,20 @@ def channel_acts(doc: str) -> list[str]:
                 if not anchors:
                     continue
                 for kind, pattern in acts:   # (an act absent from the sentence is in none of its clauses)
+                    if kind in near and (kind in objects or kind not in frame.object_kinds):
+                        continue   # (near implies in_clause: this kind has nothing more to say)
                     hits = [m.span() for m in pattern.finditer(clause)
                             if frame.not_before is None
                             or not frame.not_before.match(clause, m.end())]
                     if not hits:
                         continue
                     in_clause.add(kind)
-                    if _near(hits, anchors, frame.before, frame.after):
+                    if kind not in near and _near(hits, anchors, frame.before, frame.after):
                         near.add(kind)
-                    if kind in frame.object_kinds and _near(hits, anchors, frame.object_within, -1):
+                    if kind in frame.object_kinds and kind not in objects \
+                            and _near(hits, anchors, frame.object_within, -1):
                         objects.add(kind)
-                if frame.count is not None and frame.count.search(clause) and any(
+                if not counted and frame.count is not None and frame.count.search(clause) and any(
                         kind == frame.count_kind and pattern.search(clause)
                         for kind, pattern in acts):
                     counted = True
