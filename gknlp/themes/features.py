@@ -277,13 +277,16 @@ def channel_act_patterns() -> tuple[_Frame, ...]:
         count = frame.get("count") or {}
         near = frame.get("near", {})
         obj = frame.get("object", {})
+        clause_marks = frame.get("clause_marks", "，,、：:")
+        if any(mark in term for term in frame["anchor"] for mark in clause_marks):
+            raise ValueError(f"{CHANNEL_ACTS}: an anchor of frame {name!r} holds a clause mark")
         frames.append(_Frame(
             name=name,
             anchor=_alternation(frame["anchor"]),
             any_act=_alternation([term for terms in frame["acts"].values() for term in terms]),
             mask=_alternation(frame["mask"]) if frame.get("mask") else None,
             titles=bool(frame.get("mask_titles", False)),
-            clause=re.compile("[" + re.escape(frame.get("clause_marks", "，,、：:")) + "]"),
+            clause=re.compile("[" + re.escape(clause_marks) + "]"),
             before=int(near.get("before", 0)), after=int(near.get("after", 0)),
             not_before=_alternation(frame["not_before"]) if frame.get("not_before") else None,
             object_kinds=tuple(obj.get("kinds", ())), object_within=int(obj.get("within", 0)),
@@ -307,6 +310,30 @@ def _near(hits: Sequence[tuple[int, int]], anchors: Sequence[tuple[int, int]],
 
 def _blank(m: re.Match[str]) -> str:
     return _BLANK * len(m[0])
+
+
+def _anchored_clauses(frame: _Frame, sentence: str) -> list[tuple[str, list[tuple[int, int]]]]:
+    """The clauses of ``sentence`` that hold an anchor, each with its anchors' spans.
+
+    Why: the anchors are found in one scan of the sentence, not one per clause (most clauses
+    hold none). No anchor term holds a clause mark (:func:`channel_act_patterns` checks), so
+    the sentence's matches are its clauses' matches, shifted by the clause's start."""
+    anchors = [m.span() for m in frame.anchor.finditer(sentence)]
+    clauses = frame.clause.split(sentence)
+    if len(clauses) == 1:
+        return [(sentence, anchors)]
+    out: list[tuple[str, list[tuple[int, int]]]] = []
+    start = i = 0
+    for clause in clauses:
+        end = start + len(clause)
+        inside = []
+        while i < len(anchors) and anchors[i][0] < end:
+            inside.append((anchors[i][0] - start, anchors[i][1] - start))
+            i += 1
+        if inside:
+            out.append((clause, inside))
+        start = end + 1   # (past the clause mark: one character)
+    return out
 
 
 def channel_acts(doc: str) -> list[str]:
@@ -346,10 +373,7 @@ def channel_acts(doc: str) -> list[str]:
                 continue   # (no act, no feature: the clauses need not be looked at)
             acts = [(kind, pattern) for kind, pattern in frame.acts if pattern.search(sentence)]
             found.update([kind for kind, _ in acts])
-            for clause in frame.clause.split(sentence):
-                anchors = [m.span() for m in frame.anchor.finditer(clause)]
-                if not anchors:
-                    continue
+            for clause, anchors in _anchored_clauses(frame, sentence):
                 for kind, pattern in acts:   # (an act absent from the sentence is in none of its clauses)
                     if kind in near and (kind in objects or kind not in frame.object_kinds):
                         continue   # (near implies in_clause: this kind has nothing more to say)
