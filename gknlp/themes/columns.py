@@ -170,31 +170,17 @@ def _may_overlap(a: str, b: str) -> bool:
             or any(b.endswith(a[:k]) for k in range(1, len(a))))
 
 
-class CueColumns:
-    """:func:`theme_features.theme_cues` of all texts (or of a part of each, e.g. its
-    heading), each theme's pattern run only where its matches are in doubt.
+class _TermPresence:
+    """Which of some terms each of a batch of texts holds, exactly, with few string searches.
 
-    Why: the twelve patterns cost a scan of every text each, and a text holds terms of three
-    themes or so. A term occurs only where each pair of adjacent characters in it occurs, so
-    one numpy pass over the texts' character pairs (the pairs of cue terms, indexed by
-    character ids) gives the few terms each text may hold (a two-character term holds it
-    exactly; ``in`` tells for a longer one). A theme with none of its terms has no cue, a
-    theme with one has ``cue:<label>`` and no ``:2+``. With two or more, the pattern's matches
-    may hide one another (队伍建设 holds 队伍), but not the first occurrence of a term that
-    no other term present may overlap (the scan reaches its start, and only it starts there):
-    two such terms give ``:2+``; otherwise the pattern decides, as in
-    :func:`theme_features.theme_cues` (tests/equivalence/test_themes_columns.py checks the
-    pairs against the plain analyzer).
-    """
+    A term occurs only where each pair of adjacent characters in it occurs, so one numpy pass
+    over the texts' character pairs (the pairs of the terms, indexed by character ids) gives
+    the few terms each text may hold: a two-character term it holds exactly, ``in`` tells for
+    a longer one."""
 
-    def __init__(self, vocabulary: Mapping[str, int],
-                 part: Callable[[str], str] | None = None) -> None:
-        self.part = part
-        labelled = theme_features.theme_cue_terms()
-        self.patterns = [pattern for _, pattern in theme_features.theme_cue_patterns()]
-        terms = [term for _, label_terms in labelled for term in label_terms]
+    def __init__(self, terms: Sequence[str]) -> None:
         if any(len(term) < 2 or "\n" in term for term in terms):
-            raise ValueError("a cue term of one character, or holding a newline")
+            raise ValueError("a term of one character, or holding a newline")
         self.ids = _CharIds("".join(terms))
         term_pairs = [[self.ids.bigram(term[k:k + 2]) for k in range(len(term) - 1)]
                       for term in terms]
@@ -203,10 +189,50 @@ class CueColumns:
         self.pair_keys[pairs] = np.arange(1, len(pairs) + 1)  # 0: no pair of a term
         self.n_keys = len(pairs) + 1
         width = max(map(len, term_pairs), default=0)  # (a short term repeats its first pair)
-        self.term_keys = self.pair_keys[[p + p[:1] * (width - len(p)) for p in term_pairs]]
-        self.term_keys = self.term_keys.astype(np.intp).reshape(len(terms), width).T
+        term_keys = self.pair_keys[[p + p[:1] * (width - len(p)) for p in term_pairs]]
+        self.term_keys = term_keys.astype(np.intp).reshape(len(terms), width).T
         self.long = [t for t, term in enumerate(terms) if len(term) > 2]
         self.long_terms = [terms[t] for t in self.long]
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """(terms, texts) bool: whether the text holds the term."""
+        ids = self.ids("\n".join(texts))  # no term holds a newline: no pair spans two texts
+        keys = self.pair_keys[ids[:-1] * self.ids.size + ids[1:]]
+        at = np.flatnonzero(keys)
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        present = np.zeros((self.n_keys, len(texts)), dtype=bool)
+        present[keys[at], np.searchsorted(starts, at, side="right") - 1] = True
+        holds = present[self.term_keys[0]]   # (rows: a run of terms is a run of rows)
+        for keys_at in self.term_keys[1:]:
+            holds &= present[keys_at]
+        at_long, at_texts = np.nonzero(holds[self.long])
+        for k, i in zip(at_long.tolist(), at_texts.tolist()):
+            if self.long_terms[k] not in texts[i]:
+                holds[self.long[k], i] = False
+        return holds
+
+
+class CueColumns:
+    """:func:`theme_features.theme_cues` of all texts (or of a part of each, e.g. its
+    heading), each theme's pattern run only where its matches are in doubt.
+
+    Why: the twelve patterns cost a scan of every text each, and a text holds terms of three
+    themes or so. Which terms each text holds comes from one pass over the batch
+    (:class:`_TermPresence`). A theme with none of its terms has no cue, a theme with one has
+    ``cue:<label>`` and no ``:2+``. With two or more, the pattern's matches may hide one
+    another (队伍建设 holds 队伍), but not the first occurrence of a term that no other term
+    present may overlap (the scan reaches its start, and only it starts there): two such
+    terms give ``:2+``; otherwise the pattern decides, as in :func:`theme_features.theme_cues`
+    (tests/equivalence/test_themes_columns.py checks the pairs against the plain analyzer).
+    """
+
+    def __init__(self, vocabulary: Mapping[str, int],
+                 part: Callable[[str], str] | None = None) -> None:
+        self.part = part
+        labelled = theme_features.theme_cue_terms()
+        self.patterns = [pattern for _, pattern in theme_features.theme_cue_patterns()]
+        terms = [term for _, label_terms in labelled for term in label_terms]
+        self.presence = _TermPresence(terms)
         sizes = [len(label_terms) for _, label_terms in labelled]
         self.label_starts = np.cumsum([0, *sizes[:-1]] if sizes else [], dtype=np.intp)
         theme_of = np.repeat(np.arange(len(sizes)), sizes)
@@ -234,13 +260,7 @@ class CueColumns:
     def _columns(self, texts: Sequence[str]) -> Pairs:
         if not texts or not len(self.label_starts):
             return _pairs([], [])
-        # (terms or themes, texts) arrays: a run of terms is a run of rows, summed fast
-        holds = self._may_hold(texts)
-        at_long, at_texts = np.nonzero(holds[self.long])
-        for k, i in zip(at_long.tolist(), at_texts.tolist()):
-            if self.long_terms[k] not in texts[i]:
-                holds[self.long[k], i] = False
-        # now exactly the terms each text holds
+        holds = self.presence(texts)   # (terms, texts); themes: runs of terms
         alone = holds.copy()   # held, and no other term held may overlap it
         if len(self.overlapping):
             alone[self.overlapping] &= ~np.logical_or.reduceat(
@@ -255,20 +275,6 @@ class CueColumns:
         cols = np.concatenate([self.one_cols[one_labels], self.two_cols[two_labels]])
         keep = cols >= 0
         return rows[keep], cols[keep]
-
-    def _may_hold(self, texts: Sequence[str]) -> np.ndarray:
-        """(terms, texts) bool: whether each pair of adjacent characters of the term occurs in
-        the text (so for a two-character term, whether the term does)."""
-        ids = self.ids("\n".join(texts))  # no term holds a newline: no pair spans two texts
-        keys = self.pair_keys[ids[:-1] * self.ids.size + ids[1:]]
-        at = np.flatnonzero(keys)
-        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-        present = np.zeros((self.n_keys, len(texts)), dtype=bool)
-        present[keys[at], np.searchsorted(starts, at, side="right") - 1] = True
-        holds = present[self.term_keys[0]]
-        for keys_at in self.term_keys[1:]:
-            holds &= present[keys_at]
-        return holds
 
 
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:
