@@ -290,8 +290,10 @@ def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -
         return WordColumns(vocabulary)
     if analyzer is theme_features.heading_words:
         return WordColumns(vocabulary, theme_features.heading_of)
-    if analyzer is theme_features.theme_cues:
-        return CueColumns(vocabulary)
-    if analyzer is theme_features.heading_cues:
-        return CueColumns(vocabulary, theme_features.heading_of)
+    if analyzer in (theme_features.theme_cues, theme_features.heading_cues):
+        part = theme_features.heading_of if analyzer is theme_features.heading_cues else None
+        try:
+            return CueColumns(vocabulary, part)
+        except ValueError:   # a cue term of one character (no pair), or with a newline
+            return AnalyzerColumns(analyzer, vocabulary)
     return AnalyzerColumns(analyzer, vocabulary)

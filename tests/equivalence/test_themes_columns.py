@@ -71,3 +71,13 @@ def test_cue_columns_equal_the_analyzer_on_the_corpus(corpus_dir: Path):
              for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(lines) > 1000
     _check(lines)
+
+
+def test_cue_columns_need_terms_of_two_characters(monkeypatch):
+    """A cue term of one character has no character pair: the plain analyzer is used."""
+    from gknlp.themes.columns import columns_for
+
+    monkeypatch.setattr(theme_features, "theme_cue_terms", lambda: (("platform", ("网", "网站")),))
+    with pytest.raises(ValueError):
+        CueColumns({"cue:platform": 0})
+    assert isinstance(columns_for(theme_features.theme_cues, {"cue:platform": 0}), AnalyzerColumns)
