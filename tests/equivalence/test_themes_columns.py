@@ -55,6 +55,15 @@ def test_cue_columns_equal_the_analyzer_on_the_seeds(paragraphs):
     _check([""])
 
 
+def test_cue_columns_small_batches(paragraphs, monkeypatch):
+    """Below ``SMALL`` texts the patterns run; the numpy pass gives the same pairs there too."""
+    texts = [normalize_text(t) for t in paragraphs][:40] + ODD_TEXTS
+    _check(texts, size=3)
+    monkeypatch.setattr(CueColumns, "SMALL", 1)
+    _check(texts, size=3)
+    _check(texts, size=1)
+
+
 def test_cue_columns_equal_the_analyzer_on_overlapping_terms():
     """Texts strung from cue terms and their pieces, where terms overlap and hide each other."""
     terms = [t for _, label_terms in theme_features.theme_cue_terms() for t in label_terms]
