@@ -160,3 +160,16 @@ def test_theme_features_channel_acts(text, present, absent):
     feats = set(theme_features.channel_acts(normalize_text(text)))
     assert present <= feats, feats
     assert not (absent & feats), feats
+
+
+def test_theme_features_anchored_clauses_are_the_clauses_with_anchors(paragraphs):
+    """The anchors found once per sentence, placed in their clauses: each clause's own matches."""
+    texts = [normalize_text(t) for t in paragraphs] + ["网站，栏目：专栏，，网站", "，网站", "网站，", "，"]
+    for frame in theme_features.channel_act_patterns():
+        for text in texts:
+            for sentence in re.split("[。；;！!？?]", text):
+                if not frame.anchor.search(sentence):
+                    continue   # (channel_acts looks only at sentences with an anchor)
+                expected = [(clause, spans) for clause in frame.clause.split(sentence)
+                            if (spans := [m.span() for m in frame.anchor.finditer(clause)])]
+                assert theme_features._anchored_clauses(frame, sentence) == expected, sentence
