@@ -97,16 +97,6 @@ def fast_path_shares(model_dir: Path | None = None, results: Path | None = None,
         return fast, plain
 
     print(f"themes, report by report ({len(reports)} reports), best of {reps}, fast vs plain:")
-    original_round = themes.round_4
-
-    def round_plain() -> None:
-        themes.round_4 = lambda values: [[round(float(v), 4) for v in row] for row in values]
-
-    def round_fast() -> None:
-        themes.round_4 = original_round
-
-    fast, plain = compare(round_plain, round_fast)
-    print(f"  round_4 -> round():  {fast:.3f} vs {plain:.3f} ms per report ({plain - fast:+.3f})")
     for i, block in enumerate(m.scorer.blocks):
         batched = block.columns
         reference = AnalyzerColumns(block.analyzer, block.vocabulary)

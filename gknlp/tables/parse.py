@@ -320,7 +320,7 @@ def _grid_offsets(text: str, matches: list[LabelMatch], n: int) -> dict[str, int
     last_line_end = text.find("\n", matches[-1].end)
     if text.find("\t", first_line, len(text) if last_line_end < 0 else last_line_end) < 0:
         return {}  # no row's line has a tab: not a tab grid
-    starts: dict[str, tuple[int, int]] = {}
+    starts: dict[str, tuple[int, int, int]] = {}  # first value field, values, fields from first to last value
     for m in matches:
         line_start = text.rfind("\n", 0, m.start) + 1
         line_end = text.find("\n", m.end)

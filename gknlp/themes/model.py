@@ -271,7 +271,8 @@ class ThemeModel:
         over = (probs >= np.array([self.thresholds[lab] for lab in self.labels])).tolist()
         return [{"themes": list(compress(self.labels, row_over)),
                  "scores": dict(zip(self.labels, row_scores))}
-                for row_over, row_scores in zip(over, round_4(probs))]
+                for row_over, row_scores in zip(
+                    over, ([round(v, 4) for v in row] for row in probs.tolist()))]
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``model.skops`` (canonical, byte-stable), its numpy form ``scorer.zip``,
@@ -288,27 +289,6 @@ class ThemeModel:
         _write_json(d / META_FILE, meta)
         _write_json(d / CODEBOOK_FILE, self.codebook.to_json())
         return d
-
-
-def round_4(values: Any) -> list[list[float]]:
-    """``round(v, 4)`` of each float of a 2-d array, as lists (the same floats).
-
-    Why: Python's ``round`` costs a third of a microsecond a value, 12 values a paragraph. For
-    ``v * 10**4`` farther than 1e-6 from a half, its computed value (within 2e-10 of the exact
-    one for |v| < 100) rounds to the same integer ``k`` as the exact one, and ``k / 10**4`` is
-    the float nearest to ``k * 10**-4``, which is what ``round`` returns; the values nearer a
-    half (or outside ±100, or not finite) go through ``round`` itself.
-    (2d7f61a removed this as saving under 5 % end-to-end; the themes stage is a quarter of it.)
-    """
-    import numpy as np
-
-    values = np.asarray(values, dtype=np.float64)
-    scaled = values * 1e4
-    out = np.rint(scaled) / 1e4
-    near_half = ~(np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) > 1e-6) | ~(np.abs(values) < 100)
-    if near_half.any():
-        out[near_half] = [round(v, 4) for v in values[near_half].tolist()]
-    return out.tolist()
 
 
 def _write_json(path: Path, obj: Any) -> None:

@@ -197,23 +197,6 @@ def _own_dataset(tmp_path: Path) -> Path:
     return d
 
 
-def test_themes_round_4_is_round_to_4_places():
-    """The scores' rounding gives ``round(v, 4)``'s floats, also at and next to halves."""
-    import numpy as np
-
-    rng = np.random.default_rng(4)
-    halves = (np.arange(-20000, 20001) + 0.5) / 1e4
-    values = np.concatenate([
-        rng.random(200000), rng.random(2000) ** 8, rng.normal(0, 50, 20000), halves,
-        np.nextafter(halves, np.inf), np.nextafter(halves, -np.inf), np.arange(-2000, 2001) / 1e4,
-        [0.0, -0.0, 1.0, 5e-5, 0.00015, 0.99995, 1e-300, 99.99995, 100.00005, 123456.78905,
-         -1e300, np.inf, -np.inf, np.nan]])
-    got = themes.round_4(values.reshape(-1, 2))
-    want = [[round(v, 4) for v in row] for row in values.reshape(-1, 2).tolist()]
-    assert [list(map(repr, row)) for row in got] == [list(map(repr, row)) for row in want]
-    assert themes.round_4(np.zeros((0, 3))) == []
-
-
 def test_themes_own_codebook_trains_and_predicts(tmp_path):
     d = _own_dataset(tmp_path)
     examples = themes.load_annotations(d, None)  # inline text: no corpus needed
