@@ -29,8 +29,13 @@ _DEBRIS = re.compile(
     r"|<!--.*?-->",
     re.S,
 )
+_DEBRIS_OPENERS = ("<!--", "[bookmark:")
+"""Text every `_DEBRIS` match opens with: a report holding neither is not scanned."""
 # Page footers on a line of their own (the one pattern of text.unwrap), with their line break.
 _PAGE_MARK = re.compile(r"(?m)^(?:" + PAGE_MARK.pattern + r")$\n?")
+_FOOTER_OPENING = re.compile(r"[ \t\u3000]*[—–\-－第]")
+_FOOTER_LINE = re.compile(r"\n" + _FOOTER_OPENING.pattern)
+"""A line break, then a line whose first mark (after blanks) can open a page footer."""
 _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
@@ -192,6 +197,15 @@ def _blank_led_starts(text: str, literal: str) -> list[int]:
     return sorted(starts)
 
 
+def _footer_starts(text: str) -> list[int]:
+    """The line starts where `_PAGE_MARK` can match: lines opening (after blanks) with a dash or
+    第. (re tries a pattern opening with ``^`` at every character; a pattern opening with a
+    line break is searched for that character, and footer-like lines are few.)"""
+    starts = [0] if _FOOTER_OPENING.match(text) else []
+    starts.extend(m.start() + 1 for m in _FOOTER_LINE.finditer(text))
+    return starts
+
+
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
     head = text[:20000]
@@ -231,12 +245,13 @@ def normalize(text: str) -> NormalizedText:
     b = _Builder(text)
     b.delete_chars(_WIDTH_DELETE)
     b.replace_same_length(_translate(b.text, _WIDTH_REPLACE))
-    b.delete(_DEBRIS)
+    if any(opener in b.text for opener in _DEBRIS_OPENERS):
+        b.delete(_DEBRIS)
     for pattern, contains in _chrome():
         if contains in b.text:
             b.delete(pattern, _blank_led_starts(b.text, contains) if _is_blank_led(pattern, contains) else None)
     b.delete(GLOSS)
-    b.delete(_PAGE_MARK)
+    b.delete(_PAGE_MARK, _footer_starts(b.text))
     b.replace_same_length(_FULLWIDTH_POINT.sub(".", b.text))
     script = detect_script(b.text)
     if script == "traditional":

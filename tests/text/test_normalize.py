@@ -15,10 +15,11 @@ from gknlp.text.normalize import detect_script, normalize, to_simplified
     ("鄉(xiāng)鎮(zhèn)", "乡镇"),
     ("公开(abc)栏", "公开(abc)栏"),
     ("上文\n—6—\n下文\n- 4 -\n第 3 页 共 9 页\n末", "上文\n下文\n末"),
+    ("—1—\n  第2页\n第一部分 - 3 -\n\n第3页共9页\n- 5 -", "第一部分 - 3 -\n\n"),
     ("正文[bookmark: _GoBack]<!--[if gte mso 9]-->完", "正文完"),
     ("", ""),
 ], ids=["widths", "spaces", "invisible-and-cr", "decimal-point", "pinyin-traditional", "not-pinyin",
-        "page-footers", "word-debris", "empty"])
+        "page-footers", "page-footers-first-last-indented", "word-debris", "empty"])
 def test_normalize_text(source: str, text: str) -> None:
     assert normalize(source).text == text
 
