@@ -140,8 +140,10 @@ class _Builder:
         self.run_starts, self.run_sources = run_starts, sources
 
     def delete_chars(self, chars: str) -> None:
-        """Delete every occurrence of these characters."""
-        self.delete(_char_class(chars))
+        """Delete every occurrence of these characters (a few: each is looked for with `in`,
+        a fast search, before the text is scanned for all of them)."""
+        if any(ch in self.text for ch in chars):
+            self.delete(_char_class(chars))
 
     def replace_same_length(self, new_text: str) -> None:
         if len(new_text) != len(self.text):
