@@ -17,7 +17,7 @@ from itertools import chain
 from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
 from gknlp.text.pinyin import GLOSS
-from gknlp.text.t2s import may_change, t2s
+from gknlp.text.t2s import flagged_count, keeps_length, may_change, t2s
 from gknlp.text.unwrap import PAGE_MARK
 
 __all__ = ["NormalizedText", "normalize", "detect_script", "to_simplified"]
@@ -208,16 +208,29 @@ def _footer_starts(text: str) -> list[int]:
     return starts
 
 
+_BOUND_PREFIX = 2000
+"""Characters of a report's head whose CJK characters bound its sample from below."""
+
+
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
     head = text[:20000]
     if not may_change(head):  # no character t2s could change: most reports, at one regex scan
         return "simplified"
+    if keeps_length():
+        # t2s changes only flagged characters, in place: at most `flagged` of the sample's
+        # characters change, and the sample holds at least the CJK characters of a prefix. A few
+        # flagged characters (覆 of 覆盖) in a simplified report decide it without t2s.
+        flagged = flagged_count(head)
+        least = len(_NON_CJK.sub("", head[:_BOUND_PREFIX]))
+        if least and flagged / least <= 0.02:
+            return "simplified"
     return _script_of_cjk(_NON_CJK.sub("", head))
 
 
 def _script_of_cjk(sample: str) -> str:
-    """The decision on a report head's CJK characters: traditional when over 2% change."""
+    """The decision on a report head's CJK characters: traditional when over 2% change
+    (`detect_script` decides below that bound without it)."""
     if not sample:
         return "simplified"
     converted = t2s().convert(sample)

@@ -46,6 +46,20 @@ def test_detect_script(text: str, script: str) -> None:
     assert detect_script(text) == script
 
 
+@pytest.mark.parametrize("text, script", [
+    ("本年度政府信息公开工作覆盖全区。" * 30, "simplified"),     # 1 flagged of 14: t2s decides
+    ("本年度政府信息公开工作情况良好，覆盖全区。" * 40, "simplified"),  # 5%: t2s decides (覆盖 stays)
+    ("本年度政府信息公开工作情况良好，持续推进。" * 60 + "覆盖", "simplified"),  # decided without t2s
+    ("本年度政府信息公开工作情况良好，持续推进。" * 120 + "資訊公開" * 30, "traditional"),  # past the prefix
+], ids=["flagged-dense", "flagged-5pc", "flagged-rare", "traditional-late"])
+def test_detect_script_bound_agrees_with_opencc(text: str, script: str) -> None:
+    """The bound (flagged characters over a prefix's CJK characters) never decides otherwise than
+    OpenCC run on the whole sample."""
+    from gknlp.text.normalize import _NON_CJK, _script_of_cjk
+
+    assert detect_script(text) == script == _script_of_cjk(_NON_CJK.sub("", text[:20000]))
+
+
 def test_to_simplified_keeps_the_length() -> None:
     text = "鄉鎮政府資訊公開\n頭髮"
     out = to_simplified(text)
