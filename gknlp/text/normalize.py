@@ -17,7 +17,7 @@ from itertools import chain
 from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
 from gknlp.text.pinyin import GLOSS
-from gknlp.text.t2s import flagged_count, keeps_length, may_change, t2s
+from gknlp.text.t2s import flagged, keeps_length, may_change, t2s
 from gknlp.text.unwrap import PAGE_MARK
 
 __all__ = ["NormalizedText", "normalize", "detect_script", "to_simplified"]
@@ -208,22 +208,30 @@ def _footer_starts(text: str) -> list[int]:
     return starts
 
 
-_BOUND_PREFIX = 2000
+_BOUND_PREFIX = 600
 """Characters of a report's head whose CJK characters bound its sample from below."""
 
 
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
     head = text[:20000]
-    if not may_change(head):  # no character t2s could change: most reports, at one regex scan
+    if not keeps_length():
+        if not may_change(head):  # no character t2s could change: most reports, at one regex scan
+            return "simplified"
+        return _script_of_cjk(_NON_CJK.sub("", head))
+    # t2s changes only flagged characters, in place: at most `count` of the sample's characters
+    # change, and the sample holds at least the CJK characters of a prefix. None (most reports)
+    # or a few (覆 of 覆盖) decide a report without t2s; the count stops past the bound.
+    flags = flagged(head)
+    if next(flags, None) is None:
         return "simplified"
-    if keeps_length():
-        # t2s changes only flagged characters, in place: at most `flagged` of the sample's
-        # characters change, and the sample holds at least the CJK characters of a prefix. A few
-        # flagged characters (覆 of 覆盖) in a simplified report decide it without t2s.
-        flagged = flagged_count(head)
-        least = len(_NON_CJK.sub("", head[:_BOUND_PREFIX]))
-        if least and flagged / least <= 0.02:
+    least = len(_NON_CJK.sub("", head[:_BOUND_PREFIX]))
+    if least:
+        count = 1
+        for _ in flags:
+            if (count := count + 1) / least > 0.02:
+                break
+        if count / least <= 0.02:
             return "simplified"
     return _script_of_cjk(_NON_CJK.sub("", head))
 

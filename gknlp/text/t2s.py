@@ -28,7 +28,7 @@ from typing import Any
 from gknlp.data import data_path
 
 __all__ = ["T2S_CHANGES", "t2s", "may_change", "changing_characters", "opencc_t2s_entries", "build",
-           "built_with", "installed_opencc_version", "keeps_length", "flagged_count"]
+           "built_with", "installed_opencc_version", "keeps_length", "flagged"]
 
 T2S_CHANGES = data_path("themes", "t2s_changes.txt")
 
@@ -97,7 +97,7 @@ def _pattern() -> re.Pattern[str]:
 def keeps_length() -> bool:
     """Whether OpenCC ``t2s`` keeps every character's place, replacing each character it changes
     by one (the file's dictionaries have no entry of another length, and the file is trusted):
-    then only flagged characters (:func:`flagged_count`) can differ in its output."""
+    then only flagged characters (:func:`flagged`) can differ in its output."""
     if _pattern().pattern == "":
         return False
     with T2S_CHANGES.open(encoding="utf-8") as fh:
@@ -122,10 +122,10 @@ def may_change(text: str) -> bool:
     return _pattern().search(text) is not None
 
 
-def flagged_count(text: str) -> int:
-    """How many characters of ``text`` OpenCC ``t2s`` might change (with :func:`keeps_length`,
-    at most this many characters differ in its output)."""
-    return len(_pattern().findall(text))
+def flagged(text: str) -> Iterator[re.Match[str]]:
+    """The characters of ``text`` OpenCC ``t2s`` might change, in order (with :func:`keeps_length`,
+    at most these differ in its output; the first is :func:`may_change`'s answer)."""
+    return _pattern().finditer(text)
 
 
 # ------------------------------------------------------------------ build (not at run time)
