@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from gknlp.counts.numerals import parse_number
 from gknlp.data import data_path
+from gknlp.text.anchored import anchored_matches
 from gknlp.text.pinyin import BRACKETED_LATIN
 from gknlp.types import to_json_number
 
@@ -92,7 +93,7 @@ class _Rules:
 
     units: dict[str, str]
     count_re: re.Pattern[str]
-    extra_res: tuple[tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...]], ...]
+    extra_res: tuple[tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...], re.Pattern[str] | None], ...]
     qualifier_re: re.Pattern[str]
     qualifier_mask_re: re.Pattern[str]
     approx_prefix: dict[str, str]
@@ -266,8 +267,9 @@ def _rules() -> _Rules:
         count_re=count_re,
         extra_res=(
             (bare_re, re.compile(cues["bare_number_nouns"] + rf"[^{_DIGITS}]{{0,3}}[{_DIGITS}]"),
-             _class_chars(cues["bare_number_nouns"])),
-            (percent_re, re.compile(_alternation(cues["percent_words"])), tuple(cues["percent_words"])),
+             _class_chars(cues["bare_number_nouns"]),
+             re.compile(cues["bare_number_nouns"]) if _class_chars(cues["bare_number_nouns"]) else None),
+            (percent_re, re.compile(_alternation(cues["percent_words"])), tuple(cues["percent_words"]), None),
         ),
         qualifier_re=re.compile(_alternation(cues["qualifiers"])),
         qualifier_mask_re=re.compile(_alternation(cues["qualifier_false_friends"])),
@@ -708,9 +710,20 @@ def _matches(masked: str, rules: _Rules) -> list[re.Match[str]]:
     found = list(rules.count_re.finditer(masked))
     # (each extra pattern only where its anchor word occurs: a substring test is far cheaper
     # than letting `re` try a lookbehind at every position)
-    # (and the anchor only where one of the words it needs is: `in` is faster still)
-    extra = [m for r, anchor, words in rules.extra_res
-             if (not words or any(w in masked for w in words)) and anchor.search(masked) for m in r.finditer(masked)]
+    # (and the anchor only where one of the words it needs is: `in` is faster still). The bare
+    # number opens with a look-behind for one character of a class (`after`): it is tried only
+    # after one, not at every character.
+    extra: list[re.Match[str]] = []
+    for r, anchor, words, after in rules.extra_res:
+        for word in words:
+            if word in masked:
+                break
+        else:
+            if words:
+                continue
+        if anchor.search(masked) is not None:
+            extra.extend(r.finditer(masked) if after is None
+                         else anchored_matches(r, masked, [a.end() for a in after.finditer(masked)]))
     if not extra:
         return found
     out: list[re.Match[str]] = []

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gknlp.counts.grammar import Count, find_counts
+from gknlp.counts.grammar import Count, count_dicts, find_counts
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
@@ -491,3 +491,14 @@ def test_counts_grammar_lookaheads_change_no_match_on_random_texts() -> None:
         assert fast == [(m.span(), m.groupdict()) for m in plain.finditer(text)], text
         found += bool(fast)
     assert found > 1000
+
+
+@pytest.mark.parametrize("text, found", [
+    ("主动公开信息数量为125，网站访问量达 36000。", [("125", 125, "", 9), ("36000", 36000, "", 20)]),
+    ("数量12数量 13", [("12", 12, "", 2), ("13", 13, "", 7)]),
+    ("本年度数量：1,200，其中数8件", [("1,200", 1200, "", 6), ("8件", 8, "件", 15)]),
+], ids=["links-and-space", "adjacent", "comma-digits-then-unit"])
+def test_grammar_bare_numbers_after_count_nouns(text: str, found: list[tuple[str, int, str, int]]) -> None:
+    """A bare number right after 数/量 (and a link word) counts with no unit; it is tried only
+    after those characters."""
+    assert [(c["text"], c["value"], c["unit"], c["start"]) for c in count_dicts(text)] == found
