@@ -396,8 +396,14 @@ class _Context:
         return self._after_last(self._rules.sentence_delim_re, pos, self._rules.sentence_window)
 
 
+_PLAIN_DIGITS_MAX: Final[int] = 28
+"""Plain ASCII digits shorter than this are read by `Decimal` alone (within its 28-digit context)."""
+
+
 def _parse_value(num: str) -> tuple[Decimal, Decimal | None]:
     """Low and high value of a numeral or a range (``3-5`` → 3, 5); spaces inside dropped."""
+    if num.isascii() and num.isdigit() and len(num) < _PLAIN_DIGITS_MAX:  # most counts: 125
+        return Decimal(num), None  # (as parse_number gives it: an integer, exponent 0)
     parts = _RANGE_SEP_RE.split(num)
     low = parse_number(_SPACES_RE.sub("", parts[0]))
     high = parse_number(_SPACES_RE.sub("", parts[1])) if len(parts) > 1 else None

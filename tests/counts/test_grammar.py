@@ -502,3 +502,13 @@ def test_grammar_bare_numbers_after_count_nouns(text: str, found: list[tuple[str
     """A bare number right after 数/量 (and a link word) counts with no unit; it is tried only
     after those characters."""
     assert [(c["text"], c["value"], c["unit"], c["start"]) for c in count_dicts(text)] == found
+
+
+@pytest.mark.parametrize("digits", ["0", "7", "125", "007", "1000000", "9" * 27, "1" + "0" * 26, "0" * 26 + "5"])
+def test_grammar_plain_digits_read_as_parse_number_reads_them(digits: str) -> None:
+    """Plain ASCII digits skip the numeral parser: the same Decimal, digits and exponent alike."""
+    from gknlp.counts.grammar import _parse_value
+    from gknlp.counts.numerals import parse_number
+
+    value, high = _parse_value(digits)
+    assert high is None and value.as_tuple() == parse_number(digits).as_tuple()
