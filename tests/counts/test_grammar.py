@@ -512,3 +512,20 @@ def test_grammar_plain_digits_read_as_parse_number_reads_them(digits: str) -> No
 
     value, high = _parse_value(digits)
     assert high is None and value.as_tuple() == parse_number(digits).as_tuple()
+
+
+def test_grammar_fixed_names_grouped_by_first_character_match_as_the_plain_alternation() -> None:
+    """The fixed names, grouped by first character, find exactly the spans the plain longest-first
+    alternation finds: on every name, every name cut short, and names run together."""
+    import json
+    import re
+
+    from gknlp.counts.grammar import _alternation, _rules
+    from gknlp.data import data_path
+
+    cues = json.loads(data_path("counts", "cues.json").read_text(encoding="utf-8"))
+    plain = re.compile("|".join([_alternation(cues["fixed_names"]), *cues.get("fixed_names_re", [])]))
+    names = cues["fixed_names"]
+    text = "，".join(names) + "".join(names) + "".join(n[:-1] + "。" for n in names) + "第三次会议，届中第十二次全体会议"
+    spans = [m.span() for m in _rules().fixed_re.finditer(text)]
+    assert spans == [m.span() for m in plain.finditer(text)] and len(spans) >= len(names)
