@@ -94,6 +94,7 @@ class _Rules:
     units: dict[str, str]
     count_re: re.Pattern[str]
     count_hint: re.Pattern[str]
+    prefix_max: int
     extra_res: tuple[tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...], re.Pattern[str] | None], ...]
     qualifier_re: re.Pattern[str]
     qualifier_mask_re: re.Pattern[str]
@@ -185,6 +186,10 @@ _CN_NUMERALS: Final[str] = "〇零一二两兩三四五六七八九十百千万�
 _LARGE: Final[str] = "万萬亿億"
 _RANGE_SEP: Final[str] = r"\s{0,2}(?:-|－|~|～|〜|至|到|—)\s{0,2}"
 _RANGE_SEP_RE: Final[re.Pattern[str]] = re.compile(_RANGE_SEP)
+_NUMBER_CHARS: Final[frozenset[str]] = frozenset(
+    "0123456789０１２３４５６７８９" + _CN_NUMERALS + ",，.．" + "-－~～〜至到—")
+"""Every character a grammar number holds but spaces (digits, numerals, separators of thousands,
+decimals and ranges): `_scan_start` steps back over them."""
 _SPACES_RE: Final[re.Pattern[str]] = re.compile(r"\s")
 _TIME_PREFIX_RE: Final[re.Pattern[str]] = re.compile(
     r"^(?:[0-9０-９]{4}年度?|今年以来|今年|本年度|本年|上年度|上年|年内|全年|上半年|下半年|以来|截至目前|目前|同时|此外|另外|并|已|还|先后|共|了|等)+"
@@ -283,6 +288,7 @@ def _rules() -> _Rules:
         units=units,
         count_re=count_re,
         count_hint=count_hint,
+        prefix_max=max(map(len, prefix), default=0),
         extra_res=(
             (bare_re, re.compile(cues["bare_number_nouns"] + rf"[^{_DIGITS}]{{0,3}}[{_DIGITS}]"),
              _class_chars(cues["bare_number_nouns"]),
@@ -728,10 +734,22 @@ def _analyse(
     }
 
 
+def _scan_start(masked: str, first_hint: int, rules: _Rules) -> int:
+    """Where the grammar's scan may begin: no match starts earlier. Each match's number ends at a
+    hint, at or after the first; the number is a run of number characters and spaces, and an
+    approx word and a space may stand before it. So a match starts at most that much before the
+    run holding the first hint (a later hint's run starts later still)."""
+    i = first_hint
+    while i > 0 and (masked[i - 1] in _NUMBER_CHARS or masked[i - 1].isspace()):
+        i -= 1
+    return max(0, i - rules.prefix_max - 1)
+
+
 def _matches(masked: str, rules: _Rules) -> list[re.Match[str]]:
     """Matches of the grammar and of the bare-number and 百分之 patterns, in order, none
     overlapping an earlier one."""
-    found = list(rules.count_re.finditer(masked)) if rules.count_hint.search(masked) else []
+    hint = rules.count_hint.search(masked)
+    found = list(rules.count_re.finditer(masked, _scan_start(masked, hint.start(), rules))) if hint else []
     # (each extra pattern only where its anchor word occurs: a substring test is far cheaper
     # than letting `re` try a lookbehind at every position)
     # (and the anchor only where one of the words it needs is: `in` is faster still). The bare

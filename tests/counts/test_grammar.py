@@ -533,9 +533,10 @@ def test_grammar_fixed_names_grouped_by_first_character_match_as_the_plain_alter
 
 def test_grammar_every_match_holds_the_count_hint() -> None:
     """The hint (a numeral, then a unit's first letter) is where every grammar match's number ends,
-    so a text without it is rightly not scanned: checked on every match in the seed reports, and
-    a text without the pair has no count."""
-    from gknlp.counts.grammar import _mask_debris, _rules
+    so a text without it is rightly not scanned, and a scan may begin shortly before the first:
+    checked on every match and paragraph of the seed reports; a text without the pair has no
+    count."""
+    from gknlp.counts.grammar import _NUMBER_CHARS, _mask_debris, _rules, _scan_start
     from gknlp.data import data_path
 
     rules = _rules()
@@ -544,6 +545,13 @@ def test_grammar_every_match_holds_the_count_hint() -> None:
         masked = _mask_debris(path.read_text(encoding="utf-8"))
         for m in rules.count_re.finditer(masked):
             assert rules.count_hint.match(masked, m.end("num") - 1), m.group()
+            assert all(ch in _NUMBER_CHARS or ch.isspace() for ch in m.group("num")), m.group()
+            assert len(m.group("prefix") or "") <= rules.prefix_max
             matches += 1
+        for paragraph in masked.split("\n"):  # scanned from the first hint's run on: the same matches
+            hint = rules.count_hint.search(paragraph)
+            start = _scan_start(paragraph, hint.start(), rules) if hint else len(paragraph)
+            assert [m.span() for m in rules.count_re.finditer(paragraph, start)] == \
+                [m.span() for m in rules.count_re.finditer(paragraph)]
     assert matches > 100
     assert count_dicts("进一步做好政务公开工作，提升公开质量。") == []
