@@ -17,7 +17,9 @@ from gknlp.text.normalize import normalize
 
 SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
 SIZE = 1_000_000
-RATIO = 40.0  # a count every 5 characters costs ~5-15x ordinary text per character; quadratic, > 1000x
+RATIO = 80.0  # a count every 5 characters costs ~15-50x ordinary text per character; quadratic, > 1000x
+# (40 until session 9: ordinary text got cheaper per character (a paragraph without a numeral-unit
+# pair is not scanned), counts packed every 5 characters did not; main itself measured 17-48 under load)
 GROWTH = 3.0  # per-character cost at 1 MB over that at 250 kB: 1 when linear, 4 when quadratic
 
 
