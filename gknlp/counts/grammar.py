@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from gknlp.counts.numerals import parse_number
 from gknlp.data import data_path
+from gknlp.text.anchored import anchored_matches
 from gknlp.text.pinyin import BRACKETED_LATIN
 from gknlp.types import to_json_number
 
@@ -92,7 +93,9 @@ class _Rules:
 
     units: dict[str, str]
     count_re: re.Pattern[str]
-    extra_res: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    count_hint: re.Pattern[str]
+    prefix_max: int
+    extra_res: tuple[tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...], re.Pattern[str] | None], ...]
     qualifier_re: re.Pattern[str]
     qualifier_mask_re: re.Pattern[str]
     approx_prefix: dict[str, str]
@@ -148,9 +151,30 @@ def _load(name: str) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+_PLAIN_CLASS: Final[re.Pattern[str]] = re.compile(r"\[([^\]\\^\-\[]+)\]")
+
+
+def _class_chars(pattern: str) -> tuple[str, ...]:
+    """The characters of a pattern written as a plain class (``[数量]``), one of which every match
+    of a pattern opening with it holds; () (no such test) for any other pattern."""
+    m = _PLAIN_CLASS.fullmatch(pattern)
+    return tuple(m.group(1)) if m else ()
+
+
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
     """Regex alternation, longest first so ``人次`` beats ``人``."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _alternation_by_first(words: list[str]) -> str:
+    """`_alternation` with the words grouped by their first character (``一(?:网通办|带一路)|两…``):
+    the same matches, as words of different first characters never match at one place, but a
+    pattern scanned over every paragraph tries one group where a character opens some word, not
+    a hundred words."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(set(words), key=len, reverse=True):
+        groups.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items())
 
 
 _DEBRIS_RE: Final[re.Pattern[str]] = BRACKETED_LATIN
@@ -162,6 +186,10 @@ _CN_NUMERALS: Final[str] = "〇零一二两兩三四五六七八九十百千万�
 _LARGE: Final[str] = "万萬亿億"
 _RANGE_SEP: Final[str] = r"\s{0,2}(?:-|－|~|～|〜|至|到|—)\s{0,2}"
 _RANGE_SEP_RE: Final[re.Pattern[str]] = re.compile(_RANGE_SEP)
+_NUMBER_CHARS: Final[frozenset[str]] = frozenset(
+    "0123456789０１２３４５６７８９" + _CN_NUMERALS + ",，.．" + "-－~～〜至到—")
+"""Every character a grammar number holds but spaces (digits, numerals, separators of thousands,
+decimals and ranges): `_scan_start` steps back over them."""
 _SPACES_RE: Final[re.Pattern[str]] = re.compile(r"\s")
 _TIME_PREFIX_RE: Final[re.Pattern[str]] = re.compile(
     r"^(?:[0-9０-９]{4}年度?|今年以来|今年|本年度|本年|上年度|上年|年内|全年|上半年|下半年|以来|截至目前|目前|同时|此外|另外|并|已|还|先后|共|了|等)+"
@@ -218,6 +246,11 @@ def _rules() -> _Rules:
         rf"(?P<unit>{_alternation(list(units))})"
         rf"(?P<outer>{_alternation(list(outer))})?"
     )
+    # Every grammar match holds a numeral followed by the first letter of a unit or inner approx
+    # word (the number's last character, the look-ahead after it): a text without that pair has
+    # none, and this pattern, opening with a class, finds the pair several times faster than
+    # the grammar can be tried at every character (most paragraphs quote no count).
+    count_hint = re.compile(rf"[{_DIGITS}{_CN_NUMERALS}]\s?[{unit_chars}]")
     # A bare number after an X数/X量 noun (empty unit), and 百分之N (unit %).
     unit_alt = _alternation(list(units))
     bare_re = re.compile(
@@ -254,9 +287,13 @@ def _rules() -> _Rules:
     return _Rules(
         units=units,
         count_re=count_re,
+        count_hint=count_hint,
+        prefix_max=max(map(len, prefix), default=0),
         extra_res=(
-            (bare_re, re.compile(cues["bare_number_nouns"] + rf"[^{_DIGITS}]{{0,3}}[{_DIGITS}]")),
-            (percent_re, re.compile(_alternation(cues["percent_words"]))),
+            (bare_re, re.compile(cues["bare_number_nouns"] + rf"[^{_DIGITS}]{{0,3}}[{_DIGITS}]"),
+             _class_chars(cues["bare_number_nouns"]),
+             re.compile(cues["bare_number_nouns"]) if _class_chars(cues["bare_number_nouns"]) else None),
+            (percent_re, re.compile(_alternation(cues["percent_words"])), tuple(cues["percent_words"]), None),
         ),
         qualifier_re=re.compile(_alternation(cues["qualifiers"])),
         qualifier_mask_re=re.compile(_alternation(cues["qualifier_false_friends"])),
@@ -298,7 +335,7 @@ def _rules() -> _Rules:
         trailing_strip=tuple(sorted(cues["trailing_strip"], key=len, reverse=True)),
         connectors=tuple(cues["connectors"]),
         fixed_re=re.compile(
-            "|".join([_alternation(cues["fixed_names"]), *cues.get("fixed_names_re", [])])
+            "|".join([_alternation_by_first(cues["fixed_names"]), *cues.get("fixed_names_re", [])])
         ),
         slogan_re=re.compile(rf"[“\"「‘][^“”\"「」‘’]{{1,{quote_max}}}[”\"」’]"),
         sentence_window=int(cues["sentence_window"]),
@@ -315,6 +352,8 @@ def _rules() -> _Rules:
 
 def _mask_debris(text: str) -> str:
     """Replace pinyin debris by a same-length private-use run (offsets unchanged)."""
+    if "(" not in text and "（" not in text:  # every match opens with one: a fast test first
+        return text
     return _DEBRIS_RE.sub(lambda m: _MASK * len(m.group()), text)
 
 
@@ -381,8 +420,14 @@ class _Context:
         return self._after_last(self._rules.sentence_delim_re, pos, self._rules.sentence_window)
 
 
+_PLAIN_DIGITS_MAX: Final[int] = 28
+"""Plain ASCII digits shorter than this are read by `Decimal` alone (within its 28-digit context)."""
+
+
 def _parse_value(num: str) -> tuple[Decimal, Decimal | None]:
     """Low and high value of a numeral or a range (``3-5`` → 3, 5); spaces inside dropped."""
+    if num.isascii() and num.isdigit() and len(num) < _PLAIN_DIGITS_MAX:  # most counts: 125
+        return Decimal(num), None  # (as parse_number gives it: an integer, exponent 0)
     parts = _RANGE_SEP_RE.split(num)
     low = parse_number(_SPACES_RE.sub("", parts[0]))
     high = parse_number(_SPACES_RE.sub("", parts[1])) if len(parts) > 1 else None
@@ -562,8 +607,8 @@ def _analyse(
     num = m.group("num")
     unit = m.group("unit")
     prefix = m.group("prefix")
-    groups = m.groupdict()
-    if groups.get("pct"):
+    pct = m.group("pct") if "pct" in m.re.groupindex else None  # (groupdict() builds a dict)
+    if pct:
         unit = "%"
     num_start = m.start("num")
     before = masked[max(0, num_start - 4) : num_start]
@@ -594,7 +639,7 @@ def _analyse(
         else:
             approx = rules.approx_prefix[prefix]
             start = m.start("prefix")
-    if groups.get("pct"):
+    if pct:
         start = min(start, m.start("pct"))
     if m.group("inner"):
         approx = rules.approx_inner[m.group("inner")]
@@ -689,13 +734,38 @@ def _analyse(
     }
 
 
+def _scan_start(masked: str, first_hint: int, rules: _Rules) -> int:
+    """Where the grammar's scan may begin: no match starts earlier. Each match's number ends at a
+    hint, at or after the first; the number is a run of number characters and spaces, and an
+    approx word and a space may stand before it. So a match starts at most that much before the
+    run holding the first hint (a later hint's run starts later still)."""
+    i = first_hint
+    while i > 0 and (masked[i - 1] in _NUMBER_CHARS or masked[i - 1].isspace()):
+        i -= 1
+    return max(0, i - rules.prefix_max - 1)
+
+
 def _matches(masked: str, rules: _Rules) -> list[re.Match[str]]:
     """Matches of the grammar and of the bare-number and 百分之 patterns, in order, none
     overlapping an earlier one."""
-    found = list(rules.count_re.finditer(masked))
+    hint = rules.count_hint.search(masked)
+    found = list(rules.count_re.finditer(masked, _scan_start(masked, hint.start(), rules))) if hint else []
     # (each extra pattern only where its anchor word occurs: a substring test is far cheaper
     # than letting `re` try a lookbehind at every position)
-    extra = [m for r, anchor in rules.extra_res if anchor.search(masked) for m in r.finditer(masked)]
+    # (and the anchor only where one of the words it needs is: `in` is faster still). The bare
+    # number opens with a look-behind for one character of a class (`after`): it is tried only
+    # after one, not at every character.
+    extra: list[re.Match[str]] = []
+    for r, anchor, words, after in rules.extra_res:
+        for word in words:
+            if word in masked:
+                break
+        else:
+            if words:
+                continue
+        if anchor.search(masked) is not None:
+            extra.extend(r.finditer(masked) if after is None
+                         else anchored_matches(r, masked, [a.end() for a in after.finditer(masked)]))
     if not extra:
         return found
     out: list[re.Match[str]] = []

@@ -151,7 +151,7 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
         warnings.append(_truncated(len(data)))
         data = data[:MAX_BYTES]
     sha = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if not data or data.isspace():  # `not data.strip()`, without copying the file
         raise ReadError("empty", "the file is empty")
     title = None
     encoding = None

@@ -17,7 +17,7 @@ from itertools import chain
 from gknlp.data import load_toml
 from gknlp.text.anchored import anchored_matches
 from gknlp.text.pinyin import GLOSS
-from gknlp.text.t2s import may_change, t2s
+from gknlp.text.t2s import flagged, keeps_length, may_change, t2s
 from gknlp.text.unwrap import PAGE_MARK
 
 __all__ = ["NormalizedText", "normalize", "detect_script", "to_simplified"]
@@ -29,8 +29,13 @@ _DEBRIS = re.compile(
     r"|<!--.*?-->",
     re.S,
 )
+_DEBRIS_OPENERS = ("<!--", "[bookmark:")
+"""Text every `_DEBRIS` match opens with: a report holding neither is not scanned."""
 # Page footers on a line of their own (the one pattern of text.unwrap), with their line break.
 _PAGE_MARK = re.compile(r"(?m)^(?:" + PAGE_MARK.pattern + r")$\n?")
+_FOOTER_OPENING = re.compile(r"[ \t\u3000]*[—–\-－第]")
+_FOOTER_LINE = re.compile(r"\n" + _FOOTER_OPENING.pattern)
+"""A line break, then a line whose first mark (after blanks) can open a page footer."""
 _WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)},
           **{0xFF41 + i: 0x61 + i for i in range(26)},
@@ -135,8 +140,10 @@ class _Builder:
         self.run_starts, self.run_sources = run_starts, sources
 
     def delete_chars(self, chars: str) -> None:
-        """Delete every occurrence of these characters."""
-        self.delete(_char_class(chars))
+        """Delete every occurrence of these characters (a few: each is looked for with `in`,
+        a fast search, before the text is scanned for all of them)."""
+        if any(ch in self.text for ch in chars):
+            self.delete(_char_class(chars))
 
     def replace_same_length(self, new_text: str) -> None:
         if len(new_text) != len(self.text):
@@ -192,16 +199,46 @@ def _blank_led_starts(text: str, literal: str) -> list[int]:
     return sorted(starts)
 
 
+def _footer_starts(text: str) -> list[int]:
+    """The line starts where `_PAGE_MARK` can match: lines opening (after blanks) with a dash or
+    第. (re tries a pattern opening with ``^`` at every character; a pattern opening with a
+    line break is searched for that character, and footer-like lines are few.)"""
+    starts = [0] if _FOOTER_OPENING.match(text) else []
+    starts.extend(m.start() + 1 for m in _FOOTER_LINE.finditer(text))
+    return starts
+
+
+_BOUND_PREFIX = 600
+"""Characters of a report's head whose CJK characters bound its sample from below."""
+
+
 def detect_script(text: str) -> str:
     """'traditional' when enough CJK characters change under t2s, else 'simplified'."""
     head = text[:20000]
-    if not may_change(head):  # no character t2s could change: most reports, at one regex scan
+    if not keeps_length():
+        if not may_change(head):  # no character t2s could change: most reports, at one regex scan
+            return "simplified"
+        return _script_of_cjk(_NON_CJK.sub("", head))
+    # t2s changes only flagged characters, in place: at most `count` of the sample's characters
+    # change, and the sample holds at least the CJK characters of a prefix. None (most reports)
+    # or a few (覆 of 覆盖) decide a report without t2s; the count stops past the bound.
+    flags = flagged(head)
+    if next(flags, None) is None:
         return "simplified"
+    least = len(_NON_CJK.sub("", head[:_BOUND_PREFIX]))
+    if least:
+        count = 1
+        for _ in flags:
+            if (count := count + 1) / least > 0.02:
+                break
+        if count / least <= 0.02:
+            return "simplified"
     return _script_of_cjk(_NON_CJK.sub("", head))
 
 
 def _script_of_cjk(sample: str) -> str:
-    """The decision on a report head's CJK characters: traditional when over 2% change."""
+    """The decision on a report head's CJK characters: traditional when over 2% change
+    (`detect_script` decides below that bound without it)."""
     if not sample:
         return "simplified"
     converted = t2s().convert(sample)
@@ -231,12 +268,13 @@ def normalize(text: str) -> NormalizedText:
     b = _Builder(text)
     b.delete_chars(_WIDTH_DELETE)
     b.replace_same_length(_translate(b.text, _WIDTH_REPLACE))
-    b.delete(_DEBRIS)
+    if any(opener in b.text for opener in _DEBRIS_OPENERS):
+        b.delete(_DEBRIS)
     for pattern, contains in _chrome():
         if contains in b.text:
             b.delete(pattern, _blank_led_starts(b.text, contains) if _is_blank_led(pattern, contains) else None)
     b.delete(GLOSS)
-    b.delete(_PAGE_MARK)
+    b.delete(_PAGE_MARK, _footer_starts(b.text))
     b.replace_same_length(_FULLWIDTH_POINT.sub(".", b.text))
     script = detect_script(b.text)
     if script == "traditional":

@@ -10,6 +10,9 @@ the installed OpenCC with ``python -m gknlp.text.t2s``; tests/themes/test_featur
 rebuilds them and checks the test against OpenCC itself. Another OpenCC version may have
 other dictionaries, so when the installed one is not the one the file names, the test is
 not trusted: a warning is given once and every text goes to OpenCC (slower, still exact).
+The file's second line says when every entry's value is as long as its key (:func:`keeps_length`):
+OpenCC then changes at most the flagged characters of a text, in place, which bounds how much of a
+text it can change without running it (gknlp.text.normalize.detect_script).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 from gknlp.data import data_path
 
 __all__ = ["T2S_CHANGES", "t2s", "may_change", "changing_characters", "opencc_t2s_entries", "build",
-           "built_with", "installed_opencc_version"]
+           "built_with", "installed_opencc_version", "keeps_length", "flagged"]
 
 T2S_CHANGES = data_path("themes", "t2s_changes.txt")
 
@@ -53,6 +56,8 @@ def changing_characters(entries: Iterable[tuple[str, str]]) -> set[str]:
 
 
 _HEADER = re.compile(r"^# Characters of OpenCC (\S+) t2s")
+_KEEPS_LENGTH = "# Every entry's value is as long as its key."
+"""The characters file's second line when it is so: t2s then changes no character's place."""
 
 
 def built_with() -> str | None:
@@ -89,6 +94,18 @@ def _pattern() -> re.Pattern[str]:
 
 
 @cache
+def keeps_length() -> bool:
+    """Whether OpenCC ``t2s`` keeps every character's place, replacing each character it changes
+    by one (the file's dictionaries have no entry of another length, and the file is trusted):
+    then only flagged characters (:func:`flagged`) can differ in its output."""
+    if _pattern().pattern == "":
+        return False
+    with T2S_CHANGES.open(encoding="utf-8") as fh:
+        fh.readline()
+        return fh.readline().rstrip("\n") == _KEEPS_LENGTH
+
+
+@cache
 def t2s() -> Any:
     """The one OpenCC traditional-to-simplified converter of the process (loaded once)."""
     import opencc
@@ -103,6 +120,12 @@ def may_change(text: str) -> bool:
     """False when OpenCC ``t2s`` certainly returns ``text`` unchanged (always True when the
     characters file is not from the installed OpenCC)."""
     return _pattern().search(text) is not None
+
+
+def flagged(text: str) -> Iterator[re.Match[str]]:
+    """The characters of ``text`` OpenCC ``t2s`` might change, in order (with :func:`keeps_length`,
+    at most these differ in its output; the first is :func:`may_change`'s answer)."""
+    return _pattern().finditer(text)
 
 
 # ------------------------------------------------------------------ build (not at run time)
@@ -145,11 +168,13 @@ def build() -> str:
     """The text of ``data/themes/t2s_changes.txt`` for the installed OpenCC."""
     import opencc
 
-    chars = "".join(sorted(changing_characters(opencc_t2s_entries())))
+    entries = list(opencc_t2s_entries())
+    chars = "".join(sorted(changing_characters(entries)))
     lines = [chars[i:i + 64] for i in range(0, len(chars), 64)]
     header = (f"# Characters of OpenCC {opencc.__version__} t2s dictionary keys whose entries "
               "change text; built by `python -m gknlp.text.t2s`.")
-    return "\n".join([header, *lines]) + "\n"
+    same_length = all(len(key) == len(value) for key, value in entries)
+    return "\n".join([header, *([_KEEPS_LENGTH] if same_length else []), *lines]) + "\n"
 
 
 if __name__ == "__main__":

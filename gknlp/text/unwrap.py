@@ -21,6 +21,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Callable, Sequence
 
 __all__ = ["Unwrapped", "join_lines", "ends_paragraph", "starts_heading", "joiner", "unwrap_text",
@@ -76,11 +77,32 @@ _FEW_NARROW = 16
 """Distinct narrow characters (digits, Latin letters, spaces) counted one by one in a line."""
 
 
+_BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
+
+
+@cache
+def _wide_run() -> re.Pattern[str]:
+    """A run of Basic Multilingual Plane characters of East Asian width W, F or A, as one
+    character class (a bitmap re tests in C: deleting the wide runs of a line leaves its narrow
+    characters, counted without a Python step per character). Built once from `unicodedata`."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x80, 0x10000):
+        if unicodedata.east_asian_width(chr(cp)) in "WFA":
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    one = "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]"
+    return re.compile(one + one + "*")  # [c][c]*: re skips ahead to an opening class, not a repeat
+
+
 def display_width(line: str) -> int:
     """Columns a line takes in print: two for a Chinese character or full-width mark, one for
     a digit, a Latin letter or a half-width space (East Asian width W, F or A count two)."""
     if line.isascii():
         return len(line)
+    if _BEYOND_BMP.search(line) is None:  # (the class covers the BMP: the rest is looked up)
+        return 2 * len(line) - len(_wide_run().sub("", line))
     narrow = [ch for ch in set(line) if _CHAR_WIDTHS[ch] == 1]   # each distinct character once
     if len(narrow) > _FEW_NARROW:   # (a count per character would read the line that many times)
         return 2 * len(line) - sum(n for ch, n in Counter(line).items() if _CHAR_WIDTHS[ch] == 1)

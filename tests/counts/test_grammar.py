@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gknlp.counts.grammar import Count, find_counts
+from gknlp.counts.grammar import Count, count_dicts, find_counts
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLES = Path(__file__).resolve().parents[2] / "gknlp" / "data" / "samples"
@@ -491,3 +491,67 @@ def test_counts_grammar_lookaheads_change_no_match_on_random_texts() -> None:
         assert fast == [(m.span(), m.groupdict()) for m in plain.finditer(text)], text
         found += bool(fast)
     assert found > 1000
+
+
+@pytest.mark.parametrize("text, found", [
+    ("主动公开信息数量为125，网站访问量达 36000。", [("125", 125, "", 9), ("36000", 36000, "", 20)]),
+    ("数量12数量 13", [("12", 12, "", 2), ("13", 13, "", 7)]),
+    ("本年度数量：1,200，其中数8件", [("1,200", 1200, "", 6), ("8件", 8, "件", 15)]),
+], ids=["links-and-space", "adjacent", "comma-digits-then-unit"])
+def test_grammar_bare_numbers_after_count_nouns(text: str, found: list[tuple[str, int, str, int]]) -> None:
+    """A bare number right after 数/量 (and a link word) counts with no unit; it is tried only
+    after those characters."""
+    assert [(c["text"], c["value"], c["unit"], c["start"]) for c in count_dicts(text)] == found
+
+
+@pytest.mark.parametrize("digits", ["0", "7", "125", "007", "1000000", "9" * 27, "1" + "0" * 26, "0" * 26 + "5"])
+def test_grammar_plain_digits_read_as_parse_number_reads_them(digits: str) -> None:
+    """Plain ASCII digits skip the numeral parser: the same Decimal, digits and exponent alike."""
+    from gknlp.counts.grammar import _parse_value
+    from gknlp.counts.numerals import parse_number
+
+    value, high = _parse_value(digits)
+    assert high is None and value.as_tuple() == parse_number(digits).as_tuple()
+
+
+def test_grammar_fixed_names_grouped_by_first_character_match_as_the_plain_alternation() -> None:
+    """The fixed names, grouped by first character, find exactly the spans the plain longest-first
+    alternation finds: on every name, every name cut short, and names run together."""
+    import json
+    import re
+
+    from gknlp.counts.grammar import _alternation, _rules
+    from gknlp.data import data_path
+
+    cues = json.loads(data_path("counts", "cues.json").read_text(encoding="utf-8"))
+    plain = re.compile("|".join([_alternation(cues["fixed_names"]), *cues.get("fixed_names_re", [])]))
+    names = cues["fixed_names"]
+    text = "，".join(names) + "".join(names) + "".join(n[:-1] + "。" for n in names) + "第三次会议，届中第十二次全体会议"
+    spans = [m.span() for m in _rules().fixed_re.finditer(text)]
+    assert spans == [m.span() for m in plain.finditer(text)] and len(spans) >= len(names)
+
+
+def test_grammar_every_match_holds_the_count_hint() -> None:
+    """The hint (a numeral, then a unit's first letter) is where every grammar match's number ends,
+    so a text without it is rightly not scanned, and a scan may begin shortly before the first:
+    checked on every match and paragraph of the seed reports; a text without the pair has no
+    count."""
+    from gknlp.counts.grammar import _NUMBER_CHARS, _mask_debris, _rules, _scan_start
+    from gknlp.data import data_path
+
+    rules = _rules()
+    matches = 0
+    for path in sorted(data_path("samples").glob("*.txt")):
+        masked = _mask_debris(path.read_text(encoding="utf-8"))
+        for m in rules.count_re.finditer(masked):
+            assert rules.count_hint.match(masked, m.end("num") - 1), m.group()
+            assert all(ch in _NUMBER_CHARS or ch.isspace() for ch in m.group("num")), m.group()
+            assert len(m.group("prefix") or "") <= rules.prefix_max
+            matches += 1
+        for paragraph in masked.split("\n"):  # scanned from the first hint's run on: the same matches
+            hint = rules.count_hint.search(paragraph)
+            start = _scan_start(paragraph, hint.start(), rules) if hint else len(paragraph)
+            assert [m.span() for m in rules.count_re.finditer(paragraph, start)] == \
+                [m.span() for m in rules.count_re.finditer(paragraph)]
+    assert matches > 100
+    assert count_dicts("进一步做好政务公开工作，提升公开质量。") == []

@@ -205,6 +205,17 @@ def test_unwrap_measures_only_lines_a_page_can_print() -> None:
     assert looks_hard_wrapped(printed + ["数" * (PRINTED_LINE_MAX + 1)], display_width) is None
 
 
+def test_display_width_counts_every_character_as_unicodedata_does() -> None:
+    """Every character of the BMP (and a sample beyond it, read another way) counts two columns
+    exactly when its East Asian width is W, F or A: lines cut from all code points in turn."""
+    import unicodedata
+
+    chars = [chr(cp) for cp in [*range(0x10000), *range(0x10000, 0x110000, 251)]]
+    for i in range(0, len(chars), 97):
+        line = "".join(chars[i:i + 97]) + "中a"
+        assert display_width(line) == sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
+
+
 def test_display_width_reads_a_hostile_line_in_one_pass() -> None:
     """A line holding thousands of distinct narrow characters (hostile input) is measured in
     one pass, not once per distinct character (that took 14 s on this line)."""

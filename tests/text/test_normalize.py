@@ -15,10 +15,11 @@ from gknlp.text.normalize import detect_script, normalize, to_simplified
     ("鄉(xiāng)鎮(zhèn)", "乡镇"),
     ("公开(abc)栏", "公开(abc)栏"),
     ("上文\n—6—\n下文\n- 4 -\n第 3 页 共 9 页\n末", "上文\n下文\n末"),
+    ("—1—\n  第2页\n第一部分 - 3 -\n\n第3页共9页\n- 5 -", "第一部分 - 3 -\n\n"),
     ("正文[bookmark: _GoBack]<!--[if gte mso 9]-->完", "正文完"),
     ("", ""),
 ], ids=["widths", "spaces", "invisible-and-cr", "decimal-point", "pinyin-traditional", "not-pinyin",
-        "page-footers", "word-debris", "empty"])
+        "page-footers", "page-footers-first-last-indented", "word-debris", "empty"])
 def test_normalize_text(source: str, text: str) -> None:
     assert normalize(source).text == text
 
@@ -43,6 +44,20 @@ def test_normalize_maps_back_to_the_source() -> None:
 ], ids=["simplified", "traditional", "empty"])
 def test_detect_script(text: str, script: str) -> None:
     assert detect_script(text) == script
+
+
+@pytest.mark.parametrize("text, script", [
+    ("本年度政府信息公开工作覆盖全区。" * 30, "simplified"),     # 1 flagged of 14: t2s decides
+    ("本年度政府信息公开工作情况良好，覆盖全区。" * 40, "simplified"),  # 5%: t2s decides (覆盖 stays)
+    ("本年度政府信息公开工作情况良好，持续推进。" * 60 + "覆盖", "simplified"),  # decided without t2s
+    ("本年度政府信息公开工作情况良好，持续推进。" * 120 + "資訊公開" * 30, "traditional"),  # past the prefix
+], ids=["flagged-dense", "flagged-5pc", "flagged-rare", "traditional-late"])
+def test_detect_script_bound_agrees_with_opencc(text: str, script: str) -> None:
+    """The bound (flagged characters over a prefix's CJK characters) never decides otherwise than
+    OpenCC run on the whole sample."""
+    from gknlp.text.normalize import _NON_CJK, _script_of_cjk
+
+    assert detect_script(text) == script == _script_of_cjk(_NON_CJK.sub("", text[:20000]))
 
 
 def test_to_simplified_keeps_the_length() -> None:

@@ -44,3 +44,16 @@ def test_t2s_no_opencc_metadata_is_another_version(fresh_pattern, monkeypatch) -
     monkeypatch.setattr(t2s, "installed_opencc_version", lambda: None)
     with pytest.warns(RuntimeWarning, match="OpenCC None is installed"):
         assert t2s.may_change("公开")
+
+
+def test_t2s_keeps_length_only_when_trusted(fresh_pattern, monkeypatch) -> None:
+    """The file says every entry keeps its length; a file from another OpenCC says nothing."""
+    t2s.keeps_length.cache_clear()
+    monkeypatch.setattr(t2s, "installed_opencc_version", lambda: "1.4.2")
+    assert t2s.keeps_length() and [m.group() for m in t2s.flagged("覆盖宣傳x")] == ["覆", "傳"]
+    t2s.keeps_length.cache_clear()
+    t2s._pattern.cache_clear()
+    monkeypatch.setattr(t2s, "installed_opencc_version", lambda: "1.1.6")
+    with pytest.warns(RuntimeWarning):
+        assert not t2s.keeps_length()
+    t2s.keeps_length.cache_clear()
