@@ -350,7 +350,8 @@ def _sub_tables(grids: dict, tables: dict, rng: random.Random) -> None:
     for row in grids["requests"]:
         if not any(map(_is_value, row)):
             continue   # the printed header: each sub-table gets its own below
-        first = next(j for j, c in enumerate(row) if _is_value(c))   # the label cells, then the values (blank ones kept)
+        # the label cells (never blank), then the values, a cell printed blank among them kept
+        first = next(j for j, c in enumerate(row) if c == "" or _is_value(c))
         labels = row[:first]
         if cur is None or len(labels) > 1 or rng.random() < 0.3:
             cur = [list(header)]

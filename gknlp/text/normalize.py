@@ -29,8 +29,10 @@ _DEBRIS = re.compile(
     r"|<!--.*?-->",
     re.S,
 )
-_DEBRIS_OPENERS = ("<!--", "[bookmark:")
-"""Text every `_DEBRIS` match opens with: a report holding neither is not scanned."""
+_DEBRIS_CLOSERS = {"<!--": "-->", "[bookmark:": "]"}
+"""Text every `_DEBRIS` match opens with, and what it needs after: a report holding no opener is
+not scanned, and an opener with no closer after it is not tried (from each such opener the
+pattern would scan to the end of the text: quadratic on a text of unclosed ``<!--``)."""
 # Page footers on a line of their own (the one pattern of text.unwrap), with their line break.
 _PAGE_MARK = re.compile(r"(?m)^(?:" + PAGE_MARK.pattern + r")$\n?")
 _FOOTER_OPENING = re.compile(r"[ \t\u3000]*[—–\-－第]")
@@ -263,13 +265,25 @@ def to_simplified(text: str) -> str:
     return "".join(out)
 
 
+def _debris_starts(text: str) -> list[int]:
+    """Where a `_DEBRIS` match can start: an opener with its closer somewhere after it."""
+    starts: list[int] = []
+    for opener, closer in _DEBRIS_CLOSERS.items():
+        last = text.rfind(closer)
+        p = text.find(opener)
+        while 0 <= p < last:
+            starts.append(p)
+            p = text.find(opener, p + 1)
+    return sorted(starts)
+
+
 def normalize(text: str) -> NormalizedText:
     """Fold widths, drop pinyin and debris, convert traditional to simplified."""
     b = _Builder(text)
     b.delete_chars(_WIDTH_DELETE)
     b.replace_same_length(_translate(b.text, _WIDTH_REPLACE))
-    if any(opener in b.text for opener in _DEBRIS_OPENERS):
-        b.delete(_DEBRIS)
+    if any(opener in b.text for opener in _DEBRIS_CLOSERS):
+        b.delete(_DEBRIS, _debris_starts(b.text))
     for pattern, contains in _chrome():
         if contains in b.text:
             b.delete(pattern, _blank_led_starts(b.text, contains) if _is_blank_led(pattern, contains) else None)

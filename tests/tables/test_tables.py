@@ -419,3 +419,21 @@ def test_tables_blank_cell_in_a_two_label_row_of_a_tab_grid_loses_nothing() -> N
     codes = [w["code"] for w in out["warnings"]]
     assert "lost_cells" not in codes and "blank_cells" in codes
     assert out["table_info"]["requests"]["derived"] == {}
+
+
+def test_tables_a_line_of_blanks_in_a_table_is_read_in_one_pass() -> None:
+    """A line of 200,000 tabs or spaces inside table 三 (hostile input) is no markdown rule and
+    is rejected at once; the tables read as without it (the rule's pattern backtracked
+    quadratically: 22 s for 50,000 tabs before)."""
+    import time
+
+    from gknlp.pipeline import extract_text
+
+    text = (SEEDS / "004_0494dfef68de25df.txt").read_text(encoding="utf-8")
+    plain = extract_text(text, themes=False, counts=False).to_dict()["tables"]
+    at = text.index("三、本年度办理结果")   # inside the segment of the row before it
+    for blank in ("\t", " "):
+        started = time.process_time()
+        out = extract_text(text[:at] + blank * 200_000 + "\n" + text[at:], themes=False, counts=False).to_dict()
+        assert time.process_time() - started < 5
+        assert out["tables"]["requests"] == plain["requests"]
