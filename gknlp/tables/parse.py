@@ -710,30 +710,23 @@ def _header_order(text: str, found: list[LabelMatch], order: list[str]) -> list[
     return found
 
 
-def _requests_transposed(table: TableResult, text: str, start: int, end: int,
-                         rows: tuple[RowSpec, ...]) -> tuple[bool, list[LabelMatch] | None]:
+def _requests_transposed(table: TableResult, text: str, start: int, end: int, rows: tuple[RowSpec, ...],
+                         first: int, found: list[LabelMatch]) -> bool:
     """Table 三 printed transposed: the request rows' labels as the header, one line per
     applicant column (自然人 …, 总计) with a value per request row. Rows are mapped by the
     header's labels, columns by each line's label. False when the text is not laid out so.
-
-    Also gives the rows matched in the whole of text[start:end] (`_match_rows`, then
-    `_match_tolerantly`, whose warnings and labels stay on the table) when they were computed
-    here: when no line holds a value (crawled text run together), the header is the whole table.
-    (`_match_tolerantly` changes nothing when most rows are missing: it need not run then.)"""
-    first = _first_value_line(text, start, end)
+    `first` is where the first line holding a value starts, `found` the rows matched before it."""
     required = [r for r in rows if not r.optional]
-    found = _match_rows(text, rows, start, first)   # (in the template's order, as the columns run)
     found_keys = {m.key for m in found}
     if 2 * sum(not r.optional for r in rows if r.key in found_keys) < len(required):
-        return False, found if first == end else None   # the rows' labels are not above the first values
+        return False   # the rows' labels are not above the first values: not transposed
     found = _match_tolerantly(table, text, rows, start, first, found)
-    whole = found if first == end else None
     spec = requests_template()
     header = _header_order(text, found, [r.key for r in required])
     got = _transposed_columns(text, [(c.key, c.labels) for c in spec.columns], found[-1].end, end, len(found),
                               min_lines=2)
     if got is None:
-        return False, whole
+        return False
     lines, _ = got
     if header is None:   # transposed, but the header's order is not proven: nothing is placed
         header, lines = sorted(found, key=lambda m: m.start), {}
@@ -766,7 +759,7 @@ def _requests_transposed(table: TableResult, text: str, start: int, end: int,
     if "total" not in cols:
         for cells_ in table.rows.values():
             cells_["total"] = None
-    return True, None
+    return True
 
 
 def extract_requests(text: str, start: int, end: int, layout: str = "delimited") -> TableResult:
@@ -777,16 +770,17 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
     rows = spec.rows_for(template)
     vocab = _header_vocab()
     table.template = template
-    transposed, whole = _requests_transposed(table, text, start, end, rows)
-    if transposed:
+    first = _first_value_line(text, start, end)
+    above = _match_rows(text, rows, start, first)   # (in the template's order, as the columns run)
+    if _requests_transposed(table, text, start, end, rows, first, above):
         return table
+    table.warnings.clear()
+    table.labels.clear()
     masked = _mask_repeated_headers(text, start, end, vocab)
-    if whole is None or masked is not text:   # (else the rows it matched are this table's rows)
-        whole = None
-        table.warnings.clear()
-        table.labels.clear()
+    # no line holds a value (crawled text run together) and no header was masked: the rows
+    # matched above the first value line are the whole table's
+    matches = above if first == end and masked is text else _match_rows(masked, rows, start, end)
     text = masked
-    matches = _match_rows(text, rows, start, end) if whole is None else whole
     if not matches:
         table.warn("table_not_found", "no row of table 三 found")
         table.template = template
@@ -795,8 +789,7 @@ def extract_requests(text: str, start: int, end: int, layout: str = "delimited")
         return table
     table.template = template
     table.layout = layout
-    if whole is None:
-        matches = _match_tolerantly(table, text, rows, start, end, matches)
+    matches = _match_tolerantly(table, text, rows, start, end, matches)
     header_end = _first_value_line(text, matches[0].start, end)
     header_lines = _header_lines(text, start, matches[-1].end, vocab)
     cols = tuple(c.key for c in spec.columns

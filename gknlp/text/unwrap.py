@@ -73,9 +73,6 @@ class _CharWidths(dict[str, int]):
 
 
 _CHAR_WIDTHS = _CharWidths()
-_FEW_NARROW = 16
-"""Distinct narrow characters (digits, Latin letters, spaces) counted one by one in a line."""
-
 
 _BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
 
@@ -101,12 +98,10 @@ def display_width(line: str) -> int:
     a digit, a Latin letter or a half-width space (East Asian width W, F or A count two)."""
     if line.isascii():
         return len(line)
-    if _BEYOND_BMP.search(line) is None:  # (the class covers the BMP: the rest is looked up)
-        return 2 * len(line) - len(_wide_run().sub("", line))
-    narrow = [ch for ch in set(line) if _CHAR_WIDTHS[ch] == 1]   # each distinct character once
-    if len(narrow) > _FEW_NARROW:   # (a count per character would read the line that many times)
-        return 2 * len(line) - sum(n for ch, n in Counter(line).items() if _CHAR_WIDTHS[ch] == 1)
-    return 2 * len(line) - sum(map(line.count, narrow))
+    rest = _wide_run().sub("", line)   # its narrow characters, and any beyond the BMP (not in the class)
+    if _BEYOND_BMP.search(rest) is None:
+        return 2 * len(line) - len(rest)
+    return 2 * len(line) - sum(_CHAR_WIDTHS[ch] == 1 for ch in rest)
 
 
 def ends_paragraph(line: str) -> bool:

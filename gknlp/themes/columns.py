@@ -286,9 +286,10 @@ class CueColumns:
 def columns_for(analyzer: Callable[[str], Any], vocabulary: Mapping[str, int]) -> Columns:
     """The batched form of ``analyzer`` over ``vocabulary`` when there is one, else the plain.
 
-    The themes step is about a quarter of the end-to-end time per report (bench/stages.py),
-    so its analyzers may keep a batched form (issue 12); each one's saving is printed by
-    ``python bench/themes_speed.py --fast-paths``. The channel acts keep the plain form.
+    Each one's saving is printed by ``python bench/themes_speed.py --fast-paths``: the grams
+    and the words save over 5 % of the end-to-end time per report (issue 12's rule); the cue
+    terms about 3 %, kept because issue 12's throughput floor needs them (models/README.md).
+    The channel acts keep the plain form.
     """
     if analyzer is char_unigrams_bigrams:
         return CharGramColumns(vocabulary)
