@@ -68,7 +68,17 @@ def built_with() -> str | None:
 
 
 def installed_opencc_version() -> str | None:
-    """The installed OpenCC's version (from its package metadata: OpenCC is not imported)."""
+    """The installed OpenCC's version: its compiled library's ``__version__`` (importing it costs
+    about 5 ms of CPU, where ``importlib.metadata`` and the email parser it imports cost about 30,
+    a tenth of a batch's start-up), else its package metadata."""
+    try:
+        import opencc
+
+        version = getattr(opencc, "__version__", None)
+    except ImportError:
+        version = None
+    if isinstance(version, str):
+        return version
     import importlib.metadata  # here: it imports zipfile, email and csv, unneeded otherwise
 
     try:

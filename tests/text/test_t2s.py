@@ -21,6 +21,12 @@ def test_t2s_file_names_the_opencc_it_was_built_from() -> None:
     assert t2s.built_with() == "1.4.2"
 
 
+def test_t2s_installed_version_is_the_package_metadata_version() -> None:
+    import importlib.metadata
+
+    assert t2s.installed_opencc_version() == importlib.metadata.version("opencc") == "1.4.2"
+
+
 def test_t2s_same_version_skips_simplified_text(fresh_pattern, monkeypatch) -> None:
     monkeypatch.setattr(t2s, "installed_opencc_version", lambda: "1.4.2")
     with warnings.catch_warnings():
