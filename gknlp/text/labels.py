@@ -11,7 +11,7 @@ __all__ = ["GAP", "squash", "gap_tolerant"]
 _NON_WORD = re.compile(r"[^\w]+")
 GAP = r"\W*"
 """What may stand between two letters of a label: spaces, tabs, pipes, line breaks, punctuation, quotes.
-(Written ``\W``, the same set as ``[^\w]``, which ``re`` parses more slowly: there is one at every
+(Written ``\\W``, the same set as ``[^\\w]``, which ``re`` parses more slowly: there is one at every
 gap of every heading and label, and the section patterns compile in 26 ms instead of 30.)"""
 
 
