@@ -234,8 +234,7 @@ def body_cues(doc: str) -> list[str]:
 # these features keep it. One engine reads every frame (anchor terms, masks, kinds of acts)
 # from data/themes/channel_acts.json.
 
-_SENTENCE_MARKS = "。；;！!？?"
-_SENTENCE = re.compile(f"[{_SENTENCE_MARKS}]")
+_SENTENCE = re.compile(r"[。；;！!？?]")
 _TITLE = re.compile(r"《[^《》]{0,80}》")
 """A cited title: its words are not acts of the paragraph (rule A12)."""
 _BLANK = "\u25a1"
@@ -283,9 +282,8 @@ def channel_act_patterns() -> tuple[_Frame, ...]:
         near = frame.get("near", {})
         obj = frame.get("object", {})
         clause_marks = frame.get("clause_marks", "，,、：:")
-        if any(mark in term for term in frame["anchor"] for mark in clause_marks + _SENTENCE_MARKS):
-            raise ValueError(f"{CHANNEL_ACTS}: an anchor of frame {name!r} holds a clause or "
-                             "sentence mark")
+        if any(mark in term for term in frame["anchor"] for mark in clause_marks):
+            raise ValueError(f"{CHANNEL_ACTS}: an anchor of frame {name!r} holds a clause mark")
         frames.append(_Frame(
             name=name,
             anchor=_alternation(frame["anchor"]),
@@ -318,45 +316,27 @@ def _blank(m: re.Match[str]) -> str:
     return _BLANK * len(m[0])
 
 
-def _anchored_sentences(frame: _Frame, text: str) -> list[tuple[str, list[tuple[int, int]]]]:
-    """The sentences of ``text`` that hold an anchor, each with its anchors' spans.
+def _anchored_clauses(frame: _Frame, sentence: str) -> list[tuple[str, list[tuple[int, int]]]]:
+    """The clauses of ``sentence`` that hold an anchor, each with its anchors' spans.
 
-    Why: the anchors are found in one scan of the text, not one per sentence (most sentences
-    hold none). No anchor term holds a sentence mark (:func:`channel_act_patterns` checks), so
-    the text's matches are its sentences' matches, shifted by the sentence's start."""
-    anchors = [m.span() for m in frame.anchor.finditer(text)]
-    if not anchors:
-        return []
-    return _placed(_SENTENCE.split(text), anchors)
-
-
-def _anchored_clauses(frame: _Frame, sentence: str,
-                      anchors: list[tuple[int, int]]) -> list[tuple[str, list[tuple[int, int]]]]:
-    """The clauses of ``sentence`` that hold one of its ``anchors`` (spans in the sentence),
-    each with its anchors' spans; no anchor holds a clause mark either."""
+    Why: the anchors are found in one scan of the sentence, not one per clause (most clauses
+    hold none). No anchor term holds a clause mark (:func:`channel_act_patterns` checks), so
+    the sentence's matches are its clauses' matches, shifted by the clause's start."""
+    anchors = [m.span() for m in frame.anchor.finditer(sentence)]
     clauses = frame.clause.split(sentence)
     if len(clauses) == 1:
         return [(sentence, anchors)]
-    return _placed(clauses, anchors)
-
-
-def _placed(parts: list[str], anchors: list[tuple[int, int]]) -> list[tuple[str, list[tuple[int, int]]]]:
-    """The parts (of a text split at one-character marks) holding an anchor, each with the
-    spans of its anchors (sorted spans in the text, none across a mark), shifted into it."""
     out: list[tuple[str, list[tuple[int, int]]]] = []
     start = i = 0
-    n = len(anchors)
-    for part in parts:
-        end = start + len(part)
-        if anchors[i][0] < end:
-            inside = []
-            while i < n and anchors[i][0] < end:
-                inside.append((anchors[i][0] - start, anchors[i][1] - start))
-                i += 1
-            out.append((part, inside))
-            if i == n:
-                break
-        start = end + 1   # (past the mark: one character)
+    for clause in clauses:
+        end = start + len(clause)
+        inside = []
+        while i < len(anchors) and anchors[i][0] < end:
+            inside.append((anchors[i][0] - start, anchors[i][1] - start))
+            i += 1
+        if inside:
+            out.append((clause, inside))
+        start = end + 1   # (past the clause mark: one character)
     return out
 
 
@@ -381,20 +361,23 @@ def channel_acts(doc: str) -> list[str]:
         # (blanking only turns characters into □, which no term holds: none before, none after)
         if not frame.anchor.search(doc) or not frame.any_act.search(doc):
             continue   # no anchor, or no act: nothing to say for this frame
-        text = _TITLE.sub(_blank, doc) if frame.titles else doc
+        text, blanked = _TITLE.subn(_blank, doc) if frame.titles else (doc, 0)
         if frame.mask is not None:
-            text = frame.mask.sub(_BLANK, text)
+            text, masked = frame.mask.subn(_BLANK, text)
+            blanked += masked
+        if blanked and not frame.anchor.search(text):
+            continue   # no anchor in any sentence: nothing to say for this frame
         found: set[str] = set()
         in_clause: set[str] = set()
         near: set[str] = set()
         objects: set[str] = set()
         counted = False
-        for sentence, sentence_anchors in _anchored_sentences(frame, text):
-            if not frame.any_act.search(sentence):
+        for sentence in _SENTENCE.split(text):
+            if not frame.anchor.search(sentence) or not frame.any_act.search(sentence):
                 continue   # (no act, no feature: the clauses need not be looked at)
             acts = [(kind, pattern) for kind, pattern in frame.acts if pattern.search(sentence)]
             found.update([kind for kind, _ in acts])
-            for clause, anchors in _anchored_clauses(frame, sentence, sentence_anchors):
+            for clause, anchors in _anchored_clauses(frame, sentence):
                 for kind, pattern in acts:   # (an act absent from the sentence is in none of its clauses)
                     if kind in near and (kind in objects or kind not in frame.object_kinds):
                         continue   # (near implies in_clause: this kind has nothing more to say)

@@ -163,18 +163,13 @@ def test_theme_features_channel_acts(text, present, absent):
 
 
 def test_theme_features_anchored_clauses_are_the_clauses_with_anchors(paragraphs):
-    """The anchors found once per text, placed in their sentences, then in their clauses: each
-    sentence's and each clause's own matches."""
-    texts = [normalize_text(t) for t in paragraphs] + [
-        "网站，栏目：专栏，，网站", "，网站", "网站，", "，", "。网站。", "网站。。栏目；", "。", "",
-        "网站开设。门户", "栏目；;网站!？平台"]
+    """The anchors found once per sentence, placed in their clauses: each clause's own matches."""
+    texts = [normalize_text(t) for t in paragraphs] + ["网站，栏目：专栏，，网站", "，网站", "网站，", "，"]
     for frame in theme_features.channel_act_patterns():
         for text in texts:
-            expected_sentences = [(sentence, spans) for sentence in re.split("[。；;！!？?]", text)
-                                  if (spans := [m.span() for m in frame.anchor.finditer(sentence)])]
-            sentences = theme_features._anchored_sentences(frame, text)
-            assert sentences == expected_sentences, text
-            for sentence, anchors in sentences:
+            for sentence in re.split("[。；;！!？?]", text):
+                if not frame.anchor.search(sentence):
+                    continue   # (channel_acts looks only at sentences with an anchor)
                 expected = [(clause, spans) for clause in frame.clause.split(sentence)
                             if (spans := [m.span() for m in frame.anchor.finditer(clause)])]
-                assert theme_features._anchored_clauses(frame, sentence, anchors) == expected, sentence
+                assert theme_features._anchored_clauses(frame, sentence) == expected, sentence
