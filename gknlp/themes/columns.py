@@ -84,9 +84,15 @@ class CharGramColumns:
     """Character 1-2-grams of all texts at once, looked up in dense tables by character ids
     (no gram of the vocabulary holds a character without one): no string built per gram."""
 
+    #: Joins the texts: a character without an id, so no gram of the vocabulary holds it and
+    #: the two grams across a join have no column (checked at construction).
+    SEPARATOR: ClassVar[str] = "\0"
+
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         if any(len(term) not in (1, 2) for term in vocabulary):
             raise ValueError("a character 1-2-gram vocabulary holds only 1- and 2-grams")
+        if any(self.SEPARATOR in term for term in vocabulary):
+            raise ValueError("a character 1-2-gram vocabulary holds the separator")
         self.ids = _CharIds("".join(vocabulary))
         col_type = np.min_scalar_type(-len(vocabulary))  # signed: -1 is "none"
         self.unigram_cols = np.full(self.ids.size, -1, dtype=col_type)
@@ -98,16 +104,30 @@ class CharGramColumns:
                 self.bigram_cols[self.ids.bigram(term)] = col
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
-        if WHITE_SPACES.search("\0".join(texts)):  # "\0" keeps runs from joining across texts
+        joined = self.SEPARATOR.join(texts)
+        if _has_white_run(joined):  # (the separator is no white space: no run across texts)
             texts = [WHITE_SPACES.sub(" ", t) for t in texts]
-        ids = self.ids("".join(texts))
-        rows = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
-        within = rows[1:] == rows[:-1]  # bigrams never span two texts
+            joined = self.SEPARATOR.join(texts)
+        ids = self.ids(joined)
+        rows = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])[:len(ids)]
         cols = np.concatenate([self.unigram_cols[ids],
-                               self.bigram_cols[ids[:-1][within] * self.ids.size + ids[1:][within]]])
-        rows = np.concatenate([rows, rows[:-1][within]])
+                               self.bigram_cols[ids[:-1] * self.ids.size + ids[1:]]])
+        rows = np.concatenate([rows, rows[:-1]])
         keep = cols >= 0
         return rows[keep], cols[keep].astype(np.intp)  # the scorer adds the block's offset
+
+
+def _has_white_run(text: str) -> bool:
+    """Whether ``WHITE_SPACES`` (two or more white space characters) occurs in ``text``:
+    as many white space characters as runs of them, counted from ``str.split`` (which splits
+    at the characters ``\\s`` matches), else a run holds two. Several times cheaper than the
+    pattern's scan, which finds nothing in a normalised text."""
+    words = text.split()
+    if not words:
+        return len(text) > 1
+    white = len(text) - sum(map(len, words))
+    runs = len(words) - 1 + text[0].isspace() + text[-1].isspace()
+    return white != runs
 
 
 class _TokenColumns(dict):

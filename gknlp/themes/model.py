@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import compress
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -270,9 +270,8 @@ class ThemeModel:
         probs = self.scores(list(texts), normalized=normalized)
         over = (probs >= np.array([self.thresholds[lab] for lab in self.labels])).tolist()
         return [{"themes": list(compress(self.labels, row_over)),
-                 "scores": dict(zip(self.labels, row_scores))}
-                for row_over, row_scores in zip(
-                    over, ([round(v, 4) for v in row] for row in probs.tolist()))]
+                 "scores": dict(zip(self.labels, map(round, row, repeat(4))))}
+                for row_over, row in zip(over, probs.tolist())]
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``model.skops`` (canonical, byte-stable), its numpy form ``scorer.zip``,

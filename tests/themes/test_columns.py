@@ -45,6 +45,20 @@ def test_theme_columns_char_grams_outside_the_vocabulary():
     assert char_unigrams_bigrams("a  b") == {"a", " ", "b", "a ", " b"}
 
 
+def test_theme_columns_char_grams_fold_every_white_run():
+    """Runs of two white space characters (any of them, at either end, alone in a batch or
+    not) are folded as the analyzer folds them; one white space character is not."""
+    white = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+    vocabulary = {"a": 0, "b": 1, " ": 2, "a ": 3, " b": 4, **{w: 5 + i for i, w in enumerate(white)}}
+    columns = CharGramColumns(vocabulary)
+    reference = AnalyzerColumns(char_unigrams_bigrams, vocabulary)
+    for w in white:
+        for v in (w, " ", "\t"):
+            texts = ["a" + w + "b", w + v, "a" + w + v + "b", v + "a", "a" + w, w]
+            for batch in (texts, texts[:1], texts[-1:], texts[1:2], ["ab", *texts[2:3]]):
+                assert _as_set(columns(batch)) == _as_set(reference(batch)), (w, v, batch)
+
+
 
 
 @pytest.mark.parametrize("engine", ["rjieba", "jieba"])
