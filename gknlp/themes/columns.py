@@ -13,6 +13,7 @@ in tests (tests/themes/test_columns.py, tests/equivalence/test_themes_columns.py
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cache
 from itertools import chain
 from typing import Any, ClassVar, cast
 
@@ -97,11 +98,15 @@ class CharGramColumns:
         col_type = np.min_scalar_type(-len(vocabulary))  # signed: -1 is "none"
         self.unigram_cols = np.full(self.ids.size, -1, dtype=col_type)
         self.bigram_cols = np.full(self.ids.size ** 2, -1, dtype=col_type)
-        for term, col in vocabulary.items():
-            if len(term) == 1:
-                self.unigram_cols[self.ids.table[ord(term)]] = col
-            else:
-                self.bigram_cols[self.ids.bigram(term)] = col
+        unigrams = [(ord(term), col) for term, col in vocabulary.items() if len(term) == 1]
+        bigrams = [(ord(term[0]), ord(term[1]), col) for term, col in vocabulary.items() if len(term) == 2]
+        if unigrams:
+            codes, cols = zip(*unigrams)
+            self.unigram_cols[self.ids.table[list(codes)]] = cols
+        if bigrams:
+            firsts, seconds, cols = zip(*bigrams)
+            first, second = (self.ids.table[list(c)].astype(np.intp) for c in (firsts, seconds))
+            self.bigram_cols[first * self.ids.size + second] = cols
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
         joined = self.SEPARATOR.join(texts)
@@ -185,9 +190,23 @@ class WordColumns:
 
 def _may_overlap(a: str, b: str) -> bool:
     """Whether an occurrence of ``a`` and one of ``b`` may share a character: one holds the
-    other, or one ends with what the other starts with."""
+    other, or one ends with what the other starts with (none when no character is shared)."""
+    if set(a).isdisjoint(b):
+        return False
     return (a in b or b in a or any(a.endswith(b[:k]) for k in range(1, len(b)))
             or any(b.endswith(a[:k]) for k in range(1, len(a))))
+
+
+@cache
+def _overlaps(labelled: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[int, int]]:
+    """(t, u): term t may overlap term u of its theme (terms numbered across the themes, in
+    order); ordered by t, then u. Made once for the heading's and the body's cue columns."""
+    out, start = [], 0
+    for _, terms in labelled:
+        out += [(start + t, start + u) for t, a in enumerate(terms) for u, b in enumerate(terms)
+                if u != t and _may_overlap(a, b)]
+        start += len(terms)
+    return out
 
 
 class _TermPresence:
@@ -259,11 +278,7 @@ class CueColumns:
         self.presence = _TermPresence(terms)
         sizes = [len(label_terms) for _, label_terms in labelled]
         self.label_starts = np.cumsum([0, *sizes[:-1]] if sizes else [], dtype=np.intp)
-        theme_of = np.repeat(np.arange(len(sizes)), sizes)
-        # the terms that may overlap another of their theme, and those others, in runs
-        overlaps = [(t, u) for t, term in enumerate(terms)
-                    for u in np.flatnonzero(theme_of == theme_of[t]).tolist()
-                    if u != t and _may_overlap(term, terms[u])]
+        overlaps = _overlaps(labelled)
         self.overlapping = np.array(sorted({t for t, _ in overlaps}), dtype=np.intp)
         self.overlapped = np.array([u for _, u in overlaps], dtype=np.intp)
         self.overlap_starts = np.searchsorted([t for t, _ in overlaps], self.overlapping)
