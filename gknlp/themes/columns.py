@@ -85,16 +85,22 @@ class CharGramColumns:
     """Character 1-2-grams of all texts at once, looked up in dense tables by character ids
     (no gram of the vocabulary holds a character without one): no string built per gram."""
 
-    #: Joins the texts: a character without an id, so no gram of the vocabulary holds it and
-    #: the two grams across a join have no column (checked at construction).
+    #: Joins the texts when no term holds it: a character without an id, so no gram of the
+    #: vocabulary holds it and the two grams across a join have no column. A vocabulary holding
+    #: it (a model trained on paragraphs holding NUL) gets the first other character without
+    #: an id that is no white space (``separator``).
     SEPARATOR: ClassVar[str] = "\0"
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         if any(len(term) not in (1, 2) for term in vocabulary):
             raise ValueError("a character 1-2-gram vocabulary holds only 1- and 2-grams")
-        if any(self.SEPARATOR in term for term in vocabulary):
-            raise ValueError("a character 1-2-gram vocabulary holds the separator")
-        self.ids = _CharIds("".join(vocabulary))
+        chars = "".join(vocabulary)
+        self.separator = self.SEPARATOR
+        if self.separator in chars:
+            held = set(chars)
+            self.separator = next(ch for ch in map(chr, range(0x110000))
+                                  if ch not in held and not ch.isspace())
+        self.ids = _CharIds(chars)
         col_type = np.min_scalar_type(-len(vocabulary))  # signed: -1 is "none"
         self.unigram_cols = np.full(self.ids.size, -1, dtype=col_type)
         self.bigram_cols = np.full(self.ids.size ** 2, -1, dtype=col_type)
@@ -109,10 +115,10 @@ class CharGramColumns:
             self.bigram_cols[first * self.ids.size + second] = cols
 
     def __call__(self, texts: Sequence[str]) -> Pairs:
-        joined = self.SEPARATOR.join(texts)
+        joined = self.separator.join(texts)
         if _has_white_run(joined):  # (the separator is no white space: no run across texts)
             texts = [WHITE_SPACES.sub(" ", t) for t in texts]
-            joined = self.SEPARATOR.join(texts)
+            joined = self.separator.join(texts)
         ids = self.ids(joined)
         rows = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])[:len(ids)]
         cols = np.concatenate([self.unigram_cols[ids],

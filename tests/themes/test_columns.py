@@ -60,6 +60,20 @@ def test_theme_columns_char_grams_fold_every_white_run():
 
 
 
+def test_theme_columns_char_grams_of_a_vocabulary_holding_nul():
+    """A model trained on paragraphs holding NUL has it in its character vocabulary (scikit-learn
+    keeps it): the batched columns still give the analyzer's pairs, grams of a NUL inside a
+    text included and none across two texts (the texts are joined by another character)."""
+    vocabulary = {"\x00": 0, "a": 1, "a\x00": 2, "\x00b": 3, "\x00\x00": 4, "\x01": 5, "ab": 6}
+    columns = CharGramColumns(vocabulary)
+    reference = AnalyzerColumns(char_unigrams_bigrams, vocabulary)
+    for batch in (["a\x00b", "x"], ["a", "b"], ["a", "\x00b"], ["a\x00", "\x00"], ["", "a", ""],
+                  ["\x00\x00", "a\x01", "\x01b"], ["a  \x00", " b"], []):
+        assert _as_set(columns(batch)) == _as_set(reference(batch)), batch
+    assert _as_set(columns(["a\x00b", "x"])) == {(0, 0), (0, 1), (0, 2), (0, 3)}
+
+
+
 
 @pytest.mark.parametrize("engine", ["rjieba", "jieba"])
 def test_theme_features_jieba_tokens_joined_equal_one_by_one(paragraphs, monkeypatch, engine):
