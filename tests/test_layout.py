@@ -52,3 +52,14 @@ def test_layout_has_no_import_cycle() -> None:
     graph = _module_imports()
     assert "gknlp.pipeline" in graph and "gknlp.tables.recover.settle" in graph
     assert _cycles(graph) == []
+
+
+def test_layout_package_version_is_the_one_pyproject_declares() -> None:
+    """Records and the theme model's meta read ``gknlp.__version__`` (no package metadata at
+    run time), so it must be the version pyproject.toml gives the distribution."""
+    import tomllib
+
+    import gknlp
+
+    declared = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert gknlp.__version__ == declared["project"]["version"]

@@ -75,7 +75,7 @@ def installed_opencc_version() -> str | None:
         import opencc
 
         version = getattr(opencc, "__version__", None)
-    except ImportError:
+    except Exception:   # (any failure to load it: fall back to the metadata, as before)
         version = None
     if isinstance(version, str):
         return version

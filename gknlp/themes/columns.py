@@ -196,7 +196,8 @@ class WordColumns:
 
 def _may_overlap(a: str, b: str) -> bool:
     """Whether an occurrence of ``a`` and one of ``b`` may share a character: one holds the
-    other, or one ends with what the other starts with (none when no character is shared)."""
+    other, or one ends with what the other starts with. Two terms that share no character
+    cannot (the cue terms have two characters or more)."""
     if set(a).isdisjoint(b):
         return False
     return (a in b or b in a or any(a.endswith(b[:k]) for k in range(1, len(b)))
