@@ -97,6 +97,9 @@ class Cell:
     shown_raw: str | None = field(init=False, repr=False, compare=False)
     """The printed text kept for audit (`table_info.raw`): set when the value alone does not
     tell how the cell was printed (a placeholder, a note, a unit, other digits)."""
+    audited: bool = field(init=False, repr=False, compare=False)
+    """Its printed text is kept for audit, or it was printed blank: `TableResult.views` lists it
+    (a few cells a report are)."""
 
     def __post_init__(self) -> None:
         v = self.value
@@ -110,6 +113,7 @@ class Cell:
         object.__setattr__(self, "suspect", v is not None and not natural)
         object.__setattr__(self, "json", int(v) if integral else to_json_number(v))  # type: ignore[arg-type]
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
+        object.__setattr__(self, "audited", bool(differs and raw) or self.kind == "empty")
 
 
 @lru_cache(maxsize=1 << 10)

@@ -36,6 +36,7 @@ __all__ = [
     "Provenance",
     "RowText",
     "TableResult",
+    "TableViews",
     "cell_keys",
     "extract_appeals",
     "extract_proactive",
@@ -86,6 +87,17 @@ def _table_where(table: str, row: str | None, column: str | None) -> Where:
     return Where(table=table, row=row, column=column)
 
 
+class TableViews(NamedTuple):
+    """A table's cells as the report writes them (`TableResult.views`)."""
+
+    values: dict[str, dict[str, int | float | None]]
+    """row → column → the cell's JSON value (`TableResult.json_values`)."""
+    raw: dict[str, str]
+    """"row.col" → the printed text kept for audit (`table_info.<table>.raw`)."""
+    blank: list[str]
+    """The cells printed blank, "row.col" (`TableResult.blank_cells`)."""
+
+
 @dataclass
 class TableResult:
     """One table: cells by row and column, plus how they were obtained."""
@@ -132,10 +144,30 @@ class TableResult:
 
     def json_values(self) -> dict[str, dict[str, int | float | None]]:
         """Every cell's value in its JSON form (`to_json_number` of `value`)."""
+        return self.views().values
+
+    def views(self) -> TableViews:
+        """`json_values`, `info`'s raw texts and `blank_cells`, made in one pass over the cells
+        (the paragraphs step writes all three for every table of every report)."""
+        values: dict[str, dict[str, int | float | None]] = {}
+        raw: dict[str, str] = {}
+        blank: list[str] = []
+        for row, cols in self.rows.items():
+            out: dict[str, int | float | None] = {}
+            values[row] = out
+            for col, cell in cols.items():
+                if cell is None:
+                    out[col] = None
+                    continue
+                out[col] = cell.json
+                if cell.audited:   # (a few cells a report)
+                    if cell.shown_raw is not None:
+                        raw[f"{row}.{col}"] = cell.shown_raw
+                    if cell.kind == "empty":
+                        blank.append(f"{row}.{col}")
         if self.money_unit:
-            return {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
-        return {row: {col: None if cell is None else cell.json for col, cell in cols.items()}
-                for row, cols in self.rows.items()}
+            values = {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
+        return TableViews(values, raw, blank)
 
     def warn(self, code: str, message: str, raw: str | None = None, row: str | None = None,
              column: str | None = None) -> None:
@@ -145,14 +177,13 @@ class TableResult:
     def blank_cells(self) -> list[str]:
         """The cells printed blank (``row.col``): null in the output, and not a 0 — a reader must
         be told, since many reports leave a 0 blank and others leave an unknown one blank."""
-        return [f"{row}.{col}" for row, cols in self.rows.items() for col, cell in cols.items()
-                if cell is not None and cell.kind == "empty"]
+        return self.views().blank
 
-    def info(self) -> dict[str, Any]:
+    def info(self, views: TableViews | None = None) -> dict[str, Any]:
         """How the table was read (`table_info.<table>`): template, layout, columns, printed text
-        worth auditing, ambiguity, and the provenance of every value not read directly."""
-        raw = {f"{row}.{col}": cell.shown_raw for row, cols in self.rows.items() for col, cell in cols.items()
-               if cell is not None and cell.shown_raw is not None}
+        worth auditing, ambiguity, and the provenance of every value not read directly.
+        `views`: the table's `views()` when the caller has them already."""
+        raw = (views or self.views()).raw
         provenance = {k: p._value_ for k, p in self.provenance.items()}   # (`.value` is a slow enum property)
         if self.ocr:
             for row, cols in self.rows.items():
