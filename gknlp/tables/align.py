@@ -205,8 +205,8 @@ def cut_row_tokens(segment: str) -> Tokens:
                 while pieces and pieces[-1] == "":
                     pieces.pop()
             for p in pieces:
-                if p == "":
-                    cells.append("")
+                if p == "" or not (" " in p or "\u3000" in p or "\xa0" in p):
+                    cells.append(p)   # (a piece is stripped: with no inner space it is one cell)
                 else:
                     cells.extend(_expand(p))
         else:

@@ -210,6 +210,18 @@ def row_cells(row: str, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]
     return tuple((row, col) for col in columns)
 
 
+@lru_cache(maxsize=1 << 10)
+def _ambiguous_row(row: str, columns: tuple[str, ...]) -> dict[str, Provenance]:
+    """Every cell of a row marked ambiguous ("row.col" → AMBIGUOUS), made once per row and
+    columns, as `cell_keys` are; only read (copied into a table's provenance)."""
+    return dict.fromkeys(cell_keys(row, columns), Provenance.AMBIGUOUS)
+
+
+_new_tuple = tuple.__new__
+"""A NamedTuple built without its Python-level `__new__` (its fields all given, in order):
+`_fill` builds one or two per row of every table."""
+
+
 def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | None]:
     """Fit a row's tokens to its n cells: a printed blank cell is "", a lost one None.
 
@@ -424,19 +436,20 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
     widths = {len(c) for c in columns.values()}
     offsets = _grid_offsets(text, matches, widths.pop()) if len(widths) == 1 else {}
     ends = [m.start for m in matches[1:]] + [end]
+    row_texts, provenance, lost_rows = table.row_texts, table.provenance, table.lost
     for m, seg_end in zip(matches, ends):
         key = m.key
         cols = columns[key]
         segment = text[m.end:seg_end]
-        tokens, cells, problem = _cut_row(segment, len(cols), offsets.get(key, 0))
-        table.row_texts[key] = RowText(key, m, segment, tokens, len(cols))
+        shift = offsets.get(key, 0)
+        tokens, cells, problem = _cut_row(segment, len(cols), shift)
+        row_texts[key] = _new_tuple(RowText, (key, m, segment, tokens, len(cols)))
         if key in optional and not tokens.values:
             continue
         if cells is None:
             table.unresolved.append(key)
             table.rows[key] = dict.fromkeys(cols)
             continue
-        shift = offsets.get(key, 0)
         if shift and not problem:
             cells = (None,) * shift + cells[shift:]   # type: ignore[assignment]
             lost = ", ".join(cols[:shift])
@@ -452,10 +465,10 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
             table.warn(problem, f"row {key}: expected {len(cols)} cells",
                        segment.strip()[:200], row=key)
             if problem == "extra_cells" and not _own_line(segment, len(cols)):
-                table.lost[key] = Lost(row_cells(key, cols), tokens.values[:len(cols)], placed=True)
-            if problem in ("missing_cells", "misaligned", "no_values"):
-                table.lost[key] = Lost(row_cells(key, cols), tokens.values)
-                table.provenance.update(dict.fromkeys(cell_keys(key, cols), Provenance.AMBIGUOUS))
+                lost_rows[key] = Lost(row_cells(key, cols), tokens.values[:len(cols)], placed=True)
+            if problem in ("missing_cells", "misaligned", "no_values"):   # (most rows of crawled text)
+                lost_rows[key] = _new_tuple(Lost, (row_cells(key, cols), tokens.values, False))
+                provenance.update(_ambiguous_row(key, cols))
         table.rows[key] = dict(zip(cols, cells))
     for row in rows:
         if row.optional or row.key in table.rows:
