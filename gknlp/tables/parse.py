@@ -608,6 +608,8 @@ def _header_vocab() -> _HeaderWords:
     applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
     words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
                          reverse=True))
+    if any(not w.strip("0123456789") for w in words):   # (`_header_words` skips lines of digits)
+        raise ValueError(f"requests template: a header word of digits alone or empty: {words}")
     letters = "".join(sorted({ch for w in words for ch in w}))
     return _HeaderWords(applicants, words, re.compile(rf"[^\W0-9{re.escape(letters)}]"))
 
@@ -617,9 +619,10 @@ def _header_words(line: str, vocab: _HeaderWords) -> int:
     spaces, separators) holds; 0 for any other line, and for an enumerated row label (3.其他)."""
     if vocab.foreign.search(line) or _ENUMERATED.match(line):
         return 0
-    words = vocab.words
     rest, n = squash(line), 0
-    for w in words:
+    if not rest.strip("0123456789"):
+        return 0   # digits alone (a line of values, a blank line): no header word is in it
+    for w in vocab.words:
         if w in rest:
             rest = rest.replace(w, "")
             n += 1
