@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -217,6 +218,7 @@ def _ambiguous_row(row: str, columns: tuple[str, ...]) -> dict[str, Provenance]:
     return dict.fromkeys(cell_keys(row, columns), Provenance.AMBIGUOUS)
 
 
+_START = attrgetter("start")
 _new_tuple = tuple.__new__
 """A NamedTuple built without its Python-level `__new__` (its fields all given, in order):
 `_fill` builds one or two per row of every table."""
@@ -265,7 +267,7 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
         for row in pending:
             span = row.finder.search(text, pos, hi)
             if span:
-                found.append(LabelMatch(row.key, *span))
+                found.append(_new_tuple(LabelMatch, (row.key, *span)))
         pending.clear()
 
     for row in rows:
@@ -274,11 +276,12 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
             continue
         span = row.finder.search(text, pos, end)
         if span:
-            place_pending(span[0])
-            found.append(LabelMatch(row.key, *span))
+            if pending:
+                place_pending(span[0])
+            found.append(_new_tuple(LabelMatch, (row.key, *span)))
             pos = span[1]
     place_pending(end)
-    return sorted(found, key=lambda m: m.start)
+    return sorted(found, key=_START)
 
 
 def _match_out_of_order(table: TableResult, template: ProactiveTemplate, text: str, start: int, end: int,
