@@ -292,16 +292,17 @@ def _match_out_of_order(table: TableResult, template: ProactiveTemplate, text: s
     at the start of a line or a cell, or right after a value or a column label, with a digit
     after it on its line; never from narrative (全年办理行政许可1203件). Each is named in a
     `row_out_of_order` warning."""
+    at = {m.key for m in matches}
+    missing = [row for row in template.rows if not row.optional and row.key not in at]
+    if not missing:
+        return matches
     header = min((m.start for w in template.block_headers
                   if (m := find_label(text, (w,), None, start, end))), default=None)
     if header is None:
         return matches
     heads = tuple(lab for labs in template.column_labels.values() for lab in labs) + template.block_headers
     added: list[LabelMatch] = []
-    at = {m.key for m in matches}
-    for row in template.rows:
-        if row.optional or row.key in at:
-            continue
+    for row in missing:
         first = row.finder.search(text, header, end)
         if first is None or row.finder.search(text, first[1], end) is not None:
             continue   # absent, or printed twice: not proven
@@ -523,9 +524,13 @@ def _proactive_transposed(table: TableResult, template: ProactiveTemplate, text:
     for g, seg_end in zip(groups, starts):
         cols = specs[g[0].key].columns
         labels = [(c, template.column_labels.get(c, ())) for c in cols]
-        found = [f.start for _, labs in labels if labs and (f := find_label(text, labs, None, g[-1].end, seg_end))]
+        # A measure's label after the items' first value is no header: they are looked for only
+        # up to it (no label holds a digit, so none found before it runs past it).
+        digit = _DIGIT.search(text, g[-1].end, seg_end)
+        before = seg_end if digit is None else digit.start()
+        found = [f.start for _, labs in labels if labs and (f := find_label(text, labs, None, g[-1].end, before))]
         first_label = min(found, default=None)
-        if first_label is None or _has_value(text, g[-1].end, first_label):
+        if first_label is None:
             continue   # values follow the items: a section printed the usual way
         got = _transposed_columns(text, labels, g[-1].end, seg_end, len(g))
         if got is None and not _has_value(text, first_label, seg_end):
