@@ -902,11 +902,11 @@ def _appeals_by_heading(table: TableResult, text: str, anchor: LabelMatch, end: 
         header_end = find_label(text, spec.column_labels["total"], None, m.end, seg_end)
         if header_end is None:
             return False
-        order = _column_order(text, m.end, header_end.end) or spec.columns
         segment = text[header_end.end:seg_end]
         tokens = row_tokens(segment)
         if not tokens.values and i + 1 < len(heads):
             return False   # a header with no values under it: one grid, blocks side by side
+        order = _column_order(text, m.end, header_end.end) or spec.columns
         plans.append((block, order, segment, tokens, i + 1 == len(heads)))
     table.layout = table.layout if table.layout != "absent" else "delimited"
     for block, order, segment, tokens, last in plans:
