@@ -261,11 +261,12 @@ def recovery(d: Draft) -> None:
 def _assemble(d: Draft) -> None:
     """The tables' warnings (after recovery), sections and table values on the report."""
     report, secs = d.report, d.sections
-    for t in d.tables:
+    views = [t.views() for t in d.tables]
+    for t, v in zip(d.tables, views):
         for key in t.unresolved:
             t.warn("unsplit_cells", f"row {key}: cells run together and could not be split",
                    t.row_texts[key].segment.strip()[:200] if key in t.row_texts else None, row=key)
-        if blank := t.blank_cells():
+        if blank := v.blank:
             t.warn("blank_cells", f"{len(blank)} cell(s) printed blank, given as null (not 0): "
                    + ", ".join(blank[:8]) + (" …" if len(blank) > 8 else ""))
         report.warnings.extend(t.warnings)
@@ -278,8 +279,8 @@ def _assemble(d: Draft) -> None:
             report.warnings.append(ReportWarning(
                 "section_inferred", f"section {k} has no heading; {s.how}",
                 where=Where(section=k, start=s.start, end=s.end)))
-    report.tables = {t.key: t.json_values() for t in d.tables}
-    report.table_info = {t.key: t.info() for t in d.tables}
+    report.tables = {t.key: v.values for t, v in zip(d.tables, views)}
+    report.table_info = {t.key: t.info(v) for t, v in zip(d.tables, views)}
 
 
 def paragraphs(d: Draft) -> None:

@@ -60,7 +60,10 @@ PARAGRAPH_ANNOTATIONS = ("themes", "scores", "kind", "counts")
 
 
 def _paragraph_dict(p: dict[str, Any]) -> dict[str, Any]:
-    """The paragraph with its annotation keys last, in one order, null when not set."""
+    """The paragraph with its annotation keys last, in one order, null when not set (a copy as
+    it is when they are last already: the themes and counts steps leave them so)."""
+    if tuple(p)[-len(PARAGRAPH_ANNOTATIONS):] == PARAGRAPH_ANNOTATIONS:
+        return p.copy()
     return {**{k: v for k, v in p.items() if k not in PARAGRAPH_ANNOTATIONS},
             **{k: p.get(k) for k in PARAGRAPH_ANNOTATIONS}}
 

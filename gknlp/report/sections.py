@@ -188,21 +188,24 @@ class _EnumFinder:
 
     One scan skips in C to the characters that open an enumerator (第 ( （ and the numerals),
     where `heading` is tried within the scan, and to the 、 . ． that close a digit
-    enumerator (1、 12. 3 ．), from which the one or two digits before are tried. Stopping
-    at every digit instead spent most of the time in the table rows, which are full of digits
-    and where a 、 or . after a digit is rare."""
+    enumerator (1、 12. 3 ．) when the rest of a heading follows them (`after_digits`: the
+    heading pattern after its digit enumerator), from which the one or two digits before are
+    taken. Stopping at every digit instead spent most of the time in the table rows, which
+    are full of digits and where a 、 or . after a digit is rare; and most 1、 2. of a report
+    open no heading, so they are passed over in C too."""
 
     marks: re.Pattern[str]
-    heading: re.Pattern[str]
 
     @classmethod
-    def of(cls, heading: str) -> _EnumFinder:
+    def of(cls, heading: str, after_digits: str) -> _EnumFinder:
+        """`heading`: a pattern for a heading with its enumerator; `after_digits`: the part of it
+        after a digit enumerator `\\d{1,2}\\s*[、.．](?!\\d)` (so a hit there proves the heading)."""
         openers = f"第(（{_NUMERALS}"
         # Each hit consumes its one character; the empty group that closes the alternative
         # taken says which it was (1: a heading opens here, 2: a digit enumerator ends here).
         marks = (rf"[{openers}、.．](?:(?<=(?={heading})[{openers}])()"
-                 rf"|(?<=[\d\s][、.．])(?!\d)())")
-        return cls(re.compile(marks), re.compile(heading))
+                 rf"|(?<=[\d\s][、.．])(?!\d)(?={after_digits})())")
+        return cls(re.compile(marks))
 
     def starts(self, text: str) -> list[int]:
         """The starts in text order (a digit enumerator's digits lie after the previous hit)."""
@@ -214,8 +217,7 @@ class _EnumFinder:
             digits_end = m.start()  # \d{1,2}\s*[、.．]: step back over the spaces
             while digits_end > 0 and text[digits_end - 1].isspace():
                 digits_end -= 1
-            out += [p for p in (digits_end - 2, digits_end - 1)
-                    if p >= 0 and text[p:digits_end].isdecimal() and self.heading.match(text, p)]
+            out += [p for p in (digits_end - 2, digits_end - 1) if p >= 0 and text[p:digits_end].isdecimal()]
         return out
 
 
@@ -238,14 +240,14 @@ def _finders() -> _Finders:
     specs = _specs()
     first_letters = tuple(frozenset(squash(h)[0] for h in s.headings) for s in specs)
     letters = "[" + re.escape("".join(sorted(frozenset().union(*first_letters)))) + "]"
-    any_heading = rf"(?:{_ENUM_BODY})\s*{_PRE}(?={letters})(?:{_alternation(tuple(h for s in specs for h in s.headings))})"
+    after_enum = rf"\s*{_PRE}(?={letters})(?:{_alternation(tuple(h for s in specs for h in s.headings))})"
     return _Finders(
         specs=specs,
         heading=tuple(_heading_pattern(s.key) for s in specs),
         bare=tuple(_bare_pattern(s.key) for s in specs),
         numeral=tuple(_numeral_pattern(s.key) for s in specs),
         first_letters=first_letters,
-        enum_heading=_EnumFinder.of(any_heading),
+        enum_heading=_EnumFinder.of(rf"(?:{_ENUM_BODY}){after_enum}", after_enum),
         lines=_LeadFinder.of("\n", rf"[ \t]*(?={letters})"),
         numerals=_LeadFinder.of("[。；;：:\n]", rf"[ \t\u3000]*[{_NUMERALS}](?={letters})"),
     )

@@ -205,8 +205,8 @@ def cut_row_tokens(segment: str) -> Tokens:
                 while pieces and pieces[-1] == "":
                     pieces.pop()
             for p in pieces:
-                if p == "":
-                    cells.append("")
+                if p == "" or not (" " in p or "\u3000" in p or "\xa0" in p):
+                    cells.append(p)   # (a piece is stripped: with no inner space it is one cell)
                 else:
                     cells.extend(_expand(p))
         else:
@@ -250,22 +250,27 @@ def edit_bound(label: str) -> int:
 
 def _best_alignment(label: str, letters: str) -> tuple[int, int, int]:
     """(edits, start, end): the substring letters[start:end] closest to `label` (semi-global
-    Levenshtein: free start and end in `letters`)."""
-    n = len(label)
-    prev = [(0, j) for j in range(len(letters) + 1)]   # (cost, start) aligning label[:0] ending at j
-    for i in range(1, n + 1):
-        cur = [(i, 0)]
-        for j in range(1, len(letters) + 1):
-            sub = prev[j - 1][0] + (label[i - 1] != letters[j - 1])
-            best = (sub, prev[j - 1][1])
-            if prev[j][0] + 1 < best[0]:
-                best = (prev[j][0] + 1, prev[j][1])
-            if cur[j - 1][0] + 1 < best[0]:
-                best = (cur[j - 1][0] + 1, cur[j - 1][1])
-            cur.append(best)
-        prev = cur
-    cost, end = min((c, j) for j, (c, _) in enumerate(prev))
-    return cost, prev[end][1], end
+    Levenshtein: free start and end in `letters`; ties go to a substitution, then a deletion,
+    then an insertion, and to the leftmost end). Costs and starts in two lists, walked with zip
+    (no tuple per cell: a dozen rows of about a hundred cells a call)."""
+    cost = [0] * (len(letters) + 1)   # aligning label[:i] ending at j: its cost, and where it starts
+    start = list(range(len(letters) + 1))
+    for i, a in enumerate(label, 1):
+        left, left_start = i, 0
+        new_cost, new_start = [i], [0]
+        for diag, up, diag_start, up_start, b in zip(cost, cost[1:], start, start[1:], letters):
+            best, s = diag + (a != b), diag_start
+            if up + 1 < best:
+                best, s = up + 1, up_start
+            if left + 1 < best:
+                best, s = left + 1, left_start
+            new_cost.append(best)
+            new_start.append(s)
+            left, left_start = best, s
+        cost, start = new_cost, new_start
+    edits = min(cost)
+    end = cost.index(edits)
+    return edits, start[end], end
 
 
 def _levenshtein(a: str, b: str) -> int:

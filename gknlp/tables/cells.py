@@ -90,11 +90,16 @@ class Cell:
     """`value` as an int when whole, else the Decimal."""
     natural: bool = field(init=False, repr=False, compare=False)
     """A whole number >= 0, which passes R6 in any column."""
+    suspect: bool = field(init=False, repr=False, compare=False)
+    """A value that is not a whole number >= 0: R6 looks at its column (most cells are not)."""
     json: int | float | None = field(init=False, repr=False, compare=False)
     """`value` in its JSON form (:func:`gknlp.types.to_json_number`), made once per cell."""
     shown_raw: str | None = field(init=False, repr=False, compare=False)
     """The printed text kept for audit (`table_info.raw`): set when the value alone does not
     tell how the cell was printed (a placeholder, a note, a unit, other digits)."""
+    audited: bool = field(init=False, repr=False, compare=False)
+    """Its printed text is kept for audit, or it was printed blank: `TableResult.views` lists it
+    (a few cells a report are)."""
 
     def __post_init__(self) -> None:
         v = self.value
@@ -103,9 +108,12 @@ class Cell:
         differs = self.kind == "placeholder" or self.note or self.unit or (raw and raw != str(v))
         object.__setattr__(self, "integral", integral)
         object.__setattr__(self, "exact", int(v) if integral and v is not None else v)
-        object.__setattr__(self, "natural", integral and v is not None and v >= 0)
+        natural = integral and v is not None and v >= 0
+        object.__setattr__(self, "natural", natural)
+        object.__setattr__(self, "suspect", v is not None and not natural)
         object.__setattr__(self, "json", int(v) if integral else to_json_number(v))  # type: ignore[arg-type]
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
+        object.__setattr__(self, "audited", bool(differs and raw) or self.kind == "empty")
 
 
 @lru_cache(maxsize=1 << 10)

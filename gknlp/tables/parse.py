@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -36,6 +37,7 @@ __all__ = [
     "Provenance",
     "RowText",
     "TableResult",
+    "TableViews",
     "cell_keys",
     "extract_appeals",
     "extract_proactive",
@@ -86,6 +88,17 @@ def _table_where(table: str, row: str | None, column: str | None) -> Where:
     return Where(table=table, row=row, column=column)
 
 
+class TableViews(NamedTuple):
+    """A table's cells as the report writes them (`TableResult.views`)."""
+
+    values: dict[str, dict[str, int | float | None]]
+    """row → column → the cell's JSON value (`TableResult.json_values`)."""
+    raw: dict[str, str]
+    """"row.col" → the printed text kept for audit (`table_info.<table>.raw`)."""
+    blank: list[str]
+    """The cells printed blank, "row.col" (`TableResult.blank_cells`)."""
+
+
 @dataclass
 class TableResult:
     """One table: cells by row and column, plus how they were obtained."""
@@ -132,10 +145,30 @@ class TableResult:
 
     def json_values(self) -> dict[str, dict[str, int | float | None]]:
         """Every cell's value in its JSON form (`to_json_number` of `value`)."""
+        return self.views().values
+
+    def views(self) -> TableViews:
+        """`json_values`, `info`'s raw texts and `blank_cells`, made in one pass over the cells
+        (the paragraphs step writes all three for every table of every report)."""
+        values: dict[str, dict[str, int | float | None]] = {}
+        raw: dict[str, str] = {}
+        blank: list[str] = []
+        for row, cols in self.rows.items():
+            out: dict[str, int | float | None] = {}
+            values[row] = out
+            for col, cell in cols.items():
+                if cell is None:
+                    out[col] = None
+                    continue
+                out[col] = cell.json
+                if cell.audited:   # (a few cells a report)
+                    if cell.shown_raw is not None:
+                        raw[f"{row}.{col}"] = cell.shown_raw
+                    if cell.kind == "empty":
+                        blank.append(f"{row}.{col}")
         if self.money_unit:
-            return {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
-        return {row: {col: None if cell is None else cell.json for col, cell in cols.items()}
-                for row, cols in self.rows.items()}
+            values = {row: {col: to_json_number(v) for col, v in cols.items()} for row, cols in self.grid().items()}
+        return TableViews(values, raw, blank)
 
     def warn(self, code: str, message: str, raw: str | None = None, row: str | None = None,
              column: str | None = None) -> None:
@@ -145,14 +178,13 @@ class TableResult:
     def blank_cells(self) -> list[str]:
         """The cells printed blank (``row.col``): null in the output, and not a 0 — a reader must
         be told, since many reports leave a 0 blank and others leave an unknown one blank."""
-        return [f"{row}.{col}" for row, cols in self.rows.items() for col, cell in cols.items()
-                if cell is not None and cell.kind == "empty"]
+        return self.views().blank
 
-    def info(self) -> dict[str, Any]:
+    def info(self, views: TableViews | None = None) -> dict[str, Any]:
         """How the table was read (`table_info.<table>`): template, layout, columns, printed text
-        worth auditing, ambiguity, and the provenance of every value not read directly."""
-        raw = {f"{row}.{col}": cell.shown_raw for row, cols in self.rows.items() for col, cell in cols.items()
-               if cell is not None and cell.shown_raw is not None}
+        worth auditing, ambiguity, and the provenance of every value not read directly.
+        `views`: the table's `views()` when the caller has them already."""
+        raw = (views or self.views()).raw
         provenance = {k: p._value_ for k, p in self.provenance.items()}   # (`.value` is a slow enum property)
         if self.ocr:
             for row, cols in self.rows.items():
@@ -177,6 +209,19 @@ def cell_keys(row: str, columns: tuple[str, ...]) -> tuple[str, ...]:
 def row_cells(row: str, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """A row's (row, column) cells, as a `Lost` lists them; remembered as `cell_keys` are."""
     return tuple((row, col) for col in columns)
+
+
+@lru_cache(maxsize=1 << 10)
+def _ambiguous_row(row: str, columns: tuple[str, ...]) -> dict[str, Provenance]:
+    """Every cell of a row marked ambiguous ("row.col" → AMBIGUOUS), made once per row and
+    columns, as `cell_keys` are; only read (copied into a table's provenance)."""
+    return dict.fromkeys(cell_keys(row, columns), Provenance.AMBIGUOUS)
+
+
+_START = attrgetter("start")
+_new_tuple = tuple.__new__
+"""A NamedTuple built without its Python-level `__new__` (its fields all given, in order):
+`_fill` builds one or two per row of every table."""
 
 
 def fit_cells(tokens: Tokens, n: int) -> tuple[list[str | None] | None, str | None]:
@@ -222,7 +267,7 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
         for row in pending:
             span = row.finder.search(text, pos, hi)
             if span:
-                found.append(LabelMatch(row.key, *span))
+                found.append(_new_tuple(LabelMatch, (row.key, *span)))
         pending.clear()
 
     for row in rows:
@@ -231,11 +276,12 @@ def _match_rows(text: str, rows: tuple[RowSpec, ...], start: int, end: int) -> l
             continue
         span = row.finder.search(text, pos, end)
         if span:
-            place_pending(span[0])
-            found.append(LabelMatch(row.key, *span))
+            if pending:
+                place_pending(span[0])
+            found.append(_new_tuple(LabelMatch, (row.key, *span)))
             pos = span[1]
     place_pending(end)
-    return sorted(found, key=lambda m: m.start)
+    return sorted(found, key=_START)
 
 
 def _match_out_of_order(table: TableResult, template: ProactiveTemplate, text: str, start: int, end: int,
@@ -246,16 +292,17 @@ def _match_out_of_order(table: TableResult, template: ProactiveTemplate, text: s
     at the start of a line or a cell, or right after a value or a column label, with a digit
     after it on its line; never from narrative (全年办理行政许可1203件). Each is named in a
     `row_out_of_order` warning."""
+    at = {m.key for m in matches}
+    missing = [row for row in template.rows if not row.optional and row.key not in at]
+    if not missing:
+        return matches
     header = min((m.start for w in template.block_headers
                   if (m := find_label(text, (w,), None, start, end))), default=None)
     if header is None:
         return matches
     heads = tuple(lab for labs in template.column_labels.values() for lab in labs) + template.block_headers
     added: list[LabelMatch] = []
-    at = {m.key for m in matches}
-    for row in template.rows:
-        if row.optional or row.key in at:
-            continue
+    for row in missing:
         first = row.finder.search(text, header, end)
         if first is None or row.finder.search(text, first[1], end) is not None:
             continue   # absent, or printed twice: not proven
@@ -393,19 +440,20 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
     widths = {len(c) for c in columns.values()}
     offsets = _grid_offsets(text, matches, widths.pop()) if len(widths) == 1 else {}
     ends = [m.start for m in matches[1:]] + [end]
+    row_texts, provenance, lost_rows = table.row_texts, table.provenance, table.lost
     for m, seg_end in zip(matches, ends):
         key = m.key
         cols = columns[key]
         segment = text[m.end:seg_end]
-        tokens, cells, problem = _cut_row(segment, len(cols), offsets.get(key, 0))
-        table.row_texts[key] = RowText(key, m, segment, tokens, len(cols))
+        shift = offsets.get(key, 0)
+        tokens, cells, problem = _cut_row(segment, len(cols), shift)
+        row_texts[key] = _new_tuple(RowText, (key, m, segment, tokens, len(cols)))
         if key in optional and not tokens.values:
             continue
         if cells is None:
             table.unresolved.append(key)
             table.rows[key] = dict.fromkeys(cols)
             continue
-        shift = offsets.get(key, 0)
         if shift and not problem:
             cells = (None,) * shift + cells[shift:]   # type: ignore[assignment]
             lost = ", ".join(cols[:shift])
@@ -421,10 +469,10 @@ def _fill(table: TableResult, rows: tuple[RowSpec, ...], columns: dict[str, tupl
             table.warn(problem, f"row {key}: expected {len(cols)} cells",
                        segment.strip()[:200], row=key)
             if problem == "extra_cells" and not _own_line(segment, len(cols)):
-                table.lost[key] = Lost(row_cells(key, cols), tokens.values[:len(cols)], placed=True)
-            if problem in ("missing_cells", "misaligned", "no_values"):
-                table.lost[key] = Lost(row_cells(key, cols), tokens.values)
-                table.provenance.update(dict.fromkeys(cell_keys(key, cols), Provenance.AMBIGUOUS))
+                lost_rows[key] = Lost(row_cells(key, cols), tokens.values[:len(cols)], placed=True)
+            if problem in ("missing_cells", "misaligned", "no_values"):   # (most rows of crawled text)
+                lost_rows[key] = _new_tuple(Lost, (row_cells(key, cols), tokens.values, False))
+                provenance.update(_ambiguous_row(key, cols))
         table.rows[key] = dict(zip(cols, cells))
     for row in rows:
         if row.optional or row.key in table.rows:
@@ -476,9 +524,13 @@ def _proactive_transposed(table: TableResult, template: ProactiveTemplate, text:
     for g, seg_end in zip(groups, starts):
         cols = specs[g[0].key].columns
         labels = [(c, template.column_labels.get(c, ())) for c in cols]
-        found = [f.start for _, labs in labels if labs and (f := find_label(text, labs, None, g[-1].end, seg_end))]
+        # A measure's label after the items' first value is no header: they are looked for only
+        # up to it (no label holds a digit, so none found before it runs past it).
+        digit = _DIGIT.search(text, g[-1].end, seg_end)
+        before = seg_end if digit is None else digit.start()
+        found = [f.start for _, labs in labels if labs and (f := find_label(text, labs, None, g[-1].end, before))]
         first_label = min(found, default=None)
-        if first_label is None or _has_value(text, g[-1].end, first_label):
+        if first_label is None:
             continue   # values follow the items: a section printed the usual way
         got = _transposed_columns(text, labels, g[-1].end, seg_end, len(g))
         if got is None and not _has_value(text, first_label, seg_end):
@@ -564,6 +616,8 @@ def _header_vocab() -> _HeaderWords:
     applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
     words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
                          reverse=True))
+    if any(not w.strip("0123456789") for w in words):   # (`_header_words` skips lines of digits)
+        raise ValueError(f"requests template: a header word of digits alone or empty: {words}")
     letters = "".join(sorted({ch for w in words for ch in w}))
     return _HeaderWords(applicants, words, re.compile(rf"[^\W0-9{re.escape(letters)}]"))
 
@@ -573,9 +627,10 @@ def _header_words(line: str, vocab: _HeaderWords) -> int:
     spaces, separators) holds; 0 for any other line, and for an enumerated row label (3.其他)."""
     if vocab.foreign.search(line) or _ENUMERATED.match(line):
         return 0
-    words = vocab.words
     rest, n = squash(line), 0
-    for w in words:
+    if not rest.strip("0123456789"):
+        return 0   # digits alone (a line of values, a blank line): no header word is in it
+    for w in vocab.words:
         if w in rest:
             rest = rest.replace(w, "")
             n += 1
@@ -847,11 +902,11 @@ def _appeals_by_heading(table: TableResult, text: str, anchor: LabelMatch, end: 
         header_end = find_label(text, spec.column_labels["total"], None, m.end, seg_end)
         if header_end is None:
             return False
-        order = _column_order(text, m.end, header_end.end) or spec.columns
         segment = text[header_end.end:seg_end]
         tokens = row_tokens(segment)
         if not tokens.values and i + 1 < len(heads):
             return False   # a header with no values under it: one grid, blocks side by side
+        order = _column_order(text, m.end, header_end.end) or spec.columns
         plans.append((block, order, segment, tokens, i + 1 == len(heads)))
     table.layout = table.layout if table.layout != "absent" else "delimited"
     for block, order, segment, tokens, last in plans:

@@ -111,6 +111,9 @@ def _row(d: dict) -> RowSpec:
 def proactive_templates() -> tuple[ProactiveTemplate, ...]:
     data = _load("proactive.toml")
     kinds = dict(data.get("columns", {}))
+    for t in data["templates"]:   # (the transposed test searches them only up to a row's first digit)
+        if any(ch.isdecimal() for labs in t.get("column_labels", {}).values() for lab in labs for ch in lab):
+            raise ValueError(f"proactive.toml: template {t['name']}: a column label holds a digit")
     return tuple(ProactiveTemplate(t["name"], t["source"], tuple(t["markers"]),
                                    tuple(_row(r) for r in t["rows"]), kinds,
                                    {k: tuple(v) for k, v in t.get("column_labels", {}).items()},
