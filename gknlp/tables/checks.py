@@ -45,10 +45,7 @@ Number = int | Decimal
 def _sum(values: Sequence[Number | None]) -> Number | None:
     """The exact sum; None when any value is blank (blanks are never zero). (`sum` adds in
     order from 0, as a loop would.)"""
-    for v in values:
-        if v is None:
-            return None
-    return sum(values)   # type: ignore[arg-type]
+    return None if None in values else sum(values)   # type: ignore[arg-type]
 
 
 def _json(v: Number | None) -> int | float | None:
@@ -60,7 +57,8 @@ def _compare(rule: str, where: str, lhs: Sequence[Number | None], rhs: Sequence[
 
 
 _new_check = tuple.__new__
-"""`Check`'s own constructor without its Python-level `__new__` (a report has ~80 checks)."""
+"""`Check`'s own constructor without its Python-level `__new__` (a report has ~80 checks:
+about 0.02 ms a report)."""
 
 
 def _outcome(rule: str, where: str, expected: Number | None, found: Number | None) -> Check:
@@ -82,23 +80,10 @@ def _exact_values(t: TableResult, cells: tuple[tuple[str, str], ...]) -> list[Nu
 
 
 def _evaluate(t: TableResult, plan: IdentityPlan) -> list[Check]:
-    """Every identity of the plan checked: each side's exact sum, None when a blank is in it
-    (as `_sum`), written out here once per identity (the checks' inner loop)."""
+    """Every identity of the plan checked, its sides read by the plan's item getters."""
     values = _exact_values(t, plan.cells)
-    out: list[Check] = []
-    append = out.append
-    for rule, where, lhs_of, rhs_of in plan.readers:
-        lhs, rhs = lhs_of(values), rhs_of(values)
-        expected = None if None in lhs else sum(lhs)
-        found = None if None in rhs else sum(rhs)
-        if expected is None or found is None:
-            status = "not_assessable"
-        else:
-            status = "pass" if expected == found else "fail"
-        append(_new_check(Check, (rule, status, expected if expected is None or type(expected) is int
-                                  else to_json_number(expected),
-                                  found if found is None or type(found) is int else to_json_number(found), where)))
-    return out
+    return [_outcome(rule, where, _sum(lhs_of(values)), _sum(rhs_of(values)))
+            for rule, where, lhs_of, rhs_of in plan.readers]
 
 
 def check_requests(t: TableResult) -> list[Check]:
