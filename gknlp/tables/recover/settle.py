@@ -52,8 +52,6 @@ class _Shape:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
     """Per row an identity reads: (position, column) of its cells in a column the table has."""
-    readers: tuple[tuple[int, ...], ...]
-    """Per position: the identities (indices) reading that cell."""
 
 
 _SHAPES: dict[int, _Shape] = {}
@@ -70,12 +68,7 @@ def _shape(plan: IdentityPlan, columns: tuple[str, ...]) -> _Shape:
     for k, (row, col) in enumerate(plan.cells):
         if col in columns:
             by_row.setdefault(row, []).append((k, col))
-    readers: list[set[int]] = [set() for _ in plan.cells]
-    for j, read in enumerate(plan.reads):
-        for k in read:
-            readers[k].add(j)
-    shape = _Shape(plan, columns, tuple((row, tuple(at)) for row, at in by_row.items()),
-                   tuple(tuple(sorted(r)) for r in readers))
+    shape = _Shape(plan, columns, tuple((row, tuple(at)) for row, at in by_row.items()))
     if len(_SHAPES) >= _MAX_SHAPES:
         _SHAPES.clear()
     _SHAPES[id(plan)] = shape
@@ -259,8 +252,10 @@ def _placed_cell(lost, values: list[Cell], value: int) -> Cell:
     return derived_cell(value)
 
 
-def _derive(cells: _Cells, plan: IdentityPlan, usable: list[int] | None = None) -> dict[Key, tuple[int, Identity]]:
-    """Cells the identities settle, to a fixed point: (value, the identity that gave it).
+def _derive(cells: _Cells, plan: IdentityPlan,
+            usable: list[int] | None = None) -> tuple[dict[Key, tuple[int, Identity]], list[object]]:
+    """Cells the identities settle, to a fixed point: (value, the identity that gave it); and
+    the values with them known (`cells.with_extra` of them).
     `usable`: the identities reading an unknown cell and no blocked one, when known."""
     values = list(cells.values)
     sides, reads = plan.sides, plan.reads
@@ -293,7 +288,7 @@ def _derive(cells: _Cells, plan: IdentityPlan, usable: list[int] | None = None) 
                 continue   # nothing unknown, or unknowns on both sides
             need, unknown = (b - a, ua) if ua else (a - b, ub)
             if need < 0:
-                return {}   # the known cells contradict the identity: settle nothing
+                return {}, values   # the known cells contradict the identity: settle nothing
             if len(set(unknown)) == 1:
                 settled = {unknown[0]: need}
             elif need == 0:
@@ -306,7 +301,7 @@ def _derive(cells: _Cells, plan: IdentityPlan, usable: list[int] | None = None) 
                 found[plan.cells[k]] = (v, plan.identities[j])
             changed = True
         usable = [j for j in usable if not unknown_cells.isdisjoint(reads[j])]
-    return found
+    return found, values
 
 
 def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Key], set[Key]]:
@@ -326,15 +321,15 @@ def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Ke
             moved, usable = True, None   # (placed cells are known now: which identities are open changed)
     if not usable and not moved:
         return placed, set()   # no identity reads an unknown cell: nothing to derive
-    found = _derive(cells, plan, usable)
+    found, values = _derive(cells, plan, usable)
     if not found:
         return placed, set()
-    extra = {k: v for k, (v, _) in found.items()}
-    # The identities reading no derived cell (nor a placed one) read what `usable` was found
-    # on, and held: only those reading a derived cell need reading again.
-    positions, readers = plan.positions, cells.shape.readers
-    sides = plan.sides if moved else [plan.sides[j] for j in {j for key in found for j in readers[positions[key]]}]
-    if not _fits(cells.with_extra(extra), sides) or not _printed_agree(table, cells, extra):
+    # An identity not in `usable` reads a blocked cell (it is not read) or no unknown one, so
+    # no derived cell, and held on the same cells: only the usable ones need reading again.
+    sides = plan.sides if usable is None else [plan.sides[j] for j in usable]
+    if not _fits(values, sides):
+        return placed, set()
+    if table.lost and not _printed_agree(table, cells, {k: v for k, (v, _) in found.items()}):
         return placed, set()
     rows, derived, provenance, ambiguous = table.rows, table.derived, table.provenance, table.ambiguous
     how = Provenance.DERIVED
