@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import lru_cache
 
 from gknlp.tables.cells import Cell, parse_cell
 from gknlp.tables.parse import Provenance, TableResult, cell_keys
@@ -35,6 +36,14 @@ def _json_value(table: TableResult, cell_key: str, raw: str) -> int | float | st
     if table.money_unit.get(cell_key) == "yuan" or cell.unit == "元":
         return to_json_number(v / _WAN)
     return cell.json   # (the cell's own `to_json_number` of its value, made once)
+
+
+@lru_cache(maxsize=1 << 12)
+def _cells_of(raws: tuple[str, ...]) -> tuple[tuple[Cell, ...], bool]:
+    """A reading's cells, and whether any is in 元; remembered (the same readings recur, rows
+    of zeros above all: see `score.values_of`)."""
+    cells = tuple(map(parse_cell, raws))
+    return cells, any(cell.unit == "元" for cell in cells)
 
 
 def _drop_fit_warnings(table: TableResult, rows: set[str]) -> None:
@@ -91,9 +100,9 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             continue
         split = len(sol.pieces) != len(cols)   # cells cut from pieces, not one piece per cell
         if len(sol.raws) == 1 and status not in _UNSURE:   # one reading: certain
-            cells = list(map(parse_cell, sol.raws[0]))
+            cells, yuan = _cells_of(sol.raws[0])
             rows[key] = dict(zip(cols, cells, strict=True))
-            if split or any(cell.unit == "元" for cell in cells):
+            if split or yuan:
                 keys = cell_keys(key, cols)
                 for cell_key, cell in zip(keys, cells):
                     if cell.unit == "元":
