@@ -269,21 +269,10 @@ def _derive(cells: _Cells, plan: IdentityPlan,
         changed = False
         for j in usable:
             lhs, rhs = sides[j]
-            # (`_side` inlined: a usable identity reads no blocked cell)
-            a, ua = 0, []
-            for k in lhs:
-                v = values[k]
-                if v is None:
-                    ua.append(k)
-                else:
-                    a += v   # type: ignore[operator]
-            b, ub = 0, []
-            for k in rhs:
-                v = values[k]
-                if v is None:
-                    ub.append(k)
-                else:
-                    b += v   # type: ignore[operator]
+            left, right = _side(values, lhs), _side(values, rhs)
+            if left is None or right is None:
+                continue   # (never: a usable identity reads no blocked cell)
+            (a, ua), (b, ub) = left, right
             if bool(ua) == bool(ub):
                 continue   # nothing unknown, or unknowns on both sides
             need, unknown = (b - a, ua) if ua else (a - b, ub)
