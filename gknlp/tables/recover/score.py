@@ -218,10 +218,12 @@ _MAX_ACROSS = 256
 
 
 def _across(identities: Sequence[Indexed]) -> dict[str, Reading]:
+    if type(identities) is not tuple:
+        return _across_rows(tuple(identities))   # (a list may change: not remembered by id)
     hit = _ACROSS.get(id(identities))
     if hit is not None and hit[0] is identities:
         return hit[1]
-    found = _across_rows(tuple(identities))
+    found = _across_rows(identities)
     if len(_ACROSS) >= _MAX_ACROSS:
         _ACROSS.clear()
     _ACROSS[id(identities)] = (identities, found)
