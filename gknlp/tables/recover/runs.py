@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 
 from gknlp.tables.cells import GRAMMAR, PLACEHOLDER
 from gknlp.tables.parse import TableResult
@@ -88,15 +89,16 @@ def value_run_text(segment: str) -> str:
 
 
 _LAYOUT_CHAR = re.compile(r"[\n\t|]")
+_SEGMENT = attrgetter("segment")
 
 
 def is_flattened(table: TableResult) -> bool:
     """Rows on one line with no tab or pipe: a crawler's flattened table."""
-    segs = [rt.segment for rt in table.row_texts.values()]
+    segs = list(map(_SEGMENT, table.row_texts.values()))
     if not segs:
         return False
-    if any(_LAYOUT_CHAR.search(seg) for seg in segs[:-1]):
-        return False   # (most tables: a tab or a line break between cells, seen at once)
+    if _LAYOUT_CHAR.search("".join(segs[:-1])):   # (one search: the pattern is one character)
+        return False   # (most tables: a tab or a line break between cells)
     return _LAYOUT_CHAR.search(value_run_text(segs[-1])) is None   # the last row's text runs on past the table
 
 

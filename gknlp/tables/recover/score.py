@@ -102,17 +102,37 @@ def index_identities(identities: tuple[Identity, ...], columns: tuple[str, ...])
     return tuple(out)
 
 
+_SOLVED, _AMBIGUOUS, _FIXED = Status.SOLVED, Status.AMBIGUOUS, Status.FIXED
+_UNCONFIRMED, _UNCHECKED = Status.UNCONFIRMED, Status.UNCHECKED
+_CUTS = (Status.SOLVED, Status.AMBIGUOUS)
+"""Rows whose readings are cuts the identities may choose between. (Statuses as module
+constants: an enum member looked up on its class costs more than the test, asked per row.)"""
+_NO_READING = (Status.GAVE_UP, Status.UNSPLIT)
+_PARTLY = (Status.UNCONFIRMED, Status.UNCHECKED)
+
+
 def _is_open(sol: RowSolution) -> bool:
     """A row with several readings to choose between (by the table's identities)."""
-    return sol.status in (Status.SOLVED, Status.AMBIGUOUS) and len(sol.raws) > 1
+    return sol.status in _CUTS and len(sol.raws) > 1
 
 
 def _violated(ident: Indexed, choice: dict[str, tuple[Value, ...]]) -> bool | None:
-    lhs = _side_sum(ident.lhs, choice)
-    if lhs is None:
-        return None
-    rhs = _side_sum(ident.rhs, choice)
-    return None if rhs is None else lhs != rhs
+    """Whether the identity is broken; None when a cell of it is blank (`_side_sum` of each
+    side, inlined: every identity across rows is asked of every table 三)."""
+    lhs = rhs = _ZERO
+    for row, ci in ident.lhs:
+        vals = choice.get(row)
+        v = None if vals is None else vals[ci]
+        if v is None:
+            return None
+        lhs += v
+    for row, ci in ident.rhs:
+        vals = choice.get(row)
+        v = None if vals is None else vals[ci]
+        if v is None:
+            return None
+        rhs += v
+    return lhs != rhs
 
 
 def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, ...]]) -> Value:
@@ -138,7 +158,7 @@ def solve_rows(rows: dict[str, RowSolution], identities: Sequence[Indexed],
     """
     open_rows = [k for k, s in rows.items() if _is_open(s)]
     values = {k: [values_of(r) for r in s.raws] for k, s in rows.items()
-              if s.status in (Status.SOLVED, Status.AMBIGUOUS, Status.FIXED) and s.raws}
+              if s.status in (_SOLVED, _AMBIGUOUS, _FIXED) and s.raws}
     fixed = {k: v[0] for k, v in values.items() if k not in open_rows}
     n_combos = 1
     for k in open_rows:
@@ -180,16 +200,35 @@ def confirm_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexe
     R1, R2) reads the cell, can be assessed with the cells known, and holds; a cell that such an
     identity breaks, or that none assesses, stays open."""
     known = {k: values_of(s.raws[0]) for k, s in rows.items()
-             if len(s.raws) == 1 and s.status in (Status.SOLVED, Status.FIXED, Status.UNCONFIRMED)}
-    across = _across_rows(tuple(identities))
+             if len(s.raws) == 1 and s.status in (_SOLVED, _FIXED, _UNCONFIRMED)}
+    across = _across(identities)
     verdicts: dict[int, bool | None] = {}
     for key, sol in rows.items():
-        if sol.status is not Status.UNCONFIRMED or len(sol.raws) != 1:
+        if sol.status is not _UNCONFIRMED or len(sol.raws) != 1:
             continue
         sol.confirmed = frozenset(_held_by_columns(across.get(key, ()), known, verdicts))
 
 
 Reading = tuple[tuple[int, Indexed, frozenset[int]], ...]
+
+_ACROSS: dict[int, tuple[Sequence[Indexed], dict[str, Reading]]] = {}
+"""`_across_rows` by `id` of the identities (a table shape's tuple, memoised by its maker, and
+kept alive here); hashing the tuple for `_across_rows`' cache hashes every identity."""
+_MAX_ACROSS = 256
+
+
+def _across(identities: Sequence[Indexed]) -> dict[str, Reading]:
+    if type(identities) is not tuple:
+        return _across_rows(tuple(identities))   # (a list may change: not remembered by id)
+    hit = _ACROSS.get(id(identities))
+    if hit is not None and hit[0] is identities:
+        return hit[1]
+    found = _across_rows(identities)
+    if len(_ACROSS) >= _MAX_ACROSS:
+        _ACROSS.clear()
+    _ACROSS[id(identities)] = (identities, found)
+    return found
+
 
 
 @lru_cache(maxsize=256)
@@ -229,14 +268,19 @@ def _known_cells(rows: dict[str, RowSolution]) -> dict[str, tuple[Value, ...]]:
     gave up; an UNCONFIRMED row only in its confirmed cells)."""
     known: dict[str, tuple[Value, ...]] = {}
     for key, sol in rows.items():
-        if not sol.raws or sol.status in (Status.GAVE_UP, Status.UNSPLIT):
+        status = sol.status
+        if not sol.raws or status in _NO_READING:
             continue
         if len(sol.raws) == 1:   # (most rows: one reading, every value agreed)
-            vals = list(values_of(sol.raws[0]))
+            one = values_of(sol.raws[0])
+            if status not in _PARTLY:
+                known[key] = one
+                continue
+            vals = list(one)
         else:
             readings = [values_of(r) for r in sol.raws]
             vals = [v[0] if all(x == v[0] for x in v) else None for v in zip(*readings)]
-        if sol.status in (Status.UNCONFIRMED, Status.UNCHECKED):
+        if status in _PARTLY:
             vals = [v if i in sol.confirmed else None for i, v in enumerate(vals)]
         known[key] = tuple(vals)
     return known
@@ -255,12 +299,12 @@ def check_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexed]
     rows (a column's R1, R2) reads it, can be assessed with the cells known (none can when a
     row it reads gave up or is blank) and holds, and none such breaks; otherwise the row
     becomes UNCHECKED and the cell null and flagged."""
-    cut = [k for k, s in rows.items() if s.status in (Status.SOLVED, Status.AMBIGUOUS) and s.raws
+    cut = [k for k, s in rows.items() if s.status in _CUTS and s.raws
            and s.pieces and len(s.pieces) != len(s.raws[0])]
     if not cut:
         return
     known = _known_cells(rows)
-    across = _across_rows(tuple(identities))
+    across = _across(identities)
     verdicts: dict[int, bool | None] = {}   # (the known cells do not change in this loop)
     for key in cut:
         sol = rows[key]
@@ -271,7 +315,7 @@ def check_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexed]
         doubt = disputed(sol)
         open_cells = set(range(width)) - checked if doubt is None else set(doubt) - checked
         if open_cells:
-            sol.status = Status.UNCHECKED
+            sol.status = _UNCHECKED
             sol.confirmed = frozenset(set(range(width)) - open_cells)
 
 

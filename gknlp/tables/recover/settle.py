@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from gknlp.tables.cells import Cell, derived_cell, parse_cell
 from gknlp.tables.identities import Identity, IdentityPlan, appeals_plan, requests_plan
@@ -41,17 +42,70 @@ def _plan(table: TableResult) -> IdentityPlan | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """How the cells of one plan are read from a table with these columns, built once per
+    plan. Why: settling reads every cell an identity reads (a table 三 has some 175), and
+    looking each up by (row, column) in turn cost more than the sums themselves."""
+
+    plan: IdentityPlan
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+    """Per row an identity reads: (position, column) of its cells in a column the table has."""
+
+
+_SHAPES: dict[int, _Shape] = {}
+"""By `id` of the plan (plans are memoised, and each shape keeps its plan alive); a plan's
+generated hash would walk all its identities at every look-up."""
+_MAX_SHAPES = 512
+
+
+def _shape(plan: IdentityPlan, columns: tuple[str, ...]) -> _Shape:
+    shape = _SHAPES.get(id(plan))
+    if shape is not None and shape.plan is plan and shape.columns == columns:
+        return shape
+    by_row: dict[str, list[tuple[int, str]]] = {}
+    for k, (row, col) in enumerate(plan.cells):
+        if col in columns:
+            by_row.setdefault(row, []).append((k, col))
+    shape = _Shape(plan, columns, tuple((row, tuple(at)) for row, at in by_row.items()))
+    if len(_SHAPES) >= _MAX_SHAPES:
+        _SHAPES.clear()
+    _SHAPES[id(plan)] = shape
+    return shape
+
+
 class _Cells:
     """The cells the identities read (``plan.cells``), as they read them: a whole number >= 0,
     None when unknown (null, so a value may be placed or derived), or ``_BLOCK``."""
 
     def __init__(self, table: TableResult, plan: IdentityPlan) -> None:
         self.plan = plan
+        self.shape = _shape(plan, table.columns)
         self._rows = table.rows
-        self._columns = set(table.columns)
+        self._columns = table.columns
         # a row the table does not print (not found) is not settled: it may not exist there
-        self._printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
-        self.values: list[object] = [self._read(row, col) for row, col in plan.cells]
+        self._printed = _printed_rows(table)
+        values: list[object] = [_BLOCK] * len(plan.cells)
+        rows, printed = self._rows, self._printed
+        for row, at in self.shape.rows:   # (`_read` of each cell, a row at a time)
+            row_cells = rows.get(row)
+            if row_cells is None:
+                continue
+            if row in printed:
+                for k, col in at:
+                    cell = row_cells.get(col)
+                    if cell is None:
+                        if col in row_cells:
+                            values[k] = None
+                    elif cell.natural:
+                        values[k] = cell.exact
+            else:
+                for k, col in at:
+                    cell = row_cells.get(col)
+                    if cell is not None and cell.natural:
+                        values[k] = cell.exact
+        self.values = values
 
     def _read(self, row: str, col: str) -> object:
         row_cells = self._rows.get(row) if col in self._columns else None
@@ -82,21 +136,50 @@ class _Cells:
         return values
 
 
+def _printed_rows(table: TableResult) -> Collection[str]:
+    """The rows the table prints (a row not found there is not settled: it may not exist)."""
+    return table.rows if table.key == "appeals" else table.row_texts
+
+
 Sides = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
     """No identity is broken by the known cells (unknown cells free counts >= 0)."""
-    for lhs, rhs in sides:
-        a = _side(values, lhs)
-        b = _side(values, rhs) if a is not None else None
-        if a is None or b is None:
-            continue   # a cell blocks: the identity cannot be read
-        (a_sum, a_open), (b_sum, b_open) = a, b
-        if (not a_open and b_sum > a_sum) or (not b_open and a_sum > b_sum) \
-                or (not a_open and not b_open and a_sum != b_sum):
-            return False
-    return True
+    return _open_identities(values, sides) is not None
+
+
+def _open_identities(values: list[object], sides: Sequence[Sides]) -> list[int] | None:
+    """None when an identity is broken by the known cells (unknown cells free counts >= 0);
+    otherwise the identities (indices in `sides`) that read an unknown cell and no blocked one:
+    those that may settle a cell. (`_side` inlined: this reads every identity of the table.)"""
+    open_: list[int] = []
+    for j, (lhs, rhs) in enumerate(sides):
+        a, a_open = 0, False
+        for k in lhs:
+            v = values[k]
+            if v is None:
+                a_open = True
+            elif v is _BLOCK:
+                break
+            else:
+                a += v   # type: ignore[operator]
+        else:
+            b, b_open = 0, False
+            for k in rhs:
+                v = values[k]
+                if v is None:
+                    b_open = True
+                elif v is _BLOCK:
+                    break
+                else:
+                    b += v   # type: ignore[operator]
+            else:
+                if (not a_open and b > a) or (not b_open and a > b):
+                    return None
+                if a_open or b_open:
+                    open_.append(j)
+    return open_
 
 
 def _side(values: list[object], positions: tuple[int, ...]) -> tuple[int, list[int]] | None:
@@ -169,13 +252,17 @@ def _placed_cell(lost, values: list[Cell], value: int) -> Cell:
     return derived_cell(value)
 
 
-def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]]:
-    """Cells the identities settle, to a fixed point: (value, the identity that gave it)."""
+def _derive(cells: _Cells, plan: IdentityPlan,
+            usable: list[int] | None = None) -> tuple[dict[Key, tuple[int, Identity]], list[object]]:
+    """Cells the identities settle, to a fixed point: (value, the identity that gave it); and
+    the values with them known (`cells.with_extra` of them).
+    `usable`: the identities reading an unknown cell and no blocked one, when known."""
     values = list(cells.values)
     sides, reads = plan.sides, plan.reads
-    blocked = {k for k, v in enumerate(values) if v is _BLOCK}
     unknown_cells = {k for k, v in enumerate(values) if v is None}
-    usable = [j for j, read in enumerate(reads) if blocked.isdisjoint(read) and not unknown_cells.isdisjoint(read)]
+    if usable is None:
+        blocked = {k for k, v in enumerate(values) if v is _BLOCK}
+        usable = [j for j, read in enumerate(reads) if blocked.isdisjoint(read) and not unknown_cells.isdisjoint(read)]
     found: dict[Key, tuple[int, Identity]] = {}
     changed = True
     while changed and usable:
@@ -190,7 +277,7 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
                 continue   # nothing unknown, or unknowns on both sides
             need, unknown = (b - a, ua) if ua else (a - b, ub)
             if need < 0:
-                return {}   # the known cells contradict the identity: settle nothing
+                return {}, values   # the known cells contradict the identity: settle nothing
             if len(set(unknown)) == 1:
                 settled = {unknown[0]: need}
             elif need == 0:
@@ -203,7 +290,7 @@ def _derive(cells: _Cells, plan: IdentityPlan) -> dict[Key, tuple[int, Identity]
                 found[plan.cells[k]] = (v, plan.identities[j])
             changed = True
         usable = [j for j in usable if not unknown_cells.isdisjoint(reads[j])]
-    return found
+    return found, values
 
 
 def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Key], set[Key]]:
@@ -212,22 +299,36 @@ def _settle(table: TableResult, plan: IdentityPlan, place: bool) -> tuple[set[Ke
     placed = {(row, col) for lost in table.lost.values() if lost.placed for row, col in lost.cells
               if table.rows[row][col] is not None}
     cells = _Cells(table, plan)
-    if not _fits(cells.values, plan.sides):
+    usable = _open_identities(cells.values, plan.sides)
+    if usable is None:
         return placed, set()   # the printed cells break an identity: no sum here can be trusted
+    moved = False
     if place and table.lost:
-        placed |= _place(table, cells, plan)
-    found = _derive(cells, plan)
+        new = _place(table, cells, plan)
+        if new:
+            placed |= new
+            moved, usable = True, None   # (placed cells are known now: which identities are open changed)
+    if not usable and not moved:
+        return placed, set()   # no identity reads an unknown cell: nothing to derive
+    found, values = _derive(cells, plan, usable)
     if not found:
         return placed, set()
-    extra = {k: v for k, (v, _) in found.items()}
-    if not _fits(cells.with_extra(extra), plan.sides) or not _printed_agree(table, cells, extra):
+    # An identity not in `usable` reads a blocked cell (it is not read) or no unknown one, so
+    # no derived cell, and held on the same cells: only the usable ones need reading again.
+    sides = plan.sides if usable is None else [plan.sides[j] for j in usable]
+    if not _fits(values, sides):
         return placed, set()
+    if table.lost and not _printed_agree(table, cells, {k: v for k, (v, _) in found.items()}):
+        return placed, set()
+    rows, derived, provenance, ambiguous = table.rows, table.derived, table.provenance, table.ambiguous
+    how = Provenance.DERIVED
     for (row, col), (value, ident) in found.items():
-        table.rows[row][col] = derived_cell(value)
+        rows[row][col] = derived_cell(value)
         cell_key = f"{row}.{col}"
-        table.derived[cell_key] = ident.name
-        table.provenance[cell_key] = Provenance.DERIVED
-        table.ambiguous.pop(cell_key, None)
+        derived[cell_key] = ident.name
+        provenance[cell_key] = how
+        if ambiguous:
+            ambiguous.pop(cell_key, None)
     return placed, set(found)
 
 
@@ -303,15 +404,17 @@ def settle_table(table: TableResult) -> None:
     A row placed by the layout alone or by a placement is kept only when, once settled, the
     identities confirm it; otherwise the table is settled again with those rows null (only
     derivation, which is exact)."""
-    printed = set(table.rows) if table.key == "appeals" else set(table.row_texts)
+    if not table.found or table.key not in ("requests", "appeals"):
+        _no_identities(table)   # (no plan: `_plan` gives one only for these)
+        return
+    printed = _printed_rows(table)
     if not table.lost and all(cell is not None or f"{row}.{col}" in table.ambiguous
                               for row, cells in table.rows.items() if row in printed
                               for col, cell in cells.items() if col in table.columns):
         return   # every printed cell read, or left open by the recovery's identities: nothing to settle
     plan = _plan(table)
     if plan is None or not plan.identities:
-        if table.layout not in GEOMETRY_LAYOUTS and any(lost.placed for lost in table.lost.values()):
-            _unplace(table)   # no identity can confirm where the layout put them: null and flagged
+        _no_identities(table)
         return
     saved = _snapshot(table) if table.lost else None
     # In a layout read from the page's geometry (PDF ruling lines, Word table marks, OCR boxes
@@ -327,6 +430,12 @@ def settle_table(table: TableResult) -> None:
     for key in [k for k, lost in table.lost.items()
                 if all(table.rows[r][c] is not None for r, c in lost.cells)]:
         del table.lost[key]
+
+
+def _no_identities(table: TableResult) -> None:
+    """Settle a table no identity reads: only undo the layout's unconfirmed placements."""
+    if table.layout not in GEOMETRY_LAYOUTS and any(lost.placed for lost in table.lost.values()):
+        _unplace(table)   # no identity can confirm where the layout put them: null and flagged
 
 
 def _snapshot(table: TableResult) -> tuple:

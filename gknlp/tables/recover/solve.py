@@ -35,6 +35,11 @@ __all__ = ["TableSolution", "cross_year_constraints", "solve_appeals", "solve_pr
 
 Check = Callable[[tuple[str, ...]], bool]
 _ZERO = Decimal(0)
+_UNSPLIT, _UNCONFIRMED = Status.UNSPLIT, Status.UNCONFIRMED
+_UNSURE = (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED)
+"""Statuses whose one reading is not certain. (Module constants: an enum member looked up on
+its class costs more than the test, asked per row.)"""
+_CUTS = (Status.SOLVED, Status.AMBIGUOUS)
 
 
 @dataclass
@@ -58,10 +63,9 @@ class TableSolution:
             candidates = [[] for _ in columns]
         out: dict[str, tuple[str | None, list[str]]] = {}
         for i, (col, cands) in enumerate(zip(columns, candidates, strict=True)):
-            if sol.status is Status.UNSPLIT or not cands:
+            if sol.status is _UNSPLIT or not cands:
                 out[col] = (None, [])
-            elif len(cands) == 1 and (sol.status not in (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED)
-                                      or i in sol.confirmed):
+            elif len(cands) == 1 and (sol.status not in _UNSURE or i in sol.confirmed):
                 out[col] = (cands[0], cands)
             else:
                 out[col] = (None, cands)
@@ -340,12 +344,25 @@ class _RowSums:
     cols: tuple[str, ...]
     own: tuple[Indexed, ...] = field(init=False, repr=False, compare=False)
     """`_own_sums` of the template and columns, looked up once (it is asked for every partial cut)."""
+    hashed: int = field(init=False, repr=False, compare=False)
+    """The generated hash, made once: `_readings_of`'s cache hashes the check of every row."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "own", _own_sums(self.template, self.cols))
+        object.__setattr__(self, "hashed", hash((self.template, self.cols)))
+
+    def __hash__(self) -> int:
+        return self.hashed
 
     def __call__(self, cells: tuple[str, ...]) -> bool:
         return _holds(self.own, cells)
+
+
+@lru_cache(maxsize=256)
+def _row_sums(template: str, cols: tuple[str, ...]) -> _RowSums | None:
+    """The row check of a table 三 of this shape (None when its rows have no own sums), one
+    object per shape: `_readings_of`'s cache then finds its key by identity, not by `__eq__`."""
+    return _RowSums(template, cols) if _own_sums(template, cols) else None
 
 
 def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> TableSolution:
@@ -356,7 +373,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
     cols = table.columns
     template = table.template or "2019"
     kinds = ("count",) * len(cols)
-    row_check = _RowSums(template, cols) if _own_sums(template, cols) else None
+    row_check = _row_sums(template, cols)
     rows: dict[str, RowSolution] = {}
     targets = set(table.row_texts) if only is None else set(only)
     for key, rt in table.row_texts.items():
@@ -371,9 +388,9 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
             rows[key] = RowSolution(key, (), [tuple(raws)], Status.FIXED)
     solution = TableSolution(rows, {k: cols for k in rows})
     identities = _requests_indexed(template, cols, tuple(table.rows))
-    if any(s.status in (Status.SOLVED, Status.AMBIGUOUS) and len(s.raws) > 1 for s in rows.values()):
+    if any(s.status in _CUTS and len(s.raws) > 1 for s in rows.values()):
         solution.violations = solve_rows(rows, identities)
-    if any(s.status is Status.UNCONFIRMED for s in rows.values()):
+    if any(s.status is _UNCONFIRMED for s in rows.values()):
         confirm_by_columns(rows, identities)
     if row_check is not None:
         own = _own_sums(template, cols)
@@ -477,7 +494,14 @@ def solve_appeals(table: TableResult) -> TableSolution:
                 cuts = lost_split.cells
             for cut in cuts:
                 reading = cut[:k] + ("0",) + cut[k:]
-                if all(holds(reading, b) for b in range(nb)):
+                for b in range(nb):   # (`holds` of each block, inlined: readings x blocks x 15)
+                    part = reading[b * width:(b + 1) * width]
+                    ok = verdicts.get(part)
+                    if ok is None:
+                        ok = verdicts[part] = r5(part)
+                    if not ok:
+                        break
+                else:
                     v = values_of(reading)
                     if v not in seen:
                         seen.add(v)
