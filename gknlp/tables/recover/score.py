@@ -117,22 +117,12 @@ def _is_open(sol: RowSolution) -> bool:
 
 
 def _violated(ident: Indexed, choice: dict[str, tuple[Value, ...]]) -> bool | None:
-    """Whether the identity is broken; None when a cell of it is blank (`_side_sum` of each
-    side, inlined: every identity across rows is asked of every table 三)."""
-    lhs = rhs = _ZERO
-    for row, ci in ident.lhs:
-        vals = choice.get(row)
-        v = None if vals is None else vals[ci]
-        if v is None:
-            return None
-        lhs += v
-    for row, ci in ident.rhs:
-        vals = choice.get(row)
-        v = None if vals is None else vals[ci]
-        if v is None:
-            return None
-        rhs += v
-    return lhs != rhs
+    """Whether the identity is broken; None when a cell of it is blank."""
+    lhs = _side_sum(ident.lhs, choice)
+    if lhs is None:
+        return None
+    rhs = _side_sum(ident.rhs, choice)
+    return None if rhs is None else lhs != rhs
 
 
 def _side_sum(side: tuple[tuple[str, int], ...], choice: dict[str, tuple[Value, ...]]) -> Value:

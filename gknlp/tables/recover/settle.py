@@ -152,33 +152,18 @@ def _fits(values: list[object], sides: Sequence[Sides]) -> bool:
 def _open_identities(values: list[object], sides: Sequence[Sides]) -> list[int] | None:
     """None when an identity is broken by the known cells (unknown cells free counts >= 0);
     otherwise the identities (indices in `sides`) that read an unknown cell and no blocked one:
-    those that may settle a cell. (`_side` inlined: this reads every identity of the table.)"""
+    those that may settle a cell."""
     open_: list[int] = []
     for j, (lhs, rhs) in enumerate(sides):
-        a, a_open = 0, False
-        for k in lhs:
-            v = values[k]
-            if v is None:
-                a_open = True
-            elif v is _BLOCK:
-                break
-            else:
-                a += v   # type: ignore[operator]
-        else:
-            b, b_open = 0, False
-            for k in rhs:
-                v = values[k]
-                if v is None:
-                    b_open = True
-                elif v is _BLOCK:
-                    break
-                else:
-                    b += v   # type: ignore[operator]
-            else:
-                if (not a_open and b > a) or (not b_open and a > b):
-                    return None
-                if a_open or b_open:
-                    open_.append(j)
+        a = _side(values, lhs)
+        b = _side(values, rhs) if a is not None else None
+        if a is None or b is None:
+            continue   # a cell blocks: the identity cannot be read
+        (a_sum, a_open), (b_sum, b_open) = a, b
+        if (not a_open and b_sum > a_sum) or (not b_open and a_sum > b_sum):
+            return None
+        if a_open or b_open:
+            open_.append(j)
     return open_
 
 
