@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from gknlp.tables.cells import Cell, derived_cell, parse_cell
 from gknlp.tables.identities import Identity, IdentityPlan, appeals_plan, requests_plan
@@ -42,70 +41,17 @@ def _plan(table: TableResult) -> IdentityPlan | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """How the cells of one plan are read from a table with these columns, built once per
-    plan. Why: settling reads every cell an identity reads (a table 三 has some 175), and
-    looking each up by (row, column) in turn cost more than the sums themselves."""
-
-    plan: IdentityPlan
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
-    """Per row an identity reads: (position, column) of its cells in a column the table has."""
-
-
-_SHAPES: dict[int, _Shape] = {}
-"""By `id` of the plan (plans are memoised, and each shape keeps its plan alive); a plan's
-generated hash would walk all its identities at every look-up."""
-_MAX_SHAPES = 512
-
-
-def _shape(plan: IdentityPlan, columns: tuple[str, ...]) -> _Shape:
-    shape = _SHAPES.get(id(plan))
-    if shape is not None and shape.plan is plan and shape.columns == columns:
-        return shape
-    by_row: dict[str, list[tuple[int, str]]] = {}
-    for k, (row, col) in enumerate(plan.cells):
-        if col in columns:
-            by_row.setdefault(row, []).append((k, col))
-    shape = _Shape(plan, columns, tuple((row, tuple(at)) for row, at in by_row.items()))
-    if len(_SHAPES) >= _MAX_SHAPES:
-        _SHAPES.clear()
-    _SHAPES[id(plan)] = shape
-    return shape
-
-
 class _Cells:
     """The cells the identities read (``plan.cells``), as they read them: a whole number >= 0,
     None when unknown (null, so a value may be placed or derived), or ``_BLOCK``."""
 
     def __init__(self, table: TableResult, plan: IdentityPlan) -> None:
         self.plan = plan
-        self.shape = _shape(plan, table.columns)
         self._rows = table.rows
-        self._columns = table.columns
+        self._columns = set(table.columns)
         # a row the table does not print (not found) is not settled: it may not exist there
         self._printed = _printed_rows(table)
-        values: list[object] = [_BLOCK] * len(plan.cells)
-        rows, printed = self._rows, self._printed
-        for row, at in self.shape.rows:   # (`_read` of each cell, a row at a time)
-            row_cells = rows.get(row)
-            if row_cells is None:
-                continue
-            if row in printed:
-                for k, col in at:
-                    cell = row_cells.get(col)
-                    if cell is None:
-                        if col in row_cells:
-                            values[k] = None
-                    elif cell.natural:
-                        values[k] = cell.exact
-            else:
-                for k, col in at:
-                    cell = row_cells.get(col)
-                    if cell is not None and cell.natural:
-                        values[k] = cell.exact
-        self.values = values
+        self.values: list[object] = [self._read(row, col) for row, col in plan.cells]
 
     def _read(self, row: str, col: str) -> object:
         row_cells = self._rows.get(row) if col in self._columns else None
