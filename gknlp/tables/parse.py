@@ -614,8 +614,10 @@ class _HeaderWords(NamedTuple):
 def _header_vocab() -> _HeaderWords:
     spec = requests_template()
     applicants = tuple(lab for c in spec.columns if not c.optional and c.key != "other_org" for lab in c.labels)
-    words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words), key=len,
-                         reverse=True))
+    # longest first, then in code point order: the order words are taken out of a line may
+    # matter (数数据量), and a set's order changes with the hash seed from one process to the next
+    words = tuple(sorted({lab for c in spec.columns for lab in c.labels} | set(spec.header_words),
+                         key=lambda w: (-len(w), w)))
     if any(not w.strip("0123456789") for w in words):   # (`_header_words` skips lines of digits)
         raise ValueError(f"requests template: a header word of digits alone or empty: {words}")
     letters = "".join(sorted({ch for w in words for ch in w}))

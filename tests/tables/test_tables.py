@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -437,3 +438,18 @@ def test_tables_a_line_of_blanks_in_a_table_is_read_in_one_pass() -> None:
         out = extract_text(text[:at] + blank * 200_000 + "\n" + text[at:], themes=False, counts=False).to_dict()
         assert time.process_time() - started < 5
         assert out["tables"]["requests"] == plain["requests"]
+
+
+def test_tables_header_words_are_counted_alike_whatever_the_hash_seed() -> None:
+    """Header words are taken out of a line longest first, ties in code point order, not in a
+    set's order: 数数据量 holds 数据 then 数量 in every process (it held none under some seeds)."""
+    import subprocess
+    import sys
+
+    code = ("from gknlp.tables.parse import _header_vocab, _header_words; "
+            "print(_header_words('数数据量', _header_vocab()))")
+    root = Path(__file__).resolve().parents[2]
+    found = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                            env={**os.environ, "PYTHONHASHSEED": str(seed)}, check=True).stdout.strip()
+             for seed in range(4)}
+    assert found == {"2"}
