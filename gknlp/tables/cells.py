@@ -113,7 +113,7 @@ class Cell:
         object.__setattr__(self, "suspect", v is not None and not natural)
         object.__setattr__(self, "json", int(v) if integral else to_json_number(v))  # type: ignore[arg-type]
         object.__setattr__(self, "shown_raw", raw if differs and raw else None)
-        object.__setattr__(self, "audited", bool(differs and raw) or self.kind == "empty")
+        object.__setattr__(self, "audited", self.shown_raw is not None or self.kind == "empty")
 
 
 @lru_cache(maxsize=1 << 10)

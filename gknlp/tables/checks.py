@@ -8,7 +8,7 @@ blank or a placeholder: blanks are never read as zero.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from operator import attrgetter
 from typing import NamedTuple

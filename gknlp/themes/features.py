@@ -77,9 +77,7 @@ def nfkc(text: str) -> str:
         text = text.replace(full, decomposed)
     if unicodedata.is_normalized("NFKC", text):
         return text
-    if _FULL_WIDTH.search(text):
-        text = _FULL_WIDTH.sub(_decomposed, text)
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", _FULL_WIDTH.sub(_decomposed, text))
 
 
 def word_feature(token: str) -> str | None:

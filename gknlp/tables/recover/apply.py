@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from gknlp.tables.cells import Cell, parse_cell
 from gknlp.tables.parse import Provenance, TableResult, cell_keys
-from gknlp.tables.recover.score import Status
+from gknlp.tables.recover.score import UNSURE_STATUSES, Status
 from gknlp.tables.recover.solve import TableSolution
 from gknlp.types import to_json_number
 
@@ -52,9 +52,8 @@ def _drop_fit_warnings(table: TableResult, rows: set[str]) -> None:
 
 
 _FIXED, _UNSPLIT, _GAVE_UP, _UNCONFIRMED = Status.FIXED, Status.UNSPLIT, Status.GAVE_UP, Status.UNCONFIRMED
-_UNSURE = (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED)
-"""Statuses whose one reading is not certain. (Module constants: an enum member looked up on
-its class costs more than the test, and these are asked of every row solved.)"""
+# (statuses as module constants: an enum member looked up on its class costs more than the
+# test, asked of every row solved)
 _RECOVERED, _AMBIGUOUS = Provenance.RECOVERED, Provenance.AMBIGUOUS
 _JSON = json.JSONEncoder(ensure_ascii=False)
 """`json.dumps(..., ensure_ascii=False)`, its encoder made once."""
@@ -99,7 +98,7 @@ def apply_solution(table: TableResult, solution: TableSolution, run_key: str | N
             rows[key] = dict.fromkeys(cols)
             continue
         split = len(sol.pieces) != len(cols)   # cells cut from pieces, not one piece per cell
-        if len(sol.raws) == 1 and status not in _UNSURE:   # one reading: certain
+        if len(sol.raws) == 1 and status not in UNSURE_STATUSES:   # one reading: certain
             cells, yuan = _cells_of(sol.raws[0])
             rows[key] = dict(zip(cols, cells, strict=True))
             if split or yuan:

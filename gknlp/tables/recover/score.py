@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
+    "CUT_STATUSES",
     "MAX_COMBOS",
     "Indexed",
     "RowSolution",
     "Status",
+    "UNSURE_STATUSES",
     "confirm_by_columns",
     "check_by_columns",
     "index_identities",
@@ -102,18 +104,21 @@ def index_identities(identities: tuple[Identity, ...], columns: tuple[str, ...])
     return tuple(out)
 
 
+CUT_STATUSES = (Status.SOLVED, Status.AMBIGUOUS)
+"""Rows whose readings are cuts the identities may choose between."""
+UNSURE_STATUSES = (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED)
+"""Rows whose one reading is not certain."""
 _SOLVED, _AMBIGUOUS, _FIXED = Status.SOLVED, Status.AMBIGUOUS, Status.FIXED
 _UNCONFIRMED, _UNCHECKED = Status.UNCONFIRMED, Status.UNCHECKED
-_CUTS = (Status.SOLVED, Status.AMBIGUOUS)
-"""Rows whose readings are cuts the identities may choose between. (Statuses as module
-constants: an enum member looked up on its class costs more than the test, asked per row.)"""
+# (statuses as module constants: an enum member looked up on its class costs more than the
+# test, asked per row)
 _NO_READING = (Status.GAVE_UP, Status.UNSPLIT)
 _PARTLY = (Status.UNCONFIRMED, Status.UNCHECKED)
 
 
 def _is_open(sol: RowSolution) -> bool:
     """A row with several readings to choose between (by the table's identities)."""
-    return sol.status in _CUTS and len(sol.raws) > 1
+    return sol.status in CUT_STATUSES and len(sol.raws) > 1
 
 
 def _violated(ident: Indexed, choice: dict[str, tuple[Value, ...]]) -> bool | None:
@@ -289,7 +294,7 @@ def check_by_columns(rows: dict[str, RowSolution], identities: Sequence[Indexed]
     rows (a column's R1, R2) reads it, can be assessed with the cells known (none can when a
     row it reads gave up or is blank) and holds, and none such breaks; otherwise the row
     becomes UNCHECKED and the cell null and flagged."""
-    cut = [k for k, s in rows.items() if s.status in _CUTS and s.raws
+    cut = [k for k, s in rows.items() if s.status in CUT_STATUSES and s.raws
            and s.pieces and len(s.pieces) != len(s.raws[0])]
     if not cut:
         return

@@ -335,18 +335,16 @@ def settle_table(table: TableResult) -> None:
     A row placed by the layout alone or by a placement is kept only when, once settled, the
     identities confirm it; otherwise the table is settled again with those rows null (only
     derivation, which is exact)."""
-    if not table.found or table.key not in ("requests", "appeals"):
-        _no_identities(table)   # (no plan: `_plan` gives one only for these)
+    plan = _plan(table)
+    if plan is None or not plan.identities:
+        if table.layout not in GEOMETRY_LAYOUTS and any(lost.placed for lost in table.lost.values()):
+            _unplace(table)   # no identity can confirm where the layout put them: null and flagged
         return
     printed = _printed_rows(table)
     if not table.lost and all(cell is not None or f"{row}.{col}" in table.ambiguous
                               for row, cells in table.rows.items() if row in printed
                               for col, cell in cells.items() if col in table.columns):
         return   # every printed cell read, or left open by the recovery's identities: nothing to settle
-    plan = _plan(table)
-    if plan is None or not plan.identities:
-        _no_identities(table)
-        return
     saved = _snapshot(table) if table.lost else None
     # In a layout read from the page's geometry (PDF ruling lines, Word table marks, OCR boxes
     # in ruled cells) each tab is a printed cell: a blank cell is proven blank, so the grid's
@@ -361,12 +359,6 @@ def settle_table(table: TableResult) -> None:
     for key in [k for k, lost in table.lost.items()
                 if all(table.rows[r][c] is not None for r, c in lost.cells)]:
         del table.lost[key]
-
-
-def _no_identities(table: TableResult) -> None:
-    """Settle a table no identity reads: only undo the layout's unconfirmed placements."""
-    if table.layout not in GEOMETRY_LAYOUTS and any(lost.placed for lost in table.lost.values()):
-        _unplace(table)   # no identity can confirm where the layout put them: null and flagged
 
 
 def _snapshot(table: TableResult) -> tuple:

@@ -20,6 +20,8 @@ from gknlp.tables.identities import appeals_identities, requests_identities
 from gknlp.tables.parse import TableResult
 from gknlp.tables.recover.runs import MAX_STEPS, Split, split_run, value_run
 from gknlp.tables.recover.score import (
+    CUT_STATUSES,
+    UNSURE_STATUSES,
     Indexed,
     RowSolution,
     Status,
@@ -36,10 +38,6 @@ __all__ = ["TableSolution", "cross_year_constraints", "solve_appeals", "solve_pr
 Check = Callable[[tuple[str, ...]], bool]
 _ZERO = Decimal(0)
 _UNSPLIT, _UNCONFIRMED = Status.UNSPLIT, Status.UNCONFIRMED
-_UNSURE = (Status.GAVE_UP, Status.UNCONFIRMED, Status.UNCHECKED)
-"""Statuses whose one reading is not certain. (Module constants: an enum member looked up on
-its class costs more than the test, asked per row.)"""
-_CUTS = (Status.SOLVED, Status.AMBIGUOUS)
 
 
 @dataclass
@@ -65,7 +63,7 @@ class TableSolution:
         for i, (col, cands) in enumerate(zip(columns, candidates, strict=True)):
             if sol.status is _UNSPLIT or not cands:
                 out[col] = (None, [])
-            elif len(cands) == 1 and (sol.status not in _UNSURE or i in sol.confirmed):
+            elif len(cands) == 1 and (sol.status not in UNSURE_STATUSES or i in sol.confirmed):
                 out[col] = (cands[0], cands)
             else:
                 out[col] = (None, cands)
@@ -388,7 +386,7 @@ def solve_requests(table: TableResult, only: Iterable[str] | None = None) -> Tab
             rows[key] = RowSolution(key, (), [tuple(raws)], Status.FIXED)
     solution = TableSolution(rows, {k: cols for k in rows})
     identities = _requests_indexed(template, cols, tuple(table.rows))
-    if any(s.status in _CUTS and len(s.raws) > 1 for s in rows.values()):
+    if any(s.status in CUT_STATUSES and len(s.raws) > 1 for s in rows.values()):
         solution.violations = solve_rows(rows, identities)
     if any(s.status is _UNCONFIRMED for s in rows.values()):
         confirm_by_columns(rows, identities)
@@ -494,14 +492,7 @@ def solve_appeals(table: TableResult) -> TableSolution:
                 cuts = lost_split.cells
             for cut in cuts:
                 reading = cut[:k] + ("0",) + cut[k:]
-                for b in range(nb):   # (`holds` of each block, inlined: readings x blocks x 15)
-                    part = reading[b * width:(b + 1) * width]
-                    ok = verdicts.get(part)
-                    if ok is None:
-                        ok = verdicts[part] = r5(part)
-                    if not ok:
-                        break
-                else:
+                if all(holds(reading, b) for b in range(nb)):
                     v = values_of(reading)
                     if v not in seen:
                         seen.add(v)
